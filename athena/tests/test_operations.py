@@ -1,0 +1,82 @@
+"""Health endpoint, production settings and the server entry points."""
+
+import os
+import subprocess
+import sys
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.urls import reverse
+
+STRONG_KEY = "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 4
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **env}
+    for name in list(env):
+        if env[name] == "":
+            environment.pop(name)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env=environment,
+        check=False,
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "ensure_connection", refuse)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json()["status"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_healthz_refuses_post(client):
+    assert client.post(reverse("healthz")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 60])
+def test_production_refuses_to_start_without_a_real_secret_key(key):
+    result = run_python("import athena.wsgi", DEBUG="false", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key():
+    result = run_python("import athena.wsgi", DEBUG="false", SECRET_KEY=STRONG_KEY)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "athena.example.com",
+        },
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

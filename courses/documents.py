@@ -1,0 +1,439 @@
+"""The course document (../shared/COURSE_FORMAT.md): validate it, build a course
+from it, and serialise a course back to it.
+
+This is the one reader and writer of the format: `import_course`, `export_course`,
+the demo loader, the admin upload and the generator all go through it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from courses.models import (
+    DEFAULT_PREFERENCES,
+    PREFERENCE_CHOICES,
+    Activity,
+    Course,
+    Lesson,
+    Module,
+)
+
+MIN_OPTIONS, MAX_OPTIONS = 2, 6
+TITLE_MAX_LENGTH = 255
+
+COURSE_KEYS = {"topic", "description", "preferences", "modules", "metadata"}
+MODULE_KEYS = {"title", "description", "content"}
+LESSON_KEYS = {"lesson_title", "content"}
+LESSON_CONTENT_KEYS = {"type", "value"}
+QUIZ_KEYS = {"quiz_title", "type", "content"}
+QUIZ_CONTENT_KEYS = {"question", "options", "answer"}
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    title: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class QuizSpec:
+    title: str
+    type: str
+    question: str
+    options: list[str]
+    answer: int
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    title: str
+    description: str
+    items: list[LessonSpec | QuizSpec]
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    topic: str
+    description: str
+    preferences: dict[str, str]
+    modules: list[ModuleSpec]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        items = [item for module in self.modules for item in module.items]
+        return {
+            "modules": len(self.modules),
+            "lessons": sum(isinstance(item, LessonSpec) for item in items),
+            "activities": sum(isinstance(item, QuizSpec) for item in items),
+        }
+
+
+class DocumentError(Exception):
+    """A document that cannot be imported; `problems` names each place and why."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        super().__init__("\n".join(problems))
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+class _Reader:
+    """Walks one document, collecting every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def warn_unknown(self, path: str, value: dict[str, Any], known: set[str]) -> None:
+        for key in sorted(set(value) - known):
+            place = f"{path}.{key}" if path else key
+            self.warnings.append(f"{place}: unknown key, ignored")
+
+    def obj(self, path: str, value: Any) -> dict[str, Any] | None:
+        if isinstance(value, dict):
+            return value
+        self.problem(path, f"must be an object, not {_type_name(value)}")
+        return None
+
+    def text(
+        self,
+        parent: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = True,
+        max_length: int | None = None,
+    ) -> str:
+        place = f"{path}.{key}" if path else key
+        if key not in parent:
+            if required:
+                self.problem(place, "is required")
+            return ""
+        value = parent[key]
+        if not isinstance(value, str):
+            self.problem(place, f"must be a string, not {_type_name(value)}")
+            return ""
+        if required and not value.strip():
+            self.problem(place, "must not be empty")
+        if max_length is not None and len(value) > max_length:
+            self.problem(place, f"is {len(value)} characters long; the most is {max_length}")
+        return value.strip() if max_length is not None else value
+
+    def preferences(
+        self, document: dict[str, Any], overrides: dict[str, str | None]
+    ) -> dict[str, str]:
+        preferences = dict(DEFAULT_PREFERENCES)
+        given = document.get("preferences")
+        if given is not None:
+            given = self.obj("preferences", given)
+        for key, choices in PREFERENCE_CHOICES.items():
+            override = overrides.get(key)
+            if override:
+                value, place = override, f"--{key}"
+            elif given and key in given:
+                value, place = given[key], f"preferences.{key}"
+            else:
+                self.warnings.append(
+                    f"preferences.{key}: not given, using {DEFAULT_PREFERENCES[key]!r}"
+                )
+                continue
+            normalised = value.strip().lower() if isinstance(value, str) else None
+            if normalised not in choices.values:
+                self.problem(
+                    place,
+                    f"{json.dumps(value)} is not one of {', '.join(choices.values)}",
+                )
+                continue
+            preferences[key] = normalised
+        if given:
+            self.warn_unknown("preferences", given, set(PREFERENCE_CHOICES))
+        return preferences
+
+    def module(self, path: str, value: Any) -> ModuleSpec | None:
+        module = self.obj(path, value)
+        if module is None:
+            return None
+        self.warn_unknown(path, module, MODULE_KEYS)
+        title = self.text(module, "title", path, max_length=TITLE_MAX_LENGTH)
+        description = self.text(module, "description", path, required=False)
+        items: list[LessonSpec | QuizSpec] = []
+        content = module.get("content")
+        if "content" not in module:
+            self.problem(f"{path}.content", "is required")
+        elif not isinstance(content, list):
+            self.problem(f"{path}.content", f"must be an array, not {_type_name(content)}")
+        elif not content:
+            self.problem(f"{path}.content", "must hold at least one lesson or quiz")
+        else:
+            for index, item in enumerate(content, start=1):
+                spec = self.item(f"{path}.content[{index}]", item)
+                if spec is not None:
+                    items.append(spec)
+        return ModuleSpec(title=title, description=description, items=items)
+
+    def item(self, path: str, value: Any) -> LessonSpec | QuizSpec | None:
+        item = self.obj(path, value)
+        if item is None:
+            return None
+        is_lesson, is_quiz = "lesson_title" in item, "quiz_title" in item
+        if is_lesson and is_quiz:
+            self.problem(path, "has both lesson_title and quiz_title; an item is one or the other")
+            return None
+        if is_lesson:
+            return self.lesson(path, item)
+        if is_quiz:
+            return self.quiz(path, item)
+        self.problem(path, "needs lesson_title (a lesson) or quiz_title (a quiz)")
+        return None
+
+    def lesson(self, path: str, item: dict[str, Any]) -> LessonSpec:
+        self.warn_unknown(path, item, LESSON_KEYS)
+        title = self.text(item, "lesson_title", path, max_length=TITLE_MAX_LENGTH)
+        markdown = ""
+        place = f"{path}.content"
+        if "content" not in item:
+            self.problem(place, "is required")
+        elif (content := self.obj(place, item["content"])) is not None:
+            self.warn_unknown(place, content, LESSON_CONTENT_KEYS)
+            kind = content.get("type", "MARKDOWN")
+            if not isinstance(kind, str) or kind.upper() != "MARKDOWN":
+                self.problem(f"{place}.type", f"{json.dumps(kind)} is not MARKDOWN")
+            markdown = self.text(content, "value", place)
+        return LessonSpec(title=title, markdown=markdown)
+
+    def quiz(self, path: str, item: dict[str, Any]) -> QuizSpec:
+        self.warn_unknown(path, item, QUIZ_KEYS)
+        title = self.text(item, "quiz_title", path, max_length=TITLE_MAX_LENGTH)
+        kind = item.get("type", Activity.Type.QUIZ.value)
+        if not isinstance(kind, str) or kind.lower() not in Activity.Type.values:
+            self.problem(
+                f"{path}.type",
+                f"{json.dumps(kind)} is not an activity type ({', '.join(Activity.Type.values)})",
+            )
+            kind = Activity.Type.QUIZ.value
+        question, options, answer = "", [], 0
+        place = f"{path}.content"
+        if "content" not in item:
+            self.problem(place, "is required")
+        elif (content := self.obj(place, item["content"])) is not None:
+            self.warn_unknown(place, content, QUIZ_CONTENT_KEYS)
+            question = self.text(content, "question", place)
+            options = self.options(f"{place}.options", content)
+            answer = self.answer(f"{place}.answer", content, len(options))
+        return QuizSpec(
+            title=title, type=kind.lower(), question=question, options=options, answer=answer
+        )
+
+    def options(self, path: str, content: dict[str, Any]) -> list[str]:
+        if "options" not in content:
+            self.problem(path, "is required")
+            return []
+        value = content["options"]
+        if not isinstance(value, list):
+            self.problem(path, f"must be an array, not {_type_name(value)}")
+            return []
+        if not MIN_OPTIONS <= len(value) <= MAX_OPTIONS:
+            self.problem(
+                path, f"has {len(value)} options; a quiz has {MIN_OPTIONS} to {MAX_OPTIONS}"
+            )
+        options = []
+        for index, option in enumerate(value, start=1):
+            if isinstance(option, bool):
+                # True/false quizzes arrive as JSON booleans: store them as text.
+                options.append("True" if option else "False")
+            elif isinstance(option, int | float):
+                options.append(str(option))
+            elif isinstance(option, str) and option.strip():
+                options.append(option.strip())
+            elif isinstance(option, str):
+                self.problem(f"{path}[{index}]", "must not be empty")
+            else:
+                self.problem(
+                    f"{path}[{index}]", f"must be a string or boolean, not {_type_name(option)}"
+                )
+        return options
+
+    def answer(self, path: str, content: dict[str, Any], option_count: int) -> int:
+        if "answer" not in content:
+            self.problem(path, "is required")
+            return 0
+        value = content["answer"]
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().isdigit():
+            number = int(value.strip())
+        else:
+            self.problem(
+                path,
+                f"{json.dumps(value)} is not an option number "
+                f"(a whole number, as a string or a number)",
+            )
+            return 0
+        if option_count and not 1 <= number <= option_count:
+            self.problem(path, f"{number} is not an option number (1-{option_count})")
+        return number
+
+
+def validate_document(
+    document: Any,
+    *,
+    level: str | None = None,
+    duration: str | None = None,
+    focus: str | None = None,
+) -> CourseSpec:
+    """Check a parsed document; answer what to build or raise `DocumentError`
+    naming every problem. Preferences given here override the document's."""
+    reader = _Reader()
+    root = reader.obj("(document)", document)
+    if root is None:
+        raise DocumentError(reader.problems)
+    reader.warn_unknown("", root, COURSE_KEYS)
+    topic = reader.text(root, "topic", "", max_length=TITLE_MAX_LENGTH)
+    description = reader.text(root, "description", "", required=False)
+    preferences = reader.preferences(root, {"level": level, "duration": duration, "focus": focus})
+    modules: list[ModuleSpec] = []
+    value = root.get("modules")
+    if "modules" not in root:
+        reader.problem("modules", "is required")
+    elif not isinstance(value, list):
+        reader.problem("modules", f"must be an array, not {_type_name(value)}")
+    elif not value:
+        reader.problem("modules", "must hold at least one module")
+    else:
+        for index, module in enumerate(value, start=1):
+            spec = reader.module(f"modules[{index}]", module)
+            if spec is not None:
+                modules.append(spec)
+    if reader.problems:
+        raise DocumentError(reader.problems)
+    return CourseSpec(
+        topic=topic,
+        description=description,
+        preferences=preferences,
+        modules=modules,
+        warnings=reader.warnings,
+    )
+
+
+def parse_document(text: str | bytes, **preferences: str | None) -> CourseSpec:
+    """Parse JSON text and validate it; invalid JSON is reported with its line."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(
+            [f"(document): invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
+        ) from error
+    except UnicodeDecodeError as error:
+        raise DocumentError([f"(document): not UTF-8 text ({error.reason})"]) from error
+    return validate_document(document, **preferences)
+
+
+@transaction.atomic
+def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
+    """Build a course from a validated document, all of it or nothing."""
+    course = Course.objects.create(
+        topic=spec.topic,
+        description=spec.description,
+        preferences=spec.preferences,
+        metadata={"count": spec.counts},
+        status=Course.Status.PUBLISHED if publish else Course.Status.DRAFT,
+    )
+    # Bulk inserts send no signals: the counts written above, taken from the
+    # validated document, are the ones that stand.
+    modules = Module.objects.bulk_create(
+        Module(
+            course=course,
+            title=module.title,
+            description=module.description,
+            module_order=order,
+        )
+        for order, module in enumerate(spec.modules, start=1)
+    )
+    lessons: list[Lesson] = []
+    activities: list[Activity] = []
+    for module, module_spec in zip(modules, spec.modules, strict=True):
+        for order, item in enumerate(module_spec.items, start=1):
+            if isinstance(item, LessonSpec):
+                lessons.append(
+                    Lesson(
+                        module=module,
+                        title=item.title,
+                        content={"type": "MARKDOWN", "value": item.markdown},
+                        display_order=order,
+                    )
+                )
+            else:
+                activities.append(
+                    Activity(
+                        module=module,
+                        title=item.title,
+                        type=item.type,
+                        content={
+                            "question": item.question,
+                            "options": item.options,
+                            "answer": item.answer,
+                        },
+                        display_order=order,
+                    )
+                )
+    Lesson.objects.bulk_create(lessons)
+    Activity.objects.bulk_create(activities)
+    return course
+
+
+def course_export(course: Course) -> dict[str, Any]:
+    """Serialise a course to the document shape `course_import` reads."""
+    course = Course.objects.with_outline().get(pk=course.pk)
+    modules = []
+    for module in course.modules.all():
+        content: list[dict[str, Any]] = []
+        for item in module.ordered_items():
+            if isinstance(item, Lesson):
+                content.append(
+                    {
+                        "lesson_title": item.title,
+                        "content": {"type": "MARKDOWN", "value": item.markdown},
+                    }
+                )
+            else:
+                content.append(
+                    {
+                        "quiz_title": item.title,
+                        "type": item.type,
+                        "content": {
+                            "question": item.question,
+                            "options": item.options,
+                            "answer": str(item.answer),
+                        },
+                    }
+                )
+        modules.append(
+            {"title": module.title, "description": module.description, "content": content}
+        )
+    return {
+        "topic": course.topic,
+        "description": course.description,
+        "preferences": {key: course.preferences.get(key) for key in PREFERENCE_CHOICES},
+        "modules": modules,
+    }

@@ -1,0 +1,77 @@
+"""Import course documents (../shared/COURSE_FORMAT.md) as new courses."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from courses.documents import DocumentError, course_import, parse_document
+from courses.models import PREFERENCE_CHOICES
+
+
+class Command(BaseCommand):
+    help = (
+        "Import one or more course documents (JSON; '-' reads standard input). "
+        "Courses are created as drafts unless --publish is given. If any document "
+        "is invalid, every problem is printed and nothing is written."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE")
+        for key, choices in PREFERENCE_CHOICES.items():
+            parser.add_argument(
+                f"--{key}",
+                type=str.lower,
+                choices=choices.values,
+                help=f"Set the courses' {key}, overriding the documents.",
+            )
+        parser.add_argument("--publish", action="store_true", help="Publish the courses.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        preferences = {key: options[key] for key in PREFERENCE_CHOICES}
+        specs, failures = [], []
+        for name in options["files"]:
+            try:
+                text = self.read(name)
+                specs.append((name, parse_document(text, **preferences)))
+            except DocumentError as error:
+                failures.append((name, error.problems))
+        if failures:
+            for name, problems in failures:
+                self.stderr.write(f"{name}: {len(problems)} problem(s)")
+                for problem in problems:
+                    self.stderr.write(f"  {problem}")
+            raise CommandError("Nothing was imported.")
+        for name, spec in specs:
+            for warning in spec.warnings:
+                if options["verbosity"] >= 1:
+                    self.stderr.write(self.style.WARNING(f"{name}: warning: {warning}"))
+        if options["dry_run"]:
+            self.stdout.write(f"{len(specs)} document(s) valid; nothing written (--dry-run).")
+            return
+        # All documents or none: one transaction around every import.
+        with transaction.atomic():
+            courses = [course_import(spec=spec, publish=options["publish"]) for _, spec in specs]
+        for course in courses:
+            counts = course.counts
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Created course {course.course_id} ({course.get_status_display().lower()}): "
+                    f"{course.topic} - {counts['modules']} modules, "
+                    f"{counts['lessons']} lessons, {counts['activities']} activities"
+                )
+            )
+
+    def read(self, name: str) -> bytes:
+        if name == "-":
+            return sys.stdin.buffer.read()
+        path = Path(name)
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise DocumentError([f"(file): cannot read {name}: {error.strerror}"]) from error

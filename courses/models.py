@@ -1,0 +1,295 @@
+"""Course content: courses, their ordered modules, and each module's lessons and
+activities, which share one display order.
+
+Table and column names follow ../shared/seed/DATABASE_SCHEMA.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch
+from django.db.models.fields.json import KT
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Level(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
+class Duration(models.TextChoices):
+    SHORT = "short", "Short (1-2 h)"
+    MEDIUM = "medium", "Medium (3-5 h)"
+    LONG = "long", "Long (6 h or more)"
+
+
+class Focus(models.TextChoices):
+    BROAD = "broad", "Broad"
+    IN_DEPTH = "in-depth", "In-depth"
+
+
+# The three preferences a course is built for, each with its allowed values.
+PREFERENCE_CHOICES: dict[str, type[models.TextChoices]] = {
+    "level": Level,
+    "duration": Duration,
+    "focus": Focus,
+}
+DEFAULT_PREFERENCES = {
+    "level": Level.BEGINNER.value,
+    "duration": Duration.MEDIUM.value,
+    "focus": Focus.BROAD.value,
+}
+
+
+def default_preferences() -> dict[str, str]:
+    return dict(DEFAULT_PREFERENCES)
+
+
+def validate_preferences(value: Any) -> None:
+    """A course's preferences hold exactly level, duration and focus, each valid."""
+    if not isinstance(value, dict):
+        raise ValidationError("Preferences must be an object.", code="invalid")
+    errors = []
+    for key, choices in PREFERENCE_CHOICES.items():
+        if value.get(key) not in choices.values:
+            errors.append(
+                ValidationError(
+                    "%(key)s must be one of %(allowed)s.",
+                    code="invalid_choice",
+                    params={"key": key, "allowed": ", ".join(choices.values)},
+                )
+            )
+    unknown = sorted(set(value) - set(PREFERENCE_CHOICES))
+    if unknown:
+        errors.append(
+            ValidationError(
+                "Unknown preferences: %(keys)s.",
+                code="unknown",
+                params={"keys": ", ".join(unknown)},
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+class CourseQuerySet(models.QuerySet["Course"]):
+    def published(self) -> CourseQuerySet:
+        return self.filter(status=Course.Status.PUBLISHED)
+
+    def visible_to(self, user: Any) -> CourseQuerySet:
+        """Staff see drafts too; everybody else sees published courses only."""
+        if getattr(user, "is_staff", False):
+            return self.all()
+        return self.published()
+
+    def with_preference(self, **wanted: str) -> CourseQuerySet:
+        """Filter on level/duration/focus through the indexed JSON expressions."""
+        queryset = self
+        for key, value in wanted.items():
+            if key not in PREFERENCE_CHOICES:
+                raise ValueError(f"unknown preference {key!r}")
+            if value:
+                # The same expression as the index, so the index serves the filter.
+                queryset = queryset.filter(Exact(KT(f"preferences__{key}"), value))
+        return queryset
+
+    def with_outline(self) -> CourseQuerySet:
+        """Prefetch every module with its lessons and activities: three queries in
+        all, whatever the size of the course."""
+        return self.prefetch_related(
+            Prefetch("modules", queryset=Module.objects.with_items()),
+        )
+
+
+class Course(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    course_id = models.BigAutoField(primary_key=True)
+    topic = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    preferences = models.JSONField(default=default_preferences, validators=[validate_preferences])
+    metadata = models.JSONField(default=dict, blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        db_table = "courses"
+        ordering = ["-created_at", "-course_id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="courses_status_created_idx"),
+            models.Index(fields=["created_at"], name="courses_created_idx"),
+            models.Index(fields=["updated_at"], name="courses_updated_idx"),
+            models.Index(fields=["topic"], name="courses_topic_idx"),
+            models.Index(KT("preferences__level"), name="courses_pref_level_idx"),
+            models.Index(KT("preferences__duration"), name="courses_pref_duration_idx"),
+            models.Index(KT("preferences__focus"), name="courses_pref_focus_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.topic
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.is_published and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:course-detail", kwargs={"course_id": self.course_id})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def level(self) -> str:
+        return self.preferences.get("level", "")
+
+    @property
+    def duration(self) -> str:
+        return self.preferences.get("duration", "")
+
+    @property
+    def focus(self) -> str:
+        return self.preferences.get("focus", "")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The module/lesson/activity numbers kept in `metadata.count`."""
+        count = self.metadata.get("count", {})
+        return {key: count.get(key, 0) for key in ("modules", "lessons", "activities")}
+
+    def ordered_items(self) -> list[Lesson | Activity]:
+        """Every lesson and activity of the course in reading order, across modules.
+
+        Uses prefetched modules and items when present (`with_outline()`)."""
+        return [item for module in self.modules.all() for item in module.ordered_items()]
+
+
+class ModuleQuerySet(models.QuerySet["Module"]):
+    def with_items(self) -> ModuleQuerySet:
+        return self.prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.order_by("display_order")),
+            Prefetch("activities", queryset=Activity.objects.order_by("display_order")),
+        )
+
+
+class Module(models.Model):
+    module_id = models.BigAutoField(primary_key=True)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    module_order = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    class Meta:
+        db_table = "modules"
+        ordering = ["module_order", "module_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "module_order"], name="modules_unique_course_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def ordered_items(self) -> list[Lesson | Activity]:
+        """The module's lessons and activities merged in their shared display order.
+
+        Uses prefetched lessons and activities when present (`with_items()`)."""
+        items: list[Lesson | Activity] = [*self.lessons.all(), *self.activities.all()]
+        items.sort(key=lambda item: (item.display_order, item.kind, item.pk))
+        return items
+
+
+class ModuleItem(models.Model):
+    """What lessons and activities share: a title and a place in their module's
+    one sequence. Subclasses add the `module` foreign key."""
+
+    title = models.CharField(max_length=255)
+    display_order = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    kind: str = ""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(ModuleItem):
+    lesson_id = models.BigAutoField(primary_key=True)
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    content = models.JSONField(default=dict)
+
+    kind = "lesson"
+
+    class Meta:
+        db_table = "lessons"
+        ordering = ["display_order", "lesson_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "display_order"], name="lessons_unique_module_order"
+            ),
+        ]
+
+    @property
+    def markdown(self) -> str:
+        return self.content.get("value", "") if isinstance(self.content, dict) else ""
+
+
+class Activity(ModuleItem):
+    class Type(models.TextChoices):
+        QUIZ = "quiz", "Quiz"
+
+    activity_id = models.BigAutoField(primary_key=True)
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="activities")
+    type = models.CharField(max_length=32, choices=Type.choices, default=Type.QUIZ)
+    content = models.JSONField(default=dict)
+
+    kind = "activity"
+
+    class Meta:
+        db_table = "activities"
+        ordering = ["display_order", "activity_id"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "display_order"], name="activities_unique_module_order"
+            ),
+        ]
+
+    @property
+    def question(self) -> str:
+        return self.content.get("question", "")
+
+    @property
+    def options(self) -> list[str]:
+        return list(self.content.get("options", []))
+
+    @property
+    def answer(self) -> int:
+        """The 1-based number of the correct option."""
+        return int(self.content.get("answer", 0))
+
+    def is_correct(self, option_number: int) -> bool:
+        return option_number == self.answer

@@ -1,0 +1,99 @@
+"""Writes on course content that span several rows or models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import Count, F, Max
+
+from courses.models import Activity, Course, Lesson, Module
+
+
+def course_count_items(*, course_id: int) -> dict[str, int]:
+    """Count a course's modules, lessons and activities in the database."""
+    counts = Module.objects.filter(course_id=course_id).aggregate(
+        modules=Count("module_id", distinct=True),
+        lessons=Count("lessons", distinct=True),
+        activities=Count("activities", distinct=True),
+    )
+    return {key: counts[key] or 0 for key in ("modules", "lessons", "activities")}
+
+
+@transaction.atomic
+def course_refresh_counts(*, course_id: int) -> None:
+    """Make `metadata.count` match the course's real content.
+
+    The course row is locked so two concurrent edits cannot write stale counts."""
+    course = Course.objects.select_for_update().only("metadata").filter(pk=course_id).first()
+    if course is None:
+        return
+    counts = course_count_items(course_id=course_id)
+    if course.metadata.get("count") == counts:
+        return
+    metadata = {**course.metadata, "count": counts}
+    Course.objects.filter(pk=course_id).update(metadata=metadata)
+
+
+def _lock_course(course_id: int) -> None:
+    """Serialise structural edits of one course (reorders, appends)."""
+    list(Course.objects.select_for_update().filter(pk=course_id).values_list("pk"))
+
+
+@transaction.atomic
+def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None:
+    """Give the course's modules `module_order` 1..n in the order given.
+
+    `modules` must be exactly the course's modules."""
+    _lock_course(course.pk)
+    current = {module.pk: module.module_order for module in Module.objects.filter(course=course)}
+    wanted = [module.pk for module in modules]
+    if sorted(wanted) != sorted(current):
+        raise ValueError("the new order must list each of the course's modules once")
+    # Move every row past the current range first, so no two rows ever share a
+    # position while the unique constraint is checked row by row.
+    offset = max([*current.values(), len(wanted)]) + 1
+    Module.objects.filter(course=course).update(module_order=F("module_order") + offset)
+    for position, module_id in enumerate(wanted, start=1):
+        Module.objects.filter(pk=module_id).update(module_order=position)
+
+
+@transaction.atomic
+def module_reorder_items(*, module: Module, items: Sequence[Lesson | Activity]) -> None:
+    """Give the module's lessons and activities display orders 1..n, one sequence
+    shared by both, in the order given. `items` must be exactly the module's items."""
+    _lock_course(module.course_id)
+    current = module_items(module_id=module.pk)
+    if sorted(map(_item_key, items)) != sorted(map(_item_key, current)):
+        raise ValueError("the new order must list each of the module's items once")
+    offset = max([*(item.display_order for item in current), len(items)]) + 1
+    for model in (Lesson, Activity):
+        model.objects.filter(module=module).update(display_order=F("display_order") + offset)
+    for position, item in enumerate(items, start=1):
+        type(item).objects.filter(pk=item.pk).update(display_order=position)
+
+
+def module_items(*, module_id: int) -> list[Lesson | Activity]:
+    """A module's items from the database, in display order."""
+    module = Module.objects.with_items().get(pk=module_id)
+    return module.ordered_items()
+
+
+def module_next_display_order(*, module_id: int) -> int:
+    """The position after the module's last item, lessons and activities alike."""
+    last = max(
+        Lesson.objects.filter(module_id=module_id).aggregate(last=Max("display_order"))["last"]
+        or 0,
+        Activity.objects.filter(module_id=module_id).aggregate(last=Max("display_order"))["last"]
+        or 0,
+    )
+    return last + 1
+
+
+def course_next_module_order(*, course_id: int) -> int:
+    last = Module.objects.filter(course_id=course_id).aggregate(last=Max("module_order"))["last"]
+    return (last or 0) + 1
+
+
+def _item_key(item: Lesson | Activity) -> tuple[str, int]:
+    return (item.kind, item.pk)

@@ -1,0 +1,343 @@
+"""The course document: validation with places, all-or-nothing import, export."""
+
+import copy
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from courses.documents import (
+    DocumentError,
+    course_export,
+    course_import,
+    parse_document,
+    validate_document,
+)
+from courses.models import Activity, Course, Lesson, Module
+from courses.services import course_count_items
+from tests.factories import course_document
+
+pytestmark = pytest.mark.django_db
+
+
+def database_rows() -> tuple[int, int, int, int]:
+    return (
+        Course.objects.count(),
+        Module.objects.count(),
+        Lesson.objects.count(),
+        Activity.objects.count(),
+    )
+
+
+def problems_of(document) -> list[str]:
+    with pytest.raises(DocumentError) as caught:
+        validate_document(document)
+    return caught.value.problems
+
+
+def test_a_valid_document_round_trips_through_export():
+    document = course_document(modules=3, lessons=2, quizzes=2)
+    document["modules"][1]["content"][0]["content"]["value"] = "# Title\n\n| a | b |\n|---|---|"
+    course = course_import(spec=validate_document(document))
+    exported = course_export(course)
+    assert exported == document
+    again = course_import(spec=validate_document(exported))
+    assert course_export(again) == document
+
+
+def test_import_stores_order_counts_and_draft_state():
+    document = course_document(modules=2, lessons=2, quizzes=1)
+    course = course_import(spec=validate_document(document))
+    assert course.status == Course.Status.DRAFT
+    assert course.metadata["count"] == {"modules": 2, "lessons": 4, "activities": 2}
+    assert course.metadata["count"] == course_count_items(course_id=course.pk)
+    assert [module.module_order for module in course.modules.all()] == [1, 2]
+    items = course.modules.first().ordered_items()
+    assert [item.display_order for item in items] == [1, 2, 3]
+    quiz = items[1]
+    assert quiz.options == ["Alpha", "Beta", "Gamma"]
+    assert quiz.answer == 2
+
+
+def test_metadata_in_a_document_is_never_trusted():
+    document = course_document(modules=1, lessons=1, quizzes=0)
+    document["metadata"] = {"count": {"modules": 99, "lessons": 99, "activities": 99}}
+    course = course_import(spec=validate_document(document))
+    assert course.metadata["count"] == {"modules": 1, "lessons": 1, "activities": 0}
+
+
+def test_upper_case_preferences_are_accepted_and_stored_lower_case():
+    document = course_document()
+    document["preferences"] = {"level": "BEGINNER", "duration": "Long", "focus": "IN-DEPTH"}
+    course = course_import(spec=validate_document(document))
+    assert course.preferences == {"level": "beginner", "duration": "long", "focus": "in-depth"}
+
+
+def test_boolean_options_and_numeric_answers_are_accepted():
+    document = course_document(modules=1, lessons=1, quizzes=1)
+    quiz = document["modules"][0]["content"][1]
+    quiz["content"] = {"question": "The sky is blue.", "options": [True, False], "answer": 1}
+    course = course_import(spec=validate_document(document))
+    activity = Activity.objects.get(module__course=course)
+    assert activity.options == ["True", "False"]
+    assert activity.answer == 1
+    assert course_export(course)["modules"][0]["content"][1]["content"]["answer"] == "1"
+
+
+def test_preferences_given_to_the_importer_override_the_document():
+    document = course_document()
+    spec = validate_document(document, level="ADVANCED", focus="in-depth")
+    assert spec.preferences == {"level": "advanced", "duration": "short", "focus": "in-depth"}
+
+
+def test_missing_preferences_fall_back_to_defaults_with_a_warning():
+    document = course_document()
+    del document["preferences"]
+    spec = validate_document(document)
+    assert spec.preferences == {"level": "beginner", "duration": "medium", "focus": "broad"}
+    assert any("preferences.level: not given" in warning for warning in spec.warnings)
+
+
+def test_unknown_keys_are_warnings_not_errors():
+    document = course_document(modules=1, lessons=1, quizzes=0)
+    document["author"] = "a generator"
+    document["modules"][0]["content"][0]["difficulty"] = 3
+    spec = validate_document(document)
+    assert "author: unknown key, ignored" in spec.warnings
+    assert "modules[1].content[1].difficulty: unknown key, ignored" in spec.warnings
+
+
+def broken(mutate):
+    document = course_document(modules=2, lessons=2, quizzes=2)
+    mutate(document)
+    return document
+
+
+BAD_DOCUMENTS = {
+    "missing topic": (
+        lambda d: d.pop("topic"),
+        "topic: is required",
+    ),
+    "empty topic": (
+        lambda d: d.update(topic="  "),
+        "topic: must not be empty",
+    ),
+    "missing modules": (
+        lambda d: d.pop("modules"),
+        "modules: is required",
+    ),
+    "no modules": (
+        lambda d: d.update(modules=[]),
+        "modules: must hold at least one module",
+    ),
+    "modules not a list": (
+        lambda d: d.update(modules={"title": "x"}),
+        "modules: must be an array, not an object",
+    ),
+    "empty module": (
+        lambda d: d["modules"][1].update(content=[]),
+        "modules[2].content: must hold at least one lesson or quiz",
+    ),
+    "module without title": (
+        lambda d: d["modules"][0].pop("title"),
+        "modules[1].title: is required",
+    ),
+    "title of the wrong type": (
+        lambda d: d["modules"][0].update(title=42),
+        "modules[1].title: must be a string, not a number",
+    ),
+    "item neither lesson nor quiz": (
+        lambda d: d["modules"][0]["content"][0].pop("lesson_title"),
+        "modules[1].content[1]: needs lesson_title (a lesson) or quiz_title (a quiz)",
+    ),
+    "lesson content not markdown": (
+        lambda d: d["modules"][0]["content"][0]["content"].update(type="HTML"),
+        'modules[1].content[1].content.type: "HTML" is not MARKDOWN',
+    ),
+    "lesson value of the wrong type": (
+        lambda d: d["modules"][0]["content"][0]["content"].update(value=["a"]),
+        "modules[1].content[1].content.value: must be a string, not an array",
+    ),
+    "answer out of range": (
+        lambda d: d["modules"][1]["content"][3]["content"].update(answer="5"),
+        "modules[2].content[4].content.answer: 5 is not an option number (1-3)",
+    ),
+    "answer zero": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(answer=0),
+        "modules[1].content[2].content.answer: 0 is not an option number (1-3)",
+    ),
+    "answer not a number": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(answer="B"),
+        'modules[1].content[2].content.answer: "B" is not an option number',
+    ),
+    "missing answer": (
+        lambda d: d["modules"][0]["content"][1]["content"].pop("answer"),
+        "modules[1].content[2].content.answer: is required",
+    ),
+    "one option only": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(options=["a"], answer=1),
+        "modules[1].content[2].content.options: has 1 options; a quiz has 2 to 6",
+    ),
+    "seven options": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(options=list("abcdefg")),
+        "modules[1].content[2].content.options: has 7 options; a quiz has 2 to 6",
+    ),
+    "option of the wrong type": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(options=["a", None]),
+        "modules[1].content[2].content.options[2]: must be a string or boolean, not null",
+    ),
+    "unknown activity type": (
+        lambda d: d["modules"][0]["content"][1].update(type="essay"),
+        'modules[1].content[2].type: "essay" is not an activity type (quiz)',
+    ),
+    "unknown preference value": (
+        lambda d: d["preferences"].update(level="expert"),
+        'preferences.level: "expert" is not one of beginner, intermediate, advanced',
+    ),
+    "preferences not an object": (
+        lambda d: d.update(preferences="beginner"),
+        "preferences: must be an object, not a string",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DOCUMENTS))
+def test_each_bad_document_is_refused_naming_the_place(case):
+    mutate, expected = BAD_DOCUMENTS[case]
+    problems = problems_of(broken(mutate))
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_every_problem_is_reported_not_just_the_first():
+    def mutate(document):
+        document.pop("topic")
+        document["preferences"]["focus"] = "narrow"
+        document["modules"][1]["content"][1]["content"]["answer"] = "9"
+
+    problems = problems_of(broken(mutate))
+    assert len(problems) == 3
+
+
+def test_a_document_that_is_not_an_object_is_refused():
+    assert problems_of([1, 2]) == ["(document): must be an object, not an array"]
+
+
+def test_invalid_json_is_refused_with_its_line():
+    with pytest.raises(DocumentError) as caught:
+        parse_document('{\n  "topic": "x",\n  "modules": [,]\n}')
+    assert caught.value.problems[0].startswith("(document): invalid JSON at line 3, column")
+
+
+# The management commands
+
+
+def write(path, document) -> str:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return str(path)
+
+
+def test_import_course_creates_drafts_and_says_what_it_created(tmp_path):
+    first = write(tmp_path / "a.json", course_document(topic="First", modules=2))
+    second = write(tmp_path / "b.json", course_document(topic="Second", modules=1))
+    out = io.StringIO()
+    call_command("import_course", first, second, stdout=out)
+    assert Course.objects.filter(status=Course.Status.DRAFT).count() == 2
+    output = out.getvalue()
+    assert "First - 2 modules, 4 lessons, 2 activities" in output
+    assert "(draft)" in output
+
+
+def test_import_course_publishes_and_applies_preferences(tmp_path):
+    path = write(tmp_path / "a.json", course_document())
+    call_command(
+        "import_course",
+        path,
+        "--publish",
+        "--level",
+        "ADVANCED",
+        "--duration",
+        "long",
+        "--focus",
+        "in-depth",
+        stdout=io.StringIO(),
+    )
+    course = Course.objects.get()
+    assert course.is_published
+    assert course.preferences == {"level": "advanced", "duration": "long", "focus": "in-depth"}
+
+
+def test_import_course_reads_standard_input(tmp_path, monkeypatch):
+    document = course_document(topic="From stdin")
+    monkeypatch.setattr(
+        "sys.stdin", io.TextIOWrapper(io.BytesIO(json.dumps(document).encode("utf-8")))
+    )
+    call_command("import_course", "-", stdout=io.StringIO())
+    assert Course.objects.get().topic == "From stdin"
+
+
+def test_import_course_writes_nothing_when_any_document_is_bad(tmp_path):
+    good = write(tmp_path / "good.json", course_document(topic="Good"))
+    bad_document = course_document()
+    bad_document["modules"][0]["content"][1]["content"]["answer"] = "7"
+    bad = write(tmp_path / "bad.json", bad_document)
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text("{not json", encoding="utf-8")
+    before = database_rows()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_course", good, bad, str(invalid), stderr=err, stdout=io.StringIO())
+    assert database_rows() == before
+    assert "modules[1].content[2].content.answer: 7 is not an option number (1-3)" in (
+        err.getvalue()
+    )
+    assert "invalid JSON at line 1" in err.getvalue()
+
+
+def test_import_course_reports_a_missing_file(tmp_path):
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_course", str(tmp_path / "nope.json"), stderr=err)
+    assert "cannot read" in err.getvalue()
+
+
+def test_import_course_dry_run_writes_nothing(tmp_path):
+    path = write(tmp_path / "a.json", course_document())
+    out = io.StringIO()
+    call_command("import_course", path, "--dry-run", stdout=out)
+    assert Course.objects.count() == 0
+    assert "1 document(s) valid" in out.getvalue()
+
+
+def test_import_course_exits_non_zero_from_the_shell(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"topic": "x"}), encoding="utf-8")
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, settings.BASE_DIR / "manage.py", "import_course", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "modules: is required" in result.stderr
+
+
+def test_export_course_round_trips_with_import(tmp_path):
+    document = course_document(modules=2, lessons=1, quizzes=2)
+    course = course_import(spec=validate_document(copy.deepcopy(document)))
+    target = tmp_path / "out.json"
+    call_command("export_course", str(course.pk), "-o", str(target), stderr=io.StringIO())
+    assert json.loads(target.read_text(encoding="utf-8")) == document
+    out = io.StringIO()
+    call_command("export_course", str(course.pk), stdout=out)
+    assert json.loads(out.getvalue()) == document
+    call_command("import_course", str(target), stdout=io.StringIO())
+    assert course_export(Course.objects.exclude(pk=course.pk).get()) == document
+
+
+def test_export_course_refuses_an_unknown_id():
+    with pytest.raises(CommandError, match="There is no course 999"):
+        call_command("export_course", "999")

@@ -1,0 +1,199 @@
+"""Ordering, cascades and the `metadata.count` invariant of course content."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from courses.models import Activity, Course, Lesson, Module
+from courses.services import (
+    course_count_items,
+    course_next_module_order,
+    course_reorder_modules,
+    module_next_display_order,
+    module_reorder_items,
+)
+from enrollment.models import Enrollment
+from tests.factories import make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_counts(course: Course) -> dict[str, int]:
+    course.refresh_from_db()
+    return course.metadata["count"]
+
+
+def assert_counts_true(course: Course) -> None:
+    assert stored_counts(course) == course_count_items(course_id=course.pk)
+
+
+def test_modules_come_back_in_module_order():
+    course = make_course(modules=3)
+    first, second, third = course.modules.all()
+    course_reorder_modules(course=course, modules=[third, first, second])
+    assert [module.title for module in course.modules.all()] == [
+        "Module 3",
+        "Module 1",
+        "Module 2",
+    ]
+    assert [module.module_order for module in course.modules.all()] == [1, 2, 3]
+
+
+def test_lessons_and_activities_merge_in_one_display_order():
+    course = make_course(modules=1, lessons=3, quizzes=2)
+    module = course.modules.get()
+    items = module.ordered_items()
+    assert [(item.kind, item.title) for item in items] == [
+        ("lesson", "Lesson 1.1"),
+        ("activity", "Quiz 1.1"),
+        ("lesson", "Lesson 1.2"),
+        ("activity", "Quiz 1.2"),
+        ("lesson", "Lesson 1.3"),
+    ]
+    assert [item.display_order for item in items] == [1, 2, 3, 4, 5]
+
+
+def test_reordering_items_sets_one_shared_sequence():
+    course = make_course(modules=1, lessons=2, quizzes=1)
+    module = course.modules.get()
+    lesson_1, quiz, lesson_2 = module.ordered_items()
+    module_reorder_items(module=module, items=[quiz, lesson_2, lesson_1])
+    reordered = Module.objects.with_items().get(pk=module.pk).ordered_items()
+    assert [item.title for item in reordered] == ["Quiz 1.1", "Lesson 1.2", "Lesson 1.1"]
+    assert [item.display_order for item in reordered] == [1, 2, 3]
+    assert_counts_true(course)
+
+
+def test_reordering_refuses_a_list_that_is_not_the_modules_items():
+    course = make_course(modules=2, lessons=1, quizzes=1)
+    first, second = course.modules.all()
+    foreign = second.ordered_items()[0]
+    with pytest.raises(ValueError, match="each of the module's items once"):
+        module_reorder_items(module=first, items=[first.ordered_items()[0], foreign])
+    with pytest.raises(ValueError, match="each of the course's modules once"):
+        course_reorder_modules(course=course, modules=[first])
+
+
+def test_outline_loads_in_a_fixed_number_of_queries(django_assert_num_queries):
+    course = make_course(modules=20, lessons=5, quizzes=5)
+    with django_assert_num_queries(4):  # course, modules, lessons, activities
+        loaded = Course.objects.with_outline().get(pk=course.pk)
+        items = loaded.ordered_items()
+    assert len(items) == 200
+    assert items[0].title == "Lesson 1.1"
+    assert items[-1].title == "Quiz 20.5"
+
+
+def test_deleting_a_course_deletes_its_content_and_enrollments():
+    course = make_course(modules=2, lessons=2, quizzes=2)
+    other = make_course(modules=1)
+    Enrollment.objects.create(user=make_user(), course=course)
+    course.delete()
+    assert not Module.objects.filter(course_id=course.pk).exists()
+    assert Lesson.objects.filter(module__course=other).count() == 2
+    assert Lesson.objects.count() == 2
+    assert Activity.objects.count() == 1
+    assert Enrollment.objects.count() == 0
+    assert_counts_true(other)
+
+
+def test_deleting_a_module_deletes_its_items_and_recounts():
+    course = make_course(modules=2, lessons=2, quizzes=1)
+    course.modules.first().delete()
+    assert stored_counts(course) == {"modules": 1, "lessons": 2, "activities": 1}
+    assert_counts_true(course)
+
+
+def test_counts_follow_items_added_and_deleted_one_by_one():
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    module = course.modules.get()
+    lesson = Lesson.objects.create(
+        module=module,
+        title="Extra",
+        content={"type": "MARKDOWN", "value": "x"},
+        display_order=module_next_display_order(module_id=module.pk),
+    )
+    assert stored_counts(course) == {"modules": 1, "lessons": 2, "activities": 1}
+    Activity.objects.create(
+        module=module,
+        title="Extra quiz",
+        content={"question": "?", "options": ["a", "b"], "answer": 1},
+        display_order=module_next_display_order(module_id=module.pk),
+    )
+    assert stored_counts(course) == {"modules": 1, "lessons": 2, "activities": 2}
+    lesson.delete()
+    module.activities.all().delete()
+    assert stored_counts(course) == {"modules": 1, "lessons": 1, "activities": 0}
+    Module.objects.create(
+        course=course, title="New", module_order=course_next_module_order(course_id=course.pk)
+    )
+    assert stored_counts(course) == {"modules": 2, "lessons": 1, "activities": 0}
+
+
+def test_counts_follow_an_item_moved_to_another_course():
+    source = make_course(modules=1, lessons=2, quizzes=0)
+    target = make_course(modules=1, lessons=1, quizzes=0)
+    lesson = Lesson.objects.filter(module__course=source).first()
+    target_module = target.modules.get()
+    lesson.module = target_module
+    lesson.display_order = module_next_display_order(module_id=target_module.pk)
+    lesson.save()
+    assert stored_counts(source)["lessons"] == 1
+    assert stored_counts(target)["lessons"] == 2
+
+
+def test_counts_follow_a_module_moved_to_another_course():
+    source = make_course(modules=2, lessons=1, quizzes=1)
+    target = make_course(modules=1, lessons=1, quizzes=1)
+    module = source.modules.last()
+    module.course = target
+    module.module_order = course_next_module_order(course_id=target.pk)
+    module.save()
+    assert stored_counts(source) == {"modules": 1, "lessons": 1, "activities": 1}
+    assert stored_counts(target) == {"modules": 2, "lessons": 2, "activities": 2}
+
+
+def test_editing_an_item_keeps_counts():
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    lesson = Lesson.objects.get(module__course=course)
+    lesson.title = "Renamed"
+    lesson.save()
+    assert_counts_true(course)
+
+
+def test_two_items_of_one_kind_cannot_share_a_position():
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    module = course.modules.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lesson.objects.create(module=module, title="Clash", display_order=1)
+
+
+def test_preferences_are_validated():
+    course = make_course()
+    course.preferences = {"level": "expert", "duration": "short", "focus": "broad"}
+    with pytest.raises(ValidationError, match="level must be one of"):
+        course.full_clean()
+    course.preferences = {"level": "advanced", "duration": "long", "focus": "in-depth"}
+    course.full_clean()
+
+
+def test_published_and_visible_to():
+    published = make_course(publish=True)
+    draft = make_course(publish=False)
+    staff = make_user(is_staff=True)
+    learner = make_user()
+    assert list(Course.objects.published()) == [published]
+    assert set(Course.objects.visible_to(staff)) == {published, draft}
+    assert list(Course.objects.visible_to(learner)) == [published]
+    assert published.published_at is not None
+    assert draft.published_at is None
+
+
+def test_filter_on_preferences():
+    beginner = make_course(preferences={"level": "beginner", "duration": "short", "focus": "broad"})
+    advanced = make_course(
+        preferences={"level": "advanced", "duration": "short", "focus": "in-depth"}
+    )
+    assert list(Course.objects.with_preference(level="advanced")) == [advanced]
+    assert list(Course.objects.with_preference(duration="short", focus="broad")) == [beginner]
+    assert set(Course.objects.with_preference(level="")) == {beginner, advanced}
