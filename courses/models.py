@@ -112,6 +112,12 @@ class Course(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class AnswerReveal(models.TextChoices):
+        """When a quiz shows its correct option to a learner."""
+
+        AFTER_CORRECT = "after_correct", "Only after a correct answer"
+        AFTER_ATTEMPT = "after_attempt", "After any attempt"
+
     course_id = models.BigAutoField(primary_key=True)
     topic = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -119,6 +125,12 @@ class Course(models.Model):
     metadata = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    answer_reveal = models.CharField(
+        max_length=16,
+        choices=AnswerReveal.choices,
+        default=AnswerReveal.AFTER_CORRECT,
+        help_text="When learners see a quiz's correct option.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -209,6 +221,12 @@ class Module(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "courses:module-detail",
+            kwargs={"course_id": self.course_id, "module_id": self.module_id},
+        )
+
     def ordered_items(self) -> list[Lesson | Activity]:
         """The module's lessons and activities merged in their shared display order.
 
@@ -252,6 +270,16 @@ class Lesson(ModuleItem):
             ),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "courses:lesson-detail",
+            kwargs={
+                "course_id": self.module.course_id,
+                "module_id": self.module_id,
+                "lesson_id": self.lesson_id,
+            },
+        )
+
     @property
     def markdown(self) -> str:
         return self.content.get("value", "") if isinstance(self.content, dict) else ""
@@ -277,6 +305,16 @@ class Activity(ModuleItem):
                 fields=["module", "display_order"], name="activities_unique_module_order"
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "courses:activity-detail",
+            kwargs={
+                "course_id": self.module.course_id,
+                "module_id": self.module_id,
+                "activity_id": self.activity_id,
+            },
+        )
 
     @property
     def question(self) -> str:

@@ -13,13 +13,19 @@ from django.urls import reverse
 STRONG_KEY = "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 4
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **env}
-    for name in list(env):
-        if env[name] == "":
-            environment.pop(name)
+# Set for the test session only (pyproject.toml, tests/browser/conftest.py).
+TEST_ONLY_VARIABLES = ("SECRET_KEY", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
+def run(arguments: list[str], **env: str) -> subprocess.CompletedProcess:
+    """Run Python in a production-like environment: the test session's own
+    variables removed, `env` added (an empty value removes a variable)."""
+    environment = {
+        name: value for name, value in os.environ.items() if name not in TEST_ONLY_VARIABLES
+    }
+    environment.update({name: value for name, value in env.items() if value})
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
+        [sys.executable, *arguments],
         capture_output=True,
         text=True,
         cwd=settings.BASE_DIR,
@@ -54,29 +60,22 @@ def test_healthz_refuses_post(client):
 
 @pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 60])
 def test_production_refuses_to_start_without_a_real_secret_key(key):
-    result = run_python("import athena.wsgi", DEBUG="false", SECRET_KEY=key)
+    result = run(["-c", "import athena.wsgi"], DEBUG="false", SECRET_KEY=key)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = run_python("import athena.wsgi", DEBUG="false", SECRET_KEY=STRONG_KEY)
+    result = run(["-c", "import athena.wsgi"], DEBUG="false", SECRET_KEY=STRONG_KEY)
     assert result.returncode == 0, result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": STRONG_KEY,
-            "ALLOWED_HOSTS": "athena.example.com",
-        },
-        check=False,
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="athena.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
