@@ -253,6 +253,11 @@ class ModuleItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def key(self) -> str:
+        """Names the item across both tables: "lesson:12", "activity:7"."""
+        return f"{self.kind}:{self.pk}"
+
 
 class Lesson(ModuleItem):
     lesson_id = models.BigAutoField(primary_key=True)

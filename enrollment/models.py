@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from courses.models import Course
+from courses.models import Activity, Course, Lesson
 
 
 class Enrollment(models.Model):
@@ -33,3 +33,97 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"
+
+
+class LessonCompletion(models.Model):
+    """A learner marked a lesson done. Kept across unenrolment, gone with the lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "lesson_completions"
+        ordering = ["-completed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson"], name="lesson_completions_unique_user_lesson"
+            ),
+        ]
+        indexes = [models.Index(fields=["completed_at"], name="lesson_completions_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.lesson}"
+
+
+class QuizAttempt(models.Model):
+    """One answer a learner submitted to a quiz; a correct one completes the quiz."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attempts")
+    chosen_option = models.PositiveSmallIntegerField(help_text="1-based option number")
+    is_correct = models.BooleanField()
+    attempted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "quiz_attempts"
+        ordering = ["-attempted_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "activity", "is_correct"], name="quiz_attempts_user_idx"),
+            models.Index(fields=["activity", "is_correct"], name="quiz_attempts_activity_idx"),
+            models.Index(fields=["attempted_at"], name="quiz_attempts_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        verdict = "right" if self.is_correct else "wrong"
+        return f"{self.user} answered {self.activity} ({verdict})"
+
+
+class ResumePoint(models.Model):
+    """The last lesson or quiz a learner opened in a course: where Resume goes.
+
+    Kept across unenrolment so re-enrolling resumes; an item deleted by staff
+    clears it (Resume then falls back to Next up)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resume_points"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="resume_points")
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    visited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "resume_points"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], name="resume_points_unique_user_course"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"
+
+    @property
+    def item_key(self) -> str | None:
+        if self.lesson_id:
+            return f"lesson:{self.lesson_id}"
+        if self.activity_id:
+            return f"activity:{self.activity_id}"
+        return None
+
+
+class CourseReport(Course):
+    """Course statistics for staff: enrolled, started, finished, quiz success rates."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "course report"
