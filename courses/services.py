@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from courses.documents import (
+    TITLE_MAX_LENGTH,
+    CourseSpec,
+    course_export,
+    course_import,
+    validate_document,
+)
 from courses.models import Activity, Course, Lesson, Module
 
 
@@ -97,3 +107,113 @@ def course_next_module_order(*, course_id: int) -> int:
 
 def _item_key(item: Lesson | Activity) -> tuple[str, int]:
     return (item.kind, item.pk)
+
+
+# Writes the admin needs: publication, duplication, imports and one-step moves.
+
+
+@transaction.atomic
+def course_publish(*, course_ids: Sequence[int]) -> int:
+    """Publish the given courses; a course keeps the date it was first published.
+    Answer how many changed state."""
+    now = timezone.now()
+    return (
+        Course.objects.filter(pk__in=course_ids)
+        .exclude(status=Course.Status.PUBLISHED)
+        .update(
+            status=Course.Status.PUBLISHED,
+            published_at=Coalesce(F("published_at"), Value(now)),
+            updated_at=now,
+        )
+    )
+
+
+@transaction.atomic
+def course_unpublish(*, course_ids: Sequence[int]) -> int:
+    """Turn the given courses back into drafts; answer how many changed state."""
+    return (
+        Course.objects.filter(pk__in=course_ids)
+        .exclude(status=Course.Status.DRAFT)
+        .update(status=Course.Status.DRAFT, updated_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def course_import_documents(*, specs: Sequence[CourseSpec]) -> list[Course]:
+    """Import several validated documents as drafts: all of them or none."""
+    return [course_import(spec=spec) for spec in specs]
+
+
+@transaction.atomic
+def course_duplicate(*, course: Course) -> Course:
+    """A new draft copy of a course, through the course document so there is
+    one copier: export, validate, import."""
+    spec = validate_document(course_export(course))
+    suffix = " (copy)"
+    topic = spec.topic[: TITLE_MAX_LENGTH - len(suffix)] + suffix
+    copy = course_import(spec=dataclasses.replace(spec, topic=topic))
+    copy.answer_reveal = course.answer_reveal
+    copy.save(update_fields=["answer_reveal", "updated_at"])
+    return copy
+
+
+@transaction.atomic
+def course_move_module(*, module: Module, steps: int) -> None:
+    """Move a module `steps` places (negative: earlier) within its course,
+    stopping at either end; the course's modules are renumbered 1..n."""
+    _lock_course(module.course_id)
+    modules = list(Module.objects.filter(course_id=module.course_id))
+    _move(modules, module.pk, steps)
+    course_reorder_modules(course=module.course, modules=modules)
+
+
+@transaction.atomic
+def module_move_item(*, item: Lesson | Activity, steps: int) -> None:
+    """Move a lesson or activity `steps` places (negative: earlier) within the
+    module's one sequence, stopping at either end; items are renumbered 1..n."""
+    _lock_course(item.module.course_id)
+    items = module_items(module_id=item.module_id)
+    keys = [_item_key(other) for other in items]
+    index = keys.index(_item_key(item))
+    target = max(0, min(len(items) - 1, index + steps))
+    items.insert(target, items.pop(index))
+    module_reorder_items(module=item.module, items=items)
+
+
+@transaction.atomic
+def course_renumber_modules(*, course_id: int) -> None:
+    """Close gaps in a course's module order (after a deletion), keeping the order."""
+    course = Course.objects.get(pk=course_id)
+    course_reorder_modules(course=course, modules=list(Module.objects.filter(course=course)))
+
+
+@transaction.atomic
+def module_renumber_items(*, module_id: int) -> None:
+    """Close gaps in a module's item sequence (after a deletion), keeping the order."""
+    module = Module.objects.get(pk=module_id)
+    module_reorder_items(module=module, items=module_items(module_id=module_id))
+
+
+def _move(modules: list[Module], module_id: int, steps: int) -> None:
+    index = [module.pk for module in modules].index(module_id)
+    target = max(0, min(len(modules) - 1, index + steps))
+    modules.insert(target, modules.pop(index))
+
+
+@transaction.atomic
+def course_append_module(*, module: Module) -> Module:
+    """Save a new module after the course's last one."""
+    _lock_course(module.course_id)
+    module.module_order = course_next_module_order(course_id=module.course_id)
+    module.save()
+    return module
+
+
+@transaction.atomic
+def module_append_item(*, item: Lesson | Activity) -> Lesson | Activity:
+    """Save a new lesson or activity after the module's last item, in the one
+    sequence both share."""
+    _lock_course(item.module.course_id)
+    item.display_order = module_next_display_order(module_id=item.module_id)
+    item.save()
+    return item

@@ -1,0 +1,225 @@
+"""Admin forms: staff edit preferences, lessons and quizzes through plain fields,
+never raw JSON, and upload course documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from courses.documents import MAX_OPTIONS, MIN_OPTIONS, CourseSpec, DocumentError, parse_document
+from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
+
+# A course document is text; anything much larger is a mistake, not a course.
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+OPTION_FIELDS = [f"option_{number}" for number in range(1, MAX_OPTIONS + 1)]
+
+
+class CourseAdminForm(forms.ModelForm):
+    """A course with its three preferences as choice fields."""
+
+    level = forms.ChoiceField(choices=PREFERENCE_CHOICES["level"].choices)
+    duration = forms.ChoiceField(choices=PREFERENCE_CHOICES["duration"].choices)
+    focus = forms.ChoiceField(choices=PREFERENCE_CHOICES["focus"].choices)
+
+    class Meta:
+        model = Course
+        fields = ["topic", "description", "status", "answer_reveal"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        preferences = self.instance.preferences or {}
+        for key in PREFERENCE_CHOICES:
+            if key in preferences:
+                self.initial.setdefault(key, preferences[key])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if all(key in cleaned for key in PREFERENCE_CHOICES):
+            self.instance.preferences = {key: cleaned[key] for key in PREFERENCE_CHOICES}
+        return cleaned
+
+
+class ModuleChoiceField(forms.ModelChoiceField):
+    """Modules named with their course: many courses have a "Getting started"."""
+
+    def label_from_instance(self, obj: Module) -> str:
+        return f"{obj.course.topic} / {obj.title}"
+
+
+def _module_field(form: forms.ModelForm) -> None:
+    if "module" in form.fields:
+        field = form.fields["module"]
+        form.fields["module"] = ModuleChoiceField(
+            queryset=Module.objects.select_related("course").order_by(
+                "course__topic", "course_id", "module_order"
+            ),
+            label=field.label,
+            help_text="Where the new item goes; it is added after the module's last item.",
+        )
+
+
+class LessonAdminForm(forms.ModelForm):
+    """A lesson: a title and a Markdown body, stored as the document's MARKDOWN content."""
+
+    markdown = forms.CharField(
+        label="Body (Markdown)",
+        strip=False,
+        widget=forms.Textarea(attrs={"class": "athena-markdown", "rows": 24, "cols": 100}),
+        help_text="Markdown, shown to learners exactly as the Preview shows it. "
+        "Raw HTML is shown as text.",
+    )
+
+    class Meta:
+        model = Lesson
+        fields = ["module", "title"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _module_field(self)
+        if self.instance.pk:
+            self.initial.setdefault("markdown", self.instance.markdown)
+
+    def clean_markdown(self) -> str:
+        value = self.cleaned_data["markdown"]
+        if not value.strip():
+            raise forms.ValidationError("A lesson needs a body.", code="required")
+        return value
+
+    def save(self, commit: bool = True) -> Lesson:
+        self.instance.content = {"type": "MARKDOWN", "value": self.cleaned_data["markdown"]}
+        return super().save(commit=commit)
+
+
+class QuizAdminForm(forms.ModelForm):
+    """A quiz: a question, two to six options and the number of the correct one."""
+
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    correct_option = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(number, f"Option {number}") for number in range(1, MAX_OPTIONS + 1)],
+        widget=forms.RadioSelect,
+        help_text="Which option is the right answer.",
+    )
+
+    class Meta:
+        model = Activity
+        fields = ["module", "title", "type"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for number, name in enumerate(OPTION_FIELDS, start=1):
+            self.fields[name] = forms.CharField(
+                label=f"Option {number}", required=number <= MIN_OPTIONS, max_length=500
+            )
+        # Keep the correct option after the options, where staff look for it.
+        self.fields["correct_option"] = self.fields.pop("correct_option")
+        _module_field(self)
+        if self.instance.pk:
+            self.initial.setdefault("question", self.instance.question)
+            for name, option in zip(OPTION_FIELDS, self.instance.options, strict=False):
+                self.initial.setdefault(name, option)
+            if self.instance.answer:
+                self.initial.setdefault("correct_option", self.instance.answer)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        values = [cleaned.get(name, "") or "" for name in OPTION_FIELDS]
+        filled = [number for number, value in enumerate(values, start=1) if value]
+        options: list[str] = []
+        for number, value in enumerate(values, start=1):
+            if value:
+                if len(options) != number - 1:
+                    self.add_error(
+                        f"option_{number}",
+                        f"Fill the options in order: option {len(options) + 1} is empty.",
+                    )
+                    break
+                if value in options:
+                    self.add_error(f"option_{number}", "Two options say the same thing.")
+                options.append(value)
+        correct = cleaned.get("correct_option")
+        if correct and filled and correct not in filled:
+            self.add_error(
+                "correct_option",
+                f"The correct option must be one of the quiz's options (1-{len(filled)}); "
+                f"option {correct} is empty.",
+            )
+        cleaned["options"] = options
+        return cleaned
+
+    def save(self, commit: bool = True) -> Activity:
+        self.instance.content = {
+            "question": self.cleaned_data["question"],
+            "options": self.cleaned_data["options"],
+            "answer": self.cleaned_data["correct_option"],
+        }
+        return super().save(commit=commit)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several uploaded files at once (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".json,application/json"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    name: str
+    spec: CourseSpec
+
+
+class DocumentUploadForm(forms.Form):
+    """Course documents to import, checked with the one validator of the format."""
+
+    documents = MultipleFileField(
+        label="Course documents",
+        help_text="One or more JSON course documents. They are imported as drafts, "
+        "all together or, if any has a problem, not at all.",
+    )
+
+    def clean_documents(self) -> list[UploadedDocument]:
+        files: list[UploadedFile] = self.cleaned_data["documents"]
+        problems: list[str] = []
+        documents: list[UploadedDocument] = []
+        for upload in files:
+            name = upload.name or "(unnamed file)"
+            if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
+                problems.append(
+                    f"{name}: the file is {upload.size} bytes; "
+                    f"a course document is at most {MAX_DOCUMENT_BYTES} bytes"
+                )
+                continue
+            try:
+                spec = parse_document(upload.read())
+            except DocumentError as error:
+                problems.extend(f"{name}: {problem}" for problem in error.problems)
+                continue
+            documents.append(UploadedDocument(name=name, spec=spec))
+        if problems:
+            raise forms.ValidationError(problems)
+        return documents
+
+
+class MoveForm(forms.Form):
+    """One up/down button press: which row moves, and which way."""
+
+    move = forms.RegexField(regex=r"^(module|lesson|activity):\d+:(-1|1)$")
+
+    def cleaned_move(self) -> tuple[str, int, int]:
+        kind, pk, steps = self.cleaned_data["move"].split(":")
+        return kind, int(pk), int(steps)
