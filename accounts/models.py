@@ -1,0 +1,31 @@
+"""A learner's own settings, beside Django's auth user."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from courses.models import Duration, Focus, Level
+
+
+class LearnerProfile(models.Model):
+    """Default preferences: what the catalog offers as "matching your preferences"."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_profile"
+    )
+    level = models.CharField(max_length=16, choices=Level.choices, blank=True)
+    duration = models.CharField(max_length=16, choices=Duration.choices, blank=True)
+    focus = models.CharField(max_length=16, choices=Focus.choices, blank=True)
+
+    class Meta:
+        db_table = "learner_profiles"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
+
+    @property
+    def preferences(self) -> dict[str, str]:
+        """The preferences the learner has set, ready for `with_preference()`."""
+        values = {"level": self.level, "duration": self.duration, "focus": self.focus}
+        return {key: value for key, value in values.items() if value}

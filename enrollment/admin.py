@@ -1,0 +1,110 @@
+"""Enrollments and progress in the admin: searchable, filterable, read-only
+where editing would falsify a learner's history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+
+from enrollment import selectors
+from enrollment.models import CourseReport, Enrollment, LessonCompletion, QuizAttempt
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is recorded by learners' actions, never typed in by staff."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ReadOnlyAdmin):
+    list_display = ["user", "course", "enrolled_at", "last_accessed_at"]
+    list_filter = ["enrolled_at", "last_accessed_at", "course"]
+    search_fields = ["user__username", "user__email", "course__topic"]
+    list_select_related = ["user", "course"]
+    date_hierarchy = "enrolled_at"
+    ordering = ["-enrolled_at"]
+
+
+@admin.register(LessonCompletion)
+class LessonCompletionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "lesson", "course", "completed_at"]
+    list_filter = ["completed_at", "lesson__module__course"]
+    search_fields = [
+        "user__username",
+        "user__email",
+        "lesson__title",
+        "lesson__module__course__topic",
+    ]
+    list_select_related = ["user", "lesson__module__course"]
+    date_hierarchy = "completed_at"
+
+    @admin.display(ordering="lesson__module__course__topic")
+    def course(self, completion: LessonCompletion) -> str:
+        return completion.lesson.module.course.topic
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["user", "activity", "course", "chosen_option", "is_correct", "attempted_at"]
+    list_filter = ["is_correct", "attempted_at", "activity__module__course"]
+    search_fields = [
+        "user__username",
+        "user__email",
+        "activity__title",
+        "activity__module__course__topic",
+    ]
+    list_select_related = ["user", "activity__module__course"]
+    date_hierarchy = "attempted_at"
+
+    @admin.display(ordering="activity__module__course__topic")
+    def course(self, attempt: QuizAttempt) -> str:
+        return attempt.activity.module.course.topic
+
+
+@admin.register(CourseReport)
+class CourseReportAdmin(ReadOnlyAdmin):
+    """How many learners enrolled, started and finished, and each quiz's success rate."""
+
+    list_display = ["topic", "status", "enrolled"]
+    list_filter = ["status"]
+    search_fields = ["topic"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CourseReport]:
+        return super().get_queryset(request).annotate(enrolled_count=Count("enrollments"))
+
+    @admin.display(ordering="enrolled_count", description="enrolled")
+    def enrolled(self, course: CourseReport) -> int:
+        return course.enrolled_count
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        course = get_object_or_404(CourseReport, pk=object_id)
+        if not self.has_view_permission(request, course):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Report: {course.topic}",
+            "course": course,
+            "report": selectors.course_statistics(course=course),
+        }
+        return TemplateResponse(request, "admin/enrollment/coursereport/report.html", context)

@@ -1,0 +1,167 @@
+"""Reads of a learner's place in a course: enrollment, completed items, resume
+point, and the progress derived from the course's one ordered item sequence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import CharField, DateTimeField, F, Value
+
+from courses.models import Activity, Course, Lesson, Module
+from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+
+
+@dataclass
+class LearnerState:
+    """What one learner has done in one course, read in a single query."""
+
+    enrollment_id: int | None = None
+    last_accessed_at: datetime | None = None
+    completed_keys: set[str] = field(default_factory=set)
+    resume_key: str | None = None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrollment_id is not None
+
+
+def _tagged(queryset: Any, tag: str, id_field: str, at_field: str | None = None) -> Any:
+    """Rows of (tag, id, timestamp), so several tables can be read in one UNION."""
+    return (
+        queryset.order_by()
+        .annotate(
+            row_tag=Value(tag, output_field=CharField()),
+            row_at=F(at_field) if at_field else Value(None, output_field=DateTimeField()),
+        )
+        .values_list("row_tag", id_field, "row_at")
+    )
+
+
+def learner_state(*, user: Any, course_id: int) -> LearnerState:
+    """Enrollment, completions and resume point of `user` in a course: one query."""
+    state = LearnerState()
+    if not getattr(user, "is_authenticated", False):
+        return state
+    rows = _tagged(
+        Enrollment.objects.filter(user=user, course_id=course_id),
+        "enrollment",
+        "enrollment_id",
+        "last_accessed_at",
+    ).union(
+        _tagged(
+            LessonCompletion.objects.filter(user=user, lesson__module__course_id=course_id),
+            "lesson",
+            "lesson_id",
+        ),
+        _tagged(
+            QuizAttempt.objects.filter(
+                user=user, is_correct=True, activity__module__course_id=course_id
+            ),
+            "activity",
+            "activity_id",
+        ),
+        _tagged(
+            ResumePoint.objects.filter(user=user, course_id=course_id, lesson__isnull=False),
+            "resume-lesson",
+            "lesson_id",
+        ),
+        _tagged(
+            ResumePoint.objects.filter(user=user, course_id=course_id, activity__isnull=False),
+            "resume-activity",
+            "activity_id",
+        ),
+    )
+    for tag, object_id, at in rows:
+        if tag == "enrollment":
+            state.enrollment_id, state.last_accessed_at = object_id, at
+        elif tag in ("lesson", "activity"):
+            state.completed_keys.add(f"{tag}:{object_id}")
+        else:
+            state.resume_key = f"{tag.removeprefix('resume-')}:{object_id}"
+    return state
+
+
+@dataclass
+class ModuleProgress:
+    module: Module
+    items: list[Lesson | Activity]
+    completed: int
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def percent(self) -> int:
+        return percent(self.completed, self.total)
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    state: LearnerState
+    modules: list[ModuleProgress]
+    next_up: Lesson | Activity | None
+    resume: Lesson | Activity | None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.state.is_enrolled
+
+    @property
+    def completed_keys(self) -> set[str]:
+        return self.state.completed_keys
+
+    @property
+    def total(self) -> int:
+        return sum(module.total for module in self.modules)
+
+    @property
+    def completed(self) -> int:
+        return sum(module.completed for module in self.modules)
+
+    @property
+    def percent(self) -> int:
+        return percent(self.completed, self.total)
+
+    @property
+    def finished(self) -> bool:
+        return self.total > 0 and self.completed == self.total
+
+    @property
+    def started(self) -> bool:
+        return self.completed > 0 or self.resume is not None
+
+
+def percent(completed: int, total: int) -> int:
+    """Whole percent, rounded down so 100 means truly all done."""
+    return completed * 100 // total if total else 0
+
+
+def course_progress(*, course: Course, state: LearnerState) -> CourseProgress:
+    """Progress over the course's item sequence (prefetch with `with_outline()`).
+
+    Completions of items that no longer exist cannot count: the sequence is
+    the course as it is now."""
+    modules = []
+    next_up = resume = None
+    for module in course.modules.all():
+        items = module.ordered_items()
+        done = 0
+        for item in items:
+            if item.key in state.completed_keys:
+                done += 1
+            elif next_up is None:
+                next_up = item
+            if item.key == state.resume_key:
+                resume = item
+        modules.append(ModuleProgress(module=module, items=items, completed=done))
+    return CourseProgress(
+        course=course,
+        state=state,
+        modules=modules,
+        next_up=next_up,
+        resume=resume,
+    )

@@ -1,0 +1,130 @@
+"""Writes on enrollment and progress. Views, admin and signals call these."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courses.models import Activity, Course, Lesson
+from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+from enrollment.progress import CourseProgress, course_progress, learner_state
+
+# last_accessed_at is written at most this often per enrollment.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def enrollment_create(*, user: AbstractBaseUser, course: Course) -> tuple[Enrollment, bool]:
+    """Enroll `user` in `course`; answer the enrollment and whether it is new.
+
+    Safe against double clicks and parallel tabs: the database's unique
+    constraint decides, and the loser of a race gets the winner's row."""
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.get_or_create(user=user, course=course)
+    except IntegrityError:
+        return Enrollment.objects.get(user=user, course=course), False
+
+
+def enrollment_delete(*, user: AbstractBaseUser, course: Course) -> bool:
+    """Unenroll. Completions, attempts and the resume point stay, so enrolling
+    again picks up where the learner left off."""
+    deleted, _ = Enrollment.objects.filter(user=user, course=course).delete()
+    return bool(deleted)
+
+
+def enrollment_touch(
+    *, enrollment_id: int, last_accessed_at: datetime | None, now: datetime | None = None
+) -> bool:
+    """Record that the learner opened the course, at most once a TOUCH_INTERVAL.
+
+    `last_accessed_at` is what the caller already read, so a fresh enrollment
+    costs no query at all; the UPDATE's condition guards against races."""
+    now = now or timezone.now()
+    if last_accessed_at is not None and now - last_accessed_at < TOUCH_INTERVAL:
+        return False
+    return bool(
+        Enrollment.objects.filter(
+            pk=enrollment_id, last_accessed_at__lt=now - TOUCH_INTERVAL
+        ).update(last_accessed_at=now)
+    )
+
+
+def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
+    """Mark a lesson done; answer whether it was not done before."""
+    try:
+        with transaction.atomic():
+            _, created = LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
+    except IntegrityError:
+        return False
+    return created
+
+
+def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
+    deleted, _ = LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
+    return bool(deleted)
+
+
+def quiz_attempt_record(
+    *, user: AbstractBaseUser, activity: Activity, chosen_option: int
+) -> QuizAttempt:
+    """Store one submitted answer, checked against the quiz on the server.
+
+    The caller has validated `chosen_option` as one of the activity's options;
+    the user and activity come from the request and URL, never from the form."""
+    if not 1 <= chosen_option <= len(activity.options):
+        raise ValueError(f"{chosen_option} is not an option of {activity}")
+    return QuizAttempt.objects.create(
+        user=user,
+        activity=activity,
+        chosen_option=chosen_option,
+        is_correct=activity.is_correct(chosen_option),
+    )
+
+
+def resume_point_set(
+    *,
+    user: AbstractBaseUser,
+    course_id: int,
+    item: Lesson | Activity,
+    current_key: str | None,
+) -> None:
+    """Remember `item` as where the learner is in the course.
+
+    Costs nothing when the learner reloads the same item (`current_key` is
+    what the caller already read), one UPDATE when they move on."""
+    if current_key == item.key:
+        return
+    fields = {
+        "lesson": item if isinstance(item, Lesson) else None,
+        "activity": item if isinstance(item, Activity) else None,
+        "visited_at": timezone.now(),
+    }
+    if ResumePoint.objects.filter(user=user, course_id=course_id).update(**fields):
+        return
+    try:
+        with transaction.atomic():
+            ResumePoint.objects.create(user=user, course_id=course_id, **fields)
+    except IntegrityError:  # a parallel request created it first
+        ResumePoint.objects.filter(user=user, course_id=course_id).update(**fields)
+
+
+def learner_visit(
+    *, user: AbstractBaseUser, course: Course, item: Lesson | Activity | None = None
+) -> CourseProgress:
+    """What a course page needs to know about its learner, recording the visit.
+
+    One query reads the learner's state; an enrolled learner's visit touches
+    `last_accessed_at` (at most once a minute) and moves the resume point to
+    `item` (only when it changes). `course` comes with `with_outline()`."""
+    state = learner_state(user=user, course_id=course.pk)
+    if state.is_enrolled:
+        enrollment_touch(enrollment_id=state.enrollment_id, last_accessed_at=state.last_accessed_at)
+        if item is not None:
+            resume_point_set(
+                user=user, course_id=course.pk, item=item, current_key=state.resume_key
+            )
+            state.resume_key = item.key
+    return course_progress(course=course, state=state)

@@ -1,0 +1,123 @@
+"""Enrollments and progress in the admin: visible, filterable, read-only; the
+Support group reads them and nothing else; the per-course report."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from courses.models import Course, Lesson
+from enrollment.models import Enrollment, QuizAttempt
+from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
+from tests.factories import make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def support_client(client):
+    user = make_user(is_staff=True)
+    user.groups.add(Group.objects.get(name="Support"))
+    client.force_login(user)
+    return client
+
+
+def items_of(course):
+    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
+
+
+@pytest.mark.parametrize("model", ["enrollment", "lessoncompletion", "quizattempt"])
+def test_history_is_listed_searchable_and_filterable(superuser_client, model):
+    learner, course = make_user(username="searchme"), make_course(topic="Filtered course")
+    enrollment_create(user=learner, course=course)
+    first, quiz, *_ = items_of(course)
+    lesson_complete(user=learner, lesson=first)
+    quiz_attempt_record(user=learner, activity=quiz, chosen_option=1)
+    url = reverse(f"admin:enrollment_{model}_changelist")
+    response = superuser_client.get(url, {"q": "searchme"})
+    assert response.status_code == HTTPStatus.OK
+    assert "Filtered course" in response.content.decode()
+    assert superuser_client.get(url, {"q": "nobody-matches"}).context["cl"].result_count == 0
+
+
+def test_history_cannot_be_added_or_edited(superuser_client):
+    learner, course = make_user(), make_course()
+    enrollment, _ = enrollment_create(user=learner, course=course)
+    quiz = next(item for item in items_of(course) if item.kind == "activity")
+    attempt = quiz_attempt_record(user=learner, activity=quiz, chosen_option=1)
+    assert superuser_client.get(reverse("admin:enrollment_enrollment_add")).status_code == 403
+    response = superuser_client.post(
+        reverse("admin:enrollment_quizattempt_change", args=[attempt.pk]),
+        {"chosen_option": 2, "is_correct": "on"},
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    attempt.refresh_from_db()
+    assert not attempt.is_correct
+    assert Enrollment.objects.get() == enrollment
+
+
+def test_filter_attempts_by_course(superuser_client):
+    learner = make_user()
+    first, second = make_course(topic="First"), make_course(topic="Second")
+    for course in (first, second):
+        quiz = next(item for item in items_of(course) if item.kind == "activity")
+        quiz_attempt_record(user=learner, activity=quiz, chosen_option=2)
+    response = superuser_client.get(
+        reverse("admin:enrollment_quizattempt_changelist"),
+        {"activity__module__course__course_id__exact": first.pk},
+    )
+    assert response.context["cl"].result_count == 1
+
+
+def test_support_reads_enrollments_but_changes_nothing(support_client):
+    learner, course = make_user(), make_course()
+    enrollment, _ = enrollment_create(user=learner, course=course)
+    assert support_client.get(reverse("admin:enrollment_enrollment_changelist")).status_code == 200
+    assert (
+        support_client.get(
+            reverse("admin:enrollment_enrollment_change", args=[enrollment.pk])
+        ).status_code
+        == 200
+    )
+    assert (
+        support_client.post(
+            reverse("admin:enrollment_enrollment_delete", args=[enrollment.pk]), {"post": "yes"}
+        ).status_code
+        == HTTPStatus.FORBIDDEN
+    )
+    assert Enrollment.objects.filter(pk=enrollment.pk).exists()
+    # Course content and user accounts are not theirs to see.
+    assert support_client.get(reverse("admin:courses_course_changelist")).status_code == 403
+    assert support_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+def test_the_course_report_counts_learners_and_quiz_success(superuser_client):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    lesson, quiz = items_of(course)
+    finisher, starter, idle = make_user(), make_user(), make_user()
+    for learner in (finisher, starter, idle):
+        enrollment_create(user=learner, course=course)
+    lesson_complete(user=finisher, lesson=lesson)
+    quiz_attempt_record(user=finisher, activity=quiz, chosen_option=1)
+    quiz_attempt_record(user=finisher, activity=quiz, chosen_option=2)
+    quiz_attempt_record(user=starter, activity=quiz, chosen_option=3)
+    response = superuser_client.get(
+        reverse("admin:enrollment_coursereport_change", args=[course.pk])
+    )
+    report = response.context["report"]
+    assert (report.enrolled, report.started, report.finished) == (3, 2, 1)
+    (statistic,) = report.quizzes
+    assert (statistic.attempts, statistic.correct, statistic.learners) == (3, 1, 2)
+    assert statistic.success_rate == 33
+    assert "33%" in response.content.decode()
+    listing = superuser_client.get(reverse("admin:enrollment_coursereport_changelist"))
+    assert listing.status_code == HTTPStatus.OK
+    assert QuizAttempt.objects.count() == 3
+    assert Lesson.objects.count() == 1

@@ -1,0 +1,230 @@
+"""Enroll, unenroll, mark done, resume, next up, results and the dashboard."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from courses.models import Course, Lesson
+from enrollment.models import Enrollment, LessonCompletion
+from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
+from tests.factories import PASSWORD, make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def items_of(course):
+    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
+
+
+def done_url(lesson):
+    return reverse(
+        "enrollment:lesson-done",
+        kwargs={
+            "course_id": lesson.module.course_id,
+            "module_id": lesson.module_id,
+            "lesson_id": lesson.pk,
+        },
+    )
+
+
+@pytest.fixture
+def learner(client):
+    user = make_user()
+    client.force_login(user)
+    return user
+
+
+def test_enroll_is_a_post(client, learner):
+    course = make_course()
+    url = reverse("enrollment:enroll", args=[course.pk])
+    assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    response = client.post(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == course.get_absolute_url()
+    assert Enrollment.objects.filter(user=learner, course=course).exists()
+
+
+def test_enroll_needs_the_csrf_token():
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(make_user())
+    course = make_course()
+    response = csrf_client.post(reverse("enrollment:enroll", args=[course.pk]))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not Enrollment.objects.exists()
+
+
+def test_enrolling_twice_from_two_tabs_keeps_one_row(client, learner):
+    course = make_course()
+    url = reverse("enrollment:enroll", args=[course.pk])
+    client.post(url)
+    client.post(url)
+    assert Enrollment.objects.filter(user=learner, course=course).count() == 1
+
+
+def test_drafts_and_unknown_courses_cannot_be_enrolled_in(client, learner):
+    draft = make_course(publish=False)
+    assert client.post(reverse("enrollment:enroll", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("enrollment:enroll", args=[999_999])).status_code == 404
+    assert not Enrollment.objects.exists()
+
+
+def test_an_anonymous_visitor_logs_in_and_comes_back_enrolled(client):
+    user, course = make_user(), make_course()
+    response = client.post(reverse("enrollment:enroll", args=[course.pk]))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("login"))
+    assert not Enrollment.objects.exists()
+    response = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD, "next": course.get_absolute_url()},
+    )
+    assert response["Location"] == course.get_absolute_url()
+    assert Enrollment.objects.filter(user=user, course=course).exists()
+
+
+def test_an_anonymous_visitor_signs_up_and_comes_back_enrolled(client):
+    course = make_course()
+    client.post(reverse("enrollment:enroll", args=[course.pk]))
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": course.get_absolute_url(),
+        },
+    )
+    assert response["Location"] == course.get_absolute_url()
+    assert Enrollment.objects.filter(user__username="newcomer", course=course).exists()
+
+
+def test_unenroll_asks_first_then_keeps_progress(client, learner):
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    enrollment_create(user=learner, course=course)
+    lesson_complete(user=learner, lesson=Lesson.objects.get())
+    url = reverse("enrollment:unenroll", args=[course.pk])
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert b"Leave the course" in response.content
+    assert Enrollment.objects.exists()
+    client.post(url)
+    assert not Enrollment.objects.exists()
+    assert LessonCompletion.objects.filter(user=learner).exists()
+
+
+def test_unenroll_needs_login(client):
+    course = make_course()
+    response = client.post(reverse("enrollment:unenroll", args=[course.pk]))
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_mark_done_needs_login_and_enrollment(client):
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    lesson = Lesson.objects.select_related("module").get()
+    response = client.post(done_url(lesson))
+    assert response["Location"].startswith(reverse("login"))
+    client.force_login(make_user())
+    assert client.post(done_url(lesson)).status_code == HTTPStatus.FORBIDDEN
+    assert not LessonCompletion.objects.exists()
+    assert not Enrollment.objects.filter(course=course).exists()
+
+
+def test_mark_done_and_continue_walks_across_modules(client, learner):
+    course = make_course(modules=2, lessons=1, quizzes=0)
+    enrollment_create(user=learner, course=course)
+    first, second = items_of(course)
+    response = client.post(done_url(first), {"action": "continue"})
+    assert response["Location"] == second.get_absolute_url()
+    response = client.post(done_url(second), {"action": "continue"})
+    assert response["Location"] == course.get_absolute_url()
+    assert LessonCompletion.objects.filter(user=learner).count() == 2
+    response = client.post(done_url(second), {"action": "undo"})
+    assert response["Location"] == second.get_absolute_url()
+    assert LessonCompletion.objects.filter(user=learner).count() == 1
+
+
+def test_a_lesson_of_another_course_is_404(client, learner):
+    course, other = make_course(), make_course()
+    enrollment_create(user=learner, course=course)
+    foreign = Lesson.objects.select_related("module").filter(module__course=other).first()
+    url = reverse(
+        "enrollment:lesson-done",
+        kwargs={"course_id": course.pk, "module_id": foreign.module_id, "lesson_id": foreign.pk},
+    )
+    assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+    assert not LessonCompletion.objects.exists()
+
+
+def test_resume_and_next_up(client, learner):
+    course = make_course(modules=1, lessons=2, quizzes=1)
+    enrollment_create(user=learner, course=course)
+    first, quiz, second = items_of(course)
+    resume = reverse("enrollment:resume", args=[course.pk])
+    next_up = reverse("enrollment:next-up", args=[course.pk])
+    assert client.get(resume)["Location"] == first.get_absolute_url()
+    lesson_complete(user=learner, lesson=first)
+    assert client.get(next_up)["Location"] == quiz.get_absolute_url()
+    quiz_attempt_record(user=learner, activity=quiz, chosen_option=2)
+    lesson_complete(user=learner, lesson=second)
+    assert client.get(next_up)["Location"] == course.get_absolute_url()
+
+
+def test_results_summarise_the_learners_quizzes(client, learner):
+    course = make_course(modules=1, lessons=0, quizzes=2)
+    enrollment_create(user=learner, course=course)
+    first, second = items_of(course)
+    quiz_attempt_record(user=learner, activity=first, chosen_option=2)
+    quiz_attempt_record(user=learner, activity=second, chosen_option=1)
+    quiz_attempt_record(user=learner, activity=second, chosen_option=2)
+    other = make_user()
+    quiz_attempt_record(user=other, activity=second, chosen_option=1)
+    response = client.get(reverse("enrollment:course-results", args=[course.pk]))
+    text = response.content.decode()
+    assert "You passed <strong>2 of 2</strong> quizzes, 1 on the first try (50%)" in text
+    assert "Passed on the first try" in text
+
+
+def test_dashboard_needs_login(client):
+    response = client.get(reverse("enrollment:dashboard"))
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_dashboard_empty_state_points_to_the_catalog(client, learner):
+    response = client.get(reverse("enrollment:dashboard"))
+    assert "not enrolled in any course yet" in response.content.decode()
+    assert reverse("courses:catalog") in response.content.decode()
+
+
+def test_dashboard_lists_own_courses_recent_first_with_progress(client, learner):
+    older, newer, finished = (
+        make_course(topic="Older"),
+        make_course(topic="Newer"),
+        make_course(topic="Finished", modules=1, lessons=1, quizzes=0),
+    )
+    enrollment_create(user=learner, course=older)
+    enrollment_create(user=learner, course=newer)
+    enrollment_create(user=learner, course=finished)
+    lesson_complete(user=learner, lesson=Lesson.objects.get(module__course=finished))
+    stranger = make_user()
+    hidden = make_course(topic="Stranger's course")
+    enrollment_create(user=stranger, course=hidden)
+    response = client.get(reverse("enrollment:dashboard"))
+    text = response.content.decode()
+    assert "Stranger's course" not in text
+    assert text.index("Finished") > text.index("Completed")
+    assert text.index("Newer") < text.index("Older") < text.index("Completed")
+    assert "0 of 6 done" in text
+    assert "1 of 1 done · 100%" in text
+
+
+def test_dashboard_queries_are_bounded(client, learner, django_assert_max_num_queries):
+    for number in range(50):
+        course = make_course(topic=f"Course {number}", modules=1, lessons=2, quizzes=1)
+        enrollment_create(user=learner, course=course)
+        lesson_complete(user=learner, lesson=Lesson.objects.filter(module__course=course).first())
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("enrollment:dashboard"))
+    assert response.content.decode().count("1 of 3 done") == 50

@@ -1,0 +1,136 @@
+"""Enrollment and progress actions, and the learner's dashboard."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from courses.models import Course, Lesson
+from enrollment import selectors
+from enrollment.progress import CourseProgress, course_progress, learner_state
+from enrollment.services import (
+    enrollment_create,
+    enrollment_delete,
+    lesson_complete,
+    lesson_uncomplete,
+)
+
+# Set when an anonymous visitor presses Enroll; honoured once they log in.
+PENDING_ENROLLMENT_SESSION_KEY = "enrollment_pending_course_id"
+
+
+def _visible_course(request: HttpRequest, course_id: int) -> Course:
+    return get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
+
+
+@require_POST
+def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _visible_course(request, course_id)
+    if not request.user.is_authenticated:
+        request.session[PENDING_ENROLLMENT_SESSION_KEY] = course.pk
+        messages.info(request, f"Log in or sign up to enroll in {course.topic}.")
+        return redirect_to_login(course.get_absolute_url())
+    _, created = enrollment_create(user=request.user, course=course)
+    if created:
+        messages.success(request, f"You are enrolled in {course.topic}.")
+    return redirect(course)
+
+
+def unenroll(request: HttpRequest, course_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST leaves the course (progress is kept)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    course = _visible_course(request, course_id)
+    if request.method == "POST":
+        if enrollment_delete(user=request.user, course=course):
+            messages.success(
+                request,
+                f"You left {course.topic}. Your progress is kept: enroll again to pick up "
+                "where you left off.",
+            )
+        return redirect(course)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=HTTPStatus.METHOD_NOT_ALLOWED, headers={"Allow": "GET, POST"})
+    return render(request, "enrollment/enrollment_confirm_delete.html", {"course": course})
+
+
+@login_required
+@require_POST
+def lesson_done(
+    request: HttpRequest, course_id: int, module_id: int, lesson_id: int
+) -> HttpResponse:
+    """Mark a lesson done (or not done); "continue" goes on to the next item."""
+    course = get_object_or_404(Course.objects.visible_to(request.user).with_outline(), pk=course_id)
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("module"),
+        pk=lesson_id,
+        module_id=module_id,
+        module__course_id=course.pk,
+    )
+    state = learner_state(user=request.user, course_id=course.pk)
+    if not state.is_enrolled:
+        raise PermissionDenied("Enroll in the course to track your progress.")
+    if request.POST.get("action") == "undo":
+        lesson_uncomplete(user=request.user, lesson=lesson)
+        return redirect(lesson)
+    lesson_complete(user=request.user, lesson=lesson)
+    if request.POST.get("action") == "continue":
+        items = course.ordered_items()
+        keys = [item.key for item in items]
+        position = keys.index(lesson.key)
+        if position + 1 < len(items):
+            return redirect(items[position + 1])
+        messages.success(request, "That was the last item of the course.")
+        return redirect(course)
+    return redirect(lesson)
+
+
+@login_required
+def resume(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Back to the last item visited, else the first not done, else the course."""
+    progress = _progress(request, course_id)
+    return redirect(progress.resume or progress.next_up or progress.course)
+
+
+@login_required
+def next_up(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The first item not yet completed; the course page once all are done."""
+    progress = _progress(request, course_id)
+    if progress.next_up is None:
+        messages.success(request, "You have completed every lesson and quiz of this course.")
+        return redirect(progress.course)
+    return redirect(progress.next_up)
+
+
+def _progress(request: HttpRequest, course_id: int) -> CourseProgress:
+    course = get_object_or_404(Course.objects.visible_to(request.user).with_outline(), pk=course_id)
+    state = learner_state(user=request.user, course_id=course.pk)
+    return course_progress(course=course, state=state)
+
+
+@login_required
+def course_results(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The learner's quiz results in a course."""
+    course = _visible_course(request, course_id)
+    results = selectors.quiz_results(user=request.user, course=course)
+    return render(request, "enrollment/course_results.html", {"course": course, "results": results})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    rows = selectors.dashboard_rows(user=request.user)
+    return render(
+        request,
+        "enrollment/dashboard.html",
+        {
+            "in_progress": [row for row in rows if not row.finished],
+            "completed": [row for row in rows if row.finished],
+        },
+    )
