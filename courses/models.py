@@ -9,12 +9,31 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Prefetch
+from django.db import connection, models
+from django.db.models import Case, Count, F, FloatField, Max, Prefetch, Q, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
+
+# Full-text search on PostgreSQL. Migration 0004 builds GIN indexes on exactly
+# these expressions (its SQL is what Django compiles them to), so the planner
+# answers `CourseQuerySet.search()` from them.
+SEARCH_CONFIG = "english"
+
+
+def course_search_vector() -> Any:
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("topic", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "description", weight="B", config=SEARCH_CONFIG
+    )
+
+
+def module_search_vector() -> Any:
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", config=SEARCH_CONFIG)
 
 
 class Level(models.TextChoices):
@@ -106,6 +125,80 @@ class CourseQuerySet(models.QuerySet["Course"]):
             Prefetch("modules", queryset=Module.objects.with_items()),
         )
 
+    def with_outline_titles(self) -> CourseQuerySet:
+        """`with_outline()` without the items' content: what an outline, the
+        navigation and the progress need (titles, order, ids), in three queries,
+        without loading every lesson's Markdown or any quiz's answer."""
+        return self.prefetch_related(
+            Prefetch("modules", queryset=Module.objects.with_item_titles()),
+        )
+
+    def search(self, text: str) -> CourseQuerySet:
+        """Courses whose topic, description or module titles match `text`, with
+        a `search_rank` annotation (higher is better).
+
+        PostgreSQL: full-text search served by the GIN indexes of migration 0004
+        (websearch syntax: quotes, `or`, `-word`). Elsewhere: every word must
+        appear, case-insensitively, in the topic, the description or a module
+        title."""
+        text = (text or "").strip()
+        if not text:
+            return self.annotate(search_rank=Value(0.0, output_field=FloatField()))
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank
+
+            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+            # Two uncorrelated subqueries, each answered from its own GIN index.
+            by_course = Course.objects.annotate(search_vector=course_search_vector()).filter(
+                search_vector=query
+            )
+            by_module = Module.objects.annotate(search_vector=module_search_vector()).filter(
+                search_vector=query
+            )
+            return self.filter(
+                Q(pk__in=by_course.values("pk")) | Q(pk__in=by_module.values("course_id"))
+            ).annotate(search_rank=SearchRank(course_search_vector(), query))
+        queryset = self
+        for word in text.split()[:10]:
+            queryset = queryset.filter(
+                Q(topic__icontains=word)
+                | Q(description__icontains=word)
+                | Q(pk__in=Module.objects.filter(title__icontains=word).values("course_id"))
+            )
+        return queryset.annotate(
+            search_rank=Case(
+                When(topic__icontains=text, then=Value(1.0)),
+                When(description__icontains=text, then=Value(0.5)),
+                default=Value(0.1),
+                output_field=FloatField(),
+            )
+        )
+
+    def with_enrolment_count(self) -> CourseQuerySet:
+        return self.annotate(enrolment_count=Count("enrollments"))
+
+    def trending(self, *, since: Any) -> CourseQuerySet:
+        """Courses with learner activity since `since`, the busiest first: most
+        enrolments in the period, then the most recent learner activity."""
+        recent = Q(enrollments__enrolled_at__gte=since) | Q(
+            enrollments__last_accessed_at__gte=since
+        )
+        return (
+            self.filter(recent)
+            .annotate(
+                recent_enrolments=Count(
+                    "enrollments", filter=Q(enrollments__enrolled_at__gte=since), distinct=True
+                ),
+                last_activity=Max("enrollments__last_accessed_at"),
+            )
+            .order_by(
+                F("recent_enrolments").desc(),
+                F("last_activity").desc(nulls_last=True),
+                "-created_at",
+                "-course_id",
+            )
+        )
+
 
 class Course(models.Model):
     class Status(models.TextChoices):
@@ -194,6 +287,49 @@ class ModuleQuerySet(models.QuerySet["Module"]):
         return self.prefetch_related(
             Prefetch("lessons", queryset=Lesson.objects.order_by("display_order")),
             Prefetch("activities", queryset=Activity.objects.order_by("display_order")),
+        )
+
+    def with_item_titles(self) -> ModuleQuerySet:
+        """`with_items()` loading only what an outline needs (no content)."""
+        outline_fields = ("module_id", "title", "display_order")
+        return self.prefetch_related(
+            Prefetch(
+                "lessons",
+                queryset=Lesson.objects.only("lesson_id", *outline_fields).order_by(
+                    "display_order"
+                ),
+            ),
+            Prefetch(
+                "activities",
+                queryset=Activity.objects.only("activity_id", "type", *outline_fields).order_by(
+                    "display_order"
+                ),
+            ),
+        )
+
+    def trending(self, *, since: Any) -> ModuleQuerySet:
+        """Modules of published courses with learner activity since `since`,
+        ranked by their course's recent enrolments and latest activity."""
+        recent = Q(course__enrollments__enrolled_at__gte=since) | Q(
+            course__enrollments__last_accessed_at__gte=since
+        )
+        return (
+            self.filter(recent, course__status=Course.Status.PUBLISHED)
+            .annotate(
+                recent_enrolments=Count(
+                    "course__enrollments",
+                    filter=Q(course__enrollments__enrolled_at__gte=since),
+                    distinct=True,
+                ),
+                last_activity=Max("course__enrollments__last_accessed_at"),
+            )
+            .select_related("course")
+            .order_by(
+                F("recent_enrolments").desc(),
+                F("last_activity").desc(nulls_last=True),
+                "course_id",
+                "module_order",
+            )
         )
 
 

@@ -1,20 +1,177 @@
-"""Learner-facing pages."""
+"""Learner-facing pages: home, catalog, course, module, lesson and quiz.
+
+Every page runs a fixed number of queries whatever the size of the catalog or
+the course: the outline comes from `with_outline_titles()` (three queries), the
+item sequence from `Course.ordered_items()`.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.views.generic import DetailView, ListView
+import math
+from datetime import timedelta
+from typing import Any
 
-from courses.models import Course
+from django import forms
+from django.core.exceptions import BadRequest
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from django.views.generic import DetailView, TemplateView
+
+from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
+
+TRENDING_DAYS = 30
+HOME_SHELF_SIZE = 6
+CATALOG_PAGE_SIZE = 24
+# The catalog counts and pages through at most this many results: a bounded
+# COUNT and OFFSET at any catalog size. Past it, learners refine their search.
+CATALOG_RESULT_CAP = 1200
 
 
-class HomeView(ListView):
+class HomeView(TemplateView):
     template_name = "courses/home.html"
-    context_object_name = "courses"
-    paginate_by = 24
 
-    def get_queryset(self) -> QuerySet[Course]:
-        return Course.objects.published()
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        since = timezone.now() - timedelta(days=TRENDING_DAYS)
+        published = Course.objects.published()
+        newest = list(published.order_by("-created_at", "-course_id")[:HOME_SHELF_SIZE])
+        trending = list(published.trending(since=since)[:HOME_SHELF_SIZE])
+        if len(trending) < HOME_SHELF_SIZE:
+            # Too little activity yet: fill the shelf with the newest courses.
+            seen = {course.pk for course in trending}
+            trending += [course for course in newest if course.pk not in seen]
+            trending = trending[:HOME_SHELF_SIZE]
+        return {
+            **super().get_context_data(**kwargs),
+            "trending_courses": trending,
+            "trending_modules": trending_modules(since=since),
+            "newest_courses": newest,
+            "trending_days": TRENDING_DAYS,
+        }
+
+
+def trending_modules(*, since: Any, per_course: int = 2) -> list[Module]:
+    """A few modules from the busiest courses, at most `per_course` from each,
+    falling back to modules of the newest courses."""
+    candidates = list(Module.objects.trending(since=since)[: HOME_SHELF_SIZE * 4])
+    if len(candidates) < HOME_SHELF_SIZE:
+        candidates += list(
+            Module.objects.filter(course__status=Course.Status.PUBLISHED)
+            .select_related("course")
+            .order_by("-course__created_at", "-course_id", "module_order")[: HOME_SHELF_SIZE * 4]
+        )
+    chosen: list[Module] = []
+    taken: dict[int, int] = {}
+    seen: set[int] = set()
+    for module in candidates:
+        if module.pk in seen or taken.get(module.course_id, 0) >= per_course:
+            continue
+        seen.add(module.pk)
+        taken[module.course_id] = taken.get(module.course_id, 0) + 1
+        chosen.append(module)
+        if len(chosen) == HOME_SHELF_SIZE:
+            break
+    return chosen
+
+
+class CatalogForm(forms.Form):
+    """The catalog's query string: search words, filters and sort order.
+    Anything invalid is ignored (and said so), never an error page."""
+
+    SORT_CHOICES = [
+        ("relevance", "Best match"),
+        ("newest", "Newest"),
+        ("popular", "Most popular"),
+    ]
+
+    q = forms.CharField(label="Search courses", required=False, max_length=200, strip=True)
+    level = forms.ChoiceField(
+        label="Level", required=False, choices=[("", "Any level"), *Level.choices]
+    )
+    duration = forms.ChoiceField(
+        label="Duration", required=False, choices=[("", "Any duration"), *Duration.choices]
+    )
+    focus = forms.ChoiceField(
+        label="Focus", required=False, choices=[("", "Any focus"), *Focus.choices]
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+
+    def cleaned(self) -> dict[str, str]:
+        """The valid values; invalid fields count as not given."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: "" if name in self.errors else (data.get(name) or "") for name in self.fields}
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    form = CatalogForm(request.GET)
+    wanted = form.cleaned()
+    query = wanted["q"]
+    sort = wanted["sort"] or ("relevance" if query else "newest")
+    courses = Course.objects.published().with_preference(
+        level=wanted["level"], duration=wanted["duration"], focus=wanted["focus"]
+    )
+    if query:
+        courses = courses.search(query)
+    total = courses.order_by()[: CATALOG_RESULT_CAP + 1].count()
+    page_count = max(1, math.ceil(min(total, CATALOG_RESULT_CAP) / CATALOG_PAGE_SIZE))
+    page_number = _page_number(request.GET.get("page"), page_count)
+    courses = _catalog_order(courses, sort=sort if (query or sort != "relevance") else "newest")
+    offset = (page_number - 1) * CATALOG_PAGE_SIZE
+    page = list(courses[offset : offset + CATALOG_PAGE_SIZE])
+    filtered = any(wanted[name] for name in ("q", "level", "duration", "focus"))
+    return render(
+        request,
+        "courses/course_list.html",
+        {
+            "form": form,
+            "courses": page,
+            "query": query,
+            "sort": sort,
+            "filtered": filtered,
+            "total": min(total, CATALOG_RESULT_CAP),
+            "total_capped": total > CATALOG_RESULT_CAP,
+            "page_number": page_number,
+            "page_count": page_count,
+            "previous_query": _query_with(request, page=page_number - 1)
+            if page_number > 1
+            else None,
+            "next_query": _query_with(request, page=page_number + 1)
+            if page_number < page_count
+            else None,
+        },
+    )
+
+
+def _catalog_order(courses: QuerySet[Course], *, sort: str) -> QuerySet[Course]:
+    if sort == "relevance":
+        return courses.order_by(F("search_rank").desc(), "-created_at", "-course_id")
+    if sort == "popular":
+        return courses.with_enrolment_count().order_by(
+            "-enrolment_count", "-created_at", "-course_id"
+        )
+    return courses.order_by("-created_at", "-course_id")
+
+
+def _page_number(raw: str | None, page_count: int) -> int:
+    if raw in (None, ""):
+        return 1
+    try:
+        number = int(raw)
+    except ValueError:
+        raise Http404("That page does not exist.") from None
+    if not 1 <= number <= page_count:
+        raise Http404("That page does not exist.")
+    return number
+
+
+def _query_with(request: HttpRequest, **changes: Any) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
 
 
 class CourseDetailView(DetailView):
@@ -23,4 +180,140 @@ class CourseDetailView(DetailView):
     context_object_name = "course"
 
     def get_queryset(self) -> QuerySet[Course]:
-        return Course.objects.visible_to(self.request.user).with_outline()
+        return Course.objects.visible_to(self.request.user).with_outline_titles()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        items = self.object.ordered_items()
+        return {
+            **super().get_context_data(**kwargs),
+            "first_item": items[0] if items else None,
+        }
+
+
+def get_course_with_outline(request: HttpRequest, course_id: int) -> Course:
+    """The course (drafts for staff only) with its outline prefetched, or 404."""
+    course = (
+        Course.objects.visible_to(request.user).with_outline_titles().filter(pk=course_id).first()
+    )
+    if course is None:
+        raise Http404("No such course.")
+    return course
+
+
+def find_module(course: Course, module_id: int) -> Module:
+    for module in course.modules.all():
+        if module.pk == module_id:
+            return module
+    raise Http404("No such module in this course.")
+
+
+def item_context(course: Course, module: Module, item: Lesson | Activity) -> dict[str, Any]:
+    """Where an item sits in its course: previous and next across modules."""
+    items = course.ordered_items()
+    keys = [entry.key for entry in items]
+    index = keys.index(item.key)
+    return {
+        "course": course,
+        "module": module,
+        "current_key": item.key,
+        "previous_item": items[index - 1] if index > 0 else None,
+        "next_item": items[index + 1] if index + 1 < len(items) else None,
+        "position": index + 1,
+        "item_count": len(items),
+    }
+
+
+def module_detail(request: HttpRequest, course_id: int, module_id: int) -> HttpResponse:
+    course = get_course_with_outline(request, course_id)
+    module = find_module(course, module_id)
+    modules = list(course.modules.all())
+    index = modules.index(module)
+    return render(
+        request,
+        "courses/module_detail.html",
+        {
+            "course": course,
+            "module": module,
+            "current_module_id": module.pk,
+            "module_position": index + 1,
+            "module_count": len(modules),
+            "previous_module": modules[index - 1] if index > 0 else None,
+            "next_module": modules[index + 1] if index + 1 < len(modules) else None,
+        },
+    )
+
+
+def _outline_item(module: Module, kind: str, item_id: int) -> Lesson | Activity:
+    for item in module.ordered_items():
+        if item.kind == kind and item.pk == item_id:
+            return item
+    raise Http404(f"No such {kind} in this module.")
+
+
+def lesson_detail(
+    request: HttpRequest, course_id: int, module_id: int, lesson_id: int
+) -> HttpResponse:
+    course = get_course_with_outline(request, course_id)
+    module = find_module(course, module_id)
+    _outline_item(module, "lesson", lesson_id)
+    lesson = Lesson.objects.get(pk=lesson_id)
+    lesson.module = module
+    return render(
+        request,
+        "courses/lesson_detail.html",
+        {**item_context(course, module, lesson), "lesson": lesson},
+    )
+
+
+def quiz_check_answer(*, activity: Activity, option_number: int) -> bool:
+    """Whether `option_number` (1-based) is the quiz's correct option. Raises
+    BadRequest (a 400 page) for a number that is not one of its options."""
+    if not 1 <= option_number <= len(activity.options):
+        raise BadRequest("That is not one of the quiz's options.")
+    return activity.is_correct(option_number)
+
+
+def parse_option_number(raw: Any) -> int:
+    """The submitted option number, or BadRequest for anything else."""
+    if not isinstance(raw, str) or not raw.strip().isdigit() or len(raw.strip()) > 3:
+        raise BadRequest("Choose one of the options.")
+    return int(raw.strip())
+
+
+def answer_revealed(*, course: Course, correct: bool) -> bool:
+    """Whether the course's reveal policy lets the learner see the right option
+    after a submission that was `correct` (or not)."""
+    if correct:
+        return True
+    return course.answer_reveal == Course.AnswerReveal.AFTER_ATTEMPT
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def activity_detail(
+    request: HttpRequest, course_id: int, module_id: int, activity_id: int
+) -> HttpResponse:
+    """The quiz as a form; a POST checks the chosen option on the server and
+    says right or wrong, revealing the correct option only as the course allows."""
+    course = get_course_with_outline(request, course_id)
+    module = find_module(course, module_id)
+    _outline_item(module, "activity", activity_id)
+    activity = Activity.objects.get(pk=activity_id)
+    activity.module = module
+    context: dict[str, Any] = {
+        **item_context(course, module, activity),
+        "activity": activity,
+        "options": list(enumerate(activity.options, start=1)),
+        "submitted": False,
+    }
+    if request.method == "POST":
+        chosen = parse_option_number(request.POST.get("option"))
+        correct = quiz_check_answer(activity=activity, option_number=chosen)
+        context.update(
+            submitted=True,
+            chosen=chosen,
+            correct=correct,
+            revealed_option=activity.answer
+            if answer_revealed(course=course, correct=correct)
+            else None,
+        )
+    return render(request, "courses/activity_detail.html", context)

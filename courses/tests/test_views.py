@@ -1,0 +1,636 @@
+"""The learner pages: what each shows, who may see it, and what it costs in SQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Activity, Course, Lesson, Module
+from enrollment.models import Enrollment
+from tests.factories import make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+def items_of(course: Course) -> list[Lesson | Activity]:
+    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
+
+
+def lesson_url(lesson: Lesson) -> str:
+    return reverse(
+        "courses:lesson-detail",
+        kwargs={
+            "course_id": lesson.module.course_id,
+            "module_id": lesson.module_id,
+            "lesson_id": lesson.pk,
+        },
+    )
+
+
+@pytest.fixture
+def big_course() -> Course:
+    """20 modules of 10 items (5 lessons, 5 quizzes): the budget's test course."""
+    return make_course(topic="Big course", modules=20, lessons=5, quizzes=5)
+
+
+@pytest.fixture
+def staff_client(client: Client) -> Client:
+    client.force_login(make_user(is_staff=True))
+    return client
+
+
+# Home
+
+
+def test_home_shows_search_and_published_courses_only(client):
+    make_course(topic="Rust for Pythonistas")
+    make_course(topic="Secret draft", publish=False)
+    response = client.get(reverse("courses:home"))
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert 'role="search"' in html
+    assert 'name="q"' in html
+    assert "Rust for Pythonistas" in html
+    assert "Secret draft" not in html
+
+
+def test_home_trending_ranks_recent_enrolments_first_and_falls_back_to_newest(client):
+    quiet = make_course(topic="Quiet course")
+    busy = make_course(topic="Busy course")
+    old_favourite = make_course(topic="Old favourite")
+    make_course(topic="Newest course")
+    long_ago = timezone.now() - timedelta(days=90)
+    for _ in range(3):
+        Enrollment.objects.create(user=make_user(), course=busy)
+    # Many enrolments, but all long ago and idle since: not trending.
+    for _ in range(5):
+        Enrollment.objects.create(
+            user=make_user(), course=old_favourite, enrolled_at=long_ago, last_accessed_at=long_ago
+        )
+    response = client.get(reverse("courses:home"))
+    trending = response.context["trending_courses"]
+    assert trending[0] == busy
+    # The rest of the shelf is filled with the newest courses.
+    assert quiet in trending
+    assert response.context["newest_courses"][0].topic == "Newest course"
+    modules = response.context["trending_modules"]
+    assert modules[0].course == busy
+
+
+def test_home_trending_counts_recent_activity_of_older_enrolments(client):
+    make_course(topic="Untouched")
+    revisited = make_course(topic="Revisited")
+    long_ago = timezone.now() - timedelta(days=200)
+    Enrollment.objects.create(
+        user=make_user(), course=revisited, enrolled_at=long_ago, last_accessed_at=timezone.now()
+    )
+    response = client.get(reverse("courses:home"))
+    assert response.context["trending_courses"][0] == revisited
+
+
+def test_home_with_no_courses_says_so(client):
+    response = client.get(reverse("courses:home"))
+    assert response.status_code == HTTPStatus.OK
+    assert "No courses are published yet." in html_of(response)
+
+
+def test_home_runs_few_queries_with_many_courses(client, django_assert_max_num_queries):
+    for _ in range(12):
+        make_course(modules=2)
+    with django_assert_max_num_queries(5):
+        assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
+
+
+# Course page
+
+
+def test_course_page_renders_description_preferences_counts_and_full_outline(client):
+    course = make_course(
+        topic="Statistics",
+        modules=2,
+        lessons=2,
+        quizzes=1,
+        preferences={"level": "advanced", "duration": "long", "focus": "in-depth"},
+    )
+    course.description = "Learn **distributions** and `variance`."
+    course.save()
+    response = client.get(course.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert "<strong>distributions</strong>" in html
+    assert "<code>variance</code>" in html
+    assert "Advanced" in html
+    assert "Long (6 h or more)" in html
+    assert "In-depth" in html
+    assert "2 modules · 4 lessons · 2 quizzes" in html
+    for item in items_of(course):
+        assert f'href="{item.get_absolute_url()}"' in html
+    for module in course.modules.all():
+        assert f'href="{module.get_absolute_url()}"' in html
+    # Outline in reading order.
+    titles = re.findall(r'class="outline__title">([^<]+)<', html)
+    assert titles == [item.title for item in items_of(course)]
+
+
+def test_course_page_links_to_the_first_item(client):
+    course = make_course()
+    first = items_of(course)[0]
+    html = html_of(client.get(course.get_absolute_url()))
+    assert re.search(rf'href="{first.get_absolute_url()}">Start the course<', html)
+
+
+def test_unknown_course_is_404_in_the_site_design(client):
+    response = client.get(reverse("courses:course-detail", kwargs={"course_id": 999999}))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "We could not find that page" in html_of(response)
+    assert "css/athena.css" in html_of(response)
+
+
+def test_draft_course_is_404_to_learners(client):
+    draft = make_course(publish=False)
+    module = draft.modules.first()
+    lesson, quiz = module.ordered_items()[:2]
+    urls = [
+        draft.get_absolute_url(),
+        module.get_absolute_url(),
+        lesson.get_absolute_url(),
+        quiz.get_absolute_url(),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == HTTPStatus.NOT_FOUND, url
+    client.force_login(make_user())
+    for url in urls:
+        assert client.get(url).status_code == HTTPStatus.NOT_FOUND, url
+    assert client.post(quiz.get_absolute_url(), {"option": "2"}).status_code == 404
+
+
+def test_staff_preview_drafts_with_a_draft_banner(staff_client):
+    draft = make_course(topic="Work in progress", publish=False)
+    module = draft.modules.first()
+    lesson = module.ordered_items()[0]
+    for url in (draft.get_absolute_url(), module.get_absolute_url(), lesson.get_absolute_url()):
+        response = staff_client.get(url)
+        assert response.status_code == HTTPStatus.OK, url
+        assert "banner--draft" in html_of(response)
+        assert "<strong>Draft</strong>" in html_of(response)
+
+
+def test_published_course_has_no_draft_banner(staff_client):
+    course = make_course()
+    assert "banner--draft" not in html_of(staff_client.get(course.get_absolute_url()))
+
+
+def test_course_page_query_budget(client, big_course, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        response = client.get(big_course.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    assert html_of(response).count('class="outline__item ') == 200
+
+
+def test_course_page_query_budget_for_a_logged_in_learner(
+    client, big_course, django_assert_max_num_queries
+):
+    client.force_login(make_user())
+    # Five for the page, two for the session and its user.
+    with django_assert_max_num_queries(7):
+        assert client.get(big_course.get_absolute_url()).status_code == HTTPStatus.OK
+
+
+def test_outline_ticks_completed_items():
+    course = Course.objects.with_outline_titles().get(pk=make_course(modules=1, lessons=2).pk)
+    lesson_1, quiz, _lesson_2 = course.ordered_items()
+    html = render_to_string(
+        "includes/_outline.html",
+        {"course": course, "completed_keys": {lesson_1.key, quiz.key}},
+    )
+    ticked = re.findall(r'outline__item--(\w+) is-complete"><a href="([^"]+)"', html)
+    assert ticked == [
+        ("lesson", lesson_1.get_absolute_url()),
+        ("activity", quiz.get_absolute_url()),
+    ]
+    assert html.count("(completed)") == 2
+    assert "is-complete" not in render_to_string("includes/_outline.html", {"course": course})
+
+
+# Module page
+
+
+def test_module_page_shows_description_and_items_in_order(client):
+    course = make_course(modules=2, lessons=2, quizzes=2)
+    module = course.modules.last()
+    module.description = "This module is about *loops*."
+    module.save()
+    response = client.get(module.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert "<em>loops</em>" in html
+    assert "Module 2 of 2" in html
+    main_list = html.split('class="item-list"')[1].split("</ol>")[0]
+    assert re.findall(r'href="([^"]+)"', main_list) == [
+        item.get_absolute_url() for item in module.ordered_items()
+    ]
+
+
+def test_module_of_another_course_is_404(client):
+    course = make_course()
+    other = make_course()
+    url = reverse(
+        "courses:module-detail",
+        kwargs={"course_id": course.pk, "module_id": other.modules.first().pk},
+    )
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_module_page_query_budget(client, big_course, django_assert_max_num_queries):
+    module = big_course.modules.all()[10]
+    with django_assert_max_num_queries(5):
+        assert client.get(module.get_absolute_url()).status_code == HTTPStatus.OK
+
+
+# Lesson page
+
+
+LESSON_MARKDOWN = """## Why loops
+
+A loop repeats work. See [the docs](https://docs.python.org/3/).
+
+> Simple is better than complex.
+
+| keyword | meaning |
+|---------|---------|
+| for     | iterate |
+
+```python
+for number in range(3):
+    print(number)
+```
+"""
+
+
+def test_lesson_page_renders_markdown_with_highlighted_code(client):
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    lesson = Lesson.objects.get(module__course=course)
+    lesson.content = {"type": "MARKDOWN", "value": LESSON_MARKDOWN}
+    lesson.save()
+    response = client.get(lesson.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert "<h2>Why loops</h2>" in html
+    assert "<blockquote>" in html
+    assert "<table>" in html
+    assert "<th>keyword</th>" in html
+    assert '<a href="https://docs.python.org/3/" rel="noopener noreferrer nofollow">' in html
+    # Pygments token spans inside pre > code, and the stylesheet for them.
+    code = html.split("<pre><code")[1].split("</code></pre>")[0]
+    assert '<span class="k">for</span>' in code
+    assert '<span class="nb">range</span>' in code
+    assert "css/pygments.css" in html
+
+
+def test_lesson_page_has_breadcrumbs_and_outline_showing_the_current_item(client):
+    course = make_course(topic="Git for teams", modules=2)
+    lesson = items_of(course)[2]
+    html = html_of(client.get(lesson.get_absolute_url()))
+    crumbs = html.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
+    assert "Git for teams" in crumbs
+    assert lesson.module.title in crumbs
+    assert f'<span aria-current="page">{lesson.title}</span>' in crumbs
+    current = re.findall(r'<a href="([^"]+)" aria-current="page">', html)
+    assert current == [lesson.get_absolute_url()]
+
+
+def test_previous_and_next_walk_the_whole_course_across_modules(client):
+    course = make_course(modules=3, lessons=2, quizzes=1)
+    items = items_of(course)
+    assert len(items) == 9
+    visited = [items[0].get_absolute_url()]
+    url = items[0].get_absolute_url()
+    while True:
+        html = html_of(client.get(url))
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        if not found:
+            break
+        url = found.group(1)
+        visited.append(url)
+    assert visited == [item.get_absolute_url() for item in items]
+    # The last item offers the way back to the course; the first has no previous.
+    last_html = html_of(client.get(items[-1].get_absolute_url()))
+    assert "Back to the course" in last_html
+    assert 'rel="prev"' not in html_of(client.get(items[0].get_absolute_url()))
+    # Walking back from the last item reaches the first.
+    url, walked_back = items[-1].get_absolute_url(), 0
+    while found := re.search(r'rel="prev" href="([^"]+)"', html_of(client.get(url))):
+        url = found.group(1)
+        walked_back += 1
+    assert (walked_back, url) == (8, items[0].get_absolute_url())
+
+
+def test_lesson_of_another_module_or_course_is_404(client):
+    course = make_course(modules=2)
+    other = make_course()
+    first_module, second_module = course.modules.all()
+    lesson = first_module.lessons.first()
+    wrong_module = reverse(
+        "courses:lesson-detail",
+        kwargs={"course_id": course.pk, "module_id": second_module.pk, "lesson_id": lesson.pk},
+    )
+    wrong_course = reverse(
+        "courses:lesson-detail",
+        kwargs={"course_id": other.pk, "module_id": first_module.pk, "lesson_id": lesson.pk},
+    )
+    missing = reverse(
+        "courses:lesson-detail",
+        kwargs={"course_id": course.pk, "module_id": first_module.pk, "lesson_id": 999999},
+    )
+    for url in (wrong_module, wrong_course, missing):
+        assert client.get(url).status_code == HTTPStatus.NOT_FOUND, url
+
+
+def test_lesson_page_query_budget(client, big_course, django_assert_max_num_queries):
+    lesson = Lesson.objects.filter(module__course=big_course).order_by("-lesson_id").first()
+    with django_assert_max_num_queries(6):
+        response = client.get(lesson_url(lesson))
+    assert response.status_code == HTTPStatus.OK
+
+
+# Quiz page
+
+
+def quiz_in(course: Course) -> Activity:
+    return Activity.objects.filter(module__course=course).select_related("module").first()
+
+
+def test_quiz_page_shows_question_and_options_as_a_form(client):
+    quiz = quiz_in(make_course())
+    response = client.get(quiz.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert quiz.question in html
+    assert 'method="post"' in html
+    assert "csrfmiddlewaretoken" in html
+    for number, option in enumerate(quiz.options, start=1):
+        assert f'value="{number}"' in html
+        assert option in html
+
+
+def test_quiz_page_does_not_give_the_answer_away():
+    """Two quizzes identical but for the correct option render the same page."""
+    course = make_course(modules=1, lessons=0, quizzes=2)
+    first, second = Activity.objects.filter(module__course=course).order_by("display_order")
+    second.title, second.content = first.title, {**first.content, "answer": 3}
+    second.save()
+    assert (first.answer, second.answer) == (2, 3)
+    client = Client()
+
+    def quiz_section(activity):
+        html = html_of(client.get(activity.get_absolute_url()))
+        section = html.split("<form")[1].split("</form>")[0]
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", section).replace(
+            activity.get_absolute_url(), "URL"
+        )
+
+    assert quiz_section(first) == quiz_section(second)
+    html = html_of(client.get(first.get_absolute_url()))
+    assert "correct" not in html.lower()
+
+
+def test_wrong_answer_says_so_without_revealing_by_default(client):
+    quiz = quiz_in(make_course())
+    response = client.post(quiz.get_absolute_url(), {"option": "1"})
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert "Not quite." in html
+    assert "Have another go." in html
+    assert "The correct answer is" not in html
+    assert "(the correct answer)" not in html
+    assert 'value="1" required checked' in html
+
+
+def test_right_answer_says_so_and_reveals(client):
+    quiz = quiz_in(make_course())
+    response = client.post(quiz.get_absolute_url(), {"option": "2"})
+    html = html_of(response)
+    assert "Correct!" in html
+    assert "is-correct" in html
+
+
+def test_after_attempt_policy_reveals_after_a_wrong_answer(client):
+    course = make_course()
+    course.answer_reveal = Course.AnswerReveal.AFTER_ATTEMPT
+    course.save()
+    quiz = quiz_in(course)
+    html = html_of(client.post(quiz.get_absolute_url(), {"option": "3"}))
+    assert "Not quite." in html
+    assert "The correct answer is option 2." in html
+    assert "(the correct answer)" in html
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [{}, {"option": ""}, {"option": "0"}, {"option": "4"}, {"option": "99999999999999"},
+     {"option": "-1"}, {"option": "two"}, {"option": "1.5"}, {"option": "\x00"}],
+    ids=["missing", "empty", "zero", "past-last", "huge", "negative", "word", "float", "nul"],
+)  # fmt: skip
+def test_forged_or_missing_option_is_a_400_page(client, posted):
+    quiz = quiz_in(make_course())
+    response = client.post(quiz.get_absolute_url(), posted)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "That request did not make sense" in html_of(response)
+
+
+def test_quiz_post_needs_the_csrf_token():
+    quiz = quiz_in(make_course())
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(quiz.get_absolute_url(), {"option": "2"})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    page = html_of(client.get(quiz.get_absolute_url()))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(quiz.get_absolute_url(), {"option": "2", "csrfmiddlewaretoken": token})
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_quiz_refuses_other_methods(client):
+    quiz = quiz_in(make_course())
+    assert client.put(quiz.get_absolute_url()).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_quiz_query_budget(client, big_course, django_assert_max_num_queries):
+    quiz = Activity.objects.filter(module__course=big_course).order_by("-activity_id").first()
+    url = quiz.get_absolute_url()
+    with django_assert_max_num_queries(6):
+        assert client.get(url).status_code == HTTPStatus.OK
+    with django_assert_max_num_queries(6):
+        assert client.post(url, {"option": "1"}).status_code == HTTPStatus.OK
+
+
+# Catalog
+
+
+def test_catalog_lists_published_courses_as_cards(client):
+    course = make_course(topic="HTTP and the web")
+    course.description = "## How the web works\n\nRequests, **responses** and status codes."
+    course.save()
+    make_course(topic="Unfinished", publish=False)
+    response = client.get(reverse("courses:catalog"))
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert f'href="{course.get_absolute_url()}">HTTP and the web<' in html
+    # The card shows the description's first words as plain text.
+    assert "How the web works Requests, responses and status codes." in html
+    assert "Unfinished" not in html
+    assert "2 modules · 4 lessons · 2 quizzes" in html
+
+
+def test_catalog_filters_combine(client):
+    wanted = make_course(
+        topic="Wanted", preferences={"level": "advanced", "duration": "long", "focus": "broad"}
+    )
+    make_course(
+        topic="Wrong level",
+        preferences={"level": "beginner", "duration": "long", "focus": "broad"},
+    )
+    make_course(
+        topic="Wrong duration",
+        preferences={"level": "advanced", "duration": "short", "focus": "broad"},
+    )
+    response = client.get(
+        reverse("courses:catalog"), {"level": "advanced", "duration": "long", "focus": "broad"}
+    )
+    assert response.context["courses"] == [wanted]
+
+
+def test_catalog_ignores_unknown_filter_values(client):
+    make_course(topic="Still listed")
+    response = client.get(reverse("courses:catalog"), {"level": "wizard", "sort": "random"})
+    assert response.status_code == HTTPStatus.OK
+    assert "Still listed" in html_of(response)
+    assert "were not recognised" in html_of(response)
+
+
+def test_catalog_empty_result_offers_to_clear_filters(client):
+    make_course(preferences={"level": "beginner", "duration": "short", "focus": "broad"})
+    response = client.get(reverse("courses:catalog"), {"level": "advanced"})
+    html = html_of(response)
+    assert "No courses found" in html
+    assert f'href="{reverse("courses:catalog")}">Clear filters<' in html
+
+
+def test_catalog_sorts_by_newest_and_popular(client):
+    older = make_course(topic="Older")
+    newer = make_course(topic="Newer")
+    Course.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=3))
+    for _ in range(2):
+        Enrollment.objects.create(user=make_user(), course=older)
+    newest = client.get(reverse("courses:catalog"), {"sort": "newest"}).context["courses"]
+    popular = client.get(reverse("courses:catalog"), {"sort": "popular"}).context["courses"]
+    assert newest == [newer, older]
+    assert popular == [older, newer]
+
+
+def bulk_courses(count: int, **fields) -> list[Course]:
+    now = timezone.now()
+    return Course.objects.bulk_create(
+        Course(
+            topic=f"Bulk course {number:04}",
+            description="A course made in bulk.",
+            status=Course.Status.PUBLISHED,
+            published_at=now,
+            created_at=now - timedelta(minutes=number),
+            metadata={"count": {"modules": 1, "lessons": 2, "activities": 1}},
+            **fields,
+        )
+        for number in range(count)
+    )
+
+
+def test_catalog_paginates(client):
+    bulk_courses(30)
+    first = client.get(reverse("courses:catalog"))
+    assert len(first.context["courses"]) == 24
+    assert "Page 1 of 2" in html_of(first)
+    second = client.get(reverse("courses:catalog"), {"page": 2})
+    assert [course.topic for course in second.context["courses"]] == [
+        f"Bulk course {number:04}" for number in range(24, 30)
+    ]
+    assert 'rel="prev" href="?page=1"' in html_of(second)
+    for page in ("3", "0", "x"):
+        assert client.get(reverse("courses:catalog"), {"page": page}).status_code == 404
+
+
+def test_catalog_pagination_keeps_the_search_and_filters(client):
+    bulk_courses(30, preferences={"level": "advanced", "duration": "long", "focus": "broad"})
+    html = html_of(client.get(reverse("courses:catalog"), {"q": "bulk", "level": "advanced"}))
+    assert 'rel="next" href="?q=bulk&amp;level=advanced&amp;page=2"' in html
+
+
+def test_catalog_query_budget_with_500_courses(client, django_assert_max_num_queries):
+    bulk_courses(500)
+    for params in ({}, {"q": "bulk course"}, {"sort": "popular", "level": "beginner"}):
+        with django_assert_max_num_queries(4):
+            response = client.get(reverse("courses:catalog"), {**params, "page": 3})
+        assert response.status_code == HTTPStatus.OK, params
+
+
+def test_catalog_caps_counting_at_a_bound(client, settings, monkeypatch):
+    monkeypatch.setattr("courses.views.CATALOG_RESULT_CAP", 48)
+    bulk_courses(60)
+    response = client.get(reverse("courses:catalog"))
+    assert "More than 48 courses" in html_of(response)
+    assert response.context["page_count"] == 2
+    assert client.get(reverse("courses:catalog"), {"page": 3}).status_code == 404
+
+
+# Error pages
+
+
+def test_error_pages_use_the_site_design(client, settings):
+    settings.DEBUG = False
+    from django.test import RequestFactory
+    from django.views import defaults
+
+    request = RequestFactory().get("/somewhere")
+    pages = {
+        HTTPStatus.BAD_REQUEST: defaults.bad_request(request, Exception()),
+        HTTPStatus.FORBIDDEN: defaults.permission_denied(request, Exception()),
+        HTTPStatus.NOT_FOUND: defaults.page_not_found(request, Exception()),
+        # Django renders 500.html without a request: it must not need one.
+        HTTPStatus.INTERNAL_SERVER_ERROR: defaults.server_error(request),
+    }
+    for status, response in pages.items():
+        html = html_of(response)
+        assert response.status_code == status
+        assert f'<p class="error-page__code">{int(status)}</p>' in html
+        assert "css/athena.css" in html
+        assert 'href="/courses/">Browse courses<' in html
+
+
+def test_missing_page_is_a_404_in_the_design_with_debug_off(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no/such/page/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "We could not find that page" in html_of(response)
+
+
+def test_a_crashing_view_gives_the_500_page(client, settings, monkeypatch):
+    settings.DEBUG = False
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Module, "ordered_items", explode)
+    course = make_course()
+    client.raise_request_exception = False
+    response = client.get(course.get_absolute_url())
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "Something went wrong on our side" in html_of(response)
