@@ -9,12 +9,13 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from courses.documents import MAX_OPTIONS, MIN_OPTIONS, CourseSpec, DocumentError, parse_document
+from courses.documents import MAX_OPTIONS, CourseSpec, DocumentError, parse_document
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
 
 # A course document is text; anything much larger is a mistake, not a course.
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 OPTION_FIELDS = [f"option_{number}" for number in range(1, MAX_OPTIONS + 1)]
+OPTION_MAX_LENGTH = 500
 
 
 class CourseAdminForm(forms.ModelForm):
@@ -94,9 +95,18 @@ class LessonAdminForm(forms.ModelForm):
 
 
 class QuizAdminForm(forms.ModelForm):
-    """A quiz: a question, two to six options and the number of the correct one."""
+    """A quiz: a question, two to six options and the number of the correct one.
+
+    The option fields are spelled out (Django admin needs declared fields); their
+    number matches the document format's MIN_OPTIONS..MAX_OPTIONS."""
 
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    option_1 = forms.CharField(label="Option 1", max_length=OPTION_MAX_LENGTH)
+    option_2 = forms.CharField(label="Option 2", max_length=OPTION_MAX_LENGTH)
+    option_3 = forms.CharField(label="Option 3", max_length=OPTION_MAX_LENGTH, required=False)
+    option_4 = forms.CharField(label="Option 4", max_length=OPTION_MAX_LENGTH, required=False)
+    option_5 = forms.CharField(label="Option 5", max_length=OPTION_MAX_LENGTH, required=False)
+    option_6 = forms.CharField(label="Option 6", max_length=OPTION_MAX_LENGTH, required=False)
     correct_option = forms.TypedChoiceField(
         coerce=int,
         choices=[(number, f"Option {number}") for number in range(1, MAX_OPTIONS + 1)],
@@ -110,12 +120,6 @@ class QuizAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for number, name in enumerate(OPTION_FIELDS, start=1):
-            self.fields[name] = forms.CharField(
-                label=f"Option {number}", required=number <= MIN_OPTIONS, max_length=500
-            )
-        # Keep the correct option after the options, where staff look for it.
-        self.fields["correct_option"] = self.fields.pop("correct_option")
         _module_field(self)
         if self.instance.pk:
             self.initial.setdefault("question", self.instance.question)
@@ -172,9 +176,9 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
-        if isinstance(data, list | tuple):
+        if isinstance(data, list | tuple) and data:
             return [single(item, initial) for item in data]
-        return [single(data, initial)]
+        return [single(None if isinstance(data, list | tuple) else data, initial)]
 
 
 @dataclass(frozen=True)
