@@ -110,6 +110,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
     wanted = form.cleaned()
     query = wanted["q"]
     sort = wanted["sort"] or ("relevance" if query else "newest")
+    form.data = form.data.copy()
+    form.data["sort"] = sort  # the select shows the order actually used
     courses = Course.objects.published().with_preference(
         level=wanted["level"], duration=wanted["duration"], focus=wanted["focus"]
     )

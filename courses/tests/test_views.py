@@ -634,3 +634,11 @@ def test_a_crashing_view_gives_the_500_page(client, settings, monkeypatch):
     response = client.get(course.get_absolute_url())
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert "Something went wrong on our side" in html_of(response)
+
+
+def test_catalog_sort_select_shows_the_order_in_use(client):
+    make_course()
+    html = html_of(client.get(reverse("courses:catalog")))
+    assert '<option value="newest" selected>' in html
+    html = html_of(client.get(reverse("courses:catalog"), {"q": "course"}))
+    assert '<option value="relevance" selected>' in html

