@@ -3,6 +3,7 @@ in one sequence, counted, previewed, and never edited as raw JSON."""
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -272,7 +273,8 @@ def test_lesson_preview_renders_the_unsaved_text_like_the_learner_page(client_fo
     assert "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
     assert "Draft title" in html
-    assert "Preview: not saved" in html
+    assert "<strong>Preview</strong>: not saved" in html
+    assert '<div class="prose"><h2>Heading</h2>' in html
     assert not Lesson.objects.filter(title="Draft title").exists()
 
 
@@ -381,3 +383,16 @@ def test_module_of_an_item_is_fixed_once_it_exists(client_for_editor, module):
     client_for_editor.post(url, data)
     quiz.refresh_from_db()
     assert quiz.module_id == module.pk
+
+
+def test_view_on_site_opens_the_learner_page_of_a_draft_item_for_staff(client_for_editor, module):
+    lesson = Lesson.objects.get(module=module, title="Lesson 1.2")
+    quiz = Activity.objects.get(module=module, title="Quiz 1.1")
+    for item, model in [(lesson, "lesson"), (quiz, "activity")]:
+        page = client_for_editor.get(reverse(f"admin:courses_{model}_change", args=[item.pk]))
+        site_link = re.search(r'href="([^"]+)" class="viewsitelink"', page.content.decode())[1]
+        redirect = client_for_editor.get(site_link)
+        assert redirect["Location"].endswith(item.get_absolute_url())
+        learner_page = client_for_editor.get(item.get_absolute_url())
+        assert learner_page.status_code == HTTPStatus.OK
+        assert item.title in learner_page.content.decode()
