@@ -1,0 +1,78 @@
+"""axe-core (through axe-playwright-python) finds no serious or critical
+accessibility problem on the learner pages, in the light and the dark theme."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from courses.models import Course
+from tests.browser.test_learner_journey import (  # noqa: F401 - open_page is a fixture
+    DESKTOP,
+    PHONE,
+    make_photosynthesis_course,
+    open_page,
+)
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def blocking_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def learner_urls(course: Course) -> dict[str, str]:
+    items = course.ordered_items()
+    lesson = next(item for item in items if item.kind == "lesson")
+    quiz = next(item for item in items if item.kind == "activity")
+    return {
+        "home": "/",
+        "catalog": "/courses/?q=photosynthesis",
+        "empty catalog": "/courses/?q=nothing+matches+this",
+        "course": course.get_absolute_url(),
+        "module": course.modules.all()[0].get_absolute_url(),
+        "lesson": lesson.get_absolute_url(),
+        "quiz": quiz.get_absolute_url(),
+        "not found": "/courses/999999/",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_learner_pages_have_no_serious_accessibility_violations(open_page, theme):  # noqa: F811
+    course = make_photosynthesis_course()
+    # axe injects its own script and styles: the CSP is bypassed for the scan only.
+    page = open_page(DESKTOP, color_scheme=theme, bypass_csp=True)
+    problems = {}
+    for name, url in learner_urls(course).items():
+        page.goto(url)
+        assert page.evaluate("getComputedStyle(document.body).colorScheme") == theme
+        found = blocking_violations(page)
+        if found:
+            problems[name] = found
+    # A quiz after a wrong answer shows coloured feedback: check its contrast too.
+    page.goto(learner_urls(course)["quiz"])
+    page.get_by_label("Alpha").check()
+    page.get_by_role("button", name="Check my answer").click()
+    page.get_by_role("status").wait_for()
+    if found := blocking_violations(page):
+        problems["answered quiz"] = found
+    assert problems == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phone_layout_has_no_serious_accessibility_violations(open_page):  # noqa: F811
+    course = make_photosynthesis_course()
+    page = open_page(PHONE, color_scheme="dark", bypass_csp=True)
+    problems = {}
+    for name in ("home", "catalog", "lesson", "quiz"):
+        page.goto(learner_urls(course)[name])
+        if found := blocking_violations(page):
+            problems[name] = found
+    assert problems == {}

@@ -1,0 +1,176 @@
+"""A learner in Chromium: finds a course by searching, reads it from the first
+item to the last with next/previous, answers a quiz wrong then right, and
+switches the theme; on a phone-sized and a desktop window."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from courses.models import Course, Lesson
+from tests.factories import make_course
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def make_photosynthesis_course() -> Course:
+    course = make_course(topic="Photosynthesis explained", modules=2, lessons=2, quizzes=1)
+    lesson = Lesson.objects.filter(module__course=course).order_by("module__module_order").first()
+    lesson.content = {
+        "type": "MARKDOWN",
+        "value": "## Light reactions\n\n| input | output |\n|---|---|\n| light | ATP |\n\n"
+        "```python\nenergy = photons * efficiency  # a very long comment that must wrap "
+        "on a phone rather than push the page sideways\n```\n",
+    }
+    lesson.save()
+    make_course(topic="Statistics for everyone")
+    return Course.objects.with_outline().get(pk=course.pk)
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open a page in a fresh browser context (own storage, viewport, colour
+    scheme); every context is closed after the test."""
+    contexts = []
+
+    def opener(viewport, **context_options) -> Page:
+        context = browser.new_context(
+            viewport=viewport, base_url=live_server.url, **context_options
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_learner_searches_reads_and_answers(open_page, viewport):
+    course = make_photosynthesis_course()
+    titles = [item.title for item in course.ordered_items()]
+    page = open_page(viewport)
+
+    # Search from the home page.
+    page.goto("/")
+    assert_no_sideways_scroll(page)
+    page.get_by_role("searchbox", name="Search courses").fill("photosynthesis")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/courses/\?q=photosynthesis"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Courses matching “photosynthesis”")
+    expect(page.get_by_role("link", name="Statistics for everyone")).to_have_count(0)
+    assert_no_sideways_scroll(page)
+
+    # Open the course and start it.
+    page.get_by_role("link", name="Photosynthesis explained").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Photosynthesis explained")
+    page.get_by_role("link", name="Start the course").click()
+
+    # Walk forward through every lesson and quiz, answering the first quiz.
+    seen = []
+    answered = False
+    for position, title in enumerate(titles, start=1):
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        seen.append(title)
+        assert_no_sideways_scroll(page)
+        if title.startswith("Quiz") and not answered:
+            page.get_by_label("Alpha").check()
+            page.get_by_role("button", name="Check my answer").click()
+            expect(page.get_by_role("status")).to_contain_text("Not quite.")
+            expect(page.get_by_text("The correct answer is")).to_have_count(0)
+            page.get_by_label("Beta").check()
+            page.get_by_role("button", name="Check my answer").click()
+            expect(page.get_by_role("status")).to_contain_text("Correct!")
+            answered = True
+        if position < len(titles):
+            page.locator('a[rel="next"]').click()
+    assert seen == titles
+    assert answered
+    expect(page.get_by_role("link", name=re.compile("Back to the course"))).to_be_visible()
+
+    # And back again with "previous" across the module boundary.
+    for title in reversed(titles[:-1]):
+        page.locator('a[rel="prev"]').click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator('a[rel="prev"]')).to_have_count(0)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_theme_toggle_switches_and_is_remembered(open_page, viewport):
+    make_photosynthesis_course()
+    page = open_page(viewport, color_scheme="light")
+    page.goto("/courses/")
+    background = "getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(background)
+    toggle = page.get_by_role("button", name="Dark theme")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    dark = page.evaluate(background)
+    assert dark != light
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert page.evaluate(background) == dark
+    # The choice holds on other pages too.
+    page.get_by_role("link", name="Photosynthesis explained").click()
+    assert page.evaluate(background) == dark
+
+    page.get_by_role("button", name="Dark theme").click()
+    assert page.evaluate(background) == light
+    page.reload()
+    assert page.evaluate(background) == light
+
+
+@pytest.mark.django_db(transaction=True)
+def test_system_dark_preference_is_followed_until_the_learner_chooses(open_page):
+    make_photosynthesis_course()
+    page = open_page(DESKTOP, color_scheme="dark")
+    page.goto("/")
+    expect(page.get_by_role("button", name="Dark theme")).to_have_attribute("aria-pressed", "true")
+    dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.get_by_role("button", name="Dark theme").click()
+    page.reload()
+    expect(page.get_by_role("button", name="Dark theme")).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != dark
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quiz_works_without_javascript(open_page):
+    course = make_photosynthesis_course()
+    quiz = next(item for item in course.ordered_items() if item.kind == "activity")
+    page = open_page(PHONE, java_script_enabled=False)
+    page.goto(quiz.get_absolute_url())
+    page.get_by_label("Gamma").check()
+    page.get_by_role("button", name="Check my answer").click()
+    expect(page.get_by_role("status")).to_contain_text("Not quite.")
+    page.get_by_label("Beta").check()
+    page.get_by_role("button", name="Check my answer").click()
+    expect(page.get_by_role("status")).to_contain_text("Correct!")
+    # Without JavaScript the theme toggle stays hidden rather than doing nothing.
+    expect(page.get_by_role("button", name="Dark theme")).to_have_count(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_user_can_skip_to_the_content(open_page):
+    make_photosynthesis_course()
+    page = open_page(DESKTOP)
+    page.goto("/courses/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
