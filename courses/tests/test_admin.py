@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
+from courses.admin import CourseAdmin
 from courses.documents import course_export, parse_document
 from courses.models import Course, Module
 from courses.services import course_count_items
@@ -100,7 +101,7 @@ def test_course_list_shows_counts_and_enrolment_numbers(client_for_editor):
     response = client_for_editor.get(reverse(CHANGELIST))
     assert response.status_code == HTTPStatus.OK
     row = response.context["cl"].result_list.get(pk=course.pk)
-    assert row.enrollment_total == 4
+    assert row.enrolment_count == 4
     html = response.content.decode()
     assert "Counting things" in html
     # 3 modules, 6 lessons, 3 quizzes, 4 enrolments, in their columns.
@@ -118,6 +119,47 @@ def test_course_list_searches_topic_and_description(client_for_editor):
     assert [c.topic for c in response.context["cl"].result_list] == ["Photosynthesis"]
     response = client_for_editor.get(reverse(CHANGELIST), {"q": "chlorophyll"})
     assert [c.topic for c in response.context["cl"].result_list] == ["Plants"]
+    response = client_for_editor.get(reverse(CHANGELIST), {"q": "nothing-matches-this"})
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_course_list_sorts_by_level_and_by_enrolments(client_for_editor):
+    advanced = make_course(
+        topic="Advanced", preferences={"level": "advanced", "duration": "short", "focus": "broad"}
+    )
+    make_course(topic="Beginner")
+    Enrollment.objects.create(user=make_user(), course=advanced)
+    sorts = {
+        "level_display": ["Advanced", "Beginner"],
+        "enrollment_count": ["Beginner", "Advanced"],
+    }
+    for column, expected in sorts.items():
+        order = str(CourseAdmin.list_display.index(column) + 1)
+        response = client_for_editor.get(reverse(CHANGELIST), {"o": order})
+        assert response.status_code == HTTPStatus.OK
+        assert [c.topic for c in response.context["cl"].result_list] == expected
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:courses_module_changelist",
+        "admin:courses_lesson_changelist",
+        "admin:courses_activity_changelist",
+    ],
+)
+def test_module_lesson_and_quiz_lists_run_a_fixed_number_of_queries(
+    client_for_editor, django_assert_max_num_queries, url_name
+):
+    make_course(modules=1)
+    with django_assert_max_num_queries(10):
+        client_for_editor.get(reverse(url_name))
+    for _ in range(8):
+        make_course(modules=3, lessons=2, quizzes=2)
+    with django_assert_max_num_queries(10):
+        response = client_for_editor.get(reverse(url_name))
+    assert response.status_code == HTTPStatus.OK
+    assert "Course " in response.content.decode()
 
 
 def test_course_list_filters_on_state_and_preferences(client_for_editor):

@@ -192,6 +192,8 @@ def test_adding_items_in_the_module_page_appends_them_and_counts_them(client_for
     }
     assert_counts_true(module.course)
     assert module.course.counts == {"modules": 1, "lessons": 4, "activities": 3}
+    learner_titles = learner_page_order(client_for_editor, module.course, titles)
+    assert learner_titles == titles
 
 
 def test_deleting_items_in_the_module_page_closes_the_gap_and_recounts(client_for_editor, module):
