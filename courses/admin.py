@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import get_deleted_objects
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -60,7 +62,41 @@ class FocusFilter(PreferenceFilter):
     title = parameter_name = preference = "focus"
 
 
-class ModuleInline(admin.StackedInline):
+class GuardedDeletionFormSet(BaseInlineFormSet):
+    """Refuse an inline deletion the object's own delete page would refuse:
+    Django checks delete permissions on cascaded objects (a learner's
+    enrolment, completions, attempts) only on that page."""
+
+    request: HttpRequest | None = None
+    admin_site: admin.AdminSite | None = None
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk is None:
+                continue
+            _, _, perms_needed, _ = get_deleted_objects(
+                [form.instance], self.request, self.admin_site
+            )
+            if perms_needed:
+                raise ValidationError(
+                    "“%(name)s” cannot be deleted: it would also delete %(what)s, which your "
+                    "account may not delete.",
+                    params={"name": form.instance, "what": ", ".join(sorted(perms_needed))},
+                )
+
+
+class GuardedInlineMixin:
+    formset = GuardedDeletionFormSet
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request = request
+        formset.admin_site = self.admin_site
+        return formset
+
+
+class ModuleInline(GuardedInlineMixin, admin.StackedInline):
     model = Module
     fields = ["title", "description"]
     extra = 0
@@ -69,7 +105,7 @@ class ModuleInline(admin.StackedInline):
     verbose_name_plural = "modules (reorder them below the form; edit a module to edit its items)"
 
 
-class LessonInline(admin.StackedInline):
+class LessonInline(GuardedInlineMixin, admin.StackedInline):
     model = Lesson
     form = LessonAdminForm
     fields = ["title", "markdown"]
@@ -77,7 +113,7 @@ class LessonInline(admin.StackedInline):
     show_change_link = True
 
 
-class QuizInline(admin.StackedInline):
+class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
     fields = ["title", "type", "question", "correct_option"]

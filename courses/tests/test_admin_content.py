@@ -19,6 +19,7 @@ from courses.tests.test_admin import (
     module_change_url,
     ordered_titles,
 )
+from enrollment.models import Enrollment, LessonCompletion
 from tests.factories import make_course, make_user
 
 pytestmark = pytest.mark.django_db
@@ -398,3 +399,38 @@ def test_view_on_site_opens_the_learner_page_of_a_draft_item_for_staff(client_fo
         learner_page = client_for_editor.get(item.get_absolute_url())
         assert learner_page.status_code == HTTPStatus.OK
         assert item.title in learner_page.content.decode()
+
+
+def test_content_editors_cannot_delete_learners_progress_from_the_module_page(module):
+    lesson = Lesson.objects.get(module=module, title="Lesson 1.1")
+    LessonCompletion.objects.create(user=make_user(), lesson=lesson)
+    url = module_change_url(module)
+    for client, allowed in [(logged_in(make_content_editor()), False), (superuser(), True)]:
+        data = change_form_data(client.get(url))
+        index = next(i for i in range(3) if data[f"lessons-{i}-lesson_id"] == lesson.pk)
+        data[f"lessons-{index}-DELETE"] = "on"
+        response = client.post(url, data)
+        if allowed:
+            assert response.status_code == HTTPStatus.FOUND
+        else:
+            assert response.status_code == HTTPStatus.OK
+            assert (
+                "“Lesson 1.1” cannot be deleted: it would also delete lesson completion, "
+                "which your account may not delete."
+            ) in response.content.decode()
+        assert Lesson.objects.filter(pk=lesson.pk).exists() is not allowed
+    assert_counts_true(module.course)
+
+
+def test_content_editors_cannot_delete_a_course_learners_are_enrolled_in(module):
+    Enrollment.objects.create(user=make_user(), course=module.course)
+    client = logged_in(make_content_editor())
+    url = reverse("admin:courses_course_delete", args=[module.course.pk])
+    response = client.get(url)
+    assert "Cannot delete course" in response.content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
+    assert Course.objects.filter(pk=module.course.pk).exists()
+
+
+def superuser():
+    return logged_in(make_user(is_staff=True, is_superuser=True))
