@@ -21,7 +21,13 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from courses import admin_views
-from courses.forms import OPTION_FIELDS, CourseAdminForm, LessonAdminForm, QuizAdminForm
+from courses.forms import (
+    OPTION_FIELDS,
+    CourseAdminForm,
+    LessonAdminForm,
+    LessonInlineForm,
+    QuizAdminForm,
+)
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
 from courses.services import (
     course_append_module,
@@ -102,12 +108,12 @@ class ModuleInline(GuardedInlineMixin, admin.StackedInline):
     extra = 0
     show_change_link = True
     classes = ["athena-modules"]
-    verbose_name_plural = "modules (reorder them below the form; edit a module to edit its items)"
+    verbose_name_plural = "modules"
 
 
 class LessonInline(GuardedInlineMixin, admin.StackedInline):
     model = Lesson
-    form = LessonAdminForm
+    form = LessonInlineForm
     fields = ["title", "markdown"]
     extra = 0
     show_change_link = True
@@ -160,9 +166,7 @@ class CourseAdmin(AppendingAdminMixin, admin.ModelAdmin):
     list_display = [
         "topic",
         "status",
-        "level_display",
-        "duration_display",
-        "focus_display",
+        "built_for",
         "module_count",
         "lesson_count",
         "quiz_count",
@@ -218,17 +222,14 @@ class CourseAdmin(AppendingAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="level", ordering="preferences__level")
-    def level_display(self, course: Course) -> str:
-        return PREFERENCE_CHOICES["level"](course.level).label if course.level else "-"
-
-    @admin.display(description="duration", ordering="preferences__duration")
-    def duration_display(self, course: Course) -> str:
-        return PREFERENCE_CHOICES["duration"](course.duration).label if course.duration else "-"
-
-    @admin.display(description="focus", ordering="preferences__focus")
-    def focus_display(self, course: Course) -> str:
-        return PREFERENCE_CHOICES["focus"](course.focus).label if course.focus else "-"
+    @admin.display(description="built for", ordering="preferences__level")
+    def built_for(self, course: Course) -> str:
+        labels = [
+            str(choices(course.preferences[key]).label)
+            for key, choices in PREFERENCE_CHOICES.items()
+            if course.preferences.get(key) in choices.values
+        ]
+        return ", ".join(labels) or "-"
 
     @admin.display(description="modules")
     def module_count(self, course: Course) -> int:

@@ -94,6 +94,15 @@ class LessonAdminForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
+class LessonInlineForm(LessonAdminForm):
+    """The lesson form among its module's items: a shorter editor, the full
+    one (with Preview) is on the lesson's own page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["markdown"].widget.attrs["rows"] = 10
+
+
 class QuizAdminForm(forms.ModelForm):
     """A quiz: a question, two to six options and the number of the correct one.
 

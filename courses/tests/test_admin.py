@@ -130,7 +130,7 @@ def test_course_list_sorts_by_level_and_by_enrolments(client_for_editor):
     make_course(topic="Beginner")
     Enrollment.objects.create(user=make_user(), course=advanced)
     sorts = {
-        "level_display": ["Advanced", "Beginner"],
+        "built_for": ["Advanced", "Beginner"],
         "enrollment_count": ["Beginner", "Advanced"],
     }
     for column, expected in sorts.items():

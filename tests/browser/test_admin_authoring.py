@@ -57,6 +57,14 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
     page.get_by_role("button", name="Move Quiz 1.1 up").click()
     expect(order).to_have_text(["Quiz 1.1", "Lesson 1.1", "Lesson 1.2"])
 
+    # Enter in the module's title saves the module; it never presses a move button.
+    title = page.get_by_role("textbox", name="Title").first
+    title.fill("Getting started")
+    title.press("Enter")
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    page.get_by_role("link", name="Getting started").first.click()
+    expect(order).to_have_text(["Quiz 1.1", "Lesson 1.1", "Lesson 1.2"])
+
     # Fix the quiz: add a fourth option and make it the answer.
     page.locator("#item-order").get_by_role("link", name="Quiz 1.1").click()
     page.get_by_role("textbox", name="Option 4").fill("Delta")
