@@ -16,18 +16,26 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
-# Full-text search on PostgreSQL. Migration 0004 builds GIN indexes on exactly
-# these expressions (its SQL is what Django compiles them to), so the planner
-# answers `CourseQuerySet.search()` from them.
+# Full-text search on PostgreSQL: courses match on a stored tsvector column kept
+# by a trigger (migration 0005), modules on an expression index over their
+# title (migration 0004, built from exactly the SQL `module_search_vector()`
+# compiles to). Both have GIN indexes.
 SEARCH_CONFIG = "english"
 
 
-def course_search_vector() -> Any:
-    from django.contrib.postgres.search import SearchVector
+class CourseSearchDocument(models.Expression):
+    """The `search_document` tsvector of PostgreSQL's courses table: topic
+    (weight A) and description (weight B). Not a model field, so it is never
+    loaded with a course; this expression names it in queries and subqueries."""
 
-    return SearchVector("topic", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "description", weight="B", config=SEARCH_CONFIG
-    )
+    def __init__(self) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.search_document", []
 
 
 def module_search_vector() -> Any:
@@ -149,15 +157,11 @@ class CourseQuerySet(models.QuerySet["Course"]):
 
             query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
             # Two uncorrelated subqueries, each answered from its own GIN index.
-            by_course = Course.objects.annotate(search_vector=course_search_vector()).filter(
-                search_vector=query
-            )
-            by_module = Module.objects.annotate(search_vector=module_search_vector()).filter(
-                search_vector=query
-            )
+            by_course = Course.objects.alias(document=CourseSearchDocument()).filter(document=query)
+            by_module = Module.objects.alias(document=module_search_vector()).filter(document=query)
             return self.filter(
                 Q(pk__in=by_course.values("pk")) | Q(pk__in=by_module.values("course_id"))
-            ).annotate(search_rank=SearchRank(course_search_vector(), query))
+            ).annotate(search_rank=SearchRank(CourseSearchDocument(), query))
         queryset = self
         for word in text.split()[:10]:
             queryset = queryset.filter(
@@ -305,31 +309,6 @@ class ModuleQuerySet(models.QuerySet["Module"]):
                     "display_order"
                 ),
             ),
-        )
-
-    def trending(self, *, since: Any) -> ModuleQuerySet:
-        """Modules of published courses with learner activity since `since`,
-        ranked by their course's recent enrolments and latest activity."""
-        recent = Q(course__enrollments__enrolled_at__gte=since) | Q(
-            course__enrollments__last_accessed_at__gte=since
-        )
-        return (
-            self.filter(recent, course__status=Course.Status.PUBLISHED)
-            .annotate(
-                recent_enrolments=Count(
-                    "course__enrollments",
-                    filter=Q(course__enrollments__enrolled_at__gte=since),
-                    distinct=True,
-                ),
-                last_activity=Max("course__enrollments__last_accessed_at"),
-            )
-            .select_related("course")
-            .order_by(
-                F("recent_enrolments").desc(),
-                F("last_activity").desc(nulls_last=True),
-                "course_id",
-                "module_order",
-            )
         )
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +24,8 @@ from django.views.generic import DetailView, TemplateView
 from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
 
 TRENDING_DAYS = 30
+TRENDING_CACHE_KEY = "courses:trending-ids"
+TRENDING_CACHE_SECONDS = 5 * 60
 HOME_SHELF_SIZE = 6
 CATALOG_PAGE_SIZE = 24
 # The catalog counts and pages through at most this many results: a bounded
@@ -34,46 +37,50 @@ class HomeView(TemplateView):
     template_name = "courses/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        since = timezone.now() - timedelta(days=TRENDING_DAYS)
         published = Course.objects.published()
         newest = list(published.order_by("-created_at", "-course_id")[:HOME_SHELF_SIZE])
-        trending = list(published.trending(since=since)[:HOME_SHELF_SIZE])
+        trending_ids = cache.get_or_set(
+            TRENDING_CACHE_KEY, trending_course_ids, TRENDING_CACHE_SECONDS
+        )
+        by_id = published.in_bulk(trending_ids) if trending_ids else {}
+        trending = [by_id[course_id] for course_id in trending_ids if course_id in by_id]
         if len(trending) < HOME_SHELF_SIZE:
             # Too little activity yet: fill the shelf with the newest courses.
             seen = {course.pk for course in trending}
             trending += [course for course in newest if course.pk not in seen]
-            trending = trending[:HOME_SHELF_SIZE]
+        trending = trending[:HOME_SHELF_SIZE]
         return {
             **super().get_context_data(**kwargs),
             "trending_courses": trending,
-            "trending_modules": trending_modules(since=since),
+            "trending_modules": modules_of(trending),
             "newest_courses": newest,
             "trending_days": TRENDING_DAYS,
         }
 
 
-def trending_modules(*, since: Any, per_course: int = 2) -> list[Module]:
-    """A few modules from the busiest courses, at most `per_course` from each,
-    falling back to modules of the newest courses."""
-    candidates = list(Module.objects.trending(since=since)[: HOME_SHELF_SIZE * 4])
-    if len(candidates) < HOME_SHELF_SIZE:
-        candidates += list(
-            Module.objects.filter(course__status=Course.Status.PUBLISHED)
-            .select_related("course")
-            .order_by("-course__created_at", "-course_id", "module_order")[: HOME_SHELF_SIZE * 4]
-        )
-    chosen: list[Module] = []
-    taken: dict[int, int] = {}
-    seen: set[int] = set()
-    for module in candidates:
-        if module.pk in seen or taken.get(module.course_id, 0) >= per_course:
-            continue
-        seen.add(module.pk)
-        taken[module.course_id] = taken.get(module.course_id, 0) + 1
-        chosen.append(module)
-        if len(chosen) == HOME_SHELF_SIZE:
-            break
-    return chosen
+def trending_course_ids() -> list[int]:
+    """The busiest published courses of the last TRENDING_DAYS, best first.
+    Cached for a few minutes: it aggregates a month of enrolments."""
+    since = timezone.now() - timedelta(days=TRENDING_DAYS)
+    return list(
+        Course.objects.published()
+        .trending(since=since)
+        .values_list("pk", flat=True)[:HOME_SHELF_SIZE]
+    )
+
+
+def modules_of(courses: list[Course], *, per_course: int = 2) -> list[Module]:
+    """Trending modules: the opening modules of the trending courses, in the
+    courses' order (learner activity is recorded per course)."""
+    by_pk = {course.pk: course for course in courses}
+    chosen: dict[int, list[Module]] = {pk: [] for pk in by_pk}
+    for module in Module.objects.filter(course__in=courses).only(
+        "module_id", "course_id", "title", "module_order"
+    ):
+        if len(chosen[module.course_id]) < per_course:
+            module.course = by_pk[module.course_id]
+            chosen[module.course_id].append(module)
+    return [module for pk in by_pk for module in chosen[pk]][:HOME_SHELF_SIZE]
 
 
 class CatalogForm(forms.Form):

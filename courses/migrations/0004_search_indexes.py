@@ -1,8 +1,9 @@
 """GIN indexes for the catalog's full-text search, on PostgreSQL only.
 
-Their expressions are exactly those of `course_search_vector()` and
-`module_search_vector()` in courses/models.py, so the planner uses them for
-`CourseQuerySet.search()`. They are not in the models' Meta: SQLite cannot build
+Their expressions are exactly what Django compiles the search vectors to
+(`module_search_vector()` in courses/models.py), so the planner uses them for
+`CourseQuerySet.search()`; migration 0005 replaces the courses one with a
+stored column. They are not in the models' Meta: SQLite cannot build
 them, and a table rebuild there would try to. Other databases search with
 `icontains` and get no index here."""
 

@@ -121,37 +121,65 @@ def test_postgresql_search_understands_word_forms(client):
     assert catalog_topics(client, q="runs") == ["Loops"]
 
 
-@on_postgresql
-def test_postgresql_search_uses_the_gin_indexes():
+def test_an_edited_description_is_found_by_its_new_words(client):
+    course = make_course(topic="Cooking")
+    assert catalog_topics(client, q="sourdough") == []
+    describe(course, "Bake sourdough bread.")
+    assert catalog_topics(client, q="sourdough") == ["Cooking"]
+    Course.objects.filter(pk=course.pk).update(topic="Baking at home")
+    assert catalog_topics(client, q="baking") == ["Baking at home"]
+
+
+SEARCH_INDEXES = {"courses_search_document_idx", "modules_title_search_idx"}
+
+
+def search_index_names() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
-            [["courses_search_idx", "modules_title_search_idx"]],
+            "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s) AND indexdef LIKE %s",
+            [sorted(SEARCH_INDEXES | {"courses_search_idx"}), "%USING gin%"],
         )
-        indexes = dict(cursor.fetchall())
-    assert set(indexes) == {"courses_search_idx", "modules_title_search_idx"}
-    assert all("USING gin" in definition for definition in indexes.values())
+        return {row[0] for row in cursor.fetchall()}
+
+
+def courses_columns() -> set[str]:
+    with connection.cursor() as cursor:
+        return {
+            column.name
+            for column in connection.introspection.get_table_description(cursor, "courses")
+        }
+
+
+@on_postgresql
+def test_postgresql_search_uses_the_gin_indexes():
+    assert search_index_names() == SEARCH_INDEXES
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = Course.objects.published().search("python loops").explain()
-    assert "courses_search_idx" in plan
+    assert "courses_search_document_idx" in plan
     assert "modules_title_search_idx" in plan
 
 
 @on_postgresql
-def test_search_index_migration_is_reversible():
-    migration = importlib.import_module("courses.migrations.0004_search_indexes")
-
-    def index_names():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%search_idx"]
-            )
-            return {row[0] for row in cursor.fetchall()}
-
+def test_search_migrations_are_reversible():
+    indexes = importlib.import_module("courses.migrations.0004_search_indexes")
+    document = importlib.import_module("courses.migrations.0005_course_search_document")
     with connection.schema_editor() as editor:
-        migration.drop_indexes(None, editor)
-    assert index_names() == set()
+        document.backward(None, editor)
+    assert "search_document" not in courses_columns()
+    assert search_index_names() == {"courses_search_idx", "modules_title_search_idx"}
     with connection.schema_editor() as editor:
-        migration.create_indexes(None, editor)
-    assert index_names() == {"courses_search_idx", "modules_title_search_idx"}
+        indexes.drop_indexes(None, editor)
+    assert search_index_names() == set()
+    with connection.schema_editor() as editor:
+        indexes.create_indexes(None, editor)
+        document.forward(None, editor)
+    assert "search_document" in courses_columns()
+    assert search_index_names() == SEARCH_INDEXES
+
+
+@on_postgresql
+def test_the_search_column_is_never_loaded_with_a_course():
+    make_course(topic="Anything")
+    sql = str(Course.objects.all().query)
+    assert "search_document" not in sql

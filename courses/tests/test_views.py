@@ -7,6 +7,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -17,6 +18,12 @@ from enrollment.models import Enrollment
 from tests.factories import make_course, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The home page caches its trending shelf; start every test without it."""
+    cache.clear()
 
 
 def html_of(response) -> str:
