@@ -265,7 +265,9 @@ def lesson_detail(
     course = get_course_with_outline(request, course_id)
     module = find_module(course, module_id)
     _outline_item(module, "lesson", lesson_id)
-    lesson = Lesson.objects.get(pk=lesson_id)
+    lesson = Lesson.objects.filter(pk=lesson_id, module_id=module.pk).first()
+    if lesson is None:  # deleted since the outline was read
+        raise Http404("No such lesson in this module.")
     lesson.module = module
     return render(
         request,
@@ -306,7 +308,9 @@ def activity_detail(
     course = get_course_with_outline(request, course_id)
     module = find_module(course, module_id)
     _outline_item(module, "activity", activity_id)
-    activity = Activity.objects.get(pk=activity_id)
+    activity = Activity.objects.filter(pk=activity_id, module_id=module.pk).first()
+    if activity is None:  # deleted since the outline was read
+        raise Http404("No such quiz in this module.")
     activity.module = module
     context: dict[str, Any] = {
         **item_context(course, module, activity),

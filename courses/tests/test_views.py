@@ -461,6 +461,7 @@ def test_quiz_post_needs_the_csrf_token():
     client = Client(enforce_csrf_checks=True)
     response = client.post(quiz.get_absolute_url(), {"option": "2"})
     assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "This form has expired" in html_of(response)
     page = html_of(client.get(quiz.get_absolute_url()))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     response = client.post(quiz.get_absolute_url(), {"option": "2", "csrfmiddlewaretoken": token})
