@@ -5,16 +5,41 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import import_module
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import Page, expect
 
 from courses.models import Activity, Course
 from courses.tests.test_admin import make_content_editor
 from tests.factories import PASSWORD, course_document
 
+editors_migration = import_module("courses.migrations.0003_content_editors_group")
+
+
+@pytest.fixture
+def content_editors_group() -> Group:
+    """The group migration 0003 creates. Transactional tests flush the database
+    between tests (permissions come back, data-migration rows do not), so
+    rebuild it from the migration's own definition when it is gone."""
+    group, created = Group.objects.get_or_create(name=editors_migration.GROUP_NAME)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="courses",
+                codename__in=[
+                    f"{action}_{model}"
+                    for model in editors_migration.AUTHORING_MODELS
+                    for action in editors_migration.ACTIONS
+                ],
+            )
+        )
+    return group
+
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("content_editors_group")
 def test_content_editor_imports_reorders_edits_previews_and_publishes(live_server, page: Page):
     editor = make_content_editor(username="editor")
     csp_violations: list[str] = []
