@@ -548,3 +548,44 @@ def test_anonymous_visitors_are_sent_to_the_admin_login():
     response = Client().get(reverse(CHANGELIST))
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_deleting_a_module_in_the_course_page_renumbers_and_recounts(client_for_editor):
+    course = make_course(modules=3, lessons=1, quizzes=1)
+    first, second, third = course.modules.all()
+    data = change_form_data(client_for_editor.get(course_change_url(course)))
+    index = next(i for i in range(3) if data[f"modules-{i}-module_id"] == second.pk)
+    data[f"modules-{index}-DELETE"] = "on"
+    response = client_for_editor.post(course_change_url(course), data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    assert [(m.pk, m.module_order) for m in course.modules.all()] == [(first.pk, 1), (third.pk, 2)]
+    assert_counts_true(course)
+    assert course.counts == {"modules": 2, "lessons": 2, "activities": 2}
+
+
+def test_duplicating_a_course_with_a_long_topic_keeps_it_within_bounds(client_for_editor):
+    course = make_course(topic="T" * 255)
+    run_action(client_for_editor, "duplicate", [course])
+    copy = Course.objects.exclude(pk=course.pk).get()
+    assert len(copy.topic) == 255
+    assert copy.topic.endswith(" (copy)")
+
+
+def test_the_admin_log_is_readable_by_superusers_only(client_for_editor, editor):
+    course = make_course(publish=False)
+    run_action(client_for_editor, "publish", [course])
+    url = reverse("admin:admin_logentry_changelist")
+    assert client_for_editor.get(url).status_code == HTTPStatus.FORBIDDEN
+    superuser = logged_in(make_user(is_staff=True, is_superuser=True))
+    response = superuser.get(url)
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert editor.get_username() in html
+    assert "Published." in html
+    entry = LogEntry.objects.get()
+    change = superuser.post(
+        reverse("admin:admin_logentry_change", args=[entry.pk]), {"change_message": "forged"}
+    )
+    assert change.status_code == HTTPStatus.FORBIDDEN
+    entry.refresh_from_db()
+    assert entry.change_message == "Published."
