@@ -407,6 +407,12 @@ class ModuleAdmin(AppendingAdminMixin, admin.ModelAdmin):
         super().delete_model(request, obj)
         course_renumber_modules(course_id=course_id)
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Module]) -> None:
+        course_ids = set(queryset.values_list("course_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for course_id in course_ids:
+            course_renumber_modules(course_id=course_id)
+
 
 class ModuleItemAdmin(admin.ModelAdmin):
     """What the lesson and quiz pages share: the module is chosen when the item
@@ -439,8 +445,7 @@ class ModuleItemAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         module_ids = set(queryset.values_list("module_id", flat=True))
-        for obj in queryset:
-            obj.delete()
+        super().delete_queryset(request, queryset)
         for module_id in module_ids:
             module_renumber_items(module_id=module_id)
 

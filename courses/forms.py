@@ -231,7 +231,7 @@ class DocumentUploadForm(forms.Form):
 class MoveForm(forms.Form):
     """One up/down button press: which row moves, and which way."""
 
-    move = forms.RegexField(regex=r"^(module|lesson|activity):\d+:(-1|1)$")
+    move = forms.RegexField(regex=r"^(module|lesson|activity):\d{1,18}:(-1|1)$")
 
     def cleaned_move(self) -> tuple[str, int, int]:
         kind, pk, steps = self.cleaned_data["move"].split(":")

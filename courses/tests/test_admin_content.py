@@ -434,3 +434,39 @@ def test_content_editors_cannot_delete_a_course_learners_are_enrolled_in(module)
 
 def superuser():
     return logged_in(make_user(is_staff=True, is_superuser=True))
+
+
+def test_bulk_deleting_modules_and_items_from_their_lists_renumbers_and_recounts(
+    client_for_editor,
+):
+    course = make_course(modules=3, lessons=2, quizzes=1)
+    first, second, third = course.modules.all()
+    client_for_editor.post(
+        reverse("admin:courses_module_changelist"),
+        {"action": "delete_selected", "_selected_action": [first.pk], "post": "yes"},
+    )
+    assert [(m.pk, m.module_order) for m in course.modules.all()] == [(second.pk, 1), (third.pk, 2)]
+    lessons = list(Lesson.objects.filter(module=second))
+    client_for_editor.post(
+        reverse("admin:courses_lesson_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [lesson.pk for lesson in lessons],
+            "post": "yes",
+        },
+    )
+    assert ordered_titles(second) == ["Quiz 2.1"]
+    assert [item.display_order for item in module_items_from_db(second)] == [1]
+    assert_counts_true(course)
+    assert course.counts == {"modules": 2, "lessons": 2, "activities": 2}
+
+
+def test_adding_a_module_on_its_own_page_puts_it_last(client_for_editor):
+    course = make_course(modules=2)
+    add_url = reverse("admin:courses_module_add")
+    data = change_form_data(client_for_editor.get(add_url, {"course": course.pk}))
+    assert data["course"] == str(course.pk)
+    response = client_for_editor.post(add_url, {**data, "title": "Epilogue"})
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    assert [(m.title, m.module_order) for m in course.modules.all()][-1] == ("Epilogue", 3)
+    assert_counts_true(course)
