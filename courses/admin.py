@@ -107,7 +107,6 @@ class ModuleInline(GuardedInlineMixin, admin.StackedInline):
     fields = ["title", "description"]
     extra = 0
     show_change_link = True
-    classes = ["athena-modules"]
     verbose_name_plural = "modules"
 
 
@@ -122,15 +121,11 @@ class LessonInline(GuardedInlineMixin, admin.StackedInline):
 class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
-    fields = ["title", "type", "question", "correct_option"]
+    fields = ["title", "type", "question", *OPTION_FIELDS, "correct_option"]
     extra = 0
     show_change_link = True
     verbose_name = "quiz"
     verbose_name_plural = "quizzes"
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The option fields are declared on the form at run time.
-        return ["title", "type", "question", *OPTION_FIELDS, "correct_option"]
 
 
 class AppendingAdminMixin:
@@ -470,17 +465,15 @@ class LessonAdmin(ModuleItemAdmin):
 @admin.register(Activity)
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
-
-    def get_fields(self, request: HttpRequest, obj: Activity | None = None) -> list[str]:
-        return [
-            "module",
-            "title",
-            "type",
-            "question",
-            *OPTION_FIELDS,
-            "correct_option",
-            "display_order",
-        ]
+    fields = [
+        "module",
+        "title",
+        "type",
+        "question",
+        *OPTION_FIELDS,
+        "correct_option",
+        "display_order",
+    ]
 
 
 @admin.register(LogEntry)
