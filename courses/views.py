@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, TemplateView
 
 from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
+from enrollment.services import learner_visit, quiz_attempt_record
 
 TRENDING_DAYS = 30
 TRENDING_CACHE_KEY = "courses:trending-ids"
@@ -195,8 +196,18 @@ class CourseDetailView(DetailView):
         items = self.object.ordered_items()
         return {
             **super().get_context_data(**kwargs),
+            **learner_context(self.request, self.object),
             "first_item": items[0] if items else None,
         }
+
+
+def learner_context(
+    request: HttpRequest, course: Course, item: Lesson | Activity | None = None
+) -> dict[str, Any]:
+    """The learner's enrollment and progress for a course page, recording the
+    visit of an enrolled learner (one query; none for anonymous visitors)."""
+    progress = learner_visit(user=request.user, course=course, item=item)
+    return {"progress": progress, "completed_keys": progress.completed_keys}
 
 
 def get_course_with_outline(request: HttpRequest, course_id: int) -> Course:
@@ -237,10 +248,13 @@ def module_detail(request: HttpRequest, course_id: int, module_id: int) -> HttpR
     module = find_module(course, module_id)
     modules = list(course.modules.all())
     index = modules.index(module)
+    learner = learner_context(request, course)
     return render(
         request,
         "courses/module_detail.html",
         {
+            **learner,
+            "module_progress": learner["progress"].modules[index],
             "course": course,
             "module": module,
             "current_module_id": module.pk,
@@ -272,7 +286,11 @@ def lesson_detail(
     return render(
         request,
         "courses/lesson_detail.html",
-        {**item_context(course, module, lesson), "lesson": lesson},
+        {
+            **item_context(course, module, lesson),
+            **learner_context(request, course, lesson),
+            "lesson": lesson,
+        },
     )
 
 
@@ -312,21 +330,27 @@ def activity_detail(
     if activity is None:  # deleted since the outline was read
         raise Http404("No such quiz in this module.")
     activity.module = module
-    context: dict[str, Any] = {
-        **item_context(course, module, activity),
-        "activity": activity,
-        "options": list(enumerate(activity.options, start=1)),
-        "submitted": False,
-    }
-    if request.method == "POST":
+    submitted = request.method == "POST"
+    if submitted:
         chosen = parse_option_number(request.POST.get("option"))
         correct = quiz_check_answer(activity=activity, option_number=chosen)
-        context.update(
-            submitted=True,
-            chosen=chosen,
-            correct=correct,
-            revealed_option=activity.answer
-            if answer_revealed(course=course, correct=correct)
-            else None,
-        )
+        if request.user.is_authenticated:
+            # The user and the quiz come from the session and the URL, never the form.
+            quiz_attempt_record(user=request.user, activity=activity, chosen_option=chosen)
+    learner = learner_context(request, course, activity)
+    # A learner who has ever answered correctly may always see the answer.
+    passed = activity.key in learner["completed_keys"]
+    context: dict[str, Any] = {
+        **item_context(course, module, activity),
+        **learner,
+        "activity": activity,
+        "options": list(enumerate(activity.options, start=1)),
+        "submitted": submitted,
+        "passed": passed,
+        "revealed_option": activity.answer if passed else None,
+    }
+    if submitted:
+        context.update(chosen=chosen, correct=correct)
+        if answer_revealed(course=course, correct=correct):
+            context["revealed_option"] = activity.answer
     return render(request, "courses/activity_detail.html", context)

@@ -94,21 +94,24 @@ def resume_point_set(
     """Remember `item` as where the learner is in the course.
 
     Costs nothing when the learner reloads the same item (`current_key` is
-    what the caller already read), one UPDATE when they move on."""
+    what the caller already read), one upsert when they move on."""
     if current_key == item.key:
         return
-    fields = {
-        "lesson": item if isinstance(item, Lesson) else None,
-        "activity": item if isinstance(item, Activity) else None,
-        "visited_at": timezone.now(),
-    }
-    if ResumePoint.objects.filter(user=user, course_id=course_id).update(**fields):
-        return
-    try:
-        with transaction.atomic():
-            ResumePoint.objects.create(user=user, course_id=course_id, **fields)
-    except IntegrityError:  # a parallel request created it first
-        ResumePoint.objects.filter(user=user, course_id=course_id).update(**fields)
+    # One INSERT ... ON CONFLICT DO UPDATE: no race between two tabs.
+    ResumePoint.objects.bulk_create(
+        [
+            ResumePoint(
+                user=user,
+                course_id=course_id,
+                lesson=item if isinstance(item, Lesson) else None,
+                activity=item if isinstance(item, Activity) else None,
+                visited_at=timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "course"],
+        update_fields=["lesson", "activity", "visited_at"],
+    )
 
 
 def learner_visit(

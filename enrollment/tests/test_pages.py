@@ -1,0 +1,201 @@
+"""Enrollment and progress on the learner pages: course, module, lesson, quiz."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.utils import timezone
+
+from courses.models import Activity, Course, Lesson
+from enrollment.models import Enrollment, QuizAttempt, ResumePoint
+from enrollment.services import enrollment_create, lesson_complete
+from tests.factories import make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def items_of(course):
+    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
+
+
+@pytest.fixture
+def learner(client):
+    user = make_user()
+    client.force_login(user)
+    return user
+
+
+def test_an_anonymous_visitor_is_offered_enrollment(client):
+    course = make_course()
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "Enroll to track your progress" in html
+    assert f'action="/courses/{course.pk}/enroll/"' in html
+    assert "Resume" not in html
+
+
+def test_the_course_page_shows_an_enrolled_learners_progress(client, learner):
+    course = make_course(modules=2, lessons=1, quizzes=1)
+    enrollment_create(user=learner, course=course)
+    first, quiz, *_ = items_of(course)
+    lesson_complete(user=learner, lesson=first)
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert '<progress class="progress-bar" max="100" value="25"' in html
+    assert "1 of 4 done · 25%" in html
+    assert f'href="{quiz.get_absolute_url()}">Next up: {quiz.title}<' in html
+    assert html.count("(completed)") == 1
+    assert "Leave this course" in html
+
+
+def test_opening_a_lesson_moves_resume_and_ticks_nothing_until_done(client, learner):
+    course = make_course(modules=1, lessons=2, quizzes=0)
+    enrollment_create(user=learner, course=course)
+    first, second = items_of(course)
+    html = client.get(second.get_absolute_url()).content.decode()
+    assert "Mark done and continue" in html
+    assert ResumePoint.objects.get(user=learner).lesson == second
+    course_html = client.get(course.get_absolute_url()).content.decode()
+    assert f'href="{second.get_absolute_url()}">Resume: {second.title}<' in course_html
+    assert f'href="{first.get_absolute_url()}">Next up: {first.title}<' in course_html
+
+
+def test_a_done_lesson_is_ticked_and_the_bars_move(client, learner):
+    course = make_course(modules=1, lessons=2, quizzes=0)
+    enrollment_create(user=learner, course=course)
+    first, _ = items_of(course)
+    lesson_complete(user=learner, lesson=first)
+    html = client.get(first.get_absolute_url()).content.decode()
+    assert "You marked this lesson done." in html
+    assert "Mark as not done" in html
+    assert "1 of 2 done · 50%" in html  # the outline sidebar's bar
+    module_html = client.get(first.module.get_absolute_url()).content.decode()
+    assert "1 of 2 done · 50%" in module_html
+    assert module_html.count("(completed)") >= 1
+
+
+def test_a_learner_not_enrolled_is_asked_to_enroll_on_a_lesson(client, learner):
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    (lesson,) = items_of(course)
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert "Enroll in this course to mark lessons done" in html
+    assert "Mark done" not in html
+    assert not ResumePoint.objects.exists()
+
+
+def test_opening_the_course_refreshes_a_stale_last_access(client, learner):
+    course = make_course()
+    enrollment, _ = enrollment_create(user=learner, course=course)
+    stale = timezone.now() - timedelta(days=2)
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=stale)
+    client.get(course.get_absolute_url())
+    enrollment.refresh_from_db()
+    assert enrollment.last_accessed_at > stale + timedelta(days=1)
+
+
+def quiz_of(course) -> Activity:
+    return next(item for item in items_of(course) if item.kind == "activity")
+
+
+@pytest.mark.parametrize("enrolled", [True, False])
+def test_each_submission_of_a_logged_in_learner_is_an_attempt(client, learner, enrolled):
+    course = make_course(modules=1, lessons=0, quizzes=1)
+    if enrolled:
+        enrollment_create(user=learner, course=course)
+    quiz = quiz_of(course)
+    client.post(quiz.get_absolute_url(), {"option": "1"})
+    client.post(quiz.get_absolute_url(), {"option": "2"})
+    attempts = list(QuizAttempt.objects.order_by("attempted_at", "id"))
+    assert [(a.user, a.activity, a.chosen_option, a.is_correct) for a in attempts] == [
+        (learner, quiz, 1, False),
+        (learner, quiz, 2, True),
+    ]
+
+
+def test_anonymous_answers_are_checked_but_not_stored(client):
+    quiz = quiz_of(make_course(modules=1, lessons=0, quizzes=1))
+    assert "Correct!" in client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    assert not QuizAttempt.objects.exists()
+
+
+def test_forged_answers_store_nothing(client, learner):
+    course, other = make_course(), make_course()
+    quiz = quiz_of(course)
+    foreign_module = other.modules.first()
+    url = f"/courses/{course.pk}/modules/{foreign_module.pk}/quizzes/{quiz.pk}/"
+    assert client.post(url, {"option": "2"}).status_code == HTTPStatus.NOT_FOUND
+    response = client.post(quiz.get_absolute_url(), {"option": "9"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    response = client.post(quiz.get_absolute_url(), {"option": "2", "user": make_user().pk})
+    assert QuizAttempt.objects.get().user == learner
+
+
+def correct_option_marked(html: str) -> bool:
+    return "(the correct answer)" in html or "Well done: option 2 is right" in html
+
+
+@pytest.mark.parametrize(
+    ("policy", "revealed_after_wrong"),
+    [(Course.AnswerReveal.AFTER_CORRECT, False), (Course.AnswerReveal.AFTER_ATTEMPT, True)],
+)
+def test_the_reveal_policy_decides_when_the_answer_appears(
+    client, learner, policy, revealed_after_wrong
+):
+    course = make_course(modules=1, lessons=0, quizzes=1)
+    Course.objects.filter(pk=course.pk).update(answer_reveal=policy)
+    enrollment_create(user=learner, course=course)
+    quiz = quiz_of(course)
+    before = client.get(quiz.get_absolute_url()).content.decode()
+    assert not correct_option_marked(before)
+    wrong = client.post(quiz.get_absolute_url(), {"option": "3"}).content.decode()
+    assert ("The correct answer is option 2" in wrong) is revealed_after_wrong
+    assert ("(the correct answer)" in wrong) is revealed_after_wrong
+    right = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    assert "Correct!" in right
+    # Once passed, the quiz shows it was passed, and its answer, on every visit.
+    later = client.get(quiz.get_absolute_url()).content.decode()
+    assert "You have answered this quiz correctly." in later
+    assert "(the correct answer)" in later
+
+
+def test_one_learners_pass_reveals_nothing_to_another(client, learner):
+    course = make_course(modules=1, lessons=0, quizzes=1)
+    quiz = quiz_of(course)
+    client.post(quiz.get_absolute_url(), {"option": "2"})
+    client.force_login(make_user())
+    html = client.get(quiz.get_absolute_url()).content.decode()
+    assert not correct_option_marked(html)
+    assert "You have answered this quiz correctly." not in html
+
+
+def test_finishing_the_course_says_so_with_the_results(client, learner):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    enrollment_create(user=learner, course=course)
+    lesson, quiz = items_of(course)
+    lesson_complete(user=learner, lesson=lesson)
+    client.post(quiz.get_absolute_url(), {"option": "2"})
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "You finished this course." in html
+    assert "See your quiz results" in html
+
+
+def test_enrolled_learner_pages_stay_within_budget(client, learner, django_assert_max_num_queries):
+    """The page budgets, plus the session (2), the learner's state (1) and, when
+    the learner moves to another item, the resume point's write (1)."""
+    course = make_course(modules=20, lessons=5, quizzes=5)
+    enrollment_create(user=learner, course=course)
+    items = items_of(course)
+    for item in items[:60:3]:
+        if isinstance(item, Lesson):
+            lesson_complete(user=learner, lesson=item)
+    lesson = next(item for item in items[100:] if isinstance(item, Lesson))
+    quiz = next(item for item in items[100:] if isinstance(item, Activity))
+    module = course.modules.all()[10]
+    with django_assert_max_num_queries(5 + 3):
+        client.get(course.get_absolute_url())
+    with django_assert_max_num_queries(5 + 3):
+        client.get(module.get_absolute_url())
+    with django_assert_max_num_queries(6 + 4):
+        client.get(lesson.get_absolute_url())
+    with django_assert_max_num_queries(6 + 4):
+        client.get(quiz.get_absolute_url())
+    with django_assert_max_num_queries(6 + 4 + 1):  # and the attempt's insert
+        client.post(quiz.get_absolute_url(), {"option": "1"})
