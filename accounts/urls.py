@@ -9,6 +9,7 @@ app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
+    path("matching-courses/", views.matching_courses, name="matching-courses"),
 ]
 
 # Django's own auth views, templated in templates/registration/, keep their

@@ -38,6 +38,26 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
 
 
+def catalog_url_for(preferences: dict[str, str]) -> str:
+    """The catalog filtered on a learner's preferences."""
+    return f"{resolve_url('courses:catalog')}?{urlencode(preferences)}"
+
+
+@login_required
+def matching_courses(request: HttpRequest) -> HttpResponse:
+    """The catalog filtered on the learner's saved preferences."""
+    preferences = (
+        LearnerProfile.objects.filter(user=request.user)
+        .values("level", "duration", "focus")
+        .first()
+    )
+    wanted = {key: value for key, value in (preferences or {}).items() if value}
+    if not wanted:
+        messages.info(request, "Set your preferences first: the catalog then matches them.")
+        return redirect("accounts:profile")
+    return redirect(catalog_url_for(wanted))
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     instance = LearnerProfile.objects.filter(user=request.user).first() or LearnerProfile(
@@ -51,7 +71,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     matching_url = matching = None
     if instance.preferences:
         matching = Course.objects.published().with_preference(**instance.preferences)[:6]
-        matching_url = f"{resolve_url('courses:catalog')}?{urlencode(instance.preferences)}"
+        matching_url = catalog_url_for(instance.preferences)
     return render(
         request,
         "accounts/profile.html",

@@ -29,7 +29,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(ReadOnlyAdmin):
     list_display = ["user", "course", "enrolled_at", "last_accessed_at"]
-    list_filter = ["enrolled_at", "last_accessed_at", "course"]
+    list_filter = [
+        "enrolled_at",
+        "last_accessed_at",
+        ("course", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["user__username", "user__email", "course__topic"]
     list_select_related = ["user", "course"]
     date_hierarchy = "enrolled_at"
@@ -39,7 +44,11 @@ class EnrollmentAdmin(ReadOnlyAdmin):
 @admin.register(LessonCompletion)
 class LessonCompletionAdmin(ReadOnlyAdmin):
     list_display = ["user", "lesson", "course", "completed_at"]
-    list_filter = ["completed_at", "lesson__module__course"]
+    list_filter = [
+        "completed_at",
+        ("lesson__module__course", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = [
         "user__username",
         "user__email",
@@ -57,7 +66,12 @@ class LessonCompletionAdmin(ReadOnlyAdmin):
 @admin.register(QuizAttempt)
 class QuizAttemptAdmin(ReadOnlyAdmin):
     list_display = ["user", "activity", "course", "chosen_option", "is_correct", "attempted_at"]
-    list_filter = ["is_correct", "attempted_at", "activity__module__course"]
+    list_filter = [
+        "is_correct",
+        "attempted_at",
+        ("activity__module__course", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = [
         "user__username",
         "user__email",

@@ -29,6 +29,9 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["user", "-last_accessed_at"], name="user_courses_recent_idx"),
             models.Index(fields=["course", "enrolled_at"], name="user_courses_course_idx"),
+            # Trending courses: recent enrolments and recent learner activity.
+            models.Index(fields=["enrolled_at"], name="user_courses_enrolled_idx"),
+            models.Index(fields=["last_accessed_at"], name="user_courses_accessed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -168,3 +168,26 @@ def test_repeated_wrong_passwords_lock_the_account_out(client, settings):
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "Too many failed log-ins" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_the_catalog_offers_courses_matching_the_learners_preferences(client):
+    user = make_user()
+    client.force_login(user)
+    assert (
+        reverse("accounts:matching-courses")
+        in client.get(reverse("courses:catalog")).content.decode()
+    )
+    response = client.get(reverse("accounts:matching-courses"))
+    assert response["Location"] == reverse("accounts:profile")
+    LearnerProfile.objects.create(user=user, level="advanced", focus="in-depth")
+    response = client.get(reverse("accounts:matching-courses"))
+    assert response["Location"] == f"{reverse('courses:catalog')}?level=advanced&focus=in-depth"
+    make_course(
+        topic="Deep SQL", preferences={"level": "advanced", "duration": "long", "focus": "in-depth"}
+    )
+    make_course(
+        topic="Intro", preferences={"level": "beginner", "duration": "short", "focus": "broad"}
+    )
+    html = client.get(response["Location"]).content.decode()
+    assert "Deep SQL" in html
+    assert "Intro" not in html

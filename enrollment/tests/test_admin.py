@@ -121,3 +121,15 @@ def test_the_course_report_counts_learners_and_quiz_success(superuser_client):
     assert listing.status_code == HTTPStatus.OK
     assert QuizAttempt.objects.count() == 3
     assert Lesson.objects.count() == 1
+
+
+def test_filter_enrollments_by_user_and_date(superuser_client):
+    ada, bob = make_user(username="ada"), make_user(username="bob")
+    course = make_course()
+    enrollment_create(user=ada, course=course)
+    enrollment_create(user=bob, course=course)
+    url = reverse("admin:enrollment_enrollment_changelist")
+    response = superuser_client.get(url, {"user__id__exact": ada.pk})
+    assert [row.user for row in response.context["cl"].result_list] == [ada]
+    response = superuser_client.get(url, {"enrolled_at__gte": "2000-01-01 00:00:00+00:00"})
+    assert response.context["cl"].result_count == 2
