@@ -38,6 +38,7 @@ from courses.services import (
     module_append_item,
     module_renumber_items,
 )
+from enrollment.models import ITEM_PROGRESS_MODELS
 
 ATHENA_ADMIN_CSS = {"all": ["admin-athena/admin.css"]}
 
@@ -68,6 +69,26 @@ class FocusFilter(PreferenceFilter):
     title = parameter_name = preference = "focus"
 
 
+ITEM_PROGRESS_NAMES = {str(model._meta.verbose_name) for model in ITEM_PROGRESS_MODELS}
+
+
+def deletion_perms_needed(objs: list[Any], request: HttpRequest, admin_site: Any) -> set[str]:
+    """What deleting `objs` would delete that the user may not delete, except
+    learners' progress on the deleted items, which goes with them by design."""
+    _, _, perms_needed, _ = get_deleted_objects(objs, request, admin_site)
+    return set(perms_needed) - ITEM_PROGRESS_NAMES
+
+
+class ProgressFollowsContentMixin:
+    """Deleting a module, lesson or quiz deletes learners' progress on it, even
+    for an editor who may not delete progress otherwise; an enrollment still
+    needs its own permission."""
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(perms_needed) - ITEM_PROGRESS_NAMES, protected
+
+
 class GuardedDeletionFormSet(BaseInlineFormSet):
     """Refuse an inline deletion the object's own delete page would refuse:
     Django checks delete permissions on cascaded objects (a learner's
@@ -81,9 +102,7 @@ class GuardedDeletionFormSet(BaseInlineFormSet):
         for form in self.deleted_forms:
             if form.instance.pk is None:
                 continue
-            _, _, perms_needed, _ = get_deleted_objects(
-                [form.instance], self.request, self.admin_site
-            )
+            perms_needed = deletion_perms_needed([form.instance], self.request, self.admin_site)
             if perms_needed:
                 raise ValidationError(
                     "“%(name)s” cannot be deleted: it would also delete %(what)s, which your "
@@ -155,7 +174,7 @@ class AppendingAdminMixin:
 
 
 @admin.register(Course)
-class CourseAdmin(AppendingAdminMixin, admin.ModelAdmin):
+class CourseAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelAdmin):
     form = CourseAdminForm
     inlines = [ModuleInline]
     list_display = [
@@ -329,7 +348,7 @@ class CourseAdmin(AppendingAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Module)
-class ModuleAdmin(AppendingAdminMixin, admin.ModelAdmin):
+class ModuleAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelAdmin):
     inlines = [LessonInline, QuizInline]
     list_display = ["title", "course", "module_order"]
     list_select_related = ["course"]
@@ -409,7 +428,7 @@ class ModuleAdmin(AppendingAdminMixin, admin.ModelAdmin):
             course_renumber_modules(course_id=course_id)
 
 
-class ModuleItemAdmin(admin.ModelAdmin):
+class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
     """What the lesson and quiz pages share: the module is chosen when the item
     is added (it goes last) and fixed afterwards; order is set on the module."""
 

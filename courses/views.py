@@ -273,16 +273,29 @@ def _outline_item(module: Module, kind: str, item_id: int) -> Lesson | Activity:
     raise Http404(f"No such {kind} in this module.")
 
 
+def get_item(
+    request: HttpRequest,
+    course_id: int,
+    module_id: int,
+    model: type[Lesson | Activity],
+    item_id: int,
+) -> tuple[Course, Module, Lesson | Activity]:
+    """The course (with its outline), the module and the whole item a URL names,
+    or 404 when any of them is not where the URL says."""
+    course = get_course_with_outline(request, course_id)
+    module = find_module(course, module_id)
+    _outline_item(module, model.kind, item_id)
+    item = model.objects.filter(pk=item_id, module_id=module.pk).first()
+    if item is None:  # deleted since the outline was read
+        raise Http404("No such item in this module.")
+    item.module = module
+    return course, module, item
+
+
 def lesson_detail(
     request: HttpRequest, course_id: int, module_id: int, lesson_id: int
 ) -> HttpResponse:
-    course = get_course_with_outline(request, course_id)
-    module = find_module(course, module_id)
-    _outline_item(module, "lesson", lesson_id)
-    lesson = Lesson.objects.filter(pk=lesson_id, module_id=module.pk).first()
-    if lesson is None:  # deleted since the outline was read
-        raise Http404("No such lesson in this module.")
-    lesson.module = module
+    course, module, lesson = get_item(request, course_id, module_id, Lesson, lesson_id)
     return render(
         request,
         "courses/lesson_detail.html",
@@ -323,13 +336,7 @@ def activity_detail(
 ) -> HttpResponse:
     """The quiz as a form; a POST checks the chosen option on the server and
     says right or wrong, revealing the correct option only as the course allows."""
-    course = get_course_with_outline(request, course_id)
-    module = find_module(course, module_id)
-    _outline_item(module, "activity", activity_id)
-    activity = Activity.objects.filter(pk=activity_id, module_id=module.pk).first()
-    if activity is None:  # deleted since the outline was read
-        raise Http404("No such quiz in this module.")
-    activity.module = module
+    course, module, activity = get_item(request, course_id, module_id, Activity, activity_id)
     submitted = request.method == "POST"
     if submitted:
         chosen = parse_option_number(request.POST.get("option"))

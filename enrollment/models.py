@@ -124,6 +124,12 @@ class ResumePoint(models.Model):
         return None
 
 
+# A learner's progress on one lesson or quiz: it goes with the item when staff
+# delete the item (the admin lets content editors do so without the right to
+# delete progress in general).
+ITEM_PROGRESS_MODELS = (LessonCompletion, QuizAttempt)
+
+
 class CourseReport(Course):
     """Course statistics for staff: enrolled, started, finished, quiz success rates."""
 

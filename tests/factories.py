@@ -76,6 +76,11 @@ def make_course(*, publish: bool = True, **document_options: Any) -> Course:
     return course_import(spec=spec, publish=publish)
 
 
+def course_items(course: Course) -> list:
+    """The course's lessons and quizzes in reading order, fresh from the database."""
+    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
+
+
 def make_user(*, username: str | None = None, **fields: Any) -> AbstractBaseUser:
     username = username or f"learner{next(_sequence)}"
     return get_user_model().objects.create_user(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson, Module
 from enrollment.models import Enrollment
-from tests.factories import make_course, make_user
+from tests.factories import course_items, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,6 @@ def fresh_cache():
 
 def html_of(response) -> str:
     return response.content.decode()
-
-
-def items_of(course: Course) -> list[Lesson | Activity]:
-    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
 
 
 def lesson_url(lesson: Lesson) -> str:
@@ -141,18 +137,18 @@ def test_course_page_renders_description_preferences_counts_and_full_outline(cli
     assert "Long (6 h or more)" in html
     assert "In-depth" in html
     assert "2 modules · 4 lessons · 2 quizzes" in html
-    for item in items_of(course):
+    for item in course_items(course):
         assert f'href="{item.get_absolute_url()}"' in html
     for module in course.modules.all():
         assert f'href="{module.get_absolute_url()}"' in html
     # Outline in reading order.
     titles = re.findall(r'class="outline__title">([^<]+)<', html)
-    assert titles == [item.title for item in items_of(course)]
+    assert titles == [item.title for item in course_items(course)]
 
 
 def test_course_page_links_to_the_first_item(client):
     course = make_course()
-    first = items_of(course)[0]
+    first = course_items(course)[0]
     html = html_of(client.get(course.get_absolute_url()))
     assert re.search(rf'href="{first.get_absolute_url()}">Start the course<', html)
 
@@ -307,7 +303,7 @@ def test_lesson_page_renders_markdown_with_highlighted_code(client):
 
 def test_lesson_page_has_breadcrumbs_and_outline_showing_the_current_item(client):
     course = make_course(topic="Git for teams", modules=2)
-    lesson = items_of(course)[2]
+    lesson = course_items(course)[2]
     html = html_of(client.get(lesson.get_absolute_url()))
     crumbs = html.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
     assert "Git for teams" in crumbs
@@ -319,7 +315,7 @@ def test_lesson_page_has_breadcrumbs_and_outline_showing_the_current_item(client
 
 def test_previous_and_next_walk_the_whole_course_across_modules(client):
     course = make_course(modules=3, lessons=2, quizzes=1)
-    items = items_of(course)
+    items = course_items(course)
     assert len(items) == 9
     visited = [items[0].get_absolute_url()]
     url = items[0].get_absolute_url()

@@ -1,30 +1,24 @@
 """The "Support" group: reads enrollments and progress, changes nothing."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from athena.migration_helpers import group_delete, group_grant
 
 GROUP_NAME = "Support"
 READABLE_MODELS = ["enrollment", "lessoncompletion", "quizattempt", "resumepoint", "coursereport"]
 
 
 def create_group(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP_NAME)
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="enrollment",
-            codename__in=[f"view_{model}" for model in READABLE_MODELS],
-        )
+    group_grant(
+        apps,
+        name=GROUP_NAME,
+        app_label="enrollment",
+        codenames=[f"view_{model}" for model in READABLE_MODELS],
     )
 
 
 def delete_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name=GROUP_NAME).delete()
+    group_delete(apps, name=GROUP_NAME)
 
 
 class Migration(migrations.Migration):

@@ -7,10 +7,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from courses.models import Course, Lesson
+from courses.models import Lesson
 from enrollment.models import Enrollment, QuizAttempt
 from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
-from tests.factories import make_course, make_user
+from tests.factories import course_items, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +29,11 @@ def support_client(client):
     return client
 
 
-def items_of(course):
-    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
-
-
 @pytest.mark.parametrize("model", ["enrollment", "lessoncompletion", "quizattempt"])
 def test_history_is_listed_searchable_and_filterable(superuser_client, model):
     learner, course = make_user(username="searchme"), make_course(topic="Filtered course")
     enrollment_create(user=learner, course=course)
-    first, quiz, *_ = items_of(course)
+    first, quiz, *_ = course_items(course)
     lesson_complete(user=learner, lesson=first)
     quiz_attempt_record(user=learner, activity=quiz, chosen_option=1)
     url = reverse(f"admin:enrollment_{model}_changelist")
@@ -50,7 +46,7 @@ def test_history_is_listed_searchable_and_filterable(superuser_client, model):
 def test_history_cannot_be_added_or_edited(superuser_client):
     learner, course = make_user(), make_course()
     enrollment, _ = enrollment_create(user=learner, course=course)
-    quiz = next(item for item in items_of(course) if item.kind == "activity")
+    quiz = next(item for item in course_items(course) if item.kind == "activity")
     attempt = quiz_attempt_record(user=learner, activity=quiz, chosen_option=1)
     assert superuser_client.get(reverse("admin:enrollment_enrollment_add")).status_code == 403
     response = superuser_client.post(
@@ -67,7 +63,7 @@ def test_filter_attempts_by_course(superuser_client):
     learner = make_user()
     first, second = make_course(topic="First"), make_course(topic="Second")
     for course in (first, second):
-        quiz = next(item for item in items_of(course) if item.kind == "activity")
+        quiz = next(item for item in course_items(course) if item.kind == "activity")
         quiz_attempt_record(user=learner, activity=quiz, chosen_option=2)
     response = superuser_client.get(
         reverse("admin:enrollment_quizattempt_changelist"),
@@ -100,7 +96,7 @@ def test_support_reads_enrollments_but_changes_nothing(support_client):
 
 def test_the_course_report_counts_learners_and_quiz_success(superuser_client):
     course = make_course(modules=1, lessons=1, quizzes=1)
-    lesson, quiz = items_of(course)
+    lesson, quiz = course_items(course)
     finisher, starter, idle = make_user(), make_user(), make_user()
     for learner in (finisher, starter, idle):
         enrollment_create(user=learner, course=course)

@@ -9,13 +9,9 @@ from django.utils import timezone
 from courses.models import Activity, Course, Lesson
 from enrollment.models import Enrollment, QuizAttempt, ResumePoint
 from enrollment.services import enrollment_create, lesson_complete
-from tests.factories import make_course, make_user
+from tests.factories import course_items, make_course, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def items_of(course):
-    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
 
 
 @pytest.fixture
@@ -36,7 +32,7 @@ def test_an_anonymous_visitor_is_offered_enrollment(client):
 def test_the_course_page_shows_an_enrolled_learners_progress(client, learner):
     course = make_course(modules=2, lessons=1, quizzes=1)
     enrollment_create(user=learner, course=course)
-    first, quiz, *_ = items_of(course)
+    first, quiz, *_ = course_items(course)
     lesson_complete(user=learner, lesson=first)
     html = client.get(course.get_absolute_url()).content.decode()
     assert '<progress class="progress-bar" max="100" value="25"' in html
@@ -49,7 +45,7 @@ def test_the_course_page_shows_an_enrolled_learners_progress(client, learner):
 def test_opening_a_lesson_moves_resume_and_ticks_nothing_until_done(client, learner):
     course = make_course(modules=1, lessons=2, quizzes=0)
     enrollment_create(user=learner, course=course)
-    first, second = items_of(course)
+    first, second = course_items(course)
     html = client.get(second.get_absolute_url()).content.decode()
     assert "Mark done and continue" in html
     assert ResumePoint.objects.get(user=learner).lesson == second
@@ -61,7 +57,7 @@ def test_opening_a_lesson_moves_resume_and_ticks_nothing_until_done(client, lear
 def test_a_done_lesson_is_ticked_and_the_bars_move(client, learner):
     course = make_course(modules=1, lessons=2, quizzes=0)
     enrollment_create(user=learner, course=course)
-    first, _ = items_of(course)
+    first, _ = course_items(course)
     lesson_complete(user=learner, lesson=first)
     html = client.get(first.get_absolute_url()).content.decode()
     assert "You marked this lesson done." in html
@@ -74,7 +70,7 @@ def test_a_done_lesson_is_ticked_and_the_bars_move(client, learner):
 
 def test_a_learner_not_enrolled_is_asked_to_enroll_on_a_lesson(client, learner):
     course = make_course(modules=1, lessons=1, quizzes=0)
-    (lesson,) = items_of(course)
+    (lesson,) = course_items(course)
     html = client.get(lesson.get_absolute_url()).content.decode()
     assert "Enroll in this course to mark lessons done" in html
     assert "Mark done" not in html
@@ -92,7 +88,7 @@ def test_opening_the_course_refreshes_a_stale_last_access(client, learner):
 
 
 def quiz_of(course) -> Activity:
-    return next(item for item in items_of(course) if item.kind == "activity")
+    return next(item for item in course_items(course) if item.kind == "activity")
 
 
 @pytest.mark.parametrize("enrolled", [True, False])
@@ -169,7 +165,7 @@ def test_one_learners_pass_reveals_nothing_to_another(client, learner):
 def test_finishing_the_course_says_so_with_the_results(client, learner):
     course = make_course(modules=1, lessons=1, quizzes=1)
     enrollment_create(user=learner, course=course)
-    lesson, quiz = items_of(course)
+    lesson, quiz = course_items(course)
     lesson_complete(user=learner, lesson=lesson)
     client.post(quiz.get_absolute_url(), {"option": "2"})
     html = client.get(course.get_absolute_url()).content.decode()
@@ -182,7 +178,7 @@ def test_enrolled_learner_pages_stay_within_budget(client, learner, django_asser
     the learner moves to another item, the resume point's write (1)."""
     course = make_course(modules=20, lessons=5, quizzes=5)
     enrollment_create(user=learner, course=course)
-    items = items_of(course)
+    items = course_items(course)
     for item in items[:60:3]:
         if isinstance(item, Lesson):
             lesson_complete(user=learner, lesson=item)

@@ -6,16 +6,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses.models import Course, Lesson
+from courses.models import Lesson
 from enrollment.models import Enrollment, LessonCompletion
 from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
-from tests.factories import PASSWORD, make_course, make_user
+from tests.factories import PASSWORD, course_items, make_course, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def items_of(course):
-    return Course.objects.with_outline().get(pk=course.pk).ordered_items()
 
 
 def done_url(lesson):
@@ -135,7 +131,7 @@ def test_mark_done_needs_login_and_enrollment(client):
 def test_mark_done_and_continue_walks_across_modules(client, learner):
     course = make_course(modules=2, lessons=1, quizzes=0)
     enrollment_create(user=learner, course=course)
-    first, second = items_of(course)
+    first, second = course_items(course)
     response = client.post(done_url(first), {"action": "continue"})
     assert response["Location"] == second.get_absolute_url()
     response = client.post(done_url(second), {"action": "continue"})
@@ -161,7 +157,7 @@ def test_a_lesson_of_another_course_is_404(client, learner):
 def test_resume_and_next_up(client, learner):
     course = make_course(modules=1, lessons=2, quizzes=1)
     enrollment_create(user=learner, course=course)
-    first, quiz, second = items_of(course)
+    first, quiz, second = course_items(course)
     resume = reverse("enrollment:resume", args=[course.pk])
     next_up = reverse("enrollment:next-up", args=[course.pk])
     assert client.get(resume)["Location"] == first.get_absolute_url()
@@ -175,7 +171,7 @@ def test_resume_and_next_up(client, learner):
 def test_results_summarise_the_learners_quizzes(client, learner):
     course = make_course(modules=1, lessons=0, quizzes=2)
     enrollment_create(user=learner, course=course)
-    first, second = items_of(course)
+    first, second = course_items(course)
     quiz_attempt_record(user=learner, activity=first, chosen_option=2)
     quiz_attempt_record(user=learner, activity=second, chosen_option=1)
     quiz_attempt_record(user=learner, activity=second, chosen_option=2)
