@@ -419,7 +419,8 @@ class Activity(ModuleItem):
     class Meta:
         db_table = "activities"
         ordering = ["display_order", "activity_id"]
-        verbose_name_plural = "activities"
+        verbose_name = "quiz"
+        verbose_name_plural = "quizzes"
         constraints = [
             models.UniqueConstraint(
                 fields=["module", "display_order"], name="activities_unique_module_order"

@@ -589,3 +589,12 @@ def test_the_admin_log_is_readable_by_superusers_only(client_for_editor, editor)
     assert change.status_code == HTTPStatus.FORBIDDEN
     entry.refresh_from_db()
     assert entry.change_message == "Published."
+
+
+def test_the_admin_calls_activities_quizzes():
+    client = logged_in(make_user(is_staff=True, is_superuser=True))
+    index = client.get(reverse("admin:index")).content.decode()
+    assert ">Quizzes<" in index
+    assert ">Activities<" not in index
+    listing = client.get(reverse("admin:courses_activity_changelist")).content.decode()
+    assert "Select quiz to change" in listing

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
 
 from courses.models import Course
+from enrollment.services import enrollment_create, lesson_complete
 from tests.browser.test_learner_journey import (  # noqa: F401 - open_page is a fixture
     DESKTOP,
     PHONE,
     make_photosynthesis_course,
     open_page,
 )
+from tests.factories import PASSWORD, make_user
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -73,6 +76,48 @@ def test_phone_layout_has_no_serious_accessibility_violations(open_page):  # noq
     problems = {}
     for name in ("home", "catalog", "lesson", "quiz"):
         page.goto(learner_urls(course)[name])
+        if found := blocking_violations(page):
+            problems[name] = found
+    assert problems == {}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_account_and_progress_pages_have_no_serious_accessibility_violations(
+    open_page,  # noqa: F811
+    live_server,
+    theme,
+):
+    course = make_photosynthesis_course()
+    learner = make_user(username="reader")
+    enrollment_create(user=learner, course=course)
+    lesson = next(item for item in course.ordered_items() if item.kind == "lesson")
+    lesson_complete(user=learner, lesson=lesson)
+    page = open_page(DESKTOP, color_scheme=theme, bypass_csp=True)
+    problems = {}
+    for name, url in {
+        "log in": reverse("login"),
+        "sign up": reverse("accounts:signup"),
+        "password reset": reverse("password_reset"),
+    }.items():
+        page.goto(url)
+        if found := blocking_violations(page):
+            problems[name] = found
+    page.goto(reverse("login"))
+    page.get_by_label("Username or e-mail").fill("reader")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="My courses").wait_for()
+    for name, url in {
+        "dashboard": reverse("enrollment:dashboard"),
+        "profile": reverse("accounts:profile"),
+        "enrolled course": course.get_absolute_url(),
+        "done lesson": lesson.get_absolute_url(),
+        "module with progress": course.modules.all()[0].get_absolute_url(),
+        "quiz results": reverse("enrollment:course-results", args=[course.pk]),
+        "leave course": reverse("enrollment:unenroll", args=[course.pk]),
+    }.items():
+        page.goto(url)
         if found := blocking_violations(page):
             problems[name] = found
     assert problems == {}
