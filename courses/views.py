@@ -22,10 +22,12 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, TemplateView
 
 from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
+from enrollment.selectors import trending_module_ids
 from enrollment.services import learner_visit, quiz_attempt_record
 
 TRENDING_DAYS = 30
 TRENDING_CACHE_KEY = "courses:trending-ids"
+TRENDING_MODULES_CACHE_KEY = "courses:trending-module-ids"
 TRENDING_CACHE_SECONDS = 5 * 60
 HOME_SHELF_SIZE = 6
 CATALOG_PAGE_SIZE = 24
@@ -53,7 +55,7 @@ class HomeView(TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "trending_courses": trending,
-            "trending_modules": modules_of(trending),
+            "trending_modules": trending_modules(fallback=trending),
             "newest_courses": newest,
             "trending_days": TRENDING_DAYS,
         }
@@ -70,9 +72,33 @@ def trending_course_ids() -> list[int]:
     )
 
 
+def trending_modules(*, fallback: list[Course]) -> list[Module]:
+    """The modules most learners worked in over the last TRENDING_DAYS (cached
+    for a few minutes), topped up with the opening modules of `fallback`."""
+    module_ids = cache.get_or_set(
+        TRENDING_MODULES_CACHE_KEY,
+        lambda: trending_module_ids(
+            since=timezone.now() - timedelta(days=TRENDING_DAYS), limit=HOME_SHELF_SIZE
+        ),
+        TRENDING_CACHE_SECONDS,
+    )
+    by_id = (
+        Module.objects.filter(course__status=Course.Status.PUBLISHED)
+        .select_related("course")
+        .only("module_id", "title", "module_order", "course__course_id", "course__topic")
+        .in_bulk(module_ids)
+        if module_ids
+        else {}
+    )
+    chosen = [by_id[module_id] for module_id in module_ids if module_id in by_id]
+    if len(chosen) < HOME_SHELF_SIZE:
+        seen = {module.pk for module in chosen}
+        chosen += [module for module in modules_of(fallback) if module.pk not in seen]
+    return chosen[:HOME_SHELF_SIZE]
+
+
 def modules_of(courses: list[Course], *, per_course: int = 2) -> list[Module]:
-    """Trending modules: the opening modules of the trending courses, in the
-    courses' order (learner activity is recorded per course)."""
+    """The opening modules of `courses`, in the courses' order."""
     by_pk = {course.pk: course for course in courses}
     chosen: dict[int, list[Module]] = {pk: [] for pk in by_pk}
     for module in Module.objects.filter(course__in=courses).only(

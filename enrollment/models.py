@@ -111,6 +111,7 @@ class ResumePoint(models.Model):
                 fields=["user", "course"], name="resume_points_unique_user_course"
             ),
         ]
+        indexes = [models.Index(fields=["visited_at"], name="resume_points_visited_idx")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"

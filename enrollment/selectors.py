@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from courses.models import Activity, Course
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt
+from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.progress import percent
 
 
@@ -202,3 +204,48 @@ def course_statistics(*, course: Course) -> CourseStatistics:
             for activity in activities
         ],
     )
+
+
+def trending_module_ids(*, since: datetime, limit: int) -> list[int]:
+    """Modules of published courses with the most learners active in them since
+    `since` (completing lessons, answering quizzes, opening items), the most
+    recently active first among equals. One query."""
+    published = Course.Status.PUBLISHED
+
+    def per_module(queryset: Any, module: str, at: str) -> Any:
+        return (
+            queryset.order_by()
+            .annotate(activity_module=module)
+            .exclude(activity_module=None)
+            .values_list("activity_module")
+            .annotate(learners=Count("user_id", distinct=True), last=Max(at))
+        )
+
+    rows = per_module(
+        LessonCompletion.objects.filter(
+            completed_at__gte=since, lesson__module__course__status=published
+        ),
+        F("lesson__module_id"),
+        "completed_at",
+    ).union(
+        per_module(
+            QuizAttempt.objects.filter(
+                attempted_at__gte=since, activity__module__course__status=published
+            ),
+            F("activity__module_id"),
+            "attempted_at",
+        ),
+        per_module(
+            ResumePoint.objects.filter(visited_at__gte=since, course__status=published),
+            Coalesce("lesson__module_id", "activity__module_id"),
+            "visited_at",
+        ),
+        all=True,
+    )
+    score: dict[int, list[Any]] = {}
+    for module_id, learners, last in rows:
+        entry = score.setdefault(module_id, [0, last])
+        entry[0] += learners
+        entry[1] = max(entry[1], last)
+    ranked = sorted(score.items(), key=lambda pair: (pair[1][0], pair[1][1]), reverse=True)
+    return [module_id for module_id, _ in ranked[:limit]]

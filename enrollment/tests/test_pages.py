@@ -4,6 +4,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson
@@ -195,3 +196,19 @@ def test_enrolled_learner_pages_stay_within_budget(client, learner, django_asser
         client.get(quiz.get_absolute_url())
     with django_assert_max_num_queries(6 + 4 + 1):  # and the attempt's insert
         client.post(quiz.get_absolute_url(), {"option": "1"})
+
+
+def test_trending_modules_are_where_learners_worked_recently(client):
+    cache.clear()
+    course = make_course(modules=3, lessons=1, quizzes=1)
+    _, second, third = course.modules.all()
+    draft = make_course(modules=1, publish=False)
+    ada, bob = make_user(), make_user()
+    third_lesson, third_quiz = third.ordered_items()
+    lesson_complete(user=ada, lesson=third_lesson)
+    QuizAttempt.objects.create(user=bob, activity=third_quiz, chosen_option=1, is_correct=False)
+    lesson_complete(user=ada, lesson=second.ordered_items()[0])
+    lesson_complete(user=ada, lesson=draft.modules.get().ordered_items()[0])
+    modules = client.get("/").context["trending_modules"]
+    assert modules[:2] == [third, second]
+    assert draft.modules.get() not in modules
