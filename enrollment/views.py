@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import Course, Lesson
 from enrollment import selectors
+from enrollment.models import Enrollment
 from enrollment.progress import CourseProgress, course_progress, learner_state
 from enrollment.services import (
     enrollment_create,
@@ -43,21 +42,22 @@ def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
     return redirect(course)
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def unenroll(request: HttpRequest, course_id: int) -> HttpResponse:
     """GET asks for confirmation; POST leaves the course (progress is kept)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     course = _visible_course(request, course_id)
-    if request.method == "POST":
-        if enrollment_delete(user=request.user, course=course):
-            messages.success(
-                request,
-                f"You left {course.topic}. Your progress is kept: enroll again to pick up "
-                "where you left off.",
-            )
+    if not Enrollment.objects.filter(user=request.user, course=course).exists():
+        messages.info(request, f"You are not enrolled in {course.topic}.")
         return redirect(course)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponse(status=HTTPStatus.METHOD_NOT_ALLOWED, headers={"Allow": "GET, POST"})
+    if request.method == "POST":
+        enrollment_delete(user=request.user, course=course)
+        messages.success(
+            request,
+            f"You left {course.topic}. Your progress is kept: enroll again to pick up "
+            "where you left off.",
+        )
+        return redirect(course)
     return render(request, "enrollment/enrollment_confirm_delete.html", {"course": course})
 
 
@@ -67,7 +67,9 @@ def lesson_done(
     request: HttpRequest, course_id: int, module_id: int, lesson_id: int
 ) -> HttpResponse:
     """Mark a lesson done (or not done); "continue" goes on to the next item."""
-    course = get_object_or_404(Course.objects.visible_to(request.user).with_outline(), pk=course_id)
+    course = get_object_or_404(
+        Course.objects.visible_to(request.user).with_outline_titles(), pk=course_id
+    )
     lesson = get_object_or_404(
         Lesson.objects.select_related("module"),
         pk=lesson_id,
@@ -110,7 +112,9 @@ def next_up(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 def _progress(request: HttpRequest, course_id: int) -> CourseProgress:
-    course = get_object_or_404(Course.objects.visible_to(request.user).with_outline(), pk=course_id)
+    course = get_object_or_404(
+        Course.objects.visible_to(request.user).with_outline_titles(), pk=course_id
+    )
     state = learner_state(user=request.user, course_id=course.pk)
     return course_progress(course=course, state=state)
 

@@ -224,3 +224,10 @@ def test_dashboard_queries_are_bounded(client, learner, django_assert_max_num_qu
     with django_assert_max_num_queries(6):
         response = client.get(reverse("enrollment:dashboard"))
     assert response.content.decode().count("1 of 3 done") == 50
+
+
+def test_leaving_a_course_one_is_not_enrolled_in_says_so(client, learner):
+    course = make_course()
+    response = client.get(reverse("enrollment:unenroll", args=[course.pk]), follow=True)
+    assert "You are not enrolled in" in response.content.decode()
+    assert client.put(reverse("enrollment:unenroll", args=[course.pk])).status_code == 405
