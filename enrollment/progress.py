@@ -128,11 +128,16 @@ class CourseProgress:
 
     @property
     def finished(self) -> bool:
-        return self.total > 0 and self.completed == self.total
+        return finished(self.completed, self.total)
 
     @property
     def started(self) -> bool:
         return self.completed > 0 or self.resume is not None
+
+
+def finished(completed: int, total: int) -> bool:
+    """All of a non-empty sequence done."""
+    return total > 0 and completed >= total
 
 
 def percent(completed: int, total: int) -> int:

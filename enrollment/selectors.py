@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from courses.models import Activity, Course
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
-from enrollment.progress import percent
+from enrollment.progress import finished, percent
 
 
 @dataclass
@@ -34,7 +35,26 @@ class DashboardRow:
 
     @property
     def finished(self) -> bool:
-        return self.total > 0 and self.completed >= self.total
+        return finished(self.completed, self.total)
+
+
+def completed_item_counts(
+    *, lessons: QuerySet[LessonCompletion], quizzes: QuerySet[QuizAttempt], per: str
+) -> Counter:
+    """Completed items (lessons marked done, quizzes answered correctly) counted
+    per `per`: "user_id" or "module__course_id". Two grouped queries."""
+    lesson_key = per if per == "user_id" else f"lesson__{per}"
+    quiz_key = per if per == "user_id" else f"activity__{per}"
+    counts = Counter(dict(lessons.order_by().values_list(lesson_key).annotate(done=Count("id"))))
+    counts.update(
+        dict(
+            quizzes.filter(is_correct=True)
+            .order_by()
+            .values_list(quiz_key)
+            .annotate(done=Count("activity_id", distinct=True))
+        )
+    )
+    return counts
 
 
 def dashboard_rows(*, user: Any) -> list[DashboardRow]:
@@ -49,23 +69,15 @@ def dashboard_rows(*, user: Any) -> list[DashboardRow]:
     )
     if not enrollments:
         return []
-    lessons_done = dict(
-        LessonCompletion.objects.filter(user=user)
-        .order_by()
-        .values_list("lesson__module__course_id")
-        .annotate(done=Count("id"))
-    )
-    quizzes_done = dict(
-        QuizAttempt.objects.filter(user=user, is_correct=True)
-        .order_by()
-        .values_list("activity__module__course_id")
-        .annotate(done=Count("activity_id", distinct=True))
+    done = completed_item_counts(
+        lessons=LessonCompletion.objects.filter(user=user),
+        quizzes=QuizAttempt.objects.filter(user=user),
+        per="module__course_id",
     )
     return [
         DashboardRow(
             enrollment=enrollment,
-            completed=lessons_done.get(enrollment.course_id, 0)
-            + quizzes_done.get(enrollment.course_id, 0),
+            completed=done[enrollment.course_id],
         )
         for enrollment in enrollments
     ]
@@ -152,34 +164,23 @@ class CourseStatistics:
 
 def course_statistics(*, course: Course) -> CourseStatistics:
     """Learner numbers of a course for staff: five queries whatever its size."""
-    enrolled = set(Enrollment.objects.filter(course=course).values_list("user_id", flat=True))
-    lessons_by_user = dict(
-        LessonCompletion.objects.filter(lesson__module__course=course, user_id__in=enrolled)
-        .order_by()
-        .values_list("user_id")
-        .annotate(done=Count("id"))
+    learners = Enrollment.objects.filter(course=course).values("user_id")
+    enrolled = set(learners.values_list("user_id", flat=True))
+    done = completed_item_counts(
+        lessons=LessonCompletion.objects.filter(
+            lesson__module__course=course, user_id__in=learners
+        ),
+        quizzes=QuizAttempt.objects.filter(activity__module__course=course, user_id__in=learners),
+        per="user_id",
     )
     attempted = set(
-        QuizAttempt.objects.filter(activity__module__course=course, user_id__in=enrolled)
+        QuizAttempt.objects.filter(activity__module__course=course, user_id__in=learners)
         .order_by()
         .values_list("user_id", flat=True)
         .distinct()
     )
-    quizzes_by_user = dict(
-        QuizAttempt.objects.filter(
-            activity__module__course=course, user_id__in=enrolled, is_correct=True
-        )
-        .order_by()
-        .values_list("user_id")
-        .annotate(done=Count("activity_id", distinct=True))
-    )
     counts = course.counts
     total = counts["lessons"] + counts["activities"]
-    finished = sum(
-        1
-        for user_id in enrolled
-        if total and lessons_by_user.get(user_id, 0) + quizzes_by_user.get(user_id, 0) >= total
-    )
     activities = (
         Activity.objects.filter(module__course=course)
         .select_related("module")
@@ -192,8 +193,8 @@ def course_statistics(*, course: Course) -> CourseStatistics:
     )
     return CourseStatistics(
         enrolled=len(enrolled),
-        started=len(set(lessons_by_user) | attempted),
-        finished=finished,
+        started=len(enrolled & (set(done) | attempted)),
+        finished=sum(finished(done[user_id], total) for user_id in enrolled),
         quizzes=[
             QuizStatistic(
                 activity=activity,

@@ -13,16 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import Course, Lesson
 from enrollment import selectors
 from enrollment.models import Enrollment
+from enrollment.pending import enroll_and_announce, enrollment_defer
 from enrollment.progress import CourseProgress, course_progress, learner_state
 from enrollment.services import (
-    enrollment_create,
     enrollment_delete,
     lesson_complete,
     lesson_uncomplete,
 )
-
-# Set when an anonymous visitor presses Enroll; honoured once they log in.
-PENDING_ENROLLMENT_SESSION_KEY = "enrollment_pending_course_id"
 
 
 def _visible_course(request: HttpRequest, course_id: int) -> Course:
@@ -33,12 +30,10 @@ def _visible_course(request: HttpRequest, course_id: int) -> Course:
 def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _visible_course(request, course_id)
     if not request.user.is_authenticated:
-        request.session[PENDING_ENROLLMENT_SESSION_KEY] = course.pk
+        enrollment_defer(request=request, course=course)
         messages.info(request, f"Log in or sign up to enroll in {course.topic}.")
         return redirect_to_login(course.get_absolute_url())
-    _, created = enrollment_create(user=request.user, course=course)
-    if created:
-        messages.success(request, f"You are enrolled in {course.topic}.")
+    enroll_and_announce(request=request, user=request.user, course=course)
     return redirect(course)
 
 

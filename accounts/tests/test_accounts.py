@@ -191,3 +191,11 @@ def test_the_catalog_offers_courses_matching_the_learners_preferences(client):
     html = client.get(response["Location"]).content.decode()
     assert "Deep SQL" in html
     assert "Intro" not in html
+
+
+def test_sign_up_when_already_logged_in_goes_to_the_dashboard(client):
+    client.force_login(make_user())
+    response = client.get(reverse("accounts:signup"))
+    assert response["Location"] == reverse("enrollment:dashboard")
+    response = signup(client, username="second")
+    assert not User.objects.filter(username="second").exists()

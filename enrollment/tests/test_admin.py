@@ -129,3 +129,14 @@ def test_filter_enrollments_by_user_and_date(superuser_client):
     assert [row.user for row in response.context["cl"].result_list] == [ada]
     response = superuser_client.get(url, {"enrolled_at__gte": "2000-01-01 00:00:00+00:00"})
     assert response.context["cl"].result_count == 2
+
+
+def test_the_report_of_a_course_nobody_took(superuser_client):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    response = superuser_client.get(
+        reverse("admin:enrollment_coursereport_change", args=[course.pk])
+    )
+    report = response.context["report"]
+    assert (report.enrolled, report.started, report.finished) == (0, 0, 0)
+    assert [quiz.attempts for quiz in report.quizzes] == [0]
+    assert "<td>-</td>" in response.content.decode()

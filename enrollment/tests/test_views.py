@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion
 from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
 from tests.factories import PASSWORD, course_items, make_course, make_user
@@ -231,3 +231,18 @@ def test_leaving_a_course_one_is_not_enrolled_in_says_so(client, learner):
     response = client.get(reverse("enrollment:unenroll", args=[course.pk]), follow=True)
     assert "You are not enrolled in" in response.content.decode()
     assert client.put(reverse("enrollment:unenroll", args=[course.pk])).status_code == 405
+
+
+def test_a_course_taken_back_to_draft_leaves_the_dashboard(client, learner):
+    course = make_course(topic="Withdrawn course")
+    enrollment_create(user=learner, course=course)
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.DRAFT)
+    html = client.get(reverse("enrollment:dashboard")).content.decode()
+    assert "Withdrawn course" not in html
+    assert "not enrolled in any course yet" in html
+
+
+def test_results_of_a_course_without_quizzes_say_so(client, learner):
+    course = make_course(modules=1, lessons=2, quizzes=0)
+    html = client.get(reverse("enrollment:course-results", args=[course.pk])).content.decode()
+    assert "This course has no quizzes." in html
