@@ -6,6 +6,7 @@ Table and column names follow ../shared/seed/DATABASE_SCHEMA.md.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -284,6 +285,26 @@ class Course(models.Model):
 
         Uses prefetched modules and items when present (`with_outline()`)."""
         return [item for module in self.modules.all() for item in module.ordered_items()]
+
+    def item_position(self, item: Lesson | Activity) -> ItemPosition:
+        """Where `item` sits in the course's reading order, with its neighbours
+        across module boundaries: what previous/next and "continue" follow."""
+        items = self.ordered_items()
+        index = [entry.key for entry in items].index(item.key)
+        return ItemPosition(
+            number=index + 1,
+            count=len(items),
+            previous=items[index - 1] if index > 0 else None,
+            next=items[index + 1] if index + 1 < len(items) else None,
+        )
+
+
+@dataclass(frozen=True)
+class ItemPosition:
+    number: int
+    count: int
+    previous: Lesson | Activity | None
+    next: Lesson | Activity | None
 
 
 class ModuleQuerySet(models.QuerySet["Module"]):

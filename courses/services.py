@@ -74,7 +74,7 @@ def module_reorder_items(*, module: Module, items: Sequence[Lesson | Activity]) 
     shared by both, in the order given. `items` must be exactly the module's items."""
     _lock_course(module.course_id)
     current = module_items(module_id=module.pk)
-    if sorted(map(_item_key, items)) != sorted(map(_item_key, current)):
+    if sorted(item.key for item in items) != sorted(item.key for item in current):
         raise ValueError("the new order must list each of the module's items once")
     offset = max([*(item.display_order for item in current), len(items)]) + 1
     for model in (Lesson, Activity):
@@ -103,10 +103,6 @@ def module_next_display_order(*, module_id: int) -> int:
 def course_next_module_order(*, course_id: int) -> int:
     last = Module.objects.filter(course_id=course_id).aggregate(last=Max("module_order"))["last"]
     return (last or 0) + 1
-
-
-def _item_key(item: Lesson | Activity) -> tuple[str, int]:
-    return (item.kind, item.pk)
 
 
 # Writes the admin needs: publication, duplication, imports and one-step moves.
@@ -163,8 +159,8 @@ def course_move_module(*, module: Module, steps: int) -> None:
     stopping at either end; the course's modules are renumbered 1..n."""
     _lock_course(module.course_id)
     modules = list(Module.objects.filter(course_id=module.course_id))
-    _move(modules, module.pk, steps)
-    course_reorder_modules(course=module.course, modules=modules)
+    index = [other.pk for other in modules].index(module.pk)
+    course_reorder_modules(course=module.course, modules=_moved(modules, index, steps))
 
 
 @transaction.atomic
@@ -173,11 +169,8 @@ def module_move_item(*, item: Lesson | Activity, steps: int) -> None:
     module's one sequence, stopping at either end; items are renumbered 1..n."""
     _lock_course(item.module.course_id)
     items = module_items(module_id=item.module_id)
-    keys = [_item_key(other) for other in items]
-    index = keys.index(_item_key(item))
-    target = max(0, min(len(items) - 1, index + steps))
-    items.insert(target, items.pop(index))
-    module_reorder_items(module=item.module, items=items)
+    index = [other.key for other in items].index(item.key)
+    module_reorder_items(module=item.module, items=_moved(items, index, steps))
 
 
 @transaction.atomic
@@ -194,10 +187,13 @@ def module_renumber_items(*, module_id: int) -> None:
     module_reorder_items(module=module, items=module_items(module_id=module_id))
 
 
-def _move(modules: list[Module], module_id: int, steps: int) -> None:
-    index = [module.pk for module in modules].index(module_id)
-    target = max(0, min(len(modules) - 1, index + steps))
-    modules.insert(target, modules.pop(index))
+def _moved(sequence: list, index: int, steps: int) -> list:
+    """`sequence` with its element at `index` moved `steps` places, stopping at
+    either end."""
+    moved = list(sequence)
+    target = max(0, min(len(moved) - 1, index + steps))
+    moved.insert(target, moved.pop(index))
+    return moved
 
 
 @transaction.atomic

@@ -255,17 +255,15 @@ def find_module(course: Course, module_id: int) -> Module:
 
 def item_context(course: Course, module: Module, item: Lesson | Activity) -> dict[str, Any]:
     """Where an item sits in its course: previous and next across modules."""
-    items = course.ordered_items()
-    keys = [entry.key for entry in items]
-    index = keys.index(item.key)
+    position = course.item_position(item)
     return {
         "course": course,
         "module": module,
         "current_key": item.key,
-        "previous_item": items[index - 1] if index > 0 else None,
-        "next_item": items[index + 1] if index + 1 < len(items) else None,
-        "position": index + 1,
-        "item_count": len(items),
+        "previous_item": position.previous,
+        "next_item": position.next,
+        "position": position.number,
+        "item_count": position.count,
     }
 
 

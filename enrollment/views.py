@@ -79,11 +79,9 @@ def lesson_done(
         return redirect(lesson)
     lesson_complete(user=request.user, lesson=lesson)
     if request.POST.get("action") == "continue":
-        items = course.ordered_items()
-        keys = [item.key for item in items]
-        position = keys.index(lesson.key)
-        if position + 1 < len(items):
-            return redirect(items[position + 1])
+        following = course.item_position(lesson).next
+        if following is not None:
+            return redirect(following)
         messages.success(request, "That was the last item of the course.")
         return redirect(course)
     return redirect(lesson)
