@@ -8,6 +8,7 @@ through `courses.rendering`, the same code the learner pages and commands use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,7 +19,7 @@ from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from courses import admin_views
 from courses.forms import (
@@ -303,21 +304,44 @@ class CourseAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelA
 
     @admin.action(description="Publish the selected courses", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
-        courses = list(queryset.exclude(status=Course.Status.PUBLISHED))
-        course_publish(course_ids=[course.pk for course in courses])
-        for course in courses:
-            self.log_change(request, course, "Published.")
-        self.message_user(request, f"Published {len(courses)} course(s).", messages.SUCCESS)
+        self._change_status(
+            request,
+            queryset,
+            status=Course.Status.PUBLISHED,
+            service=course_publish,
+            verb="Published",
+            log_message="Published.",
+        )
 
     @admin.action(
         description="Unpublish the selected courses (back to draft)", permissions=["change"]
     )
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
-        courses = list(queryset.exclude(status=Course.Status.DRAFT))
-        course_unpublish(course_ids=[course.pk for course in courses])
+        self._change_status(
+            request,
+            queryset,
+            status=Course.Status.DRAFT,
+            service=course_unpublish,
+            verb="Unpublished",
+            log_message="Unpublished (back to draft).",
+        )
+
+    def _change_status(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Course],
+        *,
+        status: str,
+        service: Callable[..., int],
+        verb: str,
+        log_message: str,
+    ) -> None:
+        """Move the selected courses not yet in `status` there, logging each one."""
+        courses = list(queryset.exclude(status=status))
+        service(course_ids=[course.pk for course in courses])
         for course in courses:
-            self.log_change(request, course, "Unpublished (back to draft).")
-        self.message_user(request, f"Unpublished {len(courses)} course(s).", messages.SUCCESS)
+            self.log_change(request, course, log_message)
+        self.message_user(request, f"{verb} {len(courses)} course(s).", messages.SUCCESS)
 
     @admin.action(
         description="Export the selected courses as course documents", permissions=["view"]
@@ -332,17 +356,11 @@ class CourseAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelA
             copy = course_duplicate(course=course)
             self.log_addition(request, copy, f"Duplicated from course {course.pk}.")
             copies.append(copy)
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            (
-                (reverse("admin:courses_course_change", args=[copy.pk]), copy.topic)
-                for copy in copies
-            ),
-        )
         self.message_user(
             request,
-            format_html("Created {} draft copies: {}", len(copies), links),
+            format_html(
+                "Created {} draft copies: {}", len(copies), admin_views.course_change_links(copies)
+            ),
             messages.SUCCESS,
         )
 

@@ -45,6 +45,18 @@ View = Callable[..., HttpResponse]
 HISTORY_PAGE_SIZE = 100
 
 
+def course_change_links(courses: Sequence[Course]) -> str:
+    """Safe HTML: each course's topic linking to its admin change page."""
+    return format_html_join(
+        ", ",
+        '<a href="{}">{}</a>',
+        (
+            (reverse("admin:courses_course_change", args=[course.pk]), course.topic)
+            for course in courses
+        ),
+    )
+
+
 def content_type_id(model: type) -> int:
     return ContentType.objects.get_for_model(model).pk
 
@@ -82,16 +94,11 @@ class CourseImportView(FormView):
             self.model_admin.log_addition(self.request, course, f"Imported from {document.name}.")
             for warning in document.spec.warnings:
                 messages.warning(self.request, f"{document.name}: {warning}")
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            (
-                (reverse("admin:courses_course_change", args=[course.pk]), course.topic)
-                for course in courses
-            ),
-        )
         messages.success(
-            self.request, format_html("Imported {} draft course(s): {}", len(courses), links)
+            self.request,
+            format_html(
+                "Imported {} draft course(s): {}", len(courses), course_change_links(courses)
+            ),
         )
         return HttpResponseRedirect(reverse("admin:courses_course_changelist"))
 
