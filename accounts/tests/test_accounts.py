@@ -199,3 +199,11 @@ def test_sign_up_when_already_logged_in_goes_to_the_dashboard(client):
     assert response["Location"] == reverse("enrollment:dashboard")
     response = signup(client, username="second")
     assert not User.objects.filter(username="second").exists()
+
+
+def test_a_used_or_forged_reset_link_says_so(client):
+    make_user(username="hopper")
+    response = client.get("/accounts/reset/MQ/set-password/", follow=True)
+    text = response.content.decode()
+    assert "This password reset link is invalid or has already been used." in text
+    assert 'name="new_password1"' not in text
