@@ -31,13 +31,17 @@ from courses.forms import (
 )
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
 from courses.services import (
-    course_append_module,
+    ITEM_UPDATE_FIELDS,
+    MODULE_UPDATE_FIELDS,
     course_duplicate,
     course_publish,
-    course_renumber_modules,
     course_unpublish,
-    module_append_item,
-    module_renumber_items,
+    item_create,
+    item_delete,
+    item_update,
+    module_create,
+    module_delete,
+    module_update,
 )
 from enrollment.models import ITEM_PROGRESS_MODELS
 
@@ -141,41 +145,55 @@ class LessonInline(GuardedInlineMixin, admin.StackedInline):
 class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
-    fields = ["title", "type", "question", *OPTION_FIELDS, "correct_option"]
+    fields = ["title", "type", "question", *OPTION_FIELDS, "correct_option", "explanation"]
     extra = 0
     show_change_link = True
     verbose_name = "quiz"
     verbose_name_plural = "quizzes"
 
 
-class AppendingAdminMixin:
-    """Save new children at the end of their parent's sequence, and close the
-    gap a deleted child leaves, whichever inline or page made the change."""
+def module_save(module: Module) -> None:
+    """Save a module from an admin form through the services."""
+    if module.pk is None:
+        module_create(module=module)
+    else:
+        module_update(
+            module=module, data={name: getattr(module, name) for name in MODULE_UPDATE_FIELDS}
+        )
+
+
+def item_save(item: Lesson | Activity) -> None:
+    """Save a lesson or quiz from an admin form through the services."""
+    if item.pk is None:
+        item_create(item=item)
+    else:
+        fields = [name for name in ITEM_UPDATE_FIELDS if hasattr(item, name)]
+        item_update(item=item, data={name: getattr(item, name) for name in fields})
+
+
+class ChildrenThroughServicesMixin:
+    """Inline children (a course's modules, a module's items) are created,
+    changed and deleted through the services, which keep order and counts."""
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
     ) -> None:
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            obj.delete()
+            self.delete_child(obj)
         for obj in instances:
-            if obj.pk is None:
-                self.append_child(obj)
-            else:
-                obj.save()
+            self.save_child(obj)
         formset.save_m2m()
-        if formset.deleted_objects:
-            self.renumber_children(form.instance)
 
-    def append_child(self, obj: Any) -> None:
+    def save_child(self, obj: Any) -> None:
         raise NotImplementedError
 
-    def renumber_children(self, parent: Any) -> None:
+    def delete_child(self, obj: Any) -> None:
         raise NotImplementedError
 
 
 @admin.register(Course)
-class CourseAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelAdmin):
+class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, admin.ModelAdmin):
     form = CourseAdminForm
     inlines = [ModuleInline]
     list_display = [
@@ -296,11 +314,11 @@ class CourseAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelA
             )
         return super().change_view(request, object_id, form_url, context)
 
-    def append_child(self, obj: Module) -> None:
-        course_append_module(module=obj)
+    def save_child(self, obj: Module) -> None:
+        module_save(obj)
 
-    def renumber_children(self, parent: Course) -> None:
-        course_renumber_modules(course_id=parent.pk)
+    def delete_child(self, obj: Module) -> None:
+        module_delete(module=obj)
 
     @admin.action(description="Publish the selected courses", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
@@ -366,7 +384,7 @@ class CourseAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelA
 
 
 @admin.register(Module)
-class ModuleAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelAdmin):
+class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, admin.ModelAdmin):
     inlines = [LessonInline, QuizInline]
     list_display = ["title", "course", "module_order"]
     list_select_related = ["course"]
@@ -394,10 +412,7 @@ class ModuleAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelA
         ]
 
     def save_model(self, request: HttpRequest, obj: Module, form: ModelForm, change: bool) -> None:
-        if change:
-            obj.save()
-        else:
-            course_append_module(module=obj)
+        module_save(obj)
 
     def change_view(
         self,
@@ -428,22 +443,18 @@ class ModuleAdmin(ProgressFollowsContentMixin, AppendingAdminMixin, admin.ModelA
             context["add_quiz_url"] = reverse("admin:courses_activity_add") + f"?module={module.pk}"
         return super().change_view(request, object_id, form_url, context)
 
-    def append_child(self, obj: Lesson | Activity) -> None:
-        module_append_item(item=obj)
+    def save_child(self, obj: Lesson | Activity) -> None:
+        item_save(obj)
 
-    def renumber_children(self, parent: Module) -> None:
-        module_renumber_items(module_id=parent.pk)
+    def delete_child(self, obj: Lesson | Activity) -> None:
+        item_delete(item=obj)
 
     def delete_model(self, request: HttpRequest, obj: Module) -> None:
-        course_id = obj.course_id
-        super().delete_model(request, obj)
-        course_renumber_modules(course_id=course_id)
+        module_delete(module=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Module]) -> None:
-        course_ids = set(queryset.values_list("course_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for course_id in course_ids:
-            course_renumber_modules(course_id=course_id)
+        for module in queryset:
+            module_delete(module=module)
 
 
 class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
@@ -465,21 +476,14 @@ class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
         return ["module", "display_order"] if obj else ["display_order"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        if change:
-            obj.save()
-        else:
-            module_append_item(item=obj)
+        item_save(obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        module_id = obj.module_id
-        super().delete_model(request, obj)
-        module_renumber_items(module_id=module_id)
+        item_delete(item=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        module_ids = set(queryset.values_list("module_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for module_id in module_ids:
-            module_renumber_items(module_id=module_id)
+        for item in queryset.select_related("module"):
+            item_delete(item=item)
 
 
 @admin.register(Lesson)
@@ -509,6 +513,7 @@ class ActivityAdmin(ModuleItemAdmin):
         "question",
         *OPTION_FIELDS,
         "correct_option",
+        "explanation",
         "display_order",
     ]
 

@@ -7,7 +7,6 @@ the model permission it needs itself."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,11 +31,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.views.generic import FormView
 
-from courses.documents import course_export
+from courses.documents import course_export_json
 from courses.forms import DocumentUploadForm, MoveForm, UploadedDocument
 from courses.models import Activity, Course, Lesson, Module
 from courses.rendering import render_markdown
-from courses.services import course_import_documents, course_move_module, module_move_item
+from courses.services import course_import_documents, item_move, module_move
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -128,7 +127,7 @@ def move_module_view(model_admin: ModelAdmin) -> View:
         if kind != "module":
             return HttpResponseBadRequest("Only modules move within a course.")
         module = get_object_or_404(Module, pk=module_id, course=course)
-        course_move_module(module=module, steps=steps)
+        module_move(module=module, steps=steps)
         model_admin.log_change(
             request, course, f"Moved module “{module.title}” {_direction(steps)}."
         )
@@ -152,7 +151,7 @@ def move_item_view(model_admin: ModelAdmin) -> View:
         if kind not in models:
             return HttpResponseBadRequest("Only lessons and quizzes move within a module.")
         item = get_object_or_404(models[kind], pk=item_id, module=module)
-        module_move_item(item=item, steps=steps)
+        item_move(item=item, steps=steps)
         model_admin.log_change(request, module, f"Moved “{item.title}” {_direction(steps)}.")
         return HttpResponseRedirect(
             reverse("admin:courses_module_change", args=[module.pk]) + "#item-order"
@@ -222,21 +221,17 @@ def _document_filename(course: Course) -> str:
     return f"course-{course.pk}-{slugify(course.topic)[:60] or 'untitled'}.json"
 
 
-def _document_json(course: Course) -> str:
-    return json.dumps(course_export(course), indent=2, ensure_ascii=False) + "\n"
-
-
 def export_response(courses: Sequence[Course]) -> HttpResponse:
     """One course: its JSON document. Several: a zip of their documents."""
     if len(courses) == 1:
         (course,) = courses
-        response = HttpResponse(_document_json(course), content_type="application/json")
+        response = HttpResponse(course_export_json(course), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{_document_filename(course)}"'
         return response
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for course in courses:
-            archive.writestr(_document_filename(course), _document_json(course))
+            archive.writestr(_document_filename(course), course_export_json(course))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="courses.zip"'
     return response

@@ -1,8 +1,9 @@
-"""The course document (../shared/COURSE_FORMAT.md): validate it, build a course
-from it, and serialise a course back to it.
+"""The course document (docs/course-format.md): read and validate it, and write
+a course back to it.
 
 This is the one reader and writer of the format: `import_course`, `export_course`,
-the demo loader, the admin upload and the generator all go through it.
+the demo loader, the admin upload and the generator all go through it. Building
+courses from a validated document is a database write: `courses.services`.
 """
 
 from __future__ import annotations
@@ -11,26 +12,22 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-
 from courses.models import (
     DEFAULT_PREFERENCES,
     PREFERENCE_CHOICES,
+    TITLE_MAX_LENGTH,
     Activity,
     Course,
     Lesson,
-    Module,
+    quiz_problems,
 )
-
-MIN_OPTIONS, MAX_OPTIONS = 2, 6
-TITLE_MAX_LENGTH = 255
 
 COURSE_KEYS = {"topic", "description", "preferences", "modules", "metadata"}
 MODULE_KEYS = {"title", "description", "content"}
 LESSON_KEYS = {"lesson_title", "content"}
 LESSON_CONTENT_KEYS = {"type", "value"}
 QUIZ_KEYS = {"quiz_title", "type", "content"}
-QUIZ_CONTENT_KEYS = {"question", "options", "answer"}
+QUIZ_CONTENT_KEYS = {"question", "options", "answer", "explanation"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +43,7 @@ class QuizSpec:
     question: str
     options: list[str]
     answer: int
+    explanation: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,7 +184,7 @@ class _Reader:
         elif not content:
             self.problem(f"{path}.content", "must hold at least one lesson or quiz")
         else:
-            for index, item in enumerate(content, start=1):
+            for index, item in enumerate(content):
                 spec = self.item(f"{path}.content[{index}]", item)
                 if spec is not None:
                     items.append(spec)
@@ -232,7 +230,7 @@ class _Reader:
                 f"{json.dumps(kind)} is not an activity type ({', '.join(Activity.Type.values)})",
             )
             kind = Activity.Type.QUIZ.value
-        question, options, answer = "", [], 0
+        question, options, answer, explanation = "", [], 0, ""
         place = f"{path}.content"
         if "content" not in item:
             self.problem(place, "is required")
@@ -240,12 +238,34 @@ class _Reader:
             self.warn_unknown(place, content, QUIZ_CONTENT_KEYS)
             question = self.text(content, "question", place)
             options = self.options(f"{place}.options", content)
-            answer = self.answer(f"{place}.answer", content, len(options))
+            answer = self.answer(f"{place}.answer", content)
+            explanation = self.text(content, "explanation", place, required=False).strip()
+            self.quiz_rules(place, question, options, answer, explanation)
         return QuizSpec(
-            title=title, type=kind.lower(), question=question, options=options, answer=answer
+            title=title,
+            type=kind.lower(),
+            question=question,
+            options=options,
+            answer=answer,
+            explanation=explanation,
         )
 
+    def quiz_rules(
+        self, place: str, question: str, options: list[str], answer: int, explanation: str
+    ) -> None:
+        """The quiz rules the admin and the model apply too, for each place not
+        already reported (a missing answer is not also "out of range")."""
+        reported = {problem.split(": ", 1)[0] for problem in self.problems}
+        for problem in quiz_problems(
+            question=question, options=options, answer=answer, explanation=explanation
+        ):
+            problem_place = f"{place}.{problem.field}"
+            if problem_place not in reported:
+                self.problem(problem_place, problem.message)
+
     def options(self, path: str, content: dict[str, Any]) -> list[str]:
+        """The options as text: true/false quizzes arrive as JSON booleans and
+        some generators write numbers. The quiz rules check the rest."""
         if "options" not in content:
             self.problem(path, "is required")
             return []
@@ -253,46 +273,38 @@ class _Reader:
         if not isinstance(value, list):
             self.problem(path, f"must be an array, not {_type_name(value)}")
             return []
-        if not MIN_OPTIONS <= len(value) <= MAX_OPTIONS:
-            self.problem(
-                path, f"has {len(value)} options; a quiz has {MIN_OPTIONS} to {MAX_OPTIONS}"
-            )
         options = []
-        for index, option in enumerate(value, start=1):
+        for index, option in enumerate(value):
             if isinstance(option, bool):
-                # True/false quizzes arrive as JSON booleans: store them as text.
                 options.append("True" if option else "False")
             elif isinstance(option, int | float):
                 options.append(str(option))
-            elif isinstance(option, str) and option.strip():
-                options.append(option.strip())
             elif isinstance(option, str):
-                self.problem(f"{path}[{index}]", "must not be empty")
+                options.append(option.strip())
             else:
                 self.problem(
                     f"{path}[{index}]", f"must be a string or boolean, not {_type_name(option)}"
                 )
+                options.append("")
         return options
 
-    def answer(self, path: str, content: dict[str, Any], option_count: int) -> int:
+    def answer(self, path: str, content: dict[str, Any]) -> int:
+        """The answer as a number (generators write `2` or `"2"`); 0 when it is
+        missing or not a whole number, which is reported here."""
         if "answer" not in content:
             self.problem(path, "is required")
             return 0
         value = content["answer"]
         if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, str) and value.strip().isdigit():
-            number = int(value.strip())
-        else:
-            self.problem(
-                path,
-                f"{json.dumps(value)} is not an option number "
-                f"(a whole number, as a string or a number)",
-            )
-            return 0
-        if option_count and not 1 <= number <= option_count:
-            self.problem(path, f"{number} is not an option number (1-{option_count})")
-        return number
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        self.problem(
+            path,
+            f"{json.dumps(value)} is not an option number "
+            "(a whole number, as a string or a number)",
+        )
+        return 0
 
 
 def validate_document(
@@ -321,7 +333,7 @@ def validate_document(
     elif not value:
         reader.problem("modules", "must hold at least one module")
     else:
-        for index, module in enumerate(value, start=1):
+        for index, module in enumerate(value):
             spec = reader.module(f"modules[{index}]", module)
             if spec is not None:
                 modules.append(spec)
@@ -349,91 +361,41 @@ def parse_document(text: str | bytes, **preferences: str | None) -> CourseSpec:
     return validate_document(document, **preferences)
 
 
-@transaction.atomic
-def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
-    """Build a course from a validated document, all of it or nothing."""
-    course = Course.objects.create(
-        topic=spec.topic,
-        description=spec.description,
-        preferences=spec.preferences,
-        metadata={"count": spec.counts},
-        status=Course.Status.PUBLISHED if publish else Course.Status.DRAFT,
-    )
-    # Bulk inserts send no signals: the counts written above, taken from the
-    # validated document, are the ones that stand.
-    modules = Module.objects.bulk_create(
-        Module(
-            course=course,
-            title=module.title,
-            description=module.description,
-            module_order=order,
-        )
-        for order, module in enumerate(spec.modules, start=1)
-    )
-    lessons: list[Lesson] = []
-    activities: list[Activity] = []
-    for module, module_spec in zip(modules, spec.modules, strict=True):
-        for order, item in enumerate(module_spec.items, start=1):
-            if isinstance(item, LessonSpec):
-                lessons.append(
-                    Lesson(
-                        module=module,
-                        title=item.title,
-                        content={"type": "MARKDOWN", "value": item.markdown},
-                        display_order=order,
-                    )
-                )
-            else:
-                activities.append(
-                    Activity(
-                        module=module,
-                        title=item.title,
-                        type=item.type,
-                        content={
-                            "question": item.question,
-                            "options": item.options,
-                            "answer": item.answer,
-                        },
-                        display_order=order,
-                    )
-                )
-    Lesson.objects.bulk_create(lessons)
-    Activity.objects.bulk_create(activities)
-    return course
-
-
 def course_export(course: Course) -> dict[str, Any]:
-    """Serialise a course to the document shape `course_import` reads."""
+    """The course as a document, the shape `validate_document` reads: the one
+    writer of the format, used by `export_course`, the admin and duplication."""
     course = Course.objects.with_outline().get(pk=course.pk)
-    modules = []
-    for module in course.modules.all():
-        content: list[dict[str, Any]] = []
-        for item in module.ordered_items():
-            if isinstance(item, Lesson):
-                content.append(
-                    {
-                        "lesson_title": item.title,
-                        "content": {"type": "MARKDOWN", "value": item.markdown},
-                    }
-                )
-            else:
-                content.append(
-                    {
-                        "quiz_title": item.title,
-                        "type": item.type,
-                        "content": {
-                            "question": item.question,
-                            "options": item.options,
-                            "answer": str(item.answer),
-                        },
-                    }
-                )
-        modules.append(
-            {"title": module.title, "description": module.description, "content": content}
-        )
     return {
         "topic": course.topic,
         "description": course.description,
         "preferences": {key: course.preferences.get(key) for key in PREFERENCE_CHOICES},
-        "modules": modules,
+        "modules": [
+            {
+                "title": module.title,
+                "description": module.description,
+                "content": [_item_document(item) for item in module.ordered_items()],
+            }
+            for module in course.modules.all()
+        ],
     }
+
+
+def course_export_json(course: Course) -> str:
+    """`course_export` as the text of a `.json` file."""
+    return json.dumps(course_export(course), indent=2, ensure_ascii=False) + "\n"
+
+
+def _item_document(item: Lesson | Activity) -> dict[str, Any]:
+    if isinstance(item, Lesson):
+        return {
+            "lesson_title": item.title,
+            "content": {"type": "MARKDOWN", "value": item.markdown},
+        }
+    content: dict[str, Any] = {
+        "question": item.question,
+        "options": item.options,
+        "answer": str(item.answer),
+    }
+    if item.explanation:
+        content["explanation"] = item.explanation
+    return {"quiz_title": item.title, "type": item.type, "content": content}

@@ -9,13 +9,22 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from courses.documents import MAX_OPTIONS, CourseSpec, DocumentError, parse_document
-from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
+from courses.documents import CourseSpec, DocumentError, parse_document
+from courses.models import (
+    EXPLANATION_MAX_LENGTH,
+    OPTION_MAX_LENGTH,
+    PREFERENCE_CHOICES,
+    QUIZ_MAX_OPTIONS,
+    Activity,
+    Course,
+    Lesson,
+    Module,
+    quiz_problems,
+)
 
 # A course document is text; anything much larger is a mistake, not a course.
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-OPTION_FIELDS = [f"option_{number}" for number in range(1, MAX_OPTIONS + 1)]
-OPTION_MAX_LENGTH = 500
+OPTION_FIELDS = [f"option_{number}" for number in range(1, QUIZ_MAX_OPTIONS + 1)]
 
 
 class CourseAdminForm(forms.ModelForm):
@@ -90,7 +99,7 @@ class LessonAdminForm(forms.ModelForm):
         return value
 
     def save(self, commit: bool = True) -> Lesson:
-        self.instance.content = {"type": "MARKDOWN", "value": self.cleaned_data["markdown"]}
+        self.instance.set_markdown(self.cleaned_data["markdown"])
         return super().save(commit=commit)
 
 
@@ -106,8 +115,9 @@ class LessonInlineForm(LessonAdminForm):
 class QuizAdminForm(forms.ModelForm):
     """A quiz: a question, two to six options and the number of the correct one.
 
-    The option fields are spelled out (Django admin needs declared fields); their
-    number matches the document format's MIN_OPTIONS..MAX_OPTIONS."""
+    The option fields are spelled out (Django admin needs declared fields), up
+    to QUIZ_MAX_OPTIONS; the quiz rules themselves are `quiz_problems`, the same
+    the importer and the model apply."""
 
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
     option_1 = forms.CharField(label="Option 1", max_length=OPTION_MAX_LENGTH)
@@ -118,9 +128,15 @@ class QuizAdminForm(forms.ModelForm):
     option_6 = forms.CharField(label="Option 6", max_length=OPTION_MAX_LENGTH, required=False)
     correct_option = forms.TypedChoiceField(
         coerce=int,
-        choices=[(number, f"Option {number}") for number in range(1, MAX_OPTIONS + 1)],
+        choices=[(number, f"Option {number}") for number in range(1, QUIZ_MAX_OPTIONS + 1)],
         widget=forms.RadioSelect,
         help_text="Which option is the right answer.",
+    )
+    explanation = forms.CharField(
+        required=False,
+        max_length=EXPLANATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Optional: why the answer is right (Markdown), shown once it is revealed.",
     )
 
     class Meta:
@@ -136,11 +152,27 @@ class QuizAdminForm(forms.ModelForm):
                 self.initial.setdefault(name, option)
             if self.instance.answer:
                 self.initial.setdefault("correct_option", self.instance.answer)
+            self.initial.setdefault("explanation", self.instance.explanation)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        values = [cleaned.get(name, "") or "" for name in OPTION_FIELDS]
-        filled = [number for number, value in enumerate(values, start=1) if value]
+        values = [(cleaned.get(name) or "").strip() for name in OPTION_FIELDS]
+        options = self._options_in_order(values)
+        correct = cleaned.get("correct_option")
+        if correct and options and correct > len(options):
+            self.add_error(
+                "correct_option",
+                f"The correct option must be one of the quiz's options (1-{len(options)}); "
+                f"option {correct} is empty.",
+            )
+        elif correct and options and "question" in cleaned:
+            self._add_quiz_problems(cleaned["question"], options, correct)
+        cleaned["options"] = options
+        return cleaned
+
+    def _options_in_order(self, values: list[str]) -> list[str]:
+        """The filled option boxes, which must be the first ones: a gap would
+        renumber the options after it and change which one is correct."""
         options: list[str] = []
         for number, value in enumerate(values, start=1):
             if value:
@@ -150,25 +182,26 @@ class QuizAdminForm(forms.ModelForm):
                         f"Fill the options in order: option {len(options) + 1} is empty.",
                     )
                     break
-                if value in options:
-                    self.add_error(f"option_{number}", "Two options say the same thing.")
                 options.append(value)
-        correct = cleaned.get("correct_option")
-        if correct and filled and correct not in filled:
-            self.add_error(
-                "correct_option",
-                f"The correct option must be one of the quiz's options (1-{len(filled)}); "
-                f"option {correct} is empty.",
-            )
-        cleaned["options"] = options
-        return cleaned
+        return options
+
+    def _add_quiz_problems(self, question: str, options: list[str], correct: int) -> None:
+        explanation = self.cleaned_data.get("explanation", "")
+        for problem in quiz_problems(
+            question=question, options=options, answer=correct, explanation=explanation
+        ):
+            field: str | None = {"answer": "correct_option"}.get(problem.field, problem.field)
+            if field and field.startswith("options["):
+                field = f"option_{int(field[len('options[') : -1]) + 1}"
+            self.add_error(field if field in self.fields else None, problem.message)
 
     def save(self, commit: bool = True) -> Activity:
-        self.instance.content = {
-            "question": self.cleaned_data["question"],
-            "options": self.cleaned_data["options"],
-            "answer": self.cleaned_data["correct_option"],
-        }
+        self.instance.set_quiz(
+            question=self.cleaned_data["question"],
+            options=self.cleaned_data["options"],
+            answer=self.cleaned_data["correct_option"],
+            explanation=self.cleaned_data.get("explanation", "").strip(),
+        )
         return super().save(commit=commit)
 
 

@@ -1,7 +1,7 @@
 """Course content: courses, their ordered modules, and each module's lessons and
 activities, which share one display order.
 
-Table and column names follow ../shared/seed/DATABASE_SCHEMA.md.
+Table and column names follow docs/data-model.md.
 """
 
 from __future__ import annotations
@@ -75,6 +75,14 @@ DEFAULT_PREFERENCES = {
 }
 
 
+# Limits every writer of content shares: the document reader, the admin forms
+# and the models' own `clean()`.
+TITLE_MAX_LENGTH = 255
+QUIZ_MIN_OPTIONS, QUIZ_MAX_OPTIONS = 2, 6
+OPTION_MAX_LENGTH = 500
+EXPLANATION_MAX_LENGTH = 2000
+
+
 def default_preferences() -> dict[str, str]:
     return dict(DEFAULT_PREFERENCES)
 
@@ -104,6 +112,27 @@ def validate_preferences(value: Any) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def validate_quiz_content(value: Any) -> None:
+    """A quiz's stored content follows the quiz rules (`quiz_problems`)."""
+    if not isinstance(value, dict):
+        raise ValidationError("A quiz's content must be an object.", code="invalid")
+    try:
+        answer = int(value.get("answer", 0))
+    except (TypeError, ValueError):
+        answer = 0
+    options = value.get("options", [])
+    problems = quiz_problems(
+        question=str(value.get("question", "")),
+        options=[str(option) for option in options] if isinstance(options, list) else [],
+        answer=answer,
+        explanation=str(value.get("explanation", "")),
+    )
+    if problems:
+        raise ValidationError(
+            [f"{problem.field}: {problem.message}" for problem in problems], code="invalid"
+        )
 
 
 class CourseQuerySet(models.QuerySet["Course"]):
@@ -263,18 +292,6 @@ class Course(models.Model):
         return self.status == self.Status.PUBLISHED
 
     @property
-    def level(self) -> str:
-        return self.preferences.get("level", "")
-
-    @property
-    def duration(self) -> str:
-        return self.preferences.get("duration", "")
-
-    @property
-    def focus(self) -> str:
-        return self.preferences.get("focus", "")
-
-    @property
     def counts(self) -> dict[str, int]:
         """The module/lesson/activity numbers kept in `metadata.count`."""
         count = self.metadata.get("count", {})
@@ -425,6 +442,10 @@ class Lesson(ModuleItem):
     def markdown(self) -> str:
         return self.content.get("value", "") if isinstance(self.content, dict) else ""
 
+    def set_markdown(self, markdown: str) -> None:
+        """Store `markdown` as the lesson's content, in the course document's shape."""
+        self.content = {"type": "MARKDOWN", "value": markdown}
+
 
 class Activity(ModuleItem):
     class Type(models.TextChoices):
@@ -433,7 +454,7 @@ class Activity(ModuleItem):
     activity_id = models.BigAutoField(primary_key=True)
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="activities")
     type = models.CharField(max_length=32, choices=Type.choices, default=Type.QUIZ)
-    content = models.JSONField(default=dict)
+    content = models.JSONField(default=dict, validators=[validate_quiz_content])
 
     kind = "activity"
 
@@ -471,5 +492,77 @@ class Activity(ModuleItem):
         """The 1-based number of the correct option."""
         return int(self.content.get("answer", 0))
 
+    @property
+    def explanation(self) -> str:
+        """Why the answer is right (Markdown), shown once it is revealed; may be empty."""
+        return self.content.get("explanation", "")
+
+    def set_quiz(
+        self, *, question: str, options: list[str], answer: int, explanation: str = ""
+    ) -> None:
+        """Store the quiz as the activity's content, in the course document's shape
+        (`explanation` only when there is one)."""
+        content: dict[str, Any] = {"question": question, "options": list(options), "answer": answer}
+        if explanation:
+            content["explanation"] = explanation
+        self.content = content
+
+    def has_option(self, option_number: int) -> bool:
+        return 1 <= option_number <= len(self.options)
+
     def is_correct(self, option_number: int) -> bool:
         return option_number == self.answer
+
+
+@dataclass(frozen=True)
+class QuizProblem:
+    """One broken quiz rule: `field` is "question", "options", "options[i]"
+    (0-based) or "answer"; `message` is a sentence for an author."""
+
+    field: str
+    message: str
+
+
+def quiz_problems(
+    *, question: str, options: list[str], answer: int, explanation: str = ""
+) -> list[QuizProblem]:
+    """The quiz rules, written once: what the document reader, the admin's quiz
+    form and `Activity.clean` all refuse. Options are compared trimmed and
+    ignoring case."""
+    problems = []
+    if not question.strip():
+        problems.append(QuizProblem("question", "must not be empty"))
+    if not QUIZ_MIN_OPTIONS <= len(options) <= QUIZ_MAX_OPTIONS:
+        problems.append(
+            QuizProblem(
+                "options",
+                f"has {len(options)} options; a quiz has {QUIZ_MIN_OPTIONS} to {QUIZ_MAX_OPTIONS}",
+            )
+        )
+    seen: set[str] = set()
+    for index, option in enumerate(options):
+        text = option.strip()
+        place = f"options[{index}]"
+        if not text:
+            problems.append(QuizProblem(place, "must not be empty"))
+        elif len(text) > OPTION_MAX_LENGTH:
+            problems.append(
+                QuizProblem(
+                    place, f"is {len(text)} characters long; the most is {OPTION_MAX_LENGTH}"
+                )
+            )
+        elif text.casefold() in seen:
+            problems.append(QuizProblem(place, "Two options say the same thing."))
+        seen.add(text.casefold())
+    if options and not 1 <= answer <= len(options):
+        problems.append(
+            QuizProblem("answer", f"{answer} is not an option number (1-{len(options)})")
+        )
+    if len(explanation) > EXPLANATION_MAX_LENGTH:
+        problems.append(
+            QuizProblem(
+                "explanation",
+                f"is {len(explanation)} characters long; the most is {EXPLANATION_MAX_LENGTH}",
+            )
+        )
+    return problems

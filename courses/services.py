@@ -1,23 +1,27 @@
-"""Writes on course content that span several rows or models."""
+"""Writes on course content. Every change to modules, lessons and quizzes goes
+through these functions (the admin, the importer, the generator, commands), and
+each keeps the course whole itself: `metadata.count` true, and modules and items
+numbered 1..n with no gaps. Nothing else (no signal) does it behind their back."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from courses.documents import (
-    TITLE_MAX_LENGTH,
-    CourseSpec,
-    course_export,
-    course_import,
-    validate_document,
-)
-from courses.models import Activity, Course, Lesson, Module
+from courses.documents import CourseSpec, LessonSpec, course_export, validate_document
+from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module
+
+Item = Lesson | Activity
+
+# Fields an update may change; structure (parent, order) has its own services.
+MODULE_UPDATE_FIELDS = ("title", "description", "metadata")
+ITEM_UPDATE_FIELDS = ("title", "type", "content")
 
 
 def course_count_items(*, course_id: int) -> dict[str, int]:
@@ -46,66 +50,71 @@ def course_refresh_counts(*, course_id: int) -> None:
 
 
 def _lock_course(course_id: int) -> None:
-    """Serialise structural edits of one course (reorders, appends)."""
+    """Serialise structural edits of one course (reorders, appends, deletions)."""
     list(Course.objects.select_for_update().filter(pk=course_id).values_list("pk"))
 
 
-@transaction.atomic
-def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None:
-    """Give the course's modules `module_order` 1..n in the order given.
-
-    `modules` must be exactly the course's modules."""
-    _lock_course(course.pk)
-    current = {module.pk: module.module_order for module in Module.objects.filter(course=course)}
-    wanted = [module.pk for module in modules]
-    if sorted(wanted) != sorted(current):
-        raise ValueError("the new order must list each of the course's modules once")
-    # Move every row past the current range first, so no two rows ever share a
-    # position while the unique constraint is checked row by row.
-    offset = max([*current.values(), len(wanted)]) + 1
-    Module.objects.filter(course=course).update(module_order=F("module_order") + offset)
-    for position, module_id in enumerate(wanted, start=1):
-        Module.objects.filter(pk=module_id).update(module_order=position)
+# Importing and copying whole courses.
 
 
 @transaction.atomic
-def module_reorder_items(*, module: Module, items: Sequence[Lesson | Activity]) -> None:
-    """Give the module's lessons and activities display orders 1..n, one sequence
-    shared by both, in the order given. `items` must be exactly the module's items."""
-    _lock_course(module.course_id)
-    current = module_items(module_id=module.pk)
-    if sorted(item.key for item in items) != sorted(item.key for item in current):
-        raise ValueError("the new order must list each of the module's items once")
-    offset = max([*(item.display_order for item in current), len(items)]) + 1
-    for model in (Lesson, Activity):
-        model.objects.filter(module=module).update(display_order=F("display_order") + offset)
-    for position, item in enumerate(items, start=1):
-        type(item).objects.filter(pk=item.pk).update(display_order=position)
-
-
-def module_items(*, module_id: int) -> list[Lesson | Activity]:
-    """A module's items from the database, in display order."""
-    module = Module.objects.with_items().get(pk=module_id)
-    return module.ordered_items()
-
-
-def module_next_display_order(*, module_id: int) -> int:
-    """The position after the module's last item, lessons and activities alike."""
-    last = max(
-        Lesson.objects.filter(module_id=module_id).aggregate(last=Max("display_order"))["last"]
-        or 0,
-        Activity.objects.filter(module_id=module_id).aggregate(last=Max("display_order"))["last"]
-        or 0,
+def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
+    """Build a course from a validated document, all of it or nothing."""
+    course = Course.objects.create(
+        topic=spec.topic,
+        description=spec.description,
+        preferences=spec.preferences,
+        metadata={"count": spec.counts},
+        status=Course.Status.PUBLISHED if publish else Course.Status.DRAFT,
     )
-    return last + 1
+    modules = Module.objects.bulk_create(
+        Module(course=course, title=module.title, description=module.description, module_order=n)
+        for n, module in enumerate(spec.modules, start=1)
+    )
+    lessons: list[Lesson] = []
+    activities: list[Activity] = []
+    for module, module_spec in zip(modules, spec.modules, strict=True):
+        for order, item_spec in enumerate(module_spec.items, start=1):
+            if isinstance(item_spec, LessonSpec):
+                lesson = Lesson(module=module, title=item_spec.title, display_order=order)
+                lesson.set_markdown(item_spec.markdown)
+                lessons.append(lesson)
+            else:
+                activity = Activity(
+                    module=module, title=item_spec.title, type=item_spec.type, display_order=order
+                )
+                activity.set_quiz(
+                    question=item_spec.question,
+                    options=item_spec.options,
+                    answer=item_spec.answer,
+                    explanation=item_spec.explanation,
+                )
+                activities.append(activity)
+    Lesson.objects.bulk_create(lessons)
+    Activity.objects.bulk_create(activities)
+    return course
 
 
-def course_next_module_order(*, course_id: int) -> int:
-    last = Module.objects.filter(course_id=course_id).aggregate(last=Max("module_order"))["last"]
-    return (last or 0) + 1
+@transaction.atomic
+def course_import_documents(*, specs: Sequence[CourseSpec], publish: bool = False) -> list[Course]:
+    """Import several validated documents: all of them or none."""
+    return [course_import(spec=spec, publish=publish) for spec in specs]
 
 
-# Writes the admin needs: publication, duplication, imports and one-step moves.
+@transaction.atomic
+def course_duplicate(*, course: Course) -> Course:
+    """A new draft copy of a course, through the course document so there is
+    one copier: export, validate, import."""
+    spec = validate_document(course_export(course))
+    suffix = " (copy)"
+    topic = spec.topic[: TITLE_MAX_LENGTH - len(suffix)] + suffix
+    copy = course_import(spec=dataclasses.replace(spec, topic=topic))
+    copy.answer_reveal = course.answer_reveal
+    copy.save(update_fields=["answer_reveal", "updated_at"])
+    return copy
+
+
+# Publication.
 
 
 @transaction.atomic
@@ -134,27 +143,69 @@ def course_unpublish(*, course_ids: Sequence[int]) -> int:
     )
 
 
-@transaction.atomic
-def course_import_documents(*, specs: Sequence[CourseSpec]) -> list[Course]:
-    """Import several validated documents as drafts: all of them or none."""
-    return [course_import(spec=spec) for spec in specs]
+# Modules.
+
+
+def _update_fields(instance: Any, data: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValueError(f"cannot update {', '.join(sorted(unknown))} here")
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean(exclude=["course", "module"], validate_unique=False)
+    instance.save()
 
 
 @transaction.atomic
-def course_duplicate(*, course: Course) -> Course:
-    """A new draft copy of a course, through the course document so there is
-    one copier: export, validate, import."""
-    spec = validate_document(course_export(course))
-    suffix = " (copy)"
-    topic = spec.topic[: TITLE_MAX_LENGTH - len(suffix)] + suffix
-    copy = course_import(spec=dataclasses.replace(spec, topic=topic))
-    copy.answer_reveal = course.answer_reveal
-    copy.save(update_fields=["answer_reveal", "updated_at"])
-    return copy
+def module_create(*, module: Module) -> Module:
+    """Save a new module (its course, title and description set) after the
+    course's last one."""
+    _lock_course(module.course_id)
+    last = Module.objects.filter(course_id=module.course_id).aggregate(last=Max("module_order"))
+    module.module_order = (last["last"] or 0) + 1
+    module.save()
+    course_refresh_counts(course_id=module.course_id)
+    return module
 
 
 @transaction.atomic
-def course_move_module(*, module: Module, steps: int) -> None:
+def module_update(*, module: Module, data: dict[str, Any]) -> Module:
+    """Change a module's own fields (title, description, metadata)."""
+    _update_fields(module, data, MODULE_UPDATE_FIELDS)
+    return module
+
+
+@transaction.atomic
+def module_delete(*, module: Module) -> None:
+    """Delete a module with its items (and learners' progress on them); the
+    course's other modules close the gap."""
+    course_id = module.course_id
+    _lock_course(course_id)
+    module.delete()
+    _renumber_modules(course_id=course_id)
+    course_refresh_counts(course_id=course_id)
+
+
+@transaction.atomic
+def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None:
+    """Give the course's modules `module_order` 1..n in the order given.
+
+    `modules` must be exactly the course's modules."""
+    _lock_course(course.pk)
+    current = {module.pk: module.module_order for module in Module.objects.filter(course=course)}
+    wanted = [module.pk for module in modules]
+    if sorted(wanted) != sorted(current):
+        raise ValueError("the new order must list each of the course's modules once")
+    # Move every row past the current range first, so no two rows ever share a
+    # position while the unique constraint is checked row by row.
+    offset = max([*current.values(), len(wanted)]) + 1
+    Module.objects.filter(course=course).update(module_order=F("module_order") + offset)
+    for position, module_id in enumerate(wanted, start=1):
+        Module.objects.filter(pk=module_id).update(module_order=position)
+
+
+@transaction.atomic
+def module_move(*, module: Module, steps: int) -> None:
     """Move a module `steps` places (negative: earlier) within its course,
     stopping at either end; the course's modules are renumbered 1..n."""
     _lock_course(module.course_id)
@@ -163,28 +214,92 @@ def course_move_module(*, module: Module, steps: int) -> None:
     course_reorder_modules(course=module.course, modules=_moved(modules, index, steps))
 
 
-@transaction.atomic
-def module_move_item(*, item: Lesson | Activity, steps: int) -> None:
-    """Move a lesson or activity `steps` places (negative: earlier) within the
-    module's one sequence, stopping at either end; items are renumbered 1..n."""
-    _lock_course(item.module.course_id)
-    items = module_items(module_id=item.module_id)
-    index = [other.key for other in items].index(item.key)
-    module_reorder_items(module=item.module, items=_moved(items, index, steps))
-
-
-@transaction.atomic
-def course_renumber_modules(*, course_id: int) -> None:
-    """Close gaps in a course's module order (after a deletion), keeping the order."""
+def _renumber_modules(*, course_id: int) -> None:
     course = Course.objects.get(pk=course_id)
     course_reorder_modules(course=course, modules=list(Module.objects.filter(course=course)))
 
 
+# Lessons and quizzes: one sequence per module, shared by both tables.
+
+
+def module_items(*, module_id: int) -> list[Item]:
+    """A module's items from the database, in display order."""
+    return Module.objects.with_items().get(pk=module_id).ordered_items()
+
+
+def _next_display_order(*, module_id: int) -> int:
+    """The position after the module's last item, lessons and activities alike."""
+    last = [
+        model.objects.filter(module_id=module_id).aggregate(last=Max("display_order"))["last"]
+        for model in (Lesson, Activity)
+    ]
+    return max(position or 0 for position in last) + 1
+
+
 @transaction.atomic
-def module_renumber_items(*, module_id: int) -> None:
-    """Close gaps in a module's item sequence (after a deletion), keeping the order."""
-    module = Module.objects.get(pk=module_id)
-    module_reorder_items(module=module, items=module_items(module_id=module_id))
+def item_create(*, item: Item) -> Item:
+    """Save a new lesson or quiz (module and content set) after its module's
+    last item."""
+    course_id = item.module.course_id
+    _lock_course(course_id)
+    item.display_order = _next_display_order(module_id=item.module_id)
+    item.full_clean(exclude=["module", "display_order"], validate_unique=False)
+    item.save()
+    course_refresh_counts(course_id=course_id)
+    return item
+
+
+@transaction.atomic
+def item_update(*, item: Item, data: dict[str, Any]) -> Item:
+    """Change a lesson's or quiz's own fields (title, type, content)."""
+    _update_fields(item, data, ITEM_UPDATE_FIELDS)
+    return item
+
+
+@transaction.atomic
+def item_delete(*, item: Item) -> None:
+    """Delete a lesson or quiz (and learners' progress on it); the module's
+    other items close the gap."""
+    module = item.module
+    _lock_course(module.course_id)
+    item.delete()
+    module_reorder_items(module=module, items=module_items(module_id=module.pk))
+    course_refresh_counts(course_id=module.course_id)
+
+
+@transaction.atomic
+def module_reorder_items(*, module: Module, items: Sequence[Item]) -> None:
+    """Give the module's lessons and activities display orders 1..n, one sequence
+    shared by both, in the order given. `items` must be exactly the module's items."""
+    _lock_course(module.course_id)
+    current = module_items(module_id=module.pk)
+    if sorted(item.key for item in items) != sorted(item.key for item in current):
+        raise ValueError("the new order must list each of the module's items once")
+    offset = max([*(item.display_order for item in current), len(items)]) + 1
+    for model in (Lesson, Activity):
+        model.objects.filter(module=module).update(display_order=F("display_order") + offset)
+    for position, item in enumerate(items, start=1):
+        type(item).objects.filter(pk=item.pk).update(display_order=position)
+
+
+@transaction.atomic
+def item_move(*, item: Item, steps: int = 0, to_module: Module | None = None) -> None:
+    """Move a lesson or quiz `steps` places (negative: earlier) within its
+    module's one sequence, stopping at either end; or, with `to_module`, to the
+    end of another module of the same course. Items are renumbered 1..n."""
+    source = item.module
+    _lock_course(source.course_id)
+    if to_module is not None and to_module.pk != source.pk:
+        if to_module.course_id != source.course_id:
+            raise ValueError("an item moves only between modules of the same course")
+        type(item).objects.filter(pk=item.pk).update(
+            module=to_module, display_order=_next_display_order(module_id=to_module.pk)
+        )
+        module_reorder_items(module=source, items=module_items(module_id=source.pk))
+        return
+    items = module_items(module_id=source.pk)
+    index = [other.key for other in items].index(item.key)
+    module_reorder_items(module=source, items=_moved(items, index, steps))
 
 
 def _moved(sequence: list, index: int, steps: int) -> list:
@@ -194,22 +309,3 @@ def _moved(sequence: list, index: int, steps: int) -> list:
     target = max(0, min(len(moved) - 1, index + steps))
     moved.insert(target, moved.pop(index))
     return moved
-
-
-@transaction.atomic
-def course_append_module(*, module: Module) -> Module:
-    """Save a new module after the course's last one."""
-    _lock_course(module.course_id)
-    module.module_order = course_next_module_order(course_id=module.course_id)
-    module.save()
-    return module
-
-
-@transaction.atomic
-def module_append_item(*, item: Lesson | Activity) -> Lesson | Activity:
-    """Save a new lesson or activity after the module's last item, in the one
-    sequence both share."""
-    _lock_course(item.module.course_id)
-    item.display_order = module_next_display_order(module_id=item.module_id)
-    item.save()
-    return item

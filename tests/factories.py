@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from courses.documents import course_import, validate_document
+from courses.documents import validate_document
 from courses.models import Course
+from courses.services import course_import
 
 _sequence = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"

@@ -125,14 +125,14 @@ def test_one_bad_document_stops_the_whole_import_and_every_problem_is_shown(clie
     problems = response.context["form"].errors["documents"]
     assert problems == [
         'bad.json: preferences.level: "expert" is not one of beginner, intermediate, advanced',
-        "bad.json: modules[1].title: must not be empty",
-        "bad.json: modules[2].content[2].content.answer: 7 is not an option number (1-3)",
+        "bad.json: modules[0].title: must not be empty",
+        "bad.json: modules[1].content[1].content.answer: 7 is not an option number (1-3)",
         "broken.json: (document): invalid JSON at line 1, column 15: "
         "Expecting property name enclosed in double quotes",
     ]
     html = response.content.decode()
     assert "Please correct the 4 problems below." in html
-    assert "bad.json: modules[2].content[2].content.answer: 7 is not an option number" in html
+    assert "bad.json: modules[1].content[1].content.answer: 7 is not an option number" in html
     assert Course.objects.count() == 0
     assert Module.objects.count() == Lesson.objects.count() == Activity.objects.count() == 0
 

@@ -13,12 +13,11 @@ from django.core.management import CommandError, call_command
 from courses.documents import (
     DocumentError,
     course_export,
-    course_import,
     parse_document,
     validate_document,
 )
 from courses.models import Activity, Course, Lesson, Module
-from courses.services import course_count_items
+from courses.services import course_count_items, course_import
 from tests.factories import course_document
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +107,7 @@ def test_unknown_keys_are_warnings_not_errors():
     document["modules"][0]["content"][0]["difficulty"] = 3
     spec = validate_document(document)
     assert "author: unknown key, ignored" in spec.warnings
-    assert "modules[1].content[1].difficulty: unknown key, ignored" in spec.warnings
+    assert "modules[0].content[0].difficulty: unknown key, ignored" in spec.warnings
 
 
 def broken(mutate):
@@ -140,59 +139,75 @@ BAD_DOCUMENTS = {
     ),
     "empty module": (
         lambda d: d["modules"][1].update(content=[]),
-        "modules[2].content: must hold at least one lesson or quiz",
+        "modules[1].content: must hold at least one lesson or quiz",
     ),
     "module without title": (
         lambda d: d["modules"][0].pop("title"),
-        "modules[1].title: is required",
+        "modules[0].title: is required",
     ),
     "title of the wrong type": (
         lambda d: d["modules"][0].update(title=42),
-        "modules[1].title: must be a string, not a number",
+        "modules[0].title: must be a string, not a number",
     ),
     "item neither lesson nor quiz": (
         lambda d: d["modules"][0]["content"][0].pop("lesson_title"),
-        "modules[1].content[1]: needs lesson_title (a lesson) or quiz_title (a quiz)",
+        "modules[0].content[0]: needs lesson_title (a lesson) or quiz_title (a quiz)",
     ),
     "lesson content not markdown": (
         lambda d: d["modules"][0]["content"][0]["content"].update(type="HTML"),
-        'modules[1].content[1].content.type: "HTML" is not MARKDOWN',
+        'modules[0].content[0].content.type: "HTML" is not MARKDOWN',
     ),
     "lesson value of the wrong type": (
         lambda d: d["modules"][0]["content"][0]["content"].update(value=["a"]),
-        "modules[1].content[1].content.value: must be a string, not an array",
+        "modules[0].content[0].content.value: must be a string, not an array",
     ),
     "answer out of range": (
         lambda d: d["modules"][1]["content"][3]["content"].update(answer="5"),
-        "modules[2].content[4].content.answer: 5 is not an option number (1-3)",
+        "modules[1].content[3].content.answer: 5 is not an option number (1-3)",
     ),
     "answer zero": (
         lambda d: d["modules"][0]["content"][1]["content"].update(answer=0),
-        "modules[1].content[2].content.answer: 0 is not an option number (1-3)",
+        "modules[0].content[1].content.answer: 0 is not an option number (1-3)",
     ),
     "answer not a number": (
         lambda d: d["modules"][0]["content"][1]["content"].update(answer="B"),
-        'modules[1].content[2].content.answer: "B" is not an option number',
+        'modules[0].content[1].content.answer: "B" is not an option number',
     ),
     "missing answer": (
         lambda d: d["modules"][0]["content"][1]["content"].pop("answer"),
-        "modules[1].content[2].content.answer: is required",
+        "modules[0].content[1].content.answer: is required",
     ),
     "one option only": (
         lambda d: d["modules"][0]["content"][1]["content"].update(options=["a"], answer=1),
-        "modules[1].content[2].content.options: has 1 options; a quiz has 2 to 6",
+        "modules[0].content[1].content.options: has 1 options; a quiz has 2 to 6",
     ),
     "seven options": (
         lambda d: d["modules"][0]["content"][1]["content"].update(options=list("abcdefg")),
-        "modules[1].content[2].content.options: has 7 options; a quiz has 2 to 6",
+        "modules[0].content[1].content.options: has 7 options; a quiz has 2 to 6",
     ),
     "option of the wrong type": (
         lambda d: d["modules"][0]["content"][1]["content"].update(options=["a", None]),
-        "modules[1].content[2].content.options[2]: must be a string or boolean, not null",
+        "modules[0].content[1].content.options[1]: must be a string or boolean, not null",
+    ),
+    "duplicate options": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(options=["Yes", "No", " yes"]),
+        "modules[0].content[1].content.options[2]: Two options say the same thing.",
+    ),
+    "option too long": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(options=["a", "b" * 600]),
+        "modules[0].content[1].content.options[1]: is 600 characters long; the most is 500",
+    ),
+    "empty option": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(options=["a", "  "]),
+        "modules[0].content[1].content.options[1]: must not be empty",
+    ),
+    "explanation of the wrong type": (
+        lambda d: d["modules"][0]["content"][1]["content"].update(explanation=3),
+        "modules[0].content[1].content.explanation: must be a string, not a number",
     ),
     "unknown activity type": (
         lambda d: d["modules"][0]["content"][1].update(type="essay"),
-        'modules[1].content[2].type: "essay" is not an activity type (quiz)',
+        'modules[0].content[1].type: "essay" is not an activity type (quiz)',
     ),
     "unknown preference value": (
         lambda d: d["preferences"].update(level="expert"),
@@ -291,7 +306,7 @@ def test_import_course_writes_nothing_when_any_document_is_bad(tmp_path):
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_course", good, bad, str(invalid), stderr=err, stdout=io.StringIO())
     assert database_rows() == before
-    assert "modules[1].content[2].content.answer: 7 is not an option number (1-3)" in (
+    assert "modules[0].content[1].content.answer: 7 is not an option number (1-3)" in (
         err.getvalue()
     )
     assert "invalid JSON at line 1" in err.getvalue()
@@ -341,3 +356,15 @@ def test_export_course_round_trips_with_import(tmp_path):
 def test_export_course_refuses_an_unknown_id():
     with pytest.raises(CommandError, match="There is no course 999"):
         call_command("export_course", "999")
+
+
+def test_a_quiz_explanation_is_imported_exported_and_optional():
+    document = course_document(modules=1, lessons=1, quizzes=2)
+    document["modules"][0]["content"][1]["content"]["explanation"] = "Because *B* is second."
+    course = course_import(spec=validate_document(copy.deepcopy(document)))
+    first, second = Activity.objects.filter(module__course=course).order_by("display_order")
+    assert first.explanation == "Because *B* is second."
+    assert second.explanation == ""
+    exported = course_export(course)
+    assert exported == document
+    assert "explanation" not in exported["modules"][0]["content"][2]["content"]

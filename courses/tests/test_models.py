@@ -7,10 +7,15 @@ from django.db import IntegrityError, transaction
 from courses.models import Activity, Course, Lesson, Module
 from courses.services import (
     course_count_items,
-    course_next_module_order,
     course_reorder_modules,
-    module_next_display_order,
+    item_create,
+    item_delete,
+    item_move,
+    item_update,
+    module_create,
+    module_delete,
     module_reorder_items,
+    module_update,
 )
 from enrollment.models import Enrollment
 from tests.factories import make_course, make_user
@@ -97,68 +102,104 @@ def test_deleting_a_course_deletes_its_content_and_enrollments():
     assert_counts_true(other)
 
 
-def test_deleting_a_module_deletes_its_items_and_recounts():
-    course = make_course(modules=2, lessons=2, quizzes=1)
-    course.modules.first().delete()
-    assert stored_counts(course) == {"modules": 1, "lessons": 2, "activities": 1}
+def test_deleting_a_module_deletes_its_items_renumbers_and_recounts():
+    course = make_course(modules=3, lessons=2, quizzes=1)
+    module_delete(module=course.modules.first())
+    assert stored_counts(course) == {"modules": 2, "lessons": 4, "activities": 2}
     assert_counts_true(course)
+    assert [module.module_order for module in course.modules.all()] == [1, 2]
 
 
-def test_counts_follow_items_added_and_deleted_one_by_one():
+def new_lesson(module: Module, title: str = "Extra") -> Lesson:
+    lesson = Lesson(module=module, title=title)
+    lesson.set_markdown("x")
+    return lesson
+
+
+def new_quiz(module: Module, title: str = "Extra quiz") -> Activity:
+    quiz = Activity(module=module, title=title)
+    quiz.set_quiz(question="?", options=["a", "b"], answer=1)
+    return quiz
+
+
+def test_counts_and_order_follow_items_added_and_deleted_one_by_one():
     course = make_course(modules=1, lessons=1, quizzes=1)
     module = course.modules.get()
-    lesson = Lesson.objects.create(
-        module=module,
-        title="Extra",
-        content={"type": "MARKDOWN", "value": "x"},
-        display_order=module_next_display_order(module_id=module.pk),
-    )
+    lesson = item_create(item=new_lesson(module))
+    assert lesson.display_order == 3
     assert stored_counts(course) == {"modules": 1, "lessons": 2, "activities": 1}
-    Activity.objects.create(
-        module=module,
-        title="Extra quiz",
-        content={"question": "?", "options": ["a", "b"], "answer": 1},
-        display_order=module_next_display_order(module_id=module.pk),
-    )
+    quiz = item_create(item=new_quiz(module))
+    assert quiz.display_order == 4
     assert stored_counts(course) == {"modules": 1, "lessons": 2, "activities": 2}
-    lesson.delete()
-    module.activities.all().delete()
+    item_delete(item=lesson)
+    for activity in list(module.activities.all()):
+        item_delete(item=activity)
     assert stored_counts(course) == {"modules": 1, "lessons": 1, "activities": 0}
-    Module.objects.create(
-        course=course, title="New", module_order=course_next_module_order(course_id=course.pk)
-    )
+    assert [item.display_order for item in Module.objects.with_items().get().ordered_items()] == [1]
+    added = module_create(module=Module(course=course, title="New"))
+    assert added.module_order == 2
     assert stored_counts(course) == {"modules": 2, "lessons": 1, "activities": 0}
 
 
-def test_counts_follow_an_item_moved_to_another_course():
-    source = make_course(modules=1, lessons=2, quizzes=0)
-    target = make_course(modules=1, lessons=1, quizzes=0)
-    lesson = Lesson.objects.filter(module__course=source).first()
-    target_module = target.modules.get()
-    lesson.module = target_module
-    lesson.display_order = module_next_display_order(module_id=target_module.pk)
-    lesson.save()
-    assert stored_counts(source)["lessons"] == 1
-    assert stored_counts(target)["lessons"] == 2
+def test_a_deleted_item_leaves_no_gap_in_its_module():
+    course = make_course(modules=1, lessons=2, quizzes=1)
+    module = course.modules.get()
+    first, _quiz, last = module.ordered_items()
+    item_delete(item=first)
+    remaining = Module.objects.with_items().get(pk=module.pk).ordered_items()
+    assert [(item.title, item.display_order) for item in remaining] == [
+        ("Quiz 1.1", 1),
+        (last.title, 2),
+    ]
 
 
-def test_counts_follow_a_module_moved_to_another_course():
-    source = make_course(modules=2, lessons=1, quizzes=1)
-    target = make_course(modules=1, lessons=1, quizzes=1)
-    module = source.modules.last()
-    module.course = target
-    module.module_order = course_next_module_order(course_id=target.pk)
-    module.save()
-    assert stored_counts(source) == {"modules": 1, "lessons": 1, "activities": 1}
-    assert stored_counts(target) == {"modules": 2, "lessons": 2, "activities": 2}
+def test_an_item_moves_to_another_module_of_its_course():
+    course = make_course(modules=2, lessons=2, quizzes=0)
+    first, second = course.modules.all()
+    lesson = first.ordered_items()[0]
+    item_move(item=lesson, to_module=second)
+    assert [
+        item.title for item in Module.objects.with_items().get(pk=second.pk).ordered_items()
+    ] == [
+        "Lesson 2.1",
+        "Lesson 2.2",
+        "Lesson 1.1",
+    ]
+    assert [item.display_order for item in first.ordered_items()] == [1]
+    assert_counts_true(course)
+    other = make_course(modules=1)
+    with pytest.raises(ValueError, match="same course"):
+        item_move(item=lesson, to_module=other.modules.get())
 
 
-def test_editing_an_item_keeps_counts():
+def test_editing_items_and_modules_keeps_counts_and_refuses_other_fields():
     course = make_course(modules=1, lessons=1, quizzes=1)
     lesson = Lesson.objects.get(module__course=course)
-    lesson.title = "Renamed"
-    lesson.save()
+    item_update(item=lesson, data={"title": "Renamed"})
+    module_update(module=course.modules.get(), data={"title": "Renamed module"})
+    assert Lesson.objects.get(pk=lesson.pk).title == "Renamed"
     assert_counts_true(course)
+    with pytest.raises(ValueError, match="cannot update display_order"):
+        item_update(item=lesson, data={"display_order": 9})
+
+
+def test_a_broken_quiz_is_refused_by_the_model_and_the_services():
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    quiz = Activity(module=course.modules.get(), title="Bad")
+    quiz.set_quiz(question="Pick", options=["Same", " same "], answer=3)
+    with pytest.raises(ValidationError) as caught:
+        item_create(item=quiz)
+    messages = caught.value.messages
+    assert "options[1]: Two options say the same thing." in messages
+    assert "answer: 3 is not an option number (1-2)" in messages
+    assert not Activity.objects.filter(title="Bad").exists()
+
+
+def test_loading_any_number_of_lessons_is_one_query(django_assert_num_queries):
+    make_course(modules=5, lessons=6, quizzes=0)
+    with django_assert_num_queries(1):
+        titles = [lesson.title for lesson in Lesson.objects.only("title")[:20]]
+    assert len(titles) == 20
 
 
 def test_two_items_of_one_kind_cannot_share_a_position():

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from courses.models import Course, Lesson
-from courses.services import module_next_display_order, module_reorder_items
+from courses.services import item_create, item_delete, module_reorder_items
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.progress import course_progress, learner_state
 from enrollment.services import (
@@ -154,9 +154,9 @@ def test_progress_follows_items_added_reordered_and_deleted():
     lesson_complete(user=user, lesson=second)
     assert progress_of(user, course).finished
 
-    added = Lesson.objects.create(
-        module=module, title="New", display_order=module_next_display_order(module_id=module.pk)
-    )
+    added = Lesson(module=module, title="New")
+    added.set_markdown("A new part.")
+    item_create(item=added)
     progress = progress_of(user, course)
     assert (progress.completed, progress.total, progress.next_up) == (2, 3, added)
 
@@ -165,7 +165,7 @@ def test_progress_follows_items_added_reordered_and_deleted():
     assert progress.next_up == added
     assert progress.percent == 66
 
-    first.delete()
+    item_delete(item=first)
     progress = progress_of(user, course)
     assert (progress.completed, progress.total) == (1, 2)
     assert LessonCompletion.objects.count() == 1

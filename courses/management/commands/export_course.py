@@ -1,14 +1,13 @@
-"""Write a course as a course document (../shared/COURSE_FORMAT.md)."""
+"""Write a course as a course document (docs/course-format.md)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.documents import course_export
+from courses.documents import course_export_json
 from courses.models import Course
 
 
@@ -23,7 +22,7 @@ class Command(BaseCommand):
         course = Course.objects.filter(pk=options["course_id"]).first()
         if course is None:
             raise CommandError(f"There is no course {options['course_id']}.")
-        text = json.dumps(course_export(course), indent=2, ensure_ascii=False) + "\n"
+        text = course_export_json(course)
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")
             if options["verbosity"] >= 1:

@@ -1,4 +1,4 @@
-"""Import course documents (../shared/COURSE_FORMAT.md) as new courses."""
+"""Import course documents (docs/course-format.md) as new courses."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
-from courses.documents import DocumentError, course_import, parse_document
+from courses.documents import DocumentError, parse_document
 from courses.models import PREFERENCE_CHOICES
+from courses.services import course_import_documents
 
 
 class Command(BaseCommand):
@@ -54,9 +54,9 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"{len(specs)} document(s) valid; nothing written (--dry-run).")
             return
-        # All documents or none: one transaction around every import.
-        with transaction.atomic():
-            courses = [course_import(spec=spec, publish=options["publish"]) for _, spec in specs]
+        courses = course_import_documents(
+            specs=[spec for _, spec in specs], publish=options["publish"]
+        )
         for course in courses:
             counts = course.counts
             self.stdout.write(

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.documents import DocumentError, course_import, parse_document
+from courses.documents import DocumentError, parse_document
 from courses.models import Course
+from courses.services import course_import
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
