@@ -19,6 +19,7 @@ from courses.models import (
     Activity,
     Course,
     Lesson,
+    preference_problem,
     quiz_problems,
 )
 
@@ -145,7 +146,7 @@ class _Reader:
         given = document.get("preferences")
         if given is not None:
             given = self.obj("preferences", given)
-        for key, choices in PREFERENCE_CHOICES.items():
+        for key in PREFERENCE_CHOICES:
             override = overrides.get(key)
             if override:
                 value, place = override, f"--{key}"
@@ -156,14 +157,12 @@ class _Reader:
                     f"preferences.{key}: not given, using {DEFAULT_PREFERENCES[key]!r}"
                 )
                 continue
-            normalised = value.strip().lower() if isinstance(value, str) else None
-            if normalised not in choices.values:
-                self.problem(
-                    place,
-                    f"{json.dumps(value)} is not one of {', '.join(choices.values)}",
-                )
-                continue
-            preferences[key] = normalised
+            # Generators write BEGINNER or In-Depth: any case is accepted.
+            normalised = value.strip().lower() if isinstance(value, str) else value
+            if preference_problem(key, normalised) is None:
+                preferences[key] = normalised
+            else:
+                self.problem(place, str(preference_problem(key, value)))
         if given:
             self.warn_unknown("preferences", given, set(PREFERENCE_CHOICES))
         return preferences

@@ -6,6 +6,7 @@ Table and column names follow docs/data-model.md.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,20 +88,26 @@ def default_preferences() -> dict[str, str]:
     return dict(DEFAULT_PREFERENCES)
 
 
+def preference_problem(key: str, value: Any) -> str | None:
+    """Why `value` is not a valid `key` preference, or None when it is: the one
+    rule the document reader and `validate_preferences` share."""
+    choices = PREFERENCE_CHOICES[key]
+    if value in choices.values:
+        return None
+    return f"{json.dumps(value)} is not one of {', '.join(choices.values)}"
+
+
 def validate_preferences(value: Any) -> None:
     """A course's preferences hold exactly level, duration and focus, each valid."""
     if not isinstance(value, dict):
         raise ValidationError("Preferences must be an object.", code="invalid")
-    errors = []
-    for key, choices in PREFERENCE_CHOICES.items():
-        if value.get(key) not in choices.values:
-            errors.append(
-                ValidationError(
-                    "%(key)s must be one of %(allowed)s.",
-                    code="invalid_choice",
-                    params={"key": key, "allowed": ", ".join(choices.values)},
-                )
-            )
+    errors = [
+        ValidationError(
+            "%(key)s: %(problem)s", code="invalid_choice", params={"key": key, "problem": problem}
+        )
+        for key in PREFERENCE_CHOICES
+        if (problem := preference_problem(key, value.get(key))) is not None
+    ]
     unknown = sorted(set(value) - set(PREFERENCE_CHOICES))
     if unknown:
         errors.append(
