@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -98,11 +98,11 @@ class CourseReportAdmin(ReadOnlyAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CourseReport]:
-        return super().get_queryset(request).annotate(enrolled_count=Count("enrollments"))
+        return super().get_queryset(request).with_enrolment_count()
 
-    @admin.display(ordering="enrolled_count", description="enrolled")
+    @admin.display(ordering="enrolment_count", description="enrolled")
     def enrolled(self, course: CourseReport) -> int:
-        return course.enrolled_count
+        return course.enrolment_count
 
     def change_view(
         self,

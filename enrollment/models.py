@@ -116,14 +116,6 @@ class ResumePoint(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"
 
-    @property
-    def item_key(self) -> str | None:
-        if self.lesson_id:
-            return f"lesson:{self.lesson_id}"
-        if self.activity_id:
-            return f"activity:{self.activity_id}"
-        return None
-
 
 # A learner's progress on one lesson or quiz: it goes with the item when staff
 # delete the item (the admin lets content editors do so without the right to
