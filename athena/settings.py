@@ -102,11 +102,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.UsernameOrEmailBackend",
 ]
-# Brute-force protection: after AXES_FAILURE_LIMIT wrong passwords for one
-# username from one address, that pair is locked out for the cool-off time.
+# Brute-force protection (docs/security.md): AXES_FAILURE_LIMIT wrong passwords
+# for one account, from any address and however it is spelt (username, or e-mail
+# in any case: accounts.lockout), lock that account for the cool-off time; the
+# same number of failures from one client address, for any accounts, locks that
+# address. Site and admin log-ins count together.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
