@@ -19,13 +19,9 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if get_user_model()._default_manager.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this e-mail address already exists. "
-                "Log in, or reset your password if you forgot it."
-            )
-        return email
+        # Whether the address is in use is never said here (no account
+        # enumeration): accounts.services.account_signup tells its owner instead.
+        return self.cleaned_data["email"].strip()
 
 
 class LoginForm(AuthenticationForm):

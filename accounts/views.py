@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import LearnerProfileForm, SignupForm
 from accounts.models import LearnerProfile
+from accounts.services import UsernameTaken, account_activate, account_signup, activation_token
 from courses.models import Course
 
 
@@ -27,15 +31,55 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 @sensitive_post_parameters("password1", "password2")
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign up; every valid form ends on "check your e-mail", whether or not
+    the address already has an account (accounts.services.account_signup)."""
     if request.user.is_authenticated:
         return redirect(_safe_next(request) or "enrollment:dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        try:
+            account_signup(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+                next_url=_safe_next(request),
+            )
+        except UsernameTaken:
+            form.add_error("username", "A user with that username already exists.")
+        else:
+            return redirect("accounts:signup-done")
+    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
+
+
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_done.html")
+
+
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """Confirm a new account from the e-mailed link: a page with a button, so
+    a mail scanner that fetches the link does not confirm it; then log in."""
+    user = _user_from_uidb64(uidb64)
+    validlink = user is not None and activation_token.check_token(user, token)
+    if validlink and request.method == "POST":
+        account_activate(user=user)
         login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
         messages.success(request, f"Welcome to Athena, {user.get_username()}!")
         return redirect(_safe_next(request) or "enrollment:dashboard")
-    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
+    return render(
+        request,
+        "accounts/activate.html",
+        {"validlink": validlink, "account_user": user, "next": _safe_next(request)},
+        status=HTTPStatus.OK if validlink else HTTPStatus.NOT_FOUND,
+    )
+
+
+def _user_from_uidb64(uidb64: str) -> Any:
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+        return get_user_model()._default_manager.get(pk=pk)
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, ObjectDoesNotExist):
+        return None
 
 
 def catalog_url_for(preferences: dict[str, str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -87,3 +88,10 @@ def make_user(*, username: str | None = None, **fields: Any) -> AbstractBaseUser
     return get_user_model().objects.create_user(
         username=username, email=f"{username}@example.com", password=PASSWORD, **fields
     )
+
+
+def link_in(message: Any, path_start: str) -> str:
+    """The path and query of the first link in an e-mail that starts with `path_start`."""
+    match = re.search(rf"https?://[^/\s]+({re.escape(path_start)}\S*)", message.body)
+    assert match, f"no {path_start} link in: {message.body}"
+    return match.group(1)

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import LearnerProfile
-from tests.factories import PASSWORD, make_course, make_user
+from tests.factories import PASSWORD, link_in, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -26,12 +26,34 @@ def signup(client, **overrides):
     return client.post(reverse("accounts:signup"), data)
 
 
-def test_sign_up_creates_the_account_and_logs_in(client):
+def test_sign_up_sends_a_confirmation_link_that_logs_in(client):
     response = signup(client)
-    assert response["Location"] == reverse("enrollment:dashboard")
+    assert response["Location"] == reverse("accounts:signup-done")
     user = User.objects.get(username="ada")
     assert user.email == "ada@example.com"
+    assert not user.is_active
+    assert "_auth_user_id" not in client.session
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ada@example.com"]
+    link = link_in(mail.outbox[0], "/accounts/activate/")
+    assert "Confirm the account" in client.get(link).content.decode()
+    response = client.post(link)
+    assert response["Location"] == reverse("enrollment:dashboard")
     assert client.get(reverse("enrollment:dashboard")).status_code == HTTPStatus.OK
+    user.refresh_from_db()
+    assert user.is_active
+    # The link is spent.
+    client.post(reverse("logout"))
+    assert client.get(link).status_code == HTTPStatus.NOT_FOUND
+    assert "invalid or has already been used" in client.post(link).content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unconfirmed_account_cannot_log_in(client):
+    signup(client)
+    response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
+    assert response.status_code == HTTPStatus.OK
+    assert "_auth_user_id" not in client.session
 
 
 def test_sign_up_refuses_weak_passwords_and_keeps_the_input(client):
@@ -43,11 +65,39 @@ def test_sign_up_refuses_weak_passwords_and_keeps_the_input(client):
     assert not User.objects.exists()
 
 
-def test_sign_up_refuses_an_email_already_in_use(client):
+def test_sign_up_with_an_address_in_use_looks_the_same_and_notifies_its_owner(client):
     make_user(username="grace")
-    response = signup(client, email="GRACE@example.com")
-    assert "already exists" in response.content.decode()
-    assert User.objects.count() == 1
+    new = signup(client, username="newcomer", email="new@example.com")
+    taken = signup(client, username="impostor", email="GRACE@example.com")
+    assert taken.status_code == new.status_code == HTTPStatus.FOUND
+    assert taken["Location"] == new["Location"] == reverse("accounts:signup-done")
+    assert client.get(taken["Location"]).content == client.get(new["Location"]).content
+    assert User.objects.filter(email__iexact="grace@example.com").count() == 1
+    assert not User.objects.filter(username="impostor").exists()
+    notice = mail.outbox[-1]
+    assert notice.to == ["grace@example.com"]
+    assert "tried to create an Athena account" in notice.body
+    assert "/accounts/password_reset/" in notice.body
+    assert "/accounts/activate/" not in notice.body
+
+
+def test_a_second_sign_up_for_an_unconfirmed_address_resends_the_link(client):
+    signup(client)
+    signup(client, username="ada2", email="ADA@example.com")
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].to == ["ada@example.com"]
+    link = link_in(mail.outbox[1], "/accounts/activate/")
+    client.post(link)
+    assert User.objects.get(username="ada").is_active
+    assert not User.objects.filter(username="ada2").exists()
+
+
+def test_password_reset_looks_the_same_for_known_and_unknown_addresses(client):
+    make_user(username="hopper")
+    known = client.post(reverse("password_reset"), {"email": "HOPPER@example.com"})
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert known["Location"] == unknown["Location"] == reverse("password_reset_done")
+    assert [message.to for message in mail.outbox] == [["hopper@example.com"]]
 
 
 def test_log_in_with_username_or_email(client):

@@ -3,13 +3,14 @@
 from http import HTTPStatus
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from courses.models import Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion
 from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
-from tests.factories import PASSWORD, course_items, make_course, make_user
+from tests.factories import PASSWORD, course_items, link_in, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,9 @@ def test_an_anonymous_visitor_signs_up_and_comes_back_enrolled(client):
             "next": course.get_absolute_url(),
         },
     )
+    assert response["Location"] == reverse("accounts:signup-done")
+    assert not Enrollment.objects.exists()
+    response = client.post(link_in(mail.outbox[0], "/accounts/activate/"))
     assert response["Location"] == course.get_absolute_url()
     assert Enrollment.objects.filter(user__username="newcomer", course=course).exists()
 

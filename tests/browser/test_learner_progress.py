@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from courses.models import Course
 from enrollment.models import Enrollment, QuizAttempt
-from tests.factories import PASSWORD, make_course
+from tests.factories import PASSWORD, link_in, make_course
 
 
 def progress_value(page: Page) -> int:
@@ -34,6 +35,11 @@ def test_learner_signs_up_learns_and_resumes(live_server, page: Page):
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+
+    # They confirm the address from the e-mail.
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    page.goto(live_server.url + link_in(mail.outbox[-1], "/accounts/activate/"))
+    page.get_by_role("button", name="Confirm my account").click()
 
     # Back on the course, enrolled, with an empty progress bar.
     expect(page).to_have_url(re.compile(rf"{course.get_absolute_url()}$"))
