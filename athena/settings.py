@@ -171,6 +171,17 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     # Only behind a proxy that sets this header itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Course documents (import_course and the admin upload): the most a document may
+# hold, so a hostile or runaway file is refused with a message, not a crash.
+ATHENA_IMPORT_MAX_BYTES = env.int("ATHENA_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+ATHENA_IMPORT_MAX_MODULES = env.int("ATHENA_IMPORT_MAX_MODULES", default=50)
+ATHENA_IMPORT_MAX_ITEMS_PER_MODULE = env.int("ATHENA_IMPORT_MAX_ITEMS_PER_MODULE", default=100)
+ATHENA_IMPORT_MAX_LESSON_CHARS = env.int("ATHENA_IMPORT_MAX_LESSON_CHARS", default=200_000)
+# Titles and quiz options: the same rule for documents, admin forms and models
+# (courses.models); titles never exceed their 255-character columns.
+ATHENA_IMPORT_MAX_TITLE_CHARS = env.int("ATHENA_IMPORT_MAX_TITLE_CHARS", default=200)
+ATHENA_IMPORT_MAX_OPTION_CHARS = env.int("ATHENA_IMPORT_MAX_OPTION_CHARS", default=500)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Athena <noreply@localhost>")
 if env.str("EMAIL_URL", default=""):

@@ -9,8 +9,11 @@ courses from a validated document is a database write: `courses.services`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.conf import settings
 
 from courses.models import (
     DEFAULT_PREFERENCES,
@@ -29,6 +32,18 @@ LESSON_KEYS = {"lesson_title", "content"}
 LESSON_CONTENT_KEYS = {"type", "value"}
 QUIZ_KEYS = {"quiz_title", "type", "content"}
 QUIZ_CONTENT_KEYS = {"question", "options", "answer", "explanation"}
+
+# A valid document nests 7 levels deep (course, modules, module, content, item,
+# content, options); far deeper is a hostile or broken file, and Python's JSON
+# reader gives up with RecursionError near 1,000 levels.
+MAX_DEPTH = 16
+# Numbers in a document are option numbers. Python refuses to convert more than
+# 4,300 digits (a ValueError inside json.loads): longer ones are reported instead.
+MAX_NUMBER_DIGITS = 20
+# Problems listed for one document at most: a hostile file can have millions.
+MAX_PROBLEMS = 50
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BRACKETS_AND_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{\]}]')
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,92 @@ class DocumentError(Exception):
         super().__init__("\n".join(problems))
 
 
+@dataclass(frozen=True)
+class _Unreadable:
+    """A JSON value Python cannot hold faithfully, kept for `_hostile_problems`
+    to report at its place."""
+
+    message: str
+
+
+def _parse_int(text: str) -> int | _Unreadable:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        return _Unreadable(f"is a number with {digits} digits; the most is {MAX_NUMBER_DIGITS}")
+    return int(text)
+
+
+def _parse_constant(name: str) -> _Unreadable:
+    return _Unreadable(f"{name} is not a number (JSON has no NaN or Infinity)")
+
+
+def _place(path: str) -> str:
+    return path or "(document)"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as JSON for a message, cut short: messages must stay readable."""
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _string_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character, which text cannot hold"
+    if _SURROGATE.search(text):
+        return "contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+    return None
+
+
+def _hostile_problems(document: Any) -> list[str]:
+    """What no course can hold, anywhere in the document: NUL characters, lone
+    surrogates, numbers Python will not convert, nesting beyond MAX_DEPTH.
+
+    Iterative, so a deep document cannot exhaust the stack here."""
+    problems: list[str] = []
+    stack: list[tuple[str, Any, int]] = [("", document, 0)]
+    while stack and len(problems) <= MAX_PROBLEMS:
+        path, value, depth = stack.pop()
+        if isinstance(value, str):
+            if (problem := _string_problem(value)) is not None:
+                problems.append(f"{_place(path)}: {problem}")
+        elif isinstance(value, _Unreadable):
+            problems.append(f"{_place(path)}: {value.message}")
+        elif isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                problems.append(f"{_place(path)}: nested more than {MAX_DEPTH} levels deep")
+                continue
+            if isinstance(value, list):
+                children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+            else:
+                children = []
+                for key, item in value.items():
+                    if isinstance(key, str) and (problem := _string_problem(key)) is not None:
+                        problems.append(f"{_place(path)}: a key {problem}")
+                        continue
+                    children.append((f"{path}.{key}" if path else str(key), item))
+            stack.extend((child, item, depth + 1) for child, item in reversed(children))
+    if len(problems) > MAX_PROBLEMS:
+        problems[MAX_PROBLEMS:] = ["(document): more problems not listed"]
+    return problems
+
+
+def _too_deep_at(text: str) -> str:
+    """Where `text` first nests deeper than MAX_DEPTH, as "line L, column C"."""
+    depth = 0
+    for match in _BRACKETS_AND_STRINGS.finditer(text):
+        symbol = match.group()
+        if symbol in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+                return f"line {line}, column {column}"
+        elif symbol in ("]", "}"):
+            depth -= 1
+    return "somewhere"
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -106,6 +207,7 @@ class _Reader:
 
     def warn_unknown(self, path: str, value: dict[str, Any], known: set[str]) -> None:
         for key in sorted(set(value) - known):
+            key = key if len(key) <= 60 else key[:59] + "…"
             place = f"{path}.{key}" if path else key
             self.warnings.append(f"{place}: unknown key, ignored")
 
@@ -182,6 +284,10 @@ class _Reader:
             self.problem(f"{path}.content", f"must be an array, not {_type_name(content)}")
         elif not content:
             self.problem(f"{path}.content", "must hold at least one lesson or quiz")
+        elif len(content) > (most := settings.ATHENA_IMPORT_MAX_ITEMS_PER_MODULE):
+            self.problem(
+                f"{path}.content", f"has {len(content)} lessons and quizzes; the most is {most}"
+            )
         else:
             for index, item in enumerate(content):
                 spec = self.item(f"{path}.content[{index}]", item)
@@ -215,8 +321,12 @@ class _Reader:
             self.warn_unknown(place, content, LESSON_CONTENT_KEYS)
             kind = content.get("type", "MARKDOWN")
             if not isinstance(kind, str) or kind.upper() != "MARKDOWN":
-                self.problem(f"{place}.type", f"{json.dumps(kind)} is not MARKDOWN")
+                self.problem(f"{place}.type", f"{_shown(kind)} is not MARKDOWN")
             markdown = self.text(content, "value", place)
+            if len(markdown) > (most := settings.ATHENA_IMPORT_MAX_LESSON_CHARS):
+                self.problem(
+                    f"{place}.value", f"is {len(markdown)} characters long; the most is {most}"
+                )
         return LessonSpec(title=title, markdown=markdown)
 
     def quiz(self, path: str, item: dict[str, Any]) -> QuizSpec:
@@ -226,7 +336,7 @@ class _Reader:
         if not isinstance(kind, str) or kind.lower() not in Activity.Type.values:
             self.problem(
                 f"{path}.type",
-                f"{json.dumps(kind)} is not an activity type ({', '.join(Activity.Type.values)})",
+                f"{_shown(kind)} is not an activity type ({', '.join(Activity.Type.values)})",
             )
             kind = Activity.Type.QUIZ.value
         question, options, answer, explanation = "", [], 0, ""
@@ -300,8 +410,7 @@ class _Reader:
             return int(value.strip())
         self.problem(
             path,
-            f"{json.dumps(value)} is not an option number "
-            "(a whole number, as a string or a number)",
+            f"{_shown(value)} is not an option number (a whole number, as a string or a number)",
         )
         return 0
 
@@ -315,6 +424,9 @@ def validate_document(
 ) -> CourseSpec:
     """Check a parsed document; answer what to build or raise `DocumentError`
     naming every problem. Preferences given here override the document's."""
+    hostile = _hostile_problems(document)
+    if hostile:
+        raise DocumentError(hostile)
     reader = _Reader()
     root = reader.obj("(document)", document)
     if root is None:
@@ -331,6 +443,8 @@ def validate_document(
         reader.problem("modules", f"must be an array, not {_type_name(value)}")
     elif not value:
         reader.problem("modules", "must hold at least one module")
+    elif len(value) > (most := settings.ATHENA_IMPORT_MAX_MODULES):
+        reader.problem("modules", f"has {len(value)} modules; the most is {most}")
     else:
         for index, module in enumerate(value):
             spec = reader.module(f"modules[{index}]", module)
@@ -348,15 +462,27 @@ def validate_document(
 
 
 def parse_document(text: str | bytes, **preferences: str | None) -> CourseSpec:
-    """Parse JSON text and validate it; invalid JSON is reported with its line."""
+    """Parse JSON text and validate it; invalid JSON is reported with its line.
+
+    Nothing a file holds makes this raise anything but `DocumentError`."""
+    most = settings.ATHENA_IMPORT_MAX_BYTES
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > most:
+        raise DocumentError([f"(document): is {size} bytes; the most is {most}"])
     try:
-        document = json.loads(text)
+        if isinstance(text, bytes):
+            text = text.decode(json.detect_encoding(text))
+        document = json.loads(text, parse_int=_parse_int, parse_constant=_parse_constant)
     except json.JSONDecodeError as error:
         raise DocumentError(
             [f"(document): invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
         ) from error
     except UnicodeDecodeError as error:
         raise DocumentError([f"(document): not UTF-8 text ({error.reason})"]) from error
+    except RecursionError as error:
+        raise DocumentError(
+            [f"(document): {_too_deep_at(text)}: nested more than {MAX_DEPTH} levels deep"]
+        ) from error
     return validate_document(document, **preferences)
 
 

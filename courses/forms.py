@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from courses.documents import CourseSpec, DocumentError, parse_document
@@ -22,8 +23,6 @@ from courses.models import (
     quiz_problems,
 )
 
-# A course document is text; anything much larger is a mistake, not a course.
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 OPTION_FIELDS = [f"option_{number}" for number in range(1, QUIZ_MAX_OPTIONS + 1)]
 
 
@@ -244,10 +243,12 @@ class DocumentUploadForm(forms.Form):
         documents: list[UploadedDocument] = []
         for upload in files:
             name = upload.name or "(unnamed file)"
-            if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
+            # Checked before reading: parse_document would refuse it too, in memory.
+            most = settings.ATHENA_IMPORT_MAX_BYTES
+            if upload.size is not None and upload.size > most:
                 problems.append(
                     f"{name}: the file is {upload.size} bytes; "
-                    f"a course document is at most {MAX_DOCUMENT_BYTES} bytes"
+                    f"a course document is at most {most} bytes"
                 )
                 continue
             try:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Case, Count, F, FloatField, Max, Prefetch, Q, Value, When
@@ -77,11 +78,21 @@ DEFAULT_PREFERENCES = {
 
 
 # Limits every writer of content shares: the document reader, the admin forms
-# and the models' own `clean()`.
-TITLE_MAX_LENGTH = 255
+# and the models' own `clean()`. Titles and options are the operator's to set
+# (settings.ATHENA_IMPORT_MAX_*); a title never outgrows its 255-character column.
+TITLE_MAX_LENGTH = min(255, settings.ATHENA_IMPORT_MAX_TITLE_CHARS)
 QUIZ_MIN_OPTIONS, QUIZ_MAX_OPTIONS = 2, 6
-OPTION_MAX_LENGTH = 500
+OPTION_MAX_LENGTH = settings.ATHENA_IMPORT_MAX_OPTION_CHARS
 EXPLANATION_MAX_LENGTH = 2000
+
+
+def title_length_check(value: str, *, field: str) -> None:
+    """The title rule the document reader applies too (TITLE_MAX_LENGTH): the
+    column holds 255 characters, the operator may allow fewer."""
+    if len(value) > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            {field: f"is {len(value)} characters long; the most is {TITLE_MAX_LENGTH}"}
+        )
 
 
 def default_preferences() -> dict[str, str]:
@@ -294,6 +305,10 @@ class Course(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("courses:course-detail", kwargs={"course_id": self.course_id})
 
+    def clean(self) -> None:
+        super().clean()
+        title_length_check(self.topic, field="topic")
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -387,6 +402,10 @@ class Module(models.Model):
             kwargs={"course_id": self.course_id, "module_id": self.module_id},
         )
 
+    def clean(self) -> None:
+        super().clean()
+        title_length_check(self.title, field="title")
+
     def ordered_items(self) -> list[Lesson | Activity]:
         """The module's lessons and activities merged in their shared display order.
 
@@ -412,6 +431,10 @@ class ModuleItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        title_length_check(self.title, field="title")
 
     @property
     def key(self) -> str:

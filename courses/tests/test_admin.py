@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from courses.admin import CourseAdmin
 from courses.documents import course_export, parse_document
-from courses.models import Course, Module
+from courses.models import TITLE_MAX_LENGTH, Course, Module
 from courses.services import course_count_items
 from enrollment.models import Enrollment
 from tests.factories import make_course, make_user
@@ -564,10 +564,10 @@ def test_deleting_a_module_in_the_course_page_renumbers_and_recounts(client_for_
 
 
 def test_duplicating_a_course_with_a_long_topic_keeps_it_within_bounds(client_for_editor):
-    course = make_course(topic="T" * 255)
+    course = make_course(topic="T" * TITLE_MAX_LENGTH)
     run_action(client_for_editor, "duplicate", [course])
     copy = Course.objects.exclude(pk=course.pk).get()
-    assert len(copy.topic) == 255
+    assert len(copy.topic) == TITLE_MAX_LENGTH
     assert copy.topic.endswith(" (copy)")
 
 

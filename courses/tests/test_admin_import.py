@@ -11,7 +11,6 @@ from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from courses.forms import MAX_DOCUMENT_BYTES
 from courses.models import Activity, Course, Lesson, Module
 from courses.tests.test_admin import course_change_url, logged_in, make_content_editor
 from tests.factories import course_document, make_user
@@ -137,14 +136,14 @@ def test_one_bad_document_stops_the_whole_import_and_every_problem_is_shown(clie
     assert Module.objects.count() == Lesson.objects.count() == Activity.objects.count() == 0
 
 
-def test_import_refuses_missing_files_and_oversized_ones(client_for_editor):
+def test_import_refuses_missing_files_and_oversized_ones(client_for_editor, settings):
     response = client_for_editor.post(reverse(IMPORT_URL), {})
     assert response.context["form"].errors["documents"] == ["This field is required."]
-    huge = upload("huge.json", b" " * (MAX_DOCUMENT_BYTES + 1))
+    settings.ATHENA_IMPORT_MAX_BYTES = 1000
+    huge = upload("huge.json", b" " * 1001)
     response = client_for_editor.post(reverse(IMPORT_URL), {"documents": [huge]})
     assert response.context["form"].errors["documents"] == [
-        f"huge.json: the file is {MAX_DOCUMENT_BYTES + 1} bytes; "
-        f"a course document is at most {MAX_DOCUMENT_BYTES} bytes"
+        "huge.json: the file is 1001 bytes; a course document is at most 1000 bytes"
     ]
     response = client_for_editor.post(
         reverse(IMPORT_URL), {"documents": [upload("latin.json", "\xff\xfe".encode("latin-1"))]}

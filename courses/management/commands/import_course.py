@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.documents import DocumentError, parse_document
@@ -68,10 +69,17 @@ class Command(BaseCommand):
             )
 
     def read(self, name: str) -> bytes:
+        """The file's bytes, never more than ATHENA_IMPORT_MAX_BYTES (+1, so
+        parse_document reports the excess) in memory."""
+        most = settings.ATHENA_IMPORT_MAX_BYTES
         if name == "-":
-            return sys.stdin.buffer.read()
+            return sys.stdin.buffer.read(most + 1)
         path = Path(name)
         try:
-            return path.read_bytes()
+            size = path.stat().st_size
+            if size > most:
+                raise DocumentError([f"(document): is {size} bytes; the most is {most}"])
+            with path.open("rb") as file:
+                return file.read(most + 1)
         except OSError as error:
             raise DocumentError([f"(file): cannot read {name}: {error.strerror}"]) from error
