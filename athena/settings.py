@@ -88,8 +88,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    # Persistent connections, checked before reuse so a database restart does not
-    # fail requests (measured in ../shared/TOOLCHAIN.md).
+    # Persistent connections save a connection set-up per request; checked before
+    # reuse so a database restart does not fail requests.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

@@ -1,4 +1,4 @@
-"""Write a course as a course document (../shared/COURSE_FORMAT.md)."""
+"""Write a course as a course document (docs/course-format.md)."""
 
 from __future__ import annotations
 

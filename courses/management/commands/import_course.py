@@ -1,4 +1,4 @@
-"""Import course documents (../shared/COURSE_FORMAT.md) as new courses."""
+"""Import course documents (docs/course-format.md) as new courses."""
 
 from __future__ import annotations
 
