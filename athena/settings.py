@@ -25,9 +25,13 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if DEBUG and not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if DEBUG:
+    # A development server always answers on this machine's own names, even when
+    # a .env copied from .env.example lists production host names.
+    ALLOWED_HOSTS += [
+        host for host in ("127.0.0.1", "localhost", "[::1]") if host not in ALLOWED_HOSTS
+    ]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

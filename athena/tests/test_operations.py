@@ -79,3 +79,55 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# What `make run` does after `cp .env.example .env`: DEBUG=true in the
+# environment, the rest from the file (the environment wins, as in settings).
+# Then ask Django, as every request does, whether it answers to each host name.
+HOSTS_WITH_ENV_EXAMPLE = """
+import environ
+environ.Env.read_env(".env.example")
+import django
+django.setup()
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
+for host in ("127.0.0.1:8000", "localhost:8000", "athena.example.com"):
+    request = HttpRequest()
+    request.META = {"HTTP_HOST": host}
+    try:
+        request.get_host()
+        print(host, "served")
+    except DisallowedHost:
+        print(host, "refused")
+"""
+
+
+def host_answers(**env: str) -> dict[str, str]:
+    result = run(["-c", HOSTS_WITH_ENV_EXAMPLE], DJANGO_SETTINGS_MODULE="athena.settings", **env)
+    assert result.returncode == 0, result.stderr
+    return dict(line.split() for line in result.stdout.splitlines())
+
+
+def test_a_copy_of_env_example_serves_the_development_server_locally():
+    assert host_answers(DEBUG="true") == {
+        "127.0.0.1:8000": "served",
+        "localhost:8000": "served",
+        "athena.example.com": "refused",
+    }
+
+
+def test_debug_serves_local_names_beside_production_allowed_hosts():
+    assert host_answers(DEBUG="true", ALLOWED_HOSTS="athena.example.com") == {
+        "127.0.0.1:8000": "served",
+        "localhost:8000": "served",
+        "athena.example.com": "served",
+    }
+
+
+def test_production_serves_only_its_allowed_hosts():
+    answers = host_answers(DEBUG="false", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="athena.example.com")
+    assert answers == {
+        "127.0.0.1:8000": "refused",
+        "localhost:8000": "refused",
+        "athena.example.com": "served",
+    }
