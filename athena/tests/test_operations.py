@@ -1,6 +1,7 @@
 """Health endpoint, production settings and the server entry points."""
 
 import os
+import shutil
 import subprocess
 import sys
 from http import HTTPStatus
@@ -131,3 +132,60 @@ def test_production_serves_only_its_allowed_hosts():
         "localhost:8000": "refused",
         "athena.example.com": "served",
     }
+
+
+def make_venv_stamp(venv, **variables: str) -> subprocess.CompletedProcess:
+    """Run the Makefile's interpreter check on the virtualenv `venv`."""
+    assignments = [f"{name}={value}" for name, value in {"VENV": venv, **variables}.items()]
+    return subprocess.run(  # noqa: S603
+        ["make", "--no-print-directory", *assignments, f"{venv}/.python"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        # No index: rebuilding must not reach the network in a test.
+        env={**os.environ, "PIP_NO_INDEX": "1"},
+        check=False,
+    )
+
+
+@pytest.fixture
+def built_venv(tmp_path):
+    """A stand-in virtualenv built with this interpreter, with a file to show
+    whether it was kept."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    (venv / ".python").write_text(sys.executable + "\n")
+    (venv / "kept").touch()
+    return venv
+
+
+def test_make_keeps_the_virtualenv_built_with_the_same_python(built_venv):
+    result = make_venv_stamp(built_venv, PYTHON=sys.executable)
+    assert result.returncode == 0, result.stderr
+    assert (built_venv / "kept").exists()
+
+
+def test_make_defaults_to_the_python_that_built_the_virtualenv(built_venv):
+    result = make_venv_stamp(built_venv)
+    assert result.returncode == 0, result.stderr
+    assert (built_venv / "kept").exists()
+
+
+def test_make_rebuilds_the_virtualenv_for_another_python(built_venv):
+    (built_venv / ".python").write_text("python3.11\n")
+    result = make_venv_stamp(built_venv, PYTHON=sys.executable)
+    assert result.returncode == 0, result.stderr
+    assert f"was built with python3.11, not {sys.executable}: rebuilding it" in result.stdout
+    assert not (built_venv / "kept").exists()
+    assert (built_venv / ".python").read_text().strip() == sys.executable
+    assert (built_venv / "bin" / "python").exists()
+
+
+def test_make_fails_loudly_for_a_python_that_is_not_there(built_venv):
+    result = make_venv_stamp(built_venv, PYTHON="/nonexistent/python3")
+    assert result.returncode != 0
+    assert "/nonexistent/python3" in result.stderr
+    assert (built_venv / "kept").exists()
