@@ -189,3 +189,25 @@ def test_make_fails_loudly_for_a_python_that_is_not_there(built_venv):
     assert result.returncode != 0
     assert "/nonexistent/python3" in result.stderr
     assert (built_venv / "kept").exists()
+
+
+LOG_ONE_LINE_EACH = """
+import logging
+import django
+django.setup()
+logging.getLogger("django.request").warning("a django line")
+logging.getLogger("courses").warning("an athena line")
+"""
+
+
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_each_log_line_is_printed_once(debug):
+    result = run(
+        ["-c", LOG_ONE_LINE_EACH],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DEBUG=debug,
+        SECRET_KEY=STRONG_KEY,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("a django line") == 1
+    assert result.stderr.count("an athena line") == 1
