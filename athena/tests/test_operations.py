@@ -211,3 +211,32 @@ def test_each_log_line_is_printed_once(debug):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("a django line") == 1
     assert result.stderr.count("an athena line") == 1
+
+
+def gunicorn_config(directory, **env: str) -> dict[str, str]:
+    """gunicorn's own reading of gunicorn.conf.py, copied into `directory`."""
+    config = directory / "gunicorn.conf.py"
+    shutil.copy(settings.BASE_DIR / "gunicorn.conf.py", config)
+    # It loads the application too, which refuses to start without a real key.
+    result = run(
+        ["-m", "gunicorn", "--print-config", "-c", str(config)], SECRET_KEY=STRONG_KEY, **env
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(
+        (part.strip() for part in line.split("=", 1))
+        for line in result.stdout.splitlines()
+        if "=" in line
+    )
+
+
+def test_gunicorn_reads_the_env_file_beside_its_config(tmp_path):
+    (tmp_path / ".env").write_text("GUNICORN_BIND=127.0.0.1:8123\nWEB_CONCURRENCY=3\n")
+    config = gunicorn_config(tmp_path)
+    assert config["bind"] == "['127.0.0.1:8123']"
+    assert config["workers"] == "3"
+    assert config["wsgi_app"] == "athena.wsgi:application"
+
+
+def test_gunicorn_prefers_the_environment_to_the_env_file(tmp_path):
+    (tmp_path / ".env").write_text("WEB_CONCURRENCY=3\n")
+    assert gunicorn_config(tmp_path, WEB_CONCURRENCY="5")["workers"] == "5"
