@@ -40,3 +40,31 @@ def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_
         test = database.setdefault("TEST", {})
         test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{os.getpid()}"
 
+
+# Users and clients many test modules need.
+
+
+@pytest.fixture
+def editor():
+    """A staff member in the "Content editors" group."""
+    from tests.factories import make_content_editor
+
+    return make_content_editor()
+
+
+@pytest.fixture
+def client_for_editor(editor):
+    """A client of its own, logged in as `editor`."""
+    from tests.factories import logged_in
+
+    return logged_in(editor)
+
+
+@pytest.fixture
+def learner(client):
+    """A learner, logged in on the test's `client`."""
+    from tests.factories import make_user
+
+    user = make_user()
+    client.force_login(user)
+    return user
