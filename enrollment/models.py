@@ -1,4 +1,5 @@
-"""Who learns what: the `user_courses` table of ../shared/seed/DATABASE_SCHEMA.md."""
+"""Who learns what: enrolments (the `user_courses` table of the schema Athena's data
+comes from) and each learner's progress. See docs/data-model.md."""
 
 from __future__ import annotations
 

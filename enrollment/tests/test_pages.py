@@ -15,13 +15,6 @@ from tests.factories import course_items, make_course, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def learner(client):
-    user = make_user()
-    client.force_login(user)
-    return user
-
-
 def test_an_anonymous_visitor_is_offered_enrollment(client):
     course = make_course()
     html = client.get(course.get_absolute_url()).content.decode()
