@@ -8,28 +8,20 @@ item sequence from `Course.ordered_items()`.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, TemplateView
 
+from courses import selectors
 from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
-from enrollment.selectors import trending_module_ids
 from enrollment.services import learner_visit, quiz_attempt_record
 
-TRENDING_DAYS = 30
-TRENDING_CACHE_KEY = "courses:trending-ids"
-TRENDING_MODULES_CACHE_KEY = "courses:trending-module-ids"
-TRENDING_CACHE_SECONDS = 5 * 60
-HOME_SHELF_SIZE = 6
 CATALOG_PAGE_SIZE = 24
 # The catalog counts and pages through at most this many results: a bounded
 # COUNT and OFFSET at any catalog size. Past it, learners refine their search.
@@ -40,74 +32,15 @@ class HomeView(TemplateView):
     template_name = "courses/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        published = Course.objects.published()
-        newest = list(published.order_by("-created_at", "-course_id")[:HOME_SHELF_SIZE])
-        trending_ids = cache.get_or_set(
-            TRENDING_CACHE_KEY, trending_course_ids, TRENDING_CACHE_SECONDS
-        )
-        by_id = published.in_bulk(trending_ids) if trending_ids else {}
-        trending = [by_id[course_id] for course_id in trending_ids if course_id in by_id]
-        if len(trending) < HOME_SHELF_SIZE:
-            # Too little activity yet: fill the shelf with the newest courses.
-            seen = {course.pk for course in trending}
-            trending += [course for course in newest if course.pk not in seen]
-        trending = trending[:HOME_SHELF_SIZE]
+        newest = selectors.newest_courses()
+        trending = selectors.trending_courses(fallback=newest)
         return {
             **super().get_context_data(**kwargs),
             "trending_courses": trending,
-            "trending_modules": trending_modules(fallback=trending),
+            "trending_modules": selectors.trending_modules(fallback=trending),
             "newest_courses": newest,
-            "trending_days": TRENDING_DAYS,
+            "trending_days": selectors.TRENDING_DAYS,
         }
-
-
-def trending_course_ids() -> list[int]:
-    """The busiest published courses of the last TRENDING_DAYS, best first.
-    Cached for a few minutes: it aggregates a month of enrolments."""
-    since = timezone.now() - timedelta(days=TRENDING_DAYS)
-    return list(
-        Course.objects.published()
-        .trending(since=since)
-        .values_list("pk", flat=True)[:HOME_SHELF_SIZE]
-    )
-
-
-def trending_modules(*, fallback: list[Course]) -> list[Module]:
-    """The modules most learners worked in over the last TRENDING_DAYS (cached
-    for a few minutes), topped up with the opening modules of `fallback`."""
-    module_ids = cache.get_or_set(
-        TRENDING_MODULES_CACHE_KEY,
-        lambda: trending_module_ids(
-            since=timezone.now() - timedelta(days=TRENDING_DAYS), limit=HOME_SHELF_SIZE
-        ),
-        TRENDING_CACHE_SECONDS,
-    )
-    by_id = (
-        Module.objects.filter(course__status=Course.Status.PUBLISHED)
-        .select_related("course")
-        .only("module_id", "title", "module_order", "course__course_id", "course__topic")
-        .in_bulk(module_ids)
-        if module_ids
-        else {}
-    )
-    chosen = [by_id[module_id] for module_id in module_ids if module_id in by_id]
-    if len(chosen) < HOME_SHELF_SIZE:
-        seen = {module.pk for module in chosen}
-        chosen += [module for module in modules_of(fallback) if module.pk not in seen]
-    return chosen[:HOME_SHELF_SIZE]
-
-
-def modules_of(courses: list[Course], *, per_course: int = 2) -> list[Module]:
-    """The opening modules of `courses`, in the courses' order."""
-    by_pk = {course.pk: course for course in courses}
-    chosen: dict[int, list[Module]] = {pk: [] for pk in by_pk}
-    for module in Module.objects.filter(course__in=courses).only(
-        "module_id", "course_id", "title", "module_order"
-    ):
-        if len(chosen[module.course_id]) < per_course:
-            module.course = by_pk[module.course_id]
-            chosen[module.course_id].append(module)
-    return [module for pk in by_pk for module in chosen[pk]][:HOME_SHELF_SIZE]
 
 
 class CatalogForm(forms.Form):
