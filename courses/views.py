@@ -20,7 +20,7 @@ from django.views.generic import DetailView, TemplateView
 
 from courses import selectors
 from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
-from enrollment.services import learner_visit, quiz_attempt_record
+from enrollment.services import NotAnOption, learner_visit, quiz_answer
 
 CATALOG_PAGE_SIZE = 24
 # The catalog counts and pages through at most this many results: a bounded
@@ -264,16 +264,10 @@ def lesson_detail(
     )
 
 
-def quiz_check_answer(*, activity: Activity, option_number: int) -> bool:
-    """Whether `option_number` (1-based) is the quiz's correct option. Raises
-    BadRequest (a 400 page) for a number that is not one of its options."""
-    if not 1 <= option_number <= len(activity.options):
-        raise BadRequest("That is not one of the quiz's options.")
-    return activity.is_correct(option_number)
-
-
-def parse_option_number(raw: Any) -> int:
-    """The submitted option number, or BadRequest for anything else."""
+def posted_option_number(raw: Any) -> int:
+    """The submitted option number, or BadRequest (a 400 page) for anything that
+    is not a small whole number; whether it is one of the quiz's options is for
+    `quiz_answer` to say."""
     if not isinstance(raw, str) or not raw.strip().isdigit() or len(raw.strip()) > 3:
         raise BadRequest("Choose one of the options.")
     return int(raw.strip())
@@ -296,11 +290,15 @@ def activity_detail(
     course, module, activity = get_item(request, course_id, module_id, Activity, activity_id)
     submitted = request.method == "POST"
     if submitted:
-        chosen = parse_option_number(request.POST.get("option"))
-        correct = quiz_check_answer(activity=activity, option_number=chosen)
-        if request.user.is_authenticated:
-            # The user and the quiz come from the session and the URL, never the form.
-            quiz_attempt_record(user=request.user, activity=activity, chosen_option=chosen)
+        try:
+            outcome = quiz_answer(
+                user=request.user,
+                activity=activity,
+                option_number=posted_option_number(request.POST.get("option")),
+            )
+        except NotAnOption:
+            raise BadRequest("That is not one of the quiz's options.") from None
+        chosen, correct = outcome.chosen, outcome.correct
     learner = learner_context(request, course, activity)
     # A learner who has ever answered correctly may always see the answer.
     passed = activity.key in learner["completed_keys"]
