@@ -7,6 +7,7 @@ item sequence from `Course.ordered_items()`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -325,14 +326,47 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
         activity: Activity = self.object
         # A learner who has ever answered correctly may always see the answer.
         passed = activity.key in context["completed_keys"]
-        context.update(
-            options=list(enumerate(activity.options, start=1)),
-            submitted=outcome is not None,
-            passed=passed,
-            revealed_option=activity.answer if passed else None,
+        revealed = passed or (
+            outcome is not None and answer_revealed(course=self.course, correct=outcome.correct)
         )
-        if outcome is not None:
-            context.update(chosen=outcome.chosen, correct=outcome.correct)
-            if answer_revealed(course=self.course, correct=outcome.correct):
-                context["revealed_option"] = activity.answer
-        return context
+        revealed_option = activity.answer if revealed else None
+        return {
+            **context,
+            "options": quiz_options(activity, outcome=outcome, revealed_option=revealed_option),
+            "submitted": outcome is not None,
+            "passed": passed,
+            "chosen": outcome.chosen if outcome else None,
+            "correct": outcome.correct if outcome else None,
+            "revealed_option": revealed_option,
+        }
+
+
+@dataclass(frozen=True)
+class QuizOption:
+    """One option of the quiz form as the learner sees it after their answer."""
+
+    number: int
+    text: str
+    chosen: bool = False  # the learner's answer (ticked again)
+    correct: bool = False  # the learner's answer, and right
+    wrong: bool = False  # the learner's answer, and not right
+    revealed: bool = False  # the right answer, which the learner did not choose, shown
+
+
+def quiz_options(
+    activity: Activity, *, outcome: QuizOutcome | None, revealed_option: int | None
+) -> list[QuizOption]:
+    """The quiz's options with their state; `revealed_option` is the right
+    option's number when the course's policy lets the learner see it."""
+    chosen = outcome.chosen if outcome else None
+    return [
+        QuizOption(
+            number=number,
+            text=text,
+            chosen=number == chosen,
+            correct=number == chosen and outcome.correct,
+            wrong=number == chosen and not outcome.correct,
+            revealed=number != chosen and number == revealed_option,
+        )
+        for number, text in enumerate(activity.options, start=1)
+    ]
