@@ -197,6 +197,8 @@ def test_trending_modules_are_where_learners_worked_recently(client):
     _, second, third = course.modules.all()
     draft = make_course(modules=1, publish=False)
     ada, bob = make_user(), make_user()
+    enrollment_create(user=ada, course=course)
+    enrollment_create(user=ada, course=draft)
     third_lesson, third_quiz = third.ordered_items()
     lesson_complete(user=ada, lesson=third_lesson)
     QuizAttempt.objects.create(user=bob, activity=third_quiz, chosen_option=1, is_correct=False)
