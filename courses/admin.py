@@ -119,7 +119,7 @@ class ProgressFollowsContentMixin:
 class GuardedDeletionFormSet(BaseInlineFormSet):
     """Refuse an inline deletion the object's own delete page would refuse:
     Django checks delete permissions on cascaded objects (a learner's
-    enrolment, completions, attempts) only on that page."""
+    enrollment, completions, attempts) only on that page."""
 
     request: HttpRequest | None = None
     admin_site: admin.AdminSite | None = None
@@ -245,7 +245,7 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         css = ATHENA_ADMIN_CSS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
-        return super().get_queryset(request).with_enrolment_count()
+        return super().get_queryset(request).with_enrollment_count()
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Course], search_term: str
@@ -330,9 +330,9 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
     def quiz_count(self, course: Course) -> int:
         return course.counts["activities"]
 
-    @admin.display(description="enrolments", ordering="enrolment_count")
+    @admin.display(description="enrollments", ordering="enrollment_count")
     def enrollment_count(self, course: Course) -> int:
-        return course.enrolment_count
+        return course.enrollment_count
 
     @admin.display(description="modules, lessons, quizzes")
     def content_counts(self, course: Course) -> str:

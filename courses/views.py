@@ -158,8 +158,8 @@ def _catalog_order(courses: QuerySet[Course], *, sort: str) -> QuerySet[Course]:
     if sort == "relevance":
         return courses.order_by(F("search_rank").desc(), "-created_at", "-course_id")
     if sort == "popular":
-        return courses.with_enrolment_count().order_by(
-            "-enrolment_count", "-created_at", "-course_id"
+        return courses.with_enrollment_count().order_by(
+            "-enrollment_count", "-created_at", "-course_id"
         )
     return courses.order_by("-created_at", "-course_id")
 

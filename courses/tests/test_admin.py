@@ -36,17 +36,17 @@ CHANGELIST = "admin:courses_course_changelist"
 # --- the course list ----------------------------------------------------------------
 
 
-def test_course_list_shows_counts_and_enrolment_numbers(client_for_editor):
+def test_course_list_shows_counts_and_enrollment_numbers(client_for_editor):
     course = make_course(topic="Counting things", modules=3, lessons=2, quizzes=1)
     for _ in range(4):
         Enrollment.objects.create(user=make_user(), course=course)
     response = client_for_editor.get(reverse(CHANGELIST))
     assert response.status_code == HTTPStatus.OK
     row = response.context["cl"].result_list.get(pk=course.pk)
-    assert row.enrolment_count == 4
+    assert row.enrollment_count == 4
     html = response.content.decode()
     assert "Counting things" in html
-    # 3 modules, 6 lessons, 3 quizzes, 4 enrolments, in their columns.
+    # 3 modules, 6 lessons, 3 quizzes, 4 enrollments, in their columns.
     for column, value in [("module_count", 3), ("lesson_count", 6), ("quiz_count", 3)]:
         assert f'<td class="field-{column}">{value}</td>' in html
     assert '<td class="field-enrollment_count">4</td>' in html
@@ -65,7 +65,7 @@ def test_course_list_searches_topic_and_description(client_for_editor):
     assert list(response.context["cl"].result_list) == []
 
 
-def test_course_list_sorts_by_level_and_by_enrolments(client_for_editor):
+def test_course_list_sorts_by_level_and_by_enrollments(client_for_editor):
     advanced = make_course(
         topic="Advanced", preferences={"level": "advanced", "duration": "short", "focus": "broad"}
     )
