@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.test import Client
 
 from courses.documents import validate_document
 from courses.models import Course
@@ -90,8 +90,15 @@ def make_user(*, username: str | None = None, **fields: Any) -> AbstractBaseUser
     )
 
 
-def link_in(message: Any, path_start: str) -> str:
-    """The path and query of the first link in an e-mail that starts with `path_start`."""
-    match = re.search(rf"https?://[^/\s]+({re.escape(path_start)}\S*)", message.body)
-    assert match, f"no {path_start} link in: {message.body}"
-    return match.group(1)
+def make_content_editor(**fields: Any) -> AbstractBaseUser:
+    """A staff user in the "Content editors" group (created by a data migration)."""
+    user = make_user(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name="Content editors"))
+    return user
+
+
+def logged_in(user: AbstractBaseUser, **client_options: Any) -> Client:
+    """A test client of its own, logged in as `user`."""
+    client = Client(**client_options)
+    client.force_login(user)
+    return client

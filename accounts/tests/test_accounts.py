@@ -9,7 +9,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import LearnerProfile
-from tests.factories import PASSWORD, link_in, make_course, make_user
+from tests.factories import PASSWORD, make_course, make_user
+from tests.helpers import link_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -13,9 +13,8 @@ from django.urls import reverse
 
 from courses.documents import DocumentError, parse_document
 from courses.models import Activity, Course, Lesson, Module
-from courses.tests.test_admin import logged_in, make_content_editor
 from courses.tests.test_admin_import import IMPORT_URL, upload
-from tests.factories import course_document
+from tests.factories import course_document, logged_in, make_content_editor
 
 pytestmark = pytest.mark.django_db
 

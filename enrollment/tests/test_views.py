@@ -10,7 +10,8 @@ from django.urls import reverse
 from courses.models import Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion
 from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
-from tests.factories import PASSWORD, course_items, link_in, make_course, make_user
+from tests.factories import PASSWORD, course_items, make_course, make_user
+from tests.helpers import link_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +25,6 @@ def done_url(lesson):
             "lesson_id": lesson.pk,
         },
     )
-
-
-@pytest.fixture
-def learner(client):
-    user = make_user()
-    client.force_login(user)
-    return user
 
 
 def test_enroll_is_a_post(client, learner):

@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 
 from courses.models import Course
 from enrollment.models import Enrollment, QuizAttempt
-from tests.factories import PASSWORD, link_in, make_course
+from tests.factories import PASSWORD, make_course
+from tests.helpers import link_in
 
 
 def progress_value(page: Page) -> int:
