@@ -175,6 +175,10 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     # Only behind a proxy that sets this header itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Quiz submissions per learner (or anonymous address) and quiz per minute, counted
+# on the default cache (enrollment.ratelimit): a script cannot try every option.
+ATHENA_QUIZ_ATTEMPTS_PER_MINUTE = env.int("ATHENA_QUIZ_ATTEMPTS_PER_MINUTE", default=10)
+
 # Course documents (import_course and the admin upload): the most a document may
 # hold, so a hostile or runaway file is refused with a message, not a crash.
 ATHENA_IMPORT_MAX_BYTES = env.int("ATHENA_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -158,8 +158,10 @@ class CourseQuerySet(models.QuerySet["Course"]):
         return self.filter(status=Course.Status.PUBLISHED)
 
     def visible_to(self, user: Any) -> CourseQuerySet:
-        """Staff see drafts too; everybody else sees published courses only."""
-        if getattr(user, "is_staff", False):
+        """Drafts are for those who may edit them (staff with the change_course
+        permission); everybody else, Support staff included, sees published
+        courses only. Learners are checked without a permission query."""
+        if getattr(user, "is_staff", False) and user.has_perm("courses.change_course"):
             return self.all()
         return self.published()
 

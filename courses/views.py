@@ -8,18 +8,22 @@ item sequence from `Course.ordered_items()`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
 from courses import selectors
 from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
+from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import NotAnOption, QuizOutcome, learner_visit, quiz_answer
 
 CATALOG_PAGE_SIZE = 24
@@ -308,6 +312,15 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
+        if not quiz_submission_allowed(request=request, activity_id=self.object.pk):
+            response = render(
+                request,
+                "courses/quiz_rate_limited.html",
+                {"activity": self.object, "limit": settings.ATHENA_QUIZ_ATTEMPTS_PER_MINUTE},
+                status=HTTPStatus.TOO_MANY_REQUESTS,
+            )
+            response["Retry-After"] = str(WINDOW_SECONDS)
+            return response
         try:
             outcome = quiz_answer(
                 user=request.user,

@@ -74,11 +74,13 @@ class QuizOutcome:
     attempt: QuizAttempt | None
 
 
+def _is_enrolled(*, user: AbstractBaseUser, module_id: int) -> bool:
+    # One query, without loading the module: the item's course through its module.
+    return Enrollment.objects.filter(user=user, course__modules=module_id).exists()
+
+
 def _require_enrollment(*, user: AbstractBaseUser, lesson: Lesson) -> None:
-    # One query, without loading the module: the lesson's course through its module.
-    if not user.is_authenticated or not (
-        Enrollment.objects.filter(user=user, course__modules=lesson.module_id).exists()
-    ):
+    if not user.is_authenticated or not _is_enrolled(user=user, module_id=lesson.module_id):
         raise NotEnrolled
 
 
@@ -104,9 +106,10 @@ def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
 
 
 def quiz_answer(*, user: AbstractBaseUser, activity: Activity, option_number: int) -> QuizOutcome:
-    """Check a submitted answer on the server and, for a logged-in learner
-    (enrolled or not: the attempt counts once they enroll), store the attempt.
-    An anonymous visitor's answer is checked but not stored.
+    """Check a submitted answer on the server and, for a learner enrolled in the
+    quiz's course, store the attempt. Anyone else's answer (an anonymous visitor,
+    a learner not enrolled) is checked but not stored: progress is for enrolled
+    learners only, as for lessons.
 
     Raises NotAnOption for a number that is not one of the quiz's options. The
     user and the quiz come from the session and the URL, never from the form."""
@@ -114,7 +117,7 @@ def quiz_answer(*, user: AbstractBaseUser, activity: Activity, option_number: in
         raise NotAnOption(f"{option_number} is not an option of {activity}")
     correct = option_number == activity.answer
     attempt = None
-    if user.is_authenticated:
+    if user.is_authenticated and _is_enrolled(user=user, module_id=activity.module_id):
         attempt = QuizAttempt.objects.create(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
@@ -127,7 +130,7 @@ def quiz_attempt_record(
     """`quiz_answer` for a known learner, answering the stored attempt."""
     outcome = quiz_answer(user=user, activity=activity, option_number=chosen_option)
     if outcome.attempt is None:
-        raise ValueError("Only a logged-in learner's attempt is stored.")
+        raise NotEnrolled("Only an enrolled learner's attempt is stored.")
     return outcome.attempt
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from courses.models import Activity, Course, Lesson, Module
 from enrollment.models import Enrollment
 from enrollment.services import enrollment_create, lesson_complete
-from tests.factories import course_items, make_course, make_user
+from tests.factories import course_items, make_content_editor, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,8 @@ def big_course() -> Course:
 
 @pytest.fixture
 def staff_client(client: Client) -> Client:
-    client.force_login(make_user(is_staff=True))
+    """Staff who may edit courses (and so preview drafts)."""
+    client.force_login(make_content_editor())
     return client
 
 

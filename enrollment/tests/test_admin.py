@@ -63,6 +63,7 @@ def test_filter_attempts_by_course(superuser_client):
     learner = make_user()
     first, second = make_course(topic="First"), make_course(topic="Second")
     for course in (first, second):
+        enrollment_create(user=learner, course=course)
         quiz = next(item for item in course_items(course) if item.kind == "activity")
         quiz_attempt_record(user=learner, activity=quiz, chosen_option=2)
     response = superuser_client.get(

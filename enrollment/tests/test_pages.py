@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson
 from enrollment.models import Enrollment, QuizAttempt, ResumePoint
-from enrollment.services import enrollment_create, lesson_complete
+from enrollment.services import NotEnrolled, enrollment_create, lesson_complete, quiz_attempt_record
 from tests.factories import course_items, make_course, make_user
 
 pytestmark = pytest.mark.django_db
@@ -85,11 +85,9 @@ def quiz_of(course) -> Activity:
     return next(item for item in course_items(course) if item.kind == "activity")
 
 
-@pytest.mark.parametrize("enrolled", [True, False])
-def test_each_submission_of_a_logged_in_learner_is_an_attempt(client, learner, enrolled):
+def test_each_submission_of_an_enrolled_learner_is_an_attempt(client, learner):
     course = make_course(modules=1, lessons=0, quizzes=1)
-    if enrolled:
-        enrollment_create(user=learner, course=course)
+    enrollment_create(user=learner, course=course)
     quiz = quiz_of(course)
     client.post(quiz.get_absolute_url(), {"option": "1"})
     client.post(quiz.get_absolute_url(), {"option": "2"})
@@ -100,6 +98,16 @@ def test_each_submission_of_a_logged_in_learner_is_an_attempt(client, learner, e
     ]
 
 
+def test_a_learner_not_enrolled_is_answered_but_nothing_is_stored(client, learner):
+    quiz = quiz_of(make_course(modules=1, lessons=0, quizzes=1))
+    assert "Correct!" in client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    assert not QuizAttempt.objects.exists()
+    # The rule is the service's, whoever calls it.
+    with pytest.raises(NotEnrolled):
+        quiz_attempt_record(user=learner, activity=quiz, chosen_option=2)
+    assert not QuizAttempt.objects.exists()
+
+
 def test_anonymous_answers_are_checked_but_not_stored(client):
     quiz = quiz_of(make_course(modules=1, lessons=0, quizzes=1))
     assert "Correct!" in client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
@@ -108,6 +116,7 @@ def test_anonymous_answers_are_checked_but_not_stored(client):
 
 def test_forged_answers_store_nothing(client, learner):
     course, other = make_course(), make_course()
+    enrollment_create(user=learner, course=course)
     quiz = quiz_of(course)
     foreign_module = other.modules.first()
     url = f"/courses/{course.pk}/modules/{foreign_module.pk}/quizzes/{quiz.pk}/"

@@ -174,6 +174,7 @@ def test_results_summarise_the_learners_quizzes(client, learner):
     quiz_attempt_record(user=learner, activity=second, chosen_option=1)
     quiz_attempt_record(user=learner, activity=second, chosen_option=2)
     other = make_user()
+    enrollment_create(user=other, course=course)
     quiz_attempt_record(user=other, activity=second, chosen_option=1)
     response = client.get(reverse("enrollment:course-results", args=[course.pk]))
     text = response.content.decode()
