@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from enrollment import selectors
@@ -111,7 +111,11 @@ class CourseReportAdmin(ReadOnlyAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        course = get_object_or_404(CourseReport, pk=object_id)
+        # get_object answers None for an id that is not a course id ("abc"),
+        # where get_object_or_404 raised ValueError: a 500.
+        course = self.get_object(request, unquote(object_id))
+        if course is None:
+            raise Http404("No such course.")
         if not self.has_view_permission(request, course):
             raise PermissionDenied
         context = {
