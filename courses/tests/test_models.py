@@ -17,7 +17,7 @@ from courses.services import (
     module_update,
 )
 from enrollment.models import Enrollment
-from tests.factories import make_course, make_user
+from tests.factories import make_content_editor, make_course, make_user
 from tests.helpers import assert_counts_true
 
 pytestmark = pytest.mark.django_db
@@ -217,10 +217,12 @@ def test_preferences_are_validated():
 def test_published_and_visible_to():
     published = make_course(publish=True)
     draft = make_course(publish=False)
-    staff = make_user(is_staff=True)
+    editor, staff = make_content_editor(), make_user(is_staff=True)
     learner = make_user()
     assert list(Course.objects.published()) == [published]
-    assert set(Course.objects.visible_to(staff)) == {published, draft}
+    assert set(Course.objects.visible_to(editor)) == {published, draft}
+    # Drafts are for those who may edit them, not every staff member.
+    assert list(Course.objects.visible_to(staff)) == [published]
     assert list(Course.objects.visible_to(learner)) == [published]
     assert published.published_at is not None
     assert draft.published_at is None
