@@ -232,6 +232,9 @@ class PostgresInstance:
         )  # fmt: skip
         return self
 
+    def is_running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
 
@@ -263,7 +266,7 @@ class PostgresInstance:
     def destroy(self) -> None:
         """Always safe to call: resume, stop at once, remove the files."""
         self.thaw()
-        if (self.data / "postmaster.pid").exists():
+        if self.is_running():
             with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
                 self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)

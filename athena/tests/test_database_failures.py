@@ -75,6 +75,17 @@ def server(cluster, tmp_path_factory):
         gunicorn.stop()
 
 
+@pytest.fixture
+def running(cluster, server):
+    """Each test starts from a serving server and a running, thawed database,
+    whatever the previous test left behind."""
+    cluster.thaw()
+    if not cluster.is_running():
+        cluster.start()
+    wait_until_ready(server)
+    return server
+
+
 class Traffic:
     """Threads requesting a page over and over, keeping every answer."""
 
@@ -112,7 +123,8 @@ def assert_all_pages_answer(server: Gunicorn, count: int = 20) -> None:
     assert statuses == [HTTPStatus.OK] * count
 
 
-def test_a_database_stopped_mid_traffic_gives_503s_then_recovers_without_restart(server, cluster):
+def test_a_database_stopped_mid_traffic_gives_503s_then_recovers_without_restart(running, cluster):
+    server = running
     assert_all_pages_answer(server, count=4)
     with Traffic(server.url(PAGE)) as traffic:
         time.sleep(0.5)
@@ -134,7 +146,8 @@ def test_a_database_stopped_mid_traffic_gives_503s_then_recovers_without_restart
     assert_all_pages_answer(server)
 
 
-def test_a_frozen_database_is_noticed_within_seconds_and_holds_no_request(server, cluster):
+def test_a_frozen_database_is_noticed_within_seconds_and_holds_no_request(running, cluster):
+    server = running
     assert_all_pages_answer(server, count=8)  # persistent connections in the workers
     answers = {}
 
