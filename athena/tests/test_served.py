@@ -5,11 +5,13 @@ purpose where a test needs the database down.
 """
 
 import re
+import subprocess
+import sys
 from http import HTTPStatus
 
 import pytest
 
-from tests.servers import Gunicorn, fetch, production_environment
+from tests.servers import BASE_DIR, Gunicorn, fetch, production_environment
 
 UNREACHABLE_DATABASE = "sqlite:////nonexistent-directory/athena.sqlite3"
 
@@ -115,3 +117,31 @@ def test_forwarded_proto_is_trusted_only_behind_a_tls_proxy(tmp_path, behind_tls
     finally:
         server.stop()
     assert response.status == expected
+
+
+def test_the_docker_health_check_passes_whatever_allowed_hosts_is(tmp_path):
+    # The image's own HEALTHCHECK command, run as Docker runs it (inside the
+    # container, against 127.0.0.1), while the site answers only its public name.
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    command = re.search(r'HEALTHCHECK .*\n\s+CMD python -c "([^"]+)"', dockerfile).group(1)
+    server = Gunicorn(
+        production_environment(
+            DATABASE_URL=UNREACHABLE_DATABASE,
+            ALLOWED_HOSTS="athena.example.com",
+            SECURE_SSL_REDIRECT="true",
+            WEB_CONCURRENCY="1",
+        ),
+        tmp_path / "gunicorn.log",
+    )
+    try:
+        server.start()
+        probe = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", command.replace(":8000/", f":{server.port}/")],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    finally:
+        server.stop()
+    assert probe.returncode == 0, probe.stderr
