@@ -62,8 +62,8 @@ class HealthCheckMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """A page whose database is down or silent answers 503 with Retry-After,
-    not 500: the outage is not a bug, and clients and load balancers may retry.
+    """A page whose database (or Redis cache) is down or silent answers 503 with
+    Retry-After, not 500: the outage is not a bug, and clients may retry.
 
     Errors raised by views (and templates) arrive here; the few raised by other
     middleware reach athena.views.server_error, which answers the same way.
@@ -76,13 +76,14 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, views.STORE_UNAVAILABLE):
             return None
         response = views.service_unavailable(request)
         # One line per failed request, naming the cause; Django would add a
         # second one without it.
         logger.error(
-            "Service Unavailable (database): %s %s: %s: %s",
+            "Service Unavailable (%s): %s %s: %s: %s",
+            "database" if isinstance(exception, OperationalError | InterfaceError) else "cache",
             request.method,
             request.path,
             type(exception).__name__,

@@ -5,6 +5,7 @@ from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
@@ -15,6 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
+
+# A shared store that is down or silent: the database, or Redis behind the cache.
+STORE_UNAVAILABLE = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
 
 # Seconds a client is asked to wait before retrying while the database is down.
 RETRY_AFTER_SECONDS = 30
@@ -92,8 +96,8 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a database outage met outside a view (in middleware, say)
-    still answers 503; everything else is Django's 500 page."""
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    """handler500: a store outage met outside a view (in middleware, say) still
+    answers 503; everything else is Django's 500 page."""
+    if isinstance(sys.exc_info()[1], STORE_UNAVAILABLE):
         return service_unavailable(request)
     return django_server_error(request)

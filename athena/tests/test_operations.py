@@ -60,12 +60,35 @@ def test_readiness_answers_503_naming_the_database_when_it_is_unreachable(
     assert response.json() == {"status": "unavailable", "database": "unreachable", "cache": "ok"}
 
 
+# Nothing listens on port 1: a Redis that refuses connections.
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+
+
+@pytest.mark.django_db
+def test_readiness_answers_503_naming_the_cache_when_it_is_unreachable(client, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    response = client.get(reverse("healthz-ready"))
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unreachable"}
+
+
+@pytest.mark.django_db
+def test_a_page_answers_503_with_retry_after_when_the_redis_cache_is_down(client, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    response = client.get(reverse("courses:home"))  # caches the trending courses
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert int(response["Retry-After"]) > 0
+    assert b"Athena is back in a moment" in response.content
+
+
 def test_liveness_answers_without_database_or_cache(client, settings):
     # No django_db mark: pytest-django fails the test if the view queries.
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                    "LOCATION": "redis://127.0.0.1:1/0"}
-    }  # fmt: skip
+    settings.CACHES = UNREACHABLE_REDIS
     response = client.get(reverse("healthz-live"))
     assert response.status_code == HTTPStatus.OK
     assert response.content == b"ok"
