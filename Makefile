@@ -1,29 +1,46 @@
 # Athena's two commands: `make run` and `make test`. Everything else is a helper.
 
-PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The interpreter: by default the one that built $(VENV) (recorded in
+# $(VENV)/.python), else python3. Asking for another one rebuilds $(VENV).
+PYTHON ?= $(or $(shell cat $(VENV)/.python 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint chromium clean
+.PHONY: help run test lint chromium clean FORCE
 
 help:
 	@echo "make run   - set up a virtualenv, migrate, load the demo catalog, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - set up the same virtualenv with test tools, then lint and run every test"
 
-$(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Athena needs Python 3.11 or newer: make PYTHON=python3.11 ...")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# Checked on every run; the file only changes (and the requirements are only
+# reinstalled) when the virtualenv is (re)built. A virtualenv from before this
+# stamp existed is kept when its Python version is PYTHON's.
+$(VENV)/.python: FORCE
+	@built_with="$$(cat $@ 2>/dev/null)"; \
+	if [ -x $(BIN)/python ] && [ "$$built_with" = "$(PYTHON)" ]; then exit 0; fi; \
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Athena needs Python 3.11 or newer: make PYTHON=python3.11 ...")' || exit 1; \
+	version='import sys; print(*sys.version_info[:2])'; \
+	if [ -x $(BIN)/python ] && [ -z "$$built_with" ] \
+		&& [ "$$($(BIN)/python -c "$$version")" = "$$($(PYTHON) -c "$$version")" ]; then \
+		echo "$(PYTHON)" > $@; exit 0; \
+	fi; \
+	if [ -d $(VENV) ]; then \
+		echo "$(VENV) was built with $${built_with:-another Python}, not $(PYTHON): rebuilding it."; \
+		rm -rf $(VENV); \
+	fi; \
+	echo "$(PYTHON) -m venv $(VENV)"; \
+	$(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip \
+		&& echo "$(PYTHON)" > $@
 
-$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+$(VENV)/.runtime-installed: requirements.txt $(VENV)/.python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 

@@ -1,5 +1,7 @@
 """Settings shared by every test in the project."""
 
+import os
+
 import pytest
 
 
@@ -11,3 +13,58 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Hash test passwords with MD5: PBKDF2's deliberate slowness, right for real
+    passwords, made every sign-up and log-in in the suite cost tens of
+    milliseconds. Never used outside tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    """Give each test run its own database, so two runs against one PostgreSQL
+    server never create, use or destroy each other's: `test_athena` becomes
+    `test_athena_<pid>` (`test_athena_gw0_<pid>` under xdist, whose suffix is
+    applied first). SQLite tests use an in-memory database and need nothing.
+    With --reuse-db the name stays stable, or there would be nothing to reuse."""
+    if request.config.getoption("reuse_db", default=False):
+        return
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            continue
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{os.getpid()}"
+
+
+# Users and clients many test modules need.
+
+
+@pytest.fixture
+def editor():
+    """A staff member in the "Content editors" group."""
+    from tests.factories import make_content_editor
+
+    return make_content_editor()
+
+
+@pytest.fixture
+def client_for_editor(editor):
+    """A client of its own, logged in as `editor`."""
+    from tests.factories import logged_in
+
+    return logged_in(editor)
+
+
+@pytest.fixture
+def learner(client):
+    """A learner, logged in on the test's `client`."""
+    from tests.factories import make_user
+
+    user = make_user()
+    client.force_login(user)
+    return user

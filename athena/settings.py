@@ -25,9 +25,13 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if DEBUG and not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if DEBUG:
+    # A development server always answers on this machine's own names, even when
+    # a .env copied from .env.example lists production host names.
+    ALLOWED_HOSTS += [
+        host for host in ("127.0.0.1", "localhost", "[::1]") if host not in ALLOWED_HOSTS
+    ]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -92,8 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    # Persistent connections, checked before reuse so a database restart does not
-    # fail requests.
+    # Persistent connections save a connection set-up per request; checked before
+    # reuse so a database restart does not fail requests.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -212,6 +216,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Athena <noreply@loca
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # One line per record, each with the request id (athena.log); no request bodies,
 # cookies or headers are ever logged.
 LOGGING = {
@@ -222,14 +227,30 @@ LOGGING = {
         "line": {
             "()": "athena.log.OneLineFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s",
-        }
+        },
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["request_id"],
             "formatter": "line",
-        }
+        },
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default configuration gives the "django" logger its own console
+        # handler (with DEBUG on) and lets it propagate to the root handler too, so
+        # each line printed twice. Naming it here drops those handlers: its records
+        # reach the console once, through the root logger. Naming it also resets
+        # its children, so runserver's request log is configured again as Django
+        # does it (its own format, not propagated).
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

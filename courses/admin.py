@@ -14,12 +14,17 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import get_deleted_objects
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from courses import admin_views
 from courses.forms import (
@@ -27,9 +32,11 @@ from courses.forms import (
     CourseAdminForm,
     LessonAdminForm,
     LessonInlineForm,
+    MoveForm,
     QuizAdminForm,
 )
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
+from courses.rendering import render_markdown
 from courses.services import (
     ITEM_UPDATE_FIELDS,
     MODULE_UPDATE_FIELDS,
@@ -38,14 +45,29 @@ from courses.services import (
     course_unpublish,
     item_create,
     item_delete,
+    item_move,
     item_update,
     module_create,
     module_delete,
+    module_move,
     module_update,
 )
 from enrollment.models import ITEM_PROGRESS_MODELS
 
 ATHENA_ADMIN_CSS = {"all": ["admin-athena/admin.css"]}
+HISTORY_PAGE_SIZE = 100
+
+
+def posted_move(request: HttpRequest) -> tuple[str, int, int]:
+    """The up/down button pressed: (kind, id, steps), or BadRequest (a 400)."""
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest("Unknown move.")
+    return form.cleaned_move()
+
+
+def direction(steps: int) -> str:
+    return "up" if steps < 0 else "down"
 
 
 class PreferenceFilter(admin.SimpleListFilter):
@@ -97,7 +119,7 @@ class ProgressFollowsContentMixin:
 class GuardedDeletionFormSet(BaseInlineFormSet):
     """Refuse an inline deletion the object's own delete page would refuse:
     Django checks delete permissions on cascaded objects (a learner's
-    enrolment, completions, attempts) only on that page."""
+    enrollment, completions, attempts) only on that page."""
 
     request: HttpRequest | None = None
     admin_site: admin.AdminSite | None = None
@@ -223,7 +245,7 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         css = ATHENA_ADMIN_CSS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
-        return super().get_queryset(request).with_enrolment_count()
+        return super().get_queryset(request).with_enrollment_count()
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Course], search_term: str
@@ -244,16 +266,48 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
             ),
             path(
                 "<int:course_id>/move-module/",
-                wrap(admin_views.move_module_view(self)),
+                wrap(self.move_module_view),
                 name="courses_course_move_module",
             ),
             path(
                 "<int:course_id>/history/content/",
-                wrap(admin_views.course_content_history_view(self)),
+                wrap(self.content_history_view),
                 name="courses_course_content_history",
             ),
             *super().get_urls(),
         ]
+
+    @method_decorator(require_POST)
+    def move_module_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
+        """One module up or down in its course (the course page's order table)."""
+        course = get_object_or_404(Course, pk=course_id)
+        if not self.has_change_permission(request, course):
+            raise PermissionDenied
+        kind, module_id, steps = posted_move(request)
+        if kind != "module":
+            raise BadRequest("Only modules move within a course.")
+        module = get_object_or_404(Module, pk=module_id, course=course)
+        module_move(module=module, steps=steps)
+        self.log_change(request, course, f"Moved module “{module.title}” {direction(steps)}.")
+        return HttpResponseRedirect(
+            reverse("admin:courses_course_change", args=[course.pk]) + "#module-order"
+        )
+
+    def content_history_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
+        """Every admin log entry of a course, its modules, lessons and quizzes."""
+        course = get_object_or_404(Course, pk=course_id)
+        if not self.has_view_or_change_permission(request, course):
+            raise PermissionDenied
+        entries = admin_views.content_log_entries(course)
+        page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {
+            **admin_views.admin_context(
+                self, request, f"History of “{course.topic}” and its content"
+            ),
+            "original": course,
+            "page": page,
+        }
+        return TemplateResponse(request, "admin/courses/course/content_history.html", context)
 
     @admin.display(description="built for", ordering="preferences__level")
     def built_for(self, course: Course) -> str:
@@ -276,9 +330,9 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
     def quiz_count(self, course: Course) -> int:
         return course.counts["activities"]
 
-    @admin.display(description="enrolments", ordering="enrolment_count")
+    @admin.display(description="enrollments", ordering="enrollment_count")
     def enrollment_count(self, course: Course) -> int:
-        return course.enrolment_count
+        return course.enrollment_count
 
     @admin.display(description="modules, lessons, quizzes")
     def content_counts(self, course: Course) -> str:
@@ -297,15 +351,14 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         course = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if course is not None:
-            modules = list(course.modules.all())
             context["module_rows"] = [
                 {
                     "module": module,
+                    "title": module.title,
+                    "key": f"module:{module.pk}",
                     "change_url": reverse("admin:courses_module_change", args=[module.pk]),
-                    "first": index == 0,
-                    "last": index == len(modules) - 1,
                 }
-                for index, module in enumerate(modules)
+                for module in course.modules.all()
             ]
             context["can_reorder"] = self.has_change_permission(request, course)
             context["site_url_for_course"] = reverse(
@@ -400,12 +453,29 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         # course's module order. Duplicate the course or re-import instead.
         return ["course", "module_order"] if obj else ["module_order"]
 
+    @method_decorator(require_POST)
+    def move_item_view(self, request: HttpRequest, module_id: int) -> HttpResponse:
+        """One lesson or quiz up or down in its module (the module page's order table)."""
+        module = get_object_or_404(Module, pk=module_id)
+        if not self.has_change_permission(request, module):
+            raise PermissionDenied
+        kind, item_id, steps = posted_move(request)
+        models: dict[str, type[Lesson | Activity]] = {"lesson": Lesson, "activity": Activity}
+        if kind not in models:
+            raise BadRequest("Only lessons and quizzes move within a module.")
+        item = get_object_or_404(models[kind], pk=item_id, module=module)
+        item_move(item=item, steps=steps)
+        self.log_change(request, module, f"Moved “{item.title}” {direction(steps)}.")
+        return HttpResponseRedirect(
+            reverse("admin:courses_module_change", args=[module.pk]) + "#item-order"
+        )
+
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
             path(
                 "<int:module_id>/move-item/",
-                wrap(admin_views.move_item_view(self)),
+                wrap(self.move_item_view),
                 name="courses_module_move_item",
             ),
             *super().get_urls(),
@@ -428,15 +498,14 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
             context["item_rows"] = [
                 {
                     "item": item,
+                    "title": item.title,
                     "key": f"{item.kind}:{item.pk}",
                     "label": "Lesson" if item.kind == "lesson" else "Quiz",
                     "change_url": reverse(
                         f"admin:courses_{type(item)._meta.model_name}_change", args=[item.pk]
                     ),
-                    "first": index == 0,
-                    "last": index == len(items) - 1,
                 }
-                for index, item in enumerate(items)
+                for item in items
             ]
             context["can_reorder"] = self.has_change_permission(request, module)
             context["add_lesson_url"] = reverse("admin:courses_lesson_add") + f"?module={module.pk}"
@@ -494,13 +563,20 @@ class LessonAdmin(ModuleItemAdmin):
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
-            path(
-                "preview/",
-                wrap(admin_views.lesson_preview_view(self)),
-                name="courses_lesson_preview",
-            ),
+            path("preview/", wrap(self.preview_view), name="courses_lesson_preview"),
             *super().get_urls(),
         ]
+
+    @method_decorator(require_POST)
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The lesson form's title and body, rendered as the learner page renders them."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        context = {
+            "title": request.POST.get("title", ""),
+            "body": render_markdown(request.POST.get("markdown", "")),
+        }
+        return TemplateResponse(request, "admin/courses/lesson/preview.html", context)
 
 
 @admin.register(Activity)

@@ -1,5 +1,6 @@
-"""The admin's own pages beyond Django's: document import, up/down moves, the
-course-wide history, the lesson preview and the document export.
+"""What the admin's own pages beyond Django's need: the document import view,
+the course-wide history's entries and the document export. The up/down moves,
+the history and the lesson preview are ModelAdmin views in courses/admin.py.
 
 Each view is wrapped by `admin_site.admin_view` (staff login, CSRF) and checks
 the model permission it needs itself."""
@@ -8,40 +9,27 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseNotAllowed,
-    HttpResponseRedirect,
-)
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.views.generic import FormView
 
 from courses.documents import course_export_json
-from courses.forms import DocumentUploadForm, MoveForm, UploadedDocument
+from courses.forms import DocumentUploadForm, UploadedDocument
 from courses.models import Activity, Course, Lesson, Module
-from courses.rendering import render_markdown
-from courses.services import course_import_documents, item_move, module_move
+from courses.services import course_import_documents
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
-
-View = Callable[..., HttpResponse]
-HISTORY_PAGE_SIZE = 100
 
 
 def course_change_links(courses: Sequence[Course]) -> str:
@@ -60,7 +48,7 @@ def content_type_id(model: type) -> int:
     return ContentType.objects.get_for_model(model).pk
 
 
-def _admin_context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> dict[str, Any]:
+def admin_context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> dict[str, Any]:
     return {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -82,7 +70,7 @@ class CourseImportView(FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {
-            **_admin_context(self.model_admin, self.request, "Import course documents"),
+            **admin_context(self.model_admin, self.request, "Import course documents"),
             **super().get_context_data(**kwargs),
         }
 
@@ -102,119 +90,29 @@ class CourseImportView(FormView):
         return HttpResponseRedirect(reverse("admin:courses_course_changelist"))
 
 
-def _move_form(request: HttpRequest) -> tuple[str, int, int] | HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest("Unknown move.")
-    return form.cleaned_move()
-
-
-def _direction(steps: int) -> str:
-    return "up" if steps < 0 else "down"
-
-
-def move_module_view(model_admin: ModelAdmin) -> View:
-    def view(request: HttpRequest, course_id: int) -> HttpResponse:
-        course = get_object_or_404(Course, pk=course_id)
-        if not model_admin.has_change_permission(request, course):
-            raise PermissionDenied
-        move = _move_form(request)
-        if isinstance(move, HttpResponse):
-            return move
-        kind, module_id, steps = move
-        if kind != "module":
-            return HttpResponseBadRequest("Only modules move within a course.")
-        module = get_object_or_404(Module, pk=module_id, course=course)
-        module_move(module=module, steps=steps)
-        model_admin.log_change(
-            request, course, f"Moved module “{module.title}” {_direction(steps)}."
+def content_log_entries(course: Course) -> QuerySet[LogEntry]:
+    """Every admin log entry of a course, its modules, lessons and quizzes,
+    newest first."""
+    module_ids = _strings(course.modules.values_list("pk", flat=True))
+    lesson_ids = _strings(Lesson.objects.filter(module__course=course).values_list("pk", flat=True))
+    activity_ids = _strings(
+        Activity.objects.filter(module__course=course).values_list("pk", flat=True)
+    )
+    return (
+        LogEntry.objects.filter(
+            Q(content_type_id=content_type_id(Course), object_id=str(course.pk))
+            | Q(content_type_id=content_type_id(Module), object_id__in=module_ids)
+            | Q(content_type_id=content_type_id(Lesson), object_id__in=lesson_ids)
+            | Q(content_type_id=content_type_id(Activity), object_id__in=activity_ids)
         )
-        return HttpResponseRedirect(
-            reverse("admin:courses_course_change", args=[course.pk]) + "#module-order"
-        )
-
-    return view
-
-
-def move_item_view(model_admin: ModelAdmin) -> View:
-    def view(request: HttpRequest, module_id: int) -> HttpResponse:
-        module = get_object_or_404(Module, pk=module_id)
-        if not model_admin.has_change_permission(request, module):
-            raise PermissionDenied
-        move = _move_form(request)
-        if isinstance(move, HttpResponse):
-            return move
-        kind, item_id, steps = move
-        models: dict[str, type[Lesson | Activity]] = {"lesson": Lesson, "activity": Activity}
-        if kind not in models:
-            return HttpResponseBadRequest("Only lessons and quizzes move within a module.")
-        item = get_object_or_404(models[kind], pk=item_id, module=module)
-        item_move(item=item, steps=steps)
-        model_admin.log_change(request, module, f"Moved “{item.title}” {_direction(steps)}.")
-        return HttpResponseRedirect(
-            reverse("admin:courses_module_change", args=[module.pk]) + "#item-order"
-        )
-
-    return view
-
-
-def course_content_history_view(model_admin: ModelAdmin) -> View:
-    """Every admin log entry of a course, its modules, lessons and quizzes."""
-
-    def view(request: HttpRequest, course_id: int) -> HttpResponse:
-        course = get_object_or_404(Course, pk=course_id)
-        if not model_admin.has_view_or_change_permission(request, course):
-            raise PermissionDenied
-        module_ids = [str(pk) for pk in course.modules.values_list("pk", flat=True)]
-        lesson_ids = Lesson.objects.filter(module__course=course).values_list("pk", flat=True)
-        activity_ids = Activity.objects.filter(module__course=course).values_list("pk", flat=True)
-        entries = (
-            LogEntry.objects.filter(
-                Q(content_type_id=content_type_id(Course), object_id=str(course.pk))
-                | Q(content_type_id=content_type_id(Module), object_id__in=module_ids)
-                | Q(content_type_id=content_type_id(Lesson), object_id__in=_strings(lesson_ids))
-                | Q(
-                    content_type_id=content_type_id(Activity),
-                    object_id__in=_strings(activity_ids),
-                )
-            )
-            .select_related("user", "content_type")
-            .order_by("-action_time", "-pk")
-        )
-        page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-        context = {
-            **_admin_context(model_admin, request, f"History of “{course.topic}” and its content"),
-            "original": course,
-            "page": page,
-        }
-        return TemplateResponse(request, "admin/courses/course/content_history.html", context)
-
-    return view
+        .select_related("user", "content_type")
+        .order_by("-action_time", "-pk")
+    )
 
 
 def _strings(ids: Any) -> list[str]:
+    # LogEntry.object_id is text.
     return [str(pk) for pk in ids]
-
-
-def lesson_preview_view(model_admin: ModelAdmin) -> View:
-    """The lesson form's title and body, rendered as the learner page renders them."""
-
-    def view(request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not (
-            model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
-        ):
-            raise PermissionDenied
-        context = {
-            "title": request.POST.get("title", ""),
-            "body": render_markdown(request.POST.get("markdown", "")),
-        }
-        return TemplateResponse(request, "admin/courses/lesson/preview.html", context)
-
-    return view
 
 
 def _document_filename(course: Course) -> str:

@@ -215,25 +215,25 @@ class CourseQuerySet(models.QuerySet["Course"]):
             )
         )
 
-    def with_enrolment_count(self) -> CourseQuerySet:
-        return self.annotate(enrolment_count=Count("enrollments"))
+    def with_enrollment_count(self) -> CourseQuerySet:
+        return self.annotate(enrollment_count=Count("enrollments"))
 
     def trending(self, *, since: Any) -> CourseQuerySet:
         """Courses with learner activity since `since`, the busiest first: most
-        enrolments in the period, then the most recent learner activity."""
+        enrollments in the period, then the most recent learner activity."""
         recent = Q(enrollments__enrolled_at__gte=since) | Q(
             enrollments__last_accessed_at__gte=since
         )
         return (
             self.filter(recent)
             .annotate(
-                recent_enrolments=Count(
+                recent_enrollments=Count(
                     "enrollments", filter=Q(enrollments__enrolled_at__gte=since), distinct=True
                 ),
                 last_activity=Max("enrollments__last_accessed_at"),
             )
             .order_by(
-                F("recent_enrolments").desc(),
+                F("recent_enrollments").desc(),
                 F("last_activity").desc(nulls_last=True),
                 "-created_at",
                 "-course_id",

@@ -7,29 +7,21 @@ item sequence from `Course.ordered_items()`.
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import BadRequest
+from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_http_methods
-from django.views.generic import DetailView, TemplateView
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, ListView, TemplateView
 
+from courses import selectors
 from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
-from enrollment.selectors import trending_module_ids
-from enrollment.services import learner_visit, quiz_attempt_record
+from enrollment.services import NotAnOption, QuizOutcome, learner_visit, quiz_answer
 
-TRENDING_DAYS = 30
-TRENDING_CACHE_KEY = "courses:trending-ids"
-TRENDING_MODULES_CACHE_KEY = "courses:trending-module-ids"
-TRENDING_CACHE_SECONDS = 5 * 60
-HOME_SHELF_SIZE = 6
 CATALOG_PAGE_SIZE = 24
 # The catalog counts and pages through at most this many results: a bounded
 # COUNT and OFFSET at any catalog size. Past it, learners refine their search.
@@ -40,74 +32,15 @@ class HomeView(TemplateView):
     template_name = "courses/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        published = Course.objects.published()
-        newest = list(published.order_by("-created_at", "-course_id")[:HOME_SHELF_SIZE])
-        trending_ids = cache.get_or_set(
-            TRENDING_CACHE_KEY, trending_course_ids, TRENDING_CACHE_SECONDS
-        )
-        by_id = published.in_bulk(trending_ids) if trending_ids else {}
-        trending = [by_id[course_id] for course_id in trending_ids if course_id in by_id]
-        if len(trending) < HOME_SHELF_SIZE:
-            # Too little activity yet: fill the shelf with the newest courses.
-            seen = {course.pk for course in trending}
-            trending += [course for course in newest if course.pk not in seen]
-        trending = trending[:HOME_SHELF_SIZE]
+        newest = selectors.newest_courses()
+        trending = selectors.trending_courses(fallback=newest)
         return {
             **super().get_context_data(**kwargs),
             "trending_courses": trending,
-            "trending_modules": trending_modules(fallback=trending),
+            "trending_modules": selectors.trending_modules(fallback=trending),
             "newest_courses": newest,
-            "trending_days": TRENDING_DAYS,
+            "trending_days": selectors.TRENDING_DAYS,
         }
-
-
-def trending_course_ids() -> list[int]:
-    """The busiest published courses of the last TRENDING_DAYS, best first.
-    Cached for a few minutes: it aggregates a month of enrolments."""
-    since = timezone.now() - timedelta(days=TRENDING_DAYS)
-    return list(
-        Course.objects.published()
-        .trending(since=since)
-        .values_list("pk", flat=True)[:HOME_SHELF_SIZE]
-    )
-
-
-def trending_modules(*, fallback: list[Course]) -> list[Module]:
-    """The modules most learners worked in over the last TRENDING_DAYS (cached
-    for a few minutes), topped up with the opening modules of `fallback`."""
-    module_ids = cache.get_or_set(
-        TRENDING_MODULES_CACHE_KEY,
-        lambda: trending_module_ids(
-            since=timezone.now() - timedelta(days=TRENDING_DAYS), limit=HOME_SHELF_SIZE
-        ),
-        TRENDING_CACHE_SECONDS,
-    )
-    by_id = (
-        Module.objects.filter(course__status=Course.Status.PUBLISHED)
-        .select_related("course")
-        .only("module_id", "title", "module_order", "course__course_id", "course__topic")
-        .in_bulk(module_ids)
-        if module_ids
-        else {}
-    )
-    chosen = [by_id[module_id] for module_id in module_ids if module_id in by_id]
-    if len(chosen) < HOME_SHELF_SIZE:
-        seen = {module.pk for module in chosen}
-        chosen += [module for module in modules_of(fallback) if module.pk not in seen]
-    return chosen[:HOME_SHELF_SIZE]
-
-
-def modules_of(courses: list[Course], *, per_course: int = 2) -> list[Module]:
-    """The opening modules of `courses`, in the courses' order."""
-    by_pk = {course.pk: course for course in courses}
-    chosen: dict[int, list[Module]] = {pk: [] for pk in by_pk}
-    for module in Module.objects.filter(course__in=courses).only(
-        "module_id", "course_id", "title", "module_order"
-    ):
-        if len(chosen[module.course_id]) < per_course:
-            module.course = by_pk[module.course_id]
-            chosen[module.course_id].append(module)
-    return [module for pk in by_pk for module in chosen[pk]][:HOME_SHELF_SIZE]
 
 
 class CatalogForm(forms.Form):
@@ -139,75 +72,106 @@ class CatalogForm(forms.Form):
         return {name: "" if name in self.errors else (data.get(name) or "") for name in self.fields}
 
 
-def catalog(request: HttpRequest) -> HttpResponse:
-    form = CatalogForm(request.GET)
-    wanted = form.cleaned()
-    query = wanted["q"]
-    sort = wanted["sort"] or ("relevance" if query else "newest")
-    form.data = form.data.copy()
-    form.data["sort"] = sort  # the select shows the order actually used
-    courses = Course.objects.published().with_preference(
-        level=wanted["level"], duration=wanted["duration"], focus=wanted["focus"]
-    )
-    if query:
-        courses = courses.search(query)
-    total = courses.order_by()[: CATALOG_RESULT_CAP + 1].count()
-    page_count = max(1, math.ceil(min(total, CATALOG_RESULT_CAP) / CATALOG_PAGE_SIZE))
-    page_number = _page_number(request.GET.get("page"), page_count)
-    courses = _catalog_order(courses, sort=sort if (query or sort != "relevance") else "newest")
-    offset = (page_number - 1) * CATALOG_PAGE_SIZE
-    page = list(courses[offset : offset + CATALOG_PAGE_SIZE])
-    filtered = any(wanted[name] for name in ("q", "level", "duration", "focus"))
-    return render(
-        request,
-        "courses/course_list.html",
-        {
-            "form": form,
-            "courses": page,
-            "query": query,
-            "sort": sort,
-            "filtered": filtered,
-            "total": min(total, CATALOG_RESULT_CAP),
-            "total_capped": total > CATALOG_RESULT_CAP,
-            "page_number": page_number,
-            "page_count": page_count,
-            "previous_query": _query_with(request, page=page_number - 1)
-            if page_number > 1
-            else None,
-            "next_query": _query_with(request, page=page_number + 1)
-            if page_number < page_count
-            else None,
-        },
-    )
+class CappedPaginator(Paginator):
+    """Pages through at most `cap` objects, counting at most `cap + 1` rows of
+    `counted` (the same rows without the sort's joins): a bounded COUNT and
+    OFFSET whatever the size of the table."""
+
+    def __init__(
+        self, object_list: QuerySet, per_page: int, *, cap: int, counted: QuerySet, **kwargs: Any
+    ) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+        self.counted = counted
+
+    @cached_property
+    def found(self) -> int:
+        return self.counted.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.found, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        """Whether more objects matched than the paginator pages through."""
+        return self.found > self.cap
+
+
+class CatalogView(ListView):
+    """The published courses, searched, filtered and sorted as the query string
+    says, a page at a time over at most CATALOG_RESULT_CAP results."""
+
+    template_name = "courses/course_list.html"
+    context_object_name = "courses"
+    paginate_by = CATALOG_PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet[Course]:
+        self.form = CatalogForm(self.request.GET)
+        self.wanted = self.form.cleaned()
+        query = self.wanted["q"]
+        self.sort = self.wanted["sort"] or ("relevance" if query else "newest")
+        self.form.data = self.form.data.copy()
+        self.form.data["sort"] = self.sort  # the select shows the order actually used
+        self.matching = Course.objects.published().with_preference(
+            level=self.wanted["level"],
+            duration=self.wanted["duration"],
+            focus=self.wanted["focus"],
+        )
+        if query:
+            self.matching = self.matching.search(query)
+        # Without search words there is no relevance: newest first.
+        return _catalog_order(
+            self.matching, sort=self.sort if (query or self.sort != "relevance") else "newest"
+        )
+
+    def get_paginator(
+        self, queryset: QuerySet[Course], per_page: int, **kwargs: Any
+    ) -> CappedPaginator:
+        return CappedPaginator(
+            queryset, per_page, cap=CATALOG_RESULT_CAP, counted=self.matching, **kwargs
+        )
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Course], page_size: int
+    ) -> tuple[Paginator, Page, list[Course], bool]:
+        paginator, page, courses, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = list(courses)  # one query, shared by the page and the template
+        return paginator, page, page.object_list, is_paginated
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        paginator: CappedPaginator = context["paginator"]
+        return {
+            **context,
+            "form": self.form,
+            "query": self.wanted["q"],
+            "sort": self.sort,
+            "filtered": any(self.wanted[name] for name in ("q", "level", "duration", "focus")),
+            "total": paginator.count,
+            "total_capped": paginator.capped,
+            "page_count": paginator.num_pages,
+        }
 
 
 def _catalog_order(courses: QuerySet[Course], *, sort: str) -> QuerySet[Course]:
     if sort == "relevance":
         return courses.order_by(F("search_rank").desc(), "-created_at", "-course_id")
     if sort == "popular":
-        return courses.with_enrolment_count().order_by(
-            "-enrolment_count", "-created_at", "-course_id"
+        return courses.with_enrollment_count().order_by(
+            "-enrollment_count", "-created_at", "-course_id"
         )
     return courses.order_by("-created_at", "-course_id")
 
 
-def _page_number(raw: str | None, page_count: int) -> int:
-    if raw in (None, ""):
-        return 1
-    try:
-        number = int(raw)
-    except ValueError:
-        raise Http404("That page does not exist.") from None
-    if not 1 <= number <= page_count:
-        raise Http404("That page does not exist.")
-    return number
-
-
-def _query_with(request: HttpRequest, **changes: Any) -> str:
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params[key] = value
-    return params.urlencode()
+def record_learner_visit_context(
+    request: HttpRequest, course: Course, item: Lesson | Activity | None = None
+) -> dict[str, Any]:
+    """The learner's enrollment and progress for a course page. Writes: records
+    an enrolled learner's visit (last access, resume point at `item`). One query
+    to read; none at all for anonymous visitors."""
+    progress = learner_visit(user=request.user, course=course, item=item)
+    return {"progress": progress, "completed_keys": progress.completed_keys}
 
 
 class CourseDetailView(DetailView):
@@ -222,125 +186,103 @@ class CourseDetailView(DetailView):
         items = self.object.ordered_items()
         return {
             **super().get_context_data(**kwargs),
-            **learner_context(self.request, self.object),
+            **record_learner_visit_context(self.request, self.object),
             "first_item": items[0] if items else None,
         }
 
 
-def learner_context(
-    request: HttpRequest, course: Course, item: Lesson | Activity | None = None
-) -> dict[str, Any]:
-    """The learner's enrollment and progress for a course page, recording the
-    visit of an enrolled learner (one query; none for anonymous visitors)."""
-    progress = learner_visit(user=request.user, course=course, item=item)
-    return {"progress": progress, "completed_keys": progress.completed_keys}
+class CourseOutlineMixin:
+    """What the module, lesson and quiz pages share: the course the URL names
+    with its outline (drafts for staff only), the module within it, the lesson
+    or quiz within that, where the page sits in the course, and the learner's
+    progress (recording an enrolled learner's visit). Any of them not where the
+    URL says is a 404.
+
+    Mixed into a DetailView whose `model` is the page's item: `get_object` reads
+    it whole (content too) from the URL's module, the one query past the outline."""
+
+    request: HttpRequest
+    kwargs: dict[str, Any]
+
+    @cached_property
+    def course(self) -> Course:
+        course = (
+            Course.objects.visible_to(self.request.user)
+            .with_outline_titles()
+            .filter(pk=self.kwargs["course_id"])
+            .first()
+        )
+        if course is None:
+            raise Http404("No such course.")
+        return course
+
+    @cached_property
+    def module(self) -> Module:
+        for module in self.course.modules.all():
+            if module.pk == self.kwargs["module_id"]:
+                return module
+        raise Http404("No such module in this course.")
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().filter(module_id=self.module.pk)
+
+    def get_object(self, queryset: QuerySet | None = None) -> Any:
+        item = super().get_object(queryset)
+        item.module = self.module  # the outline's module, with its course
+        return item
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        item = self.object if isinstance(self.object, Lesson | Activity) else None
+        context = {
+            **super().get_context_data(**kwargs),
+            **record_learner_visit_context(self.request, self.course, item),
+            "course": self.course,
+            "module": self.module,
+        }
+        if item is not None:
+            position = self.course.item_position(item)
+            context.update(
+                current_key=item.key,
+                previous_item=position.previous,
+                next_item=position.next,
+                position=position.number,
+                item_count=position.count,
+            )
+        return context
 
 
-def get_course_with_outline(request: HttpRequest, course_id: int) -> Course:
-    """The course (drafts for staff only) with its outline prefetched, or 404."""
-    course = (
-        Course.objects.visible_to(request.user).with_outline_titles().filter(pk=course_id).first()
-    )
-    if course is None:
-        raise Http404("No such course.")
-    return course
+class ModuleDetailView(CourseOutlineMixin, DetailView):
+    template_name = "courses/module_detail.html"
+    context_object_name = "module"
 
+    def get_object(self, queryset: QuerySet | None = None) -> Module:
+        return self.module  # in the outline already: no query
 
-def find_module(course: Course, module_id: int) -> Module:
-    for module in course.modules.all():
-        if module.pk == module_id:
-            return module
-    raise Http404("No such module in this course.")
-
-
-def item_context(course: Course, module: Module, item: Lesson | Activity) -> dict[str, Any]:
-    """Where an item sits in its course: previous and next across modules."""
-    position = course.item_position(item)
-    return {
-        "course": course,
-        "module": module,
-        "current_key": item.key,
-        "previous_item": position.previous,
-        "next_item": position.next,
-        "position": position.number,
-        "item_count": position.count,
-    }
-
-
-def module_detail(request: HttpRequest, course_id: int, module_id: int) -> HttpResponse:
-    course = get_course_with_outline(request, course_id)
-    module = find_module(course, module_id)
-    modules = list(course.modules.all())
-    index = modules.index(module)
-    learner = learner_context(request, course)
-    return render(
-        request,
-        "courses/module_detail.html",
-        {
-            **learner,
-            "module_progress": learner["progress"].modules[index],
-            "course": course,
-            "module": module,
-            "current_module_id": module.pk,
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        modules = list(self.course.modules.all())
+        index = modules.index(self.module)
+        return {
+            **context,
+            "module_progress": context["progress"].modules[index],
             "module_position": index + 1,
             "module_count": len(modules),
             "previous_module": modules[index - 1] if index > 0 else None,
             "next_module": modules[index + 1] if index + 1 < len(modules) else None,
-        },
-    )
+        }
 
 
-def _outline_item(module: Module, kind: str, item_id: int) -> Lesson | Activity:
-    for item in module.ordered_items():
-        if item.kind == kind and item.pk == item_id:
-            return item
-    raise Http404(f"No such {kind} in this module.")
+class LessonDetailView(CourseOutlineMixin, DetailView):
+    model = Lesson
+    pk_url_kwarg = "lesson_id"
+    template_name = "courses/lesson_detail.html"
+    context_object_name = "lesson"
 
 
-def get_item(
-    request: HttpRequest,
-    course_id: int,
-    module_id: int,
-    model: type[Lesson | Activity],
-    item_id: int,
-) -> tuple[Course, Module, Lesson | Activity]:
-    """The course (with its outline), the module and the whole item a URL names,
-    or 404 when any of them is not where the URL says."""
-    course = get_course_with_outline(request, course_id)
-    module = find_module(course, module_id)
-    _outline_item(module, model.kind, item_id)
-    item = model.objects.filter(pk=item_id, module_id=module.pk).first()
-    if item is None:  # deleted since the outline was read
-        raise Http404("No such item in this module.")
-    item.module = module
-    return course, module, item
-
-
-def lesson_detail(
-    request: HttpRequest, course_id: int, module_id: int, lesson_id: int
-) -> HttpResponse:
-    course, module, lesson = get_item(request, course_id, module_id, Lesson, lesson_id)
-    return render(
-        request,
-        "courses/lesson_detail.html",
-        {
-            **item_context(course, module, lesson),
-            **learner_context(request, course, lesson),
-            "lesson": lesson,
-        },
-    )
-
-
-def quiz_check_answer(*, activity: Activity, option_number: int) -> bool:
-    """Whether `option_number` (1-based) is the quiz's correct option. Raises
-    BadRequest (a 400 page) for a number that is not one of its options."""
-    if not 1 <= option_number <= len(activity.options):
-        raise BadRequest("That is not one of the quiz's options.")
-    return activity.is_correct(option_number)
-
-
-def parse_option_number(raw: Any) -> int:
-    """The submitted option number, or BadRequest for anything else."""
+def posted_option_number(raw: Any) -> int:
+    """The submitted option number, or BadRequest (a 400 page) for anything that
+    is not a small whole number; whether it is one of the quiz's options is for
+    `quiz_answer` to say."""
     if not isinstance(raw, str) or not raw.strip().isdigit() or len(raw.strip()) > 3:
         raise BadRequest("Choose one of the options.")
     return int(raw.strip())
@@ -354,34 +296,77 @@ def answer_revealed(*, course: Course, correct: bool) -> bool:
     return course.answer_reveal == Course.AnswerReveal.AFTER_ATTEMPT
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def activity_detail(
-    request: HttpRequest, course_id: int, module_id: int, activity_id: int
-) -> HttpResponse:
+class ActivityDetailView(CourseOutlineMixin, DetailView):
     """The quiz as a form; a POST checks the chosen option on the server and
     says right or wrong, revealing the correct option only as the course allows."""
-    course, module, activity = get_item(request, course_id, module_id, Activity, activity_id)
-    submitted = request.method == "POST"
-    if submitted:
-        chosen = parse_option_number(request.POST.get("option"))
-        correct = quiz_check_answer(activity=activity, option_number=chosen)
-        if request.user.is_authenticated:
-            # The user and the quiz come from the session and the URL, never the form.
-            quiz_attempt_record(user=request.user, activity=activity, chosen_option=chosen)
-    learner = learner_context(request, course, activity)
-    # A learner who has ever answered correctly may always see the answer.
-    passed = activity.key in learner["completed_keys"]
-    context: dict[str, Any] = {
-        **item_context(course, module, activity),
-        **learner,
-        "activity": activity,
-        "options": list(enumerate(activity.options, start=1)),
-        "submitted": submitted,
-        "passed": passed,
-        "revealed_option": activity.answer if passed else None,
-    }
-    if submitted:
-        context.update(chosen=chosen, correct=correct)
-        if answer_revealed(course=course, correct=correct):
-            context["revealed_option"] = activity.answer
-    return render(request, "courses/activity_detail.html", context)
+
+    model = Activity
+    pk_url_kwarg = "activity_id"
+    template_name = "courses/activity_detail.html"
+    context_object_name = "activity"
+    http_method_names = ["get", "head", "post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        try:
+            outcome = quiz_answer(
+                user=request.user,
+                activity=self.object,
+                option_number=posted_option_number(request.POST.get("option")),
+            )
+        except NotAnOption:
+            raise BadRequest("That is not one of the quiz's options.") from None
+        # The attempt is stored before the page reads the learner's progress,
+        # so a right answer shows as passed at once.
+        return self.render_to_response(self.get_context_data(outcome=outcome))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        outcome: QuizOutcome | None = kwargs.pop("outcome", None)
+        context = super().get_context_data(**kwargs)
+        activity: Activity = self.object
+        # A learner who has ever answered correctly may always see the answer.
+        passed = activity.key in context["completed_keys"]
+        revealed = passed or (
+            outcome is not None and answer_revealed(course=self.course, correct=outcome.correct)
+        )
+        revealed_option = activity.answer if revealed else None
+        return {
+            **context,
+            "options": quiz_options(activity, outcome=outcome, revealed_option=revealed_option),
+            "submitted": outcome is not None,
+            "passed": passed,
+            "chosen": outcome.chosen if outcome else None,
+            "correct": outcome.correct if outcome else None,
+            "revealed_option": revealed_option,
+        }
+
+
+@dataclass(frozen=True)
+class QuizOption:
+    """One option of the quiz form as the learner sees it after their answer."""
+
+    number: int
+    text: str
+    chosen: bool = False  # the learner's answer (ticked again)
+    correct: bool = False  # the learner's answer, and right
+    wrong: bool = False  # the learner's answer, and not right
+    revealed: bool = False  # the right answer, which the learner did not choose, shown
+
+
+def quiz_options(
+    activity: Activity, *, outcome: QuizOutcome | None, revealed_option: int | None
+) -> list[QuizOption]:
+    """The quiz's options with their state; `revealed_option` is the right
+    option's number when the course's policy lets the learner see it."""
+    chosen = outcome.chosen if outcome else None
+    return [
+        QuizOption(
+            number=number,
+            text=text,
+            chosen=number == chosen,
+            correct=number == chosen and outcome.correct,
+            wrong=number == chosen and not outcome.correct,
+            revealed=number != chosen and number == revealed_option,
+        )
+        for number, text in enumerate(activity.options, start=1)
+    ]

@@ -98,11 +98,11 @@ class CourseReportAdmin(ReadOnlyAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CourseReport]:
-        return super().get_queryset(request).with_enrolment_count()
+        return super().get_queryset(request).with_enrollment_count()
 
-    @admin.display(ordering="enrolment_count", description="enrolled")
+    @admin.display(ordering="enrollment_count", description="enrolled")
     def enrolled(self, course: CourseReport) -> int:
-        return course.enrolment_count
+        return course.enrollment_count
 
     def change_view(
         self,

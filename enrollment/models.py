@@ -1,4 +1,5 @@
-"""Who learns what: the `user_courses` table of ../shared/seed/DATABASE_SCHEMA.md."""
+"""Who learns what: enrollments (the `user_courses` table of the schema Athena's data
+comes from) and each learner's progress. See docs/data-model.md."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["user", "-last_accessed_at"], name="user_courses_recent_idx"),
             models.Index(fields=["course", "enrolled_at"], name="user_courses_course_idx"),
-            # Trending courses: recent enrolments and recent learner activity.
+            # Trending courses: recent enrollments and recent learner activity.
             models.Index(fields=["enrolled_at"], name="user_courses_enrolled_idx"),
             models.Index(fields=["last_accessed_at"], name="user_courses_accessed_idx"),
         ]
@@ -39,7 +40,7 @@ class Enrollment(models.Model):
 
 
 class LessonCompletion(models.Model):
-    """A learner marked a lesson done. Kept across unenrolment, gone with the lesson."""
+    """A learner marked a lesson done. Kept across unenrollment, gone with the lesson."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
@@ -89,7 +90,7 @@ class QuizAttempt(models.Model):
 class ResumePoint(models.Model):
     """The last lesson or quiz a learner opened in a course: where Resume goes.
 
-    Kept across unenrolment so re-enrolling resumes; an item deleted by staff
+    Kept across unenrollment so re-enrolling resumes; an item deleted by staff
     clears it (Resume then falls back to Next up)."""
 
     user = models.ForeignKey(

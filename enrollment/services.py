@@ -1,7 +1,9 @@
-"""Writes on enrollment and progress. Views, admin and signals call these."""
+"""Writes on enrollment and progress, and the learner's actions (mark a lesson
+done, answer a quiz) with their rules inside. Views, admin and signals call these."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -52,8 +54,40 @@ def enrollment_touch(
     )
 
 
+class NotEnrolled(Exception):
+    """The learner's action needs an enrollment in the course, and there is none."""
+
+    def __init__(self, message: str = "Enroll in the course to track your progress.") -> None:
+        super().__init__(message)
+
+
+class NotAnOption(ValueError):
+    """The submitted number is not one of the quiz's options."""
+
+
+@dataclass(frozen=True)
+class QuizOutcome:
+    """A checked answer; `attempt` is None for an anonymous visitor (not stored)."""
+
+    chosen: int
+    correct: bool
+    attempt: QuizAttempt | None
+
+
+def _require_enrollment(*, user: AbstractBaseUser, lesson: Lesson) -> None:
+    # One query, without loading the module: the lesson's course through its module.
+    if not user.is_authenticated or not (
+        Enrollment.objects.filter(user=user, course__modules=lesson.module_id).exists()
+    ):
+        raise NotEnrolled
+
+
 def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
-    """Mark a lesson done; answer whether it was not done before."""
+    """Mark a lesson done; answer whether it was not done before.
+
+    Raises NotEnrolled unless `user` is enrolled in the lesson's course: only
+    enrolled learners track their progress."""
+    _require_enrollment(user=user, lesson=lesson)
     try:
         with transaction.atomic():
             _, created = LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
@@ -63,25 +97,38 @@ def lesson_complete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
 
 
 def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
+    """Mark a lesson not done (NotEnrolled as for `lesson_complete`)."""
+    _require_enrollment(user=user, lesson=lesson)
     deleted, _ = LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
     return bool(deleted)
+
+
+def quiz_answer(*, user: AbstractBaseUser, activity: Activity, option_number: int) -> QuizOutcome:
+    """Check a submitted answer on the server and, for a logged-in learner
+    (enrolled or not: the attempt counts once they enroll), store the attempt.
+    An anonymous visitor's answer is checked but not stored.
+
+    Raises NotAnOption for a number that is not one of the quiz's options. The
+    user and the quiz come from the session and the URL, never from the form."""
+    if not 1 <= option_number <= len(activity.options):
+        raise NotAnOption(f"{option_number} is not an option of {activity}")
+    correct = option_number == activity.answer
+    attempt = None
+    if user.is_authenticated:
+        attempt = QuizAttempt.objects.create(
+            user=user, activity=activity, chosen_option=option_number, is_correct=correct
+        )
+    return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
 
 
 def quiz_attempt_record(
     *, user: AbstractBaseUser, activity: Activity, chosen_option: int
 ) -> QuizAttempt:
-    """Store one submitted answer, checked against the quiz on the server.
-
-    The caller has validated `chosen_option` as one of the activity's options;
-    the user and activity come from the request and URL, never from the form."""
-    if not 1 <= chosen_option <= len(activity.options):
-        raise ValueError(f"{chosen_option} is not an option of {activity}")
-    return QuizAttempt.objects.create(
-        user=user,
-        activity=activity,
-        chosen_option=chosen_option,
-        is_correct=activity.is_correct(chosen_option),
-    )
+    """`quiz_answer` for a known learner, answering the stored attempt."""
+    outcome = quiz_answer(user=user, activity=activity, option_number=chosen_option)
+    if outcome.attempt is None:
+        raise ValueError("Only a logged-in learner's attempt is stored.")
+    return outcome.attempt
 
 
 def resume_point_set(

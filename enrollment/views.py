@@ -16,6 +16,7 @@ from enrollment.models import Enrollment
 from enrollment.pending import enroll_and_announce, enrollment_defer
 from enrollment.progress import CourseProgress, course_progress, learner_state
 from enrollment.services import (
+    NotEnrolled,
     enrollment_delete,
     lesson_complete,
     lesson_uncomplete,
@@ -71,13 +72,13 @@ def lesson_done(
         module_id=module_id,
         module__course_id=course.pk,
     )
-    state = learner_state(user=request.user, course_id=course.pk)
-    if not state.is_enrolled:
-        raise PermissionDenied("Enroll in the course to track your progress.")
-    if request.POST.get("action") == "undo":
-        lesson_uncomplete(user=request.user, lesson=lesson)
-        return redirect(lesson)
-    lesson_complete(user=request.user, lesson=lesson)
+    try:
+        if request.POST.get("action") == "undo":
+            lesson_uncomplete(user=request.user, lesson=lesson)
+            return redirect(lesson)
+        lesson_complete(user=request.user, lesson=lesson)
+    except NotEnrolled as refusal:
+        raise PermissionDenied(str(refusal)) from None
     if request.POST.get("action") == "continue":
         following = course.item_position(lesson).next
         if following is not None:

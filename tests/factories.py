@@ -6,7 +6,8 @@ import itertools
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.test import Client
 
 from courses.documents import validate_document
 from courses.models import Course
@@ -87,3 +88,17 @@ def make_user(*, username: str | None = None, **fields: Any) -> AbstractBaseUser
     return get_user_model().objects.create_user(
         username=username, email=f"{username}@example.com", password=PASSWORD, **fields
     )
+
+
+def make_content_editor(**fields: Any) -> AbstractBaseUser:
+    """A staff user in the "Content editors" group (created by a data migration)."""
+    user = make_user(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name="Content editors"))
+    return user
+
+
+def logged_in(user: AbstractBaseUser, **client_options: Any) -> Client:
+    """A test client of its own, logged in as `user`."""
+    client = Client(**client_options)
+    client.force_login(user)
+    return client

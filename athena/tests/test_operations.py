@@ -1,6 +1,7 @@
 """Health endpoint, production settings and the server entry points."""
 
 import os
+import shutil
 import subprocess
 import sys
 from http import HTTPStatus
@@ -156,3 +157,163 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# What `make run` does after `cp .env.example .env`: DEBUG=true in the
+# environment, the rest from the file (the environment wins, as in settings).
+# Then ask Django, as every request does, whether it answers to each host name.
+HOSTS_WITH_ENV_EXAMPLE = """
+import environ
+environ.Env.read_env(".env.example")
+import django
+django.setup()
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
+for host in ("127.0.0.1:8000", "localhost:8000", "athena.example.com"):
+    request = HttpRequest()
+    request.META = {"HTTP_HOST": host}
+    try:
+        request.get_host()
+        print(host, "served")
+    except DisallowedHost:
+        print(host, "refused")
+"""
+
+
+def host_answers(**env: str) -> dict[str, str]:
+    result = run(["-c", HOSTS_WITH_ENV_EXAMPLE], DJANGO_SETTINGS_MODULE="athena.settings", **env)
+    assert result.returncode == 0, result.stderr
+    return dict(line.split() for line in result.stdout.splitlines())
+
+
+def test_a_copy_of_env_example_serves_the_development_server_locally():
+    assert host_answers(DEBUG="true") == {
+        "127.0.0.1:8000": "served",
+        "localhost:8000": "served",
+        "athena.example.com": "refused",
+    }
+
+
+def test_debug_serves_local_names_beside_production_allowed_hosts():
+    assert host_answers(DEBUG="true", ALLOWED_HOSTS="athena.example.com") == {
+        "127.0.0.1:8000": "served",
+        "localhost:8000": "served",
+        "athena.example.com": "served",
+    }
+
+
+def test_production_serves_only_its_allowed_hosts():
+    answers = host_answers(DEBUG="false", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="athena.example.com")
+    assert answers == {
+        "127.0.0.1:8000": "refused",
+        "localhost:8000": "refused",
+        "athena.example.com": "served",
+    }
+
+
+def make_venv_stamp(venv, **variables: str) -> subprocess.CompletedProcess:
+    """Run the Makefile's interpreter check on the virtualenv `venv`."""
+    assignments = [f"{name}={value}" for name, value in {"VENV": venv, **variables}.items()]
+    return subprocess.run(  # noqa: S603
+        ["make", "--no-print-directory", *assignments, f"{venv}/.python"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        # No index: rebuilding must not reach the network in a test.
+        env={**os.environ, "PIP_NO_INDEX": "1"},
+        check=False,
+    )
+
+
+@pytest.fixture
+def built_venv(tmp_path):
+    """A stand-in virtualenv built with this interpreter, with a file to show
+    whether it was kept."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    (venv / ".python").write_text(sys.executable + "\n")
+    (venv / "kept").touch()
+    return venv
+
+
+def test_make_keeps_the_virtualenv_built_with_the_same_python(built_venv):
+    result = make_venv_stamp(built_venv, PYTHON=sys.executable)
+    assert result.returncode == 0, result.stderr
+    assert (built_venv / "kept").exists()
+
+
+def test_make_defaults_to_the_python_that_built_the_virtualenv(built_venv):
+    result = make_venv_stamp(built_venv)
+    assert result.returncode == 0, result.stderr
+    assert (built_venv / "kept").exists()
+
+
+def test_make_rebuilds_the_virtualenv_for_another_python(built_venv):
+    (built_venv / ".python").write_text("python3.11\n")
+    result = make_venv_stamp(built_venv, PYTHON=sys.executable)
+    assert result.returncode == 0, result.stderr
+    assert f"was built with python3.11, not {sys.executable}: rebuilding it" in result.stdout
+    assert not (built_venv / "kept").exists()
+    assert (built_venv / ".python").read_text().strip() == sys.executable
+    assert (built_venv / "bin" / "python").exists()
+
+
+def test_make_fails_loudly_for_a_python_that_is_not_there(built_venv):
+    result = make_venv_stamp(built_venv, PYTHON="/nonexistent/python3")
+    assert result.returncode != 0
+    assert "/nonexistent/python3" in result.stderr
+    assert (built_venv / "kept").exists()
+
+
+LOG_ONE_LINE_EACH = """
+import logging
+import django
+django.setup()
+logging.getLogger("django.request").warning("a django line")
+logging.getLogger("courses").warning("an athena line")
+"""
+
+
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_each_log_line_is_printed_once(debug):
+    result = run(
+        ["-c", LOG_ONE_LINE_EACH],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DEBUG=debug,
+        SECRET_KEY=STRONG_KEY,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("a django line") == 1
+    assert result.stderr.count("an athena line") == 1
+
+
+def gunicorn_config(directory, **env: str) -> dict[str, str]:
+    """gunicorn's own reading of gunicorn.conf.py, copied into `directory`."""
+    config = directory / "gunicorn.conf.py"
+    shutil.copy(settings.BASE_DIR / "gunicorn.conf.py", config)
+    # It loads the application too, which refuses to start without a real key.
+    result = run(
+        ["-m", "gunicorn", "--print-config", "-c", str(config)], SECRET_KEY=STRONG_KEY, **env
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(
+        (part.strip() for part in line.split("=", 1))
+        for line in result.stdout.splitlines()
+        if "=" in line
+    )
+
+
+def test_gunicorn_reads_the_env_file_beside_its_config(tmp_path):
+    (tmp_path / ".env").write_text("GUNICORN_BIND=127.0.0.1:8123\nWEB_CONCURRENCY=3\n")
+    config = gunicorn_config(tmp_path)
+    assert config["bind"] == "['127.0.0.1:8123']"
+    assert config["workers"] == "3"
+    assert config["wsgi_app"] == "athena.wsgi:application"
+
+
+def test_gunicorn_prefers_the_environment_to_the_env_file(tmp_path):
+    (tmp_path / ".env").write_text("WEB_CONCURRENCY=3\n")
+    assert gunicorn_config(tmp_path, WEB_CONCURRENCY="5")["workers"] == "5"

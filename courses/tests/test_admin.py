@@ -1,5 +1,5 @@
 """Course admin: the list, the course form, bulk actions, history, deletion and
-who may do what. Shared helpers for the other test_admin_*.py files live here."""
+who may do what."""
 
 from __future__ import annotations
 
@@ -19,9 +19,13 @@ from django.urls import reverse
 from courses.admin import CourseAdmin
 from courses.documents import course_export, parse_document
 from courses.models import Course, Module
-from courses.services import course_count_items
 from enrollment.models import Enrollment
-from tests.factories import make_course, make_user
+from tests.factories import logged_in, make_course, make_user
+from tests.helpers import (
+    assert_counts_true,
+    change_form_data,
+    course_change_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,82 +33,20 @@ CONTENT_EDITORS = "Content editors"
 CHANGELIST = "admin:courses_course_changelist"
 
 
-# --- helpers shared with test_admin_*.py ------------------------------------------
-
-
-def make_content_editor(**fields: Any) -> Any:
-    user = make_user(is_staff=True, **fields)
-    user.groups.add(Group.objects.get(name=CONTENT_EDITORS))
-    return user
-
-
-def logged_in(user: Any, **client_options: Any) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-def change_form_data(response: Any) -> dict[str, Any]:
-    """What an admin change (or add) page submits untouched: the main form and
-    every inline formset with its management form."""
-    data: dict[str, Any] = {}
-    _add_form(data, response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        _add_form(data, inline.formset.management_form)
-        for form in inline.formset.forms:
-            _add_form(data, form)
-    return data
-
-
-def _add_form(data: dict[str, Any], form: Any) -> None:
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        data[form[name].html_name] = "on" if value is True else value
-
-
-def ordered_titles(module: Module) -> list[str]:
-    return [item.title for item in Module.objects.with_items().get(pk=module.pk).ordered_items()]
-
-
-def course_change_url(course: Course) -> str:
-    return reverse("admin:courses_course_change", args=[course.pk])
-
-
-def module_change_url(module: Module) -> str:
-    return reverse("admin:courses_module_change", args=[module.pk])
-
-
-def assert_counts_true(course: Course) -> None:
-    course.refresh_from_db()
-    assert course.metadata["count"] == course_count_items(course_id=course.pk)
-
-
-@pytest.fixture
-def editor() -> Any:
-    return make_content_editor()
-
-
-@pytest.fixture
-def client_for_editor(editor: Any) -> Client:
-    return logged_in(editor)
-
-
 # --- the course list ----------------------------------------------------------------
 
 
-def test_course_list_shows_counts_and_enrolment_numbers(client_for_editor):
+def test_course_list_shows_counts_and_enrollment_numbers(client_for_editor):
     course = make_course(topic="Counting things", modules=3, lessons=2, quizzes=1)
     for _ in range(4):
         Enrollment.objects.create(user=make_user(), course=course)
     response = client_for_editor.get(reverse(CHANGELIST))
     assert response.status_code == HTTPStatus.OK
     row = response.context["cl"].result_list.get(pk=course.pk)
-    assert row.enrolment_count == 4
+    assert row.enrollment_count == 4
     html = response.content.decode()
     assert "Counting things" in html
-    # 3 modules, 6 lessons, 3 quizzes, 4 enrolments, in their columns.
+    # 3 modules, 6 lessons, 3 quizzes, 4 enrollments, in their columns.
     for column, value in [("module_count", 3), ("lesson_count", 6), ("quiz_count", 3)]:
         assert f'<td class="field-{column}">{value}</td>' in html
     assert '<td class="field-enrollment_count">4</td>' in html
@@ -123,7 +65,7 @@ def test_course_list_searches_topic_and_description(client_for_editor):
     assert list(response.context["cl"].result_list) == []
 
 
-def test_course_list_sorts_by_level_and_by_enrolments(client_for_editor):
+def test_course_list_sorts_by_level_and_by_enrollments(client_for_editor):
     advanced = make_course(
         topic="Advanced", preferences={"level": "advanced", "duration": "short", "focus": "broad"}
     )

@@ -10,24 +10,17 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Activity, Course, Lesson, Module
-from courses.tests.test_admin import (
+from enrollment.models import Enrollment, LessonCompletion
+from tests.factories import logged_in, make_content_editor, make_course, make_user
+from tests.helpers import (
     assert_counts_true,
     change_form_data,
     course_change_url,
-    logged_in,
-    make_content_editor,
     module_change_url,
     ordered_titles,
 )
-from enrollment.models import Enrollment, LessonCompletion
-from tests.factories import make_course, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client_for_editor():
-    return logged_in(make_content_editor())
 
 
 @pytest.fixture

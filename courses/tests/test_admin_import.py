@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from courses.forms import MAX_DOCUMENT_BYTES
 from courses.models import Activity, Course, Lesson, Module
-from courses.tests.test_admin import course_change_url, logged_in, make_content_editor
-from tests.factories import course_document, make_user
+from tests.factories import course_document, logged_in, make_content_editor, make_user
+from tests.helpers import course_change_url
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +27,6 @@ def upload(name: str, content: dict | str | bytes) -> SimpleUploadedFile:
     if isinstance(content, str):
         content = content.encode()
     return SimpleUploadedFile(name, content, content_type="application/json")
-
-
-@pytest.fixture
-def editor():
-    return make_content_editor()
-
-
-@pytest.fixture
-def client_for_editor(editor):
-    return logged_in(editor)
 
 
 def test_course_list_offers_the_import(client_for_editor):

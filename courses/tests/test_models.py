@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 
 from courses.models import Activity, Course, Lesson, Module
 from courses.services import (
-    course_count_items,
     course_reorder_modules,
     item_create,
     item_delete,
@@ -19,6 +18,7 @@ from courses.services import (
 )
 from enrollment.models import Enrollment
 from tests.factories import make_course, make_user
+from tests.helpers import assert_counts_true
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +26,6 @@ pytestmark = pytest.mark.django_db
 def stored_counts(course: Course) -> dict[str, int]:
     course.refresh_from_db()
     return course.metadata["count"]
-
-
-def assert_counts_true(course: Course) -> None:
-    assert stored_counts(course) == course_count_items(course_id=course.pk)
 
 
 def test_modules_come_back_in_module_order():

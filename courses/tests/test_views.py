@@ -69,7 +69,7 @@ def test_home_shows_search_and_published_courses_only(client):
     assert "Secret draft" not in html
 
 
-def test_home_trending_ranks_recent_enrolments_first_and_falls_back_to_newest(client):
+def test_home_trending_ranks_recent_enrollments_first_and_falls_back_to_newest(client):
     quiet = make_course(topic="Quiet course")
     busy = make_course(topic="Busy course")
     old_favourite = make_course(topic="Old favourite")
@@ -77,7 +77,7 @@ def test_home_trending_ranks_recent_enrolments_first_and_falls_back_to_newest(cl
     long_ago = timezone.now() - timedelta(days=90)
     for _ in range(3):
         Enrollment.objects.create(user=make_user(), course=busy)
-    # Many enrolments, but all long ago and idle since: not trending.
+    # Many enrollments, but all long ago and idle since: not trending.
     for _ in range(5):
         Enrollment.objects.create(
             user=make_user(), course=old_favourite, enrolled_at=long_ago, last_accessed_at=long_ago
@@ -92,7 +92,7 @@ def test_home_trending_ranks_recent_enrolments_first_and_falls_back_to_newest(cl
     assert modules[0].course == busy
 
 
-def test_home_trending_counts_recent_activity_of_older_enrolments(client):
+def test_home_trending_counts_recent_activity_of_older_enrollments(client):
     make_course(topic="Untouched")
     revisited = make_course(topic="Revisited")
     long_ago = timezone.now() - timedelta(days=200)

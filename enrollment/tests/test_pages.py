@@ -15,13 +15,6 @@ from tests.factories import course_items, make_course, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def learner(client):
-    user = make_user()
-    client.force_login(user)
-    return user
-
-
 def test_an_anonymous_visitor_is_offered_enrollment(client):
     course = make_course()
     html = client.get(course.get_absolute_url()).content.decode()
@@ -204,6 +197,8 @@ def test_trending_modules_are_where_learners_worked_recently(client):
     _, second, third = course.modules.all()
     draft = make_course(modules=1, publish=False)
     ada, bob = make_user(), make_user()
+    enrollment_create(user=ada, course=course)
+    enrollment_create(user=ada, course=draft)
     third_lesson, third_quiz = third.ordered_items()
     lesson_complete(user=ada, lesson=third_lesson)
     QuizAttempt.objects.create(user=bob, activity=third_quiz, chosen_option=1, is_correct=False)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from courses.models import Course, Lesson
@@ -10,11 +11,15 @@ from courses.services import item_create, item_delete, module_reorder_items
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.progress import course_progress, learner_state
 from enrollment.services import (
+    NotAnOption,
+    NotEnrolled,
     enrollment_create,
     enrollment_delete,
     enrollment_touch,
     learner_visit,
     lesson_complete,
+    lesson_uncomplete,
+    quiz_answer,
     quiz_attempt_record,
 )
 from tests.factories import make_course, make_user
@@ -103,10 +108,40 @@ def test_visits_of_learners_not_enrolled_are_not_recorded():
 
 def test_marking_a_lesson_done_twice_counts_once():
     user, course = make_user(), make_course(modules=1, lessons=1, quizzes=0)
+    enrollment_create(user=user, course=course)
     lesson = Lesson.objects.get(module__course=course)
     assert lesson_complete(user=user, lesson=lesson)
     assert not lesson_complete(user=user, lesson=lesson)
     assert LessonCompletion.objects.count() == 1
+
+
+def test_only_an_enrolled_learner_marks_lessons_done_or_not_done():
+    user, course = make_user(), make_course(modules=1, lessons=1, quizzes=0)
+    lesson = Lesson.objects.get(module__course=course)
+    with pytest.raises(NotEnrolled, match="Enroll in the course"):
+        lesson_complete(user=user, lesson=lesson)
+    with pytest.raises(NotEnrolled):
+        lesson_complete(user=AnonymousUser(), lesson=lesson)
+    enrollment_create(user=user, course=make_course())  # another course does not count
+    with pytest.raises(NotEnrolled):
+        lesson_complete(user=user, lesson=lesson)
+    assert not LessonCompletion.objects.exists()
+    enrollment_create(user=user, course=course)
+    assert lesson_complete(user=user, lesson=lesson)
+    enrollment_delete(user=user, course=course)
+    with pytest.raises(NotEnrolled):
+        lesson_uncomplete(user=user, lesson=lesson)
+    assert LessonCompletion.objects.filter(user=user, lesson=lesson).exists()
+
+
+def test_an_anonymous_answer_is_checked_but_not_stored():
+    (quiz,) = outline(make_course(modules=1, lessons=0, quizzes=1)).ordered_items()
+    outcome = quiz_answer(user=AnonymousUser(), activity=quiz, option_number=2)
+    assert (outcome.chosen, outcome.correct, outcome.attempt) == (2, True, None)
+    assert not quiz_answer(user=AnonymousUser(), activity=quiz, option_number=1).correct
+    with pytest.raises(NotAnOption):
+        quiz_answer(user=AnonymousUser(), activity=quiz, option_number=0)
+    assert not QuizAttempt.objects.exists()
 
 
 def test_a_quiz_is_complete_once_answered_correctly():

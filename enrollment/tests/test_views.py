@@ -25,13 +25,6 @@ def done_url(lesson):
     )
 
 
-@pytest.fixture
-def learner(client):
-    user = make_user()
-    client.force_login(user)
-    return user
-
-
 def test_enroll_is_a_post(client, learner):
     course = make_course()
     url = reverse("enrollment:enroll", args=[course.pk])

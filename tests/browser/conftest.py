@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 # Playwright runs an event loop in the test thread; the ORM calls tests make to
 # set up data are still synchronous and safe here (tests only).
@@ -53,3 +54,23 @@ def browser_type_launch_args(browser_type_launch_args):
 def page(page):
     page.set_default_timeout(10_000)
     return page
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open a page in a fresh browser context (own storage, viewport, colour
+    scheme); every context is closed after the test."""
+    contexts = []
+
+    def opener(viewport, **context_options) -> Page:
+        context = browser.new_context(
+            viewport=viewport, base_url=live_server.url, **context_options
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()

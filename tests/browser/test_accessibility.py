@@ -9,13 +9,8 @@ from django.urls import reverse
 
 from courses.models import Course
 from enrollment.services import enrollment_create, lesson_complete
-from tests.browser.test_learner_journey import (  # noqa: F401 - open_page is a fixture
-    DESKTOP,
-    PHONE,
-    make_photosynthesis_course,
-    open_page,
-)
 from tests.factories import PASSWORD, make_user
+from tests.helpers import DESKTOP, PHONE, make_photosynthesis_course
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -48,7 +43,7 @@ def learner_urls(course: Course) -> dict[str, str]:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_learner_pages_have_no_serious_accessibility_violations(open_page, theme):  # noqa: F811
+def test_learner_pages_have_no_serious_accessibility_violations(open_page, theme):
     course = make_photosynthesis_course()
     # axe injects its own script and styles: the CSP is bypassed for the scan only.
     page = open_page(DESKTOP, color_scheme=theme, bypass_csp=True)
@@ -70,7 +65,7 @@ def test_learner_pages_have_no_serious_accessibility_violations(open_page, theme
 
 
 @pytest.mark.django_db(transaction=True)
-def test_phone_layout_has_no_serious_accessibility_violations(open_page):  # noqa: F811
+def test_phone_layout_has_no_serious_accessibility_violations(open_page):
     course = make_photosynthesis_course()
     page = open_page(PHONE, color_scheme="dark", bypass_csp=True)
     problems = {}
@@ -84,7 +79,7 @@ def test_phone_layout_has_no_serious_accessibility_violations(open_page):  # noq
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_account_and_progress_pages_have_no_serious_accessibility_violations(
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     theme,
 ):

@@ -12,8 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import Page, expect
 
 from courses.models import Activity, Course
-from courses.tests.test_admin import make_content_editor
-from tests.factories import PASSWORD, course_document
+from tests.factories import PASSWORD, course_document, make_content_editor
 
 editors_migration = import_module("courses.migrations.0003_content_editors_group")
 

@@ -9,45 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from courses.models import Course, Lesson
-from tests.factories import make_course
-
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def make_photosynthesis_course() -> Course:
-    course = make_course(topic="Photosynthesis explained", modules=2, lessons=2, quizzes=1)
-    lesson = Lesson.objects.filter(module__course=course).order_by("module__module_order").first()
-    lesson.content = {
-        "type": "MARKDOWN",
-        "value": "## Light reactions\n\n| input | output |\n|---|---|\n| light | ATP |\n\n"
-        "```python\nenergy = photons * efficiency  # a very long comment that must wrap "
-        "on a phone rather than push the page sideways\n```\n",
-    }
-    lesson.save()
-    make_course(topic="Statistics for everyone")
-    return Course.objects.with_outline().get(pk=course.pk)
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    """Open a page in a fresh browser context (own storage, viewport, colour
-    scheme); every context is closed after the test."""
-    contexts = []
-
-    def opener(viewport, **context_options) -> Page:
-        context = browser.new_context(
-            viewport=viewport, base_url=live_server.url, **context_options
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
+from tests.helpers import DESKTOP, PHONE, make_photosynthesis_course
 
 
 def assert_no_sideways_scroll(page: Page) -> None:

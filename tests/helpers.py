@@ -1,0 +1,70 @@
+"""Helpers shared by several test modules that are neither factories nor
+fixtures: admin form data and URLs, checks, and the browser tests' course."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from courses.models import Course, Lesson, Module
+from courses.services import course_count_items
+from tests.factories import make_course
+
+# Browser window sizes: a phone and a desktop.
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def change_form_data(response: Any) -> dict[str, Any]:
+    """What an admin change (or add) page submits untouched: the main form and
+    every inline formset with its management form."""
+    data: dict[str, Any] = {}
+    _add_form(data, response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        _add_form(data, inline.formset.management_form)
+        for form in inline.formset.forms:
+            _add_form(data, form)
+    return data
+
+
+def _add_form(data: dict[str, Any], form: Any) -> None:
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[form[name].html_name] = "on" if value is True else value
+
+
+def ordered_titles(module: Module) -> list[str]:
+    return [item.title for item in Module.objects.with_items().get(pk=module.pk).ordered_items()]
+
+
+def course_change_url(course: Course) -> str:
+    return reverse("admin:courses_course_change", args=[course.pk])
+
+
+def module_change_url(module: Module) -> str:
+    return reverse("admin:courses_module_change", args=[module.pk])
+
+
+def assert_counts_true(course: Course) -> None:
+    """The course's stored `metadata.count` equals its real numbers."""
+    course.refresh_from_db()
+    assert course.metadata["count"] == course_count_items(course_id=course.pk)
+
+
+def make_photosynthesis_course() -> Course:
+    """A course whose first lesson holds a table and a long code line (what must
+    wrap on a phone), beside a second course to search past."""
+    course = make_course(topic="Photosynthesis explained", modules=2, lessons=2, quizzes=1)
+    lesson = Lesson.objects.filter(module__course=course).order_by("module__module_order").first()
+    lesson.content = {
+        "type": "MARKDOWN",
+        "value": "## Light reactions\n\n| input | output |\n|---|---|\n| light | ATP |\n\n"
+        "```python\nenergy = photons * efficiency  # a very long comment that must wrap "
+        "on a phone rather than push the page sideways\n```\n",
+    }
+    lesson.save()
+    make_course(topic="Statistics for everyone")
+    return Course.objects.with_outline().get(pk=course.pk)
