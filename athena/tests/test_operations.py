@@ -317,3 +317,69 @@ def test_gunicorn_reads_the_env_file_beside_its_config(tmp_path):
 def test_gunicorn_prefers_the_environment_to_the_env_file(tmp_path):
     (tmp_path / ".env").write_text("WEB_CONCURRENCY=3\n")
     assert gunicorn_config(tmp_path, WEB_CONCURRENCY="5")["workers"] == "5"
+
+
+def test_gunicorn_runs_gthread_workers_sized_for_the_machine(tmp_path):
+    config = gunicorn_config(tmp_path)
+    assert config["worker_class"] == "gthread"
+    assert config["workers"] == str(min(2 * (os.cpu_count() or 1) + 1, 8))
+    assert int(config["threads"]) > 1
+    assert int(config["max_requests"]) > 0
+    assert int(config["max_requests_jitter"]) > 0
+    assert int(config["graceful_timeout"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("behind_tls_proxy", "trusted"),
+    [("", "[]"), ("false", "[]"), ("true", "['127.0.0.1', '::1']")],
+)
+def test_gunicorn_trusts_forwarded_headers_only_behind_a_tls_proxy(
+    tmp_path, behind_tls_proxy, trusted
+):
+    config = gunicorn_config(tmp_path, BEHIND_TLS_PROXY=behind_tls_proxy)
+    assert config["forwarded_allow_ips"] == trusted
+
+
+def test_gunicorn_access_log_holds_the_request_id_and_no_secrets(tmp_path):
+    log_format = gunicorn_config(tmp_path)["access_log_format"]
+    assert "%({x-request-id}o)s" in log_format
+    # No cookies, Authorization, referrer (may carry tokens) or query string.
+    for atom in ("{cookie}i", "{authorization}i", "%(f)s", "%(q)s", "%(r)s", "%(i)s"):
+        assert atom not in log_format
+
+
+PRINT_DATABASE_TIMEOUTS = """
+import django
+django.setup()
+from django.conf import settings
+options = settings.DATABASES["default"]["OPTIONS"]
+print(options["connect_timeout"], options["client_timeout"], options["options"])
+"""
+
+
+def test_database_timeouts_end_before_gunicorns_worker_timeout(tmp_path):
+    result = run(
+        ["-c", PRINT_DATABASE_TIMEOUTS],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DATABASE_URL="postgres://athena@db.internal:5432/athena",
+    )
+    assert result.returncode == 0, result.stderr
+    connect, client, options = result.stdout.split(maxsplit=2)
+    assert "-c statement_timeout=15000" in options
+    # A frozen database costs a request at most a health check on its kept
+    # connection (client timeout) and one new connection attempt.
+    assert float(client) + float(connect) < int(gunicorn_config(tmp_path)["timeout"])
+
+
+def test_check_deploy_is_clean_with_postgresql_and_redis():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="athena.example.com",
+        DATABASE_URL="postgres://athena@db.internal:5432/athena",
+        CACHE_URL="redis://redis.internal:6379/0",
+        BEHIND_TLS_PROXY="true",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
