@@ -107,9 +107,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # athena.postgresql gives up on a server that does not answer at all a little
     # later (client timeout); keepalives and tcp_user_timeout find a dead peer on
     # an idle or a sending connection. docs/deployment.md explains the budget.
+    # 0 turns both off, for a long data migration run by hand.
     DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=15_000)
     DATABASE_CLIENT_TIMEOUT = env.float(
-        "DATABASE_CLIENT_TIMEOUT", default=DATABASE_STATEMENT_TIMEOUT_MS / 1000 + 2
+        "DATABASE_CLIENT_TIMEOUT",
+        default=DATABASE_STATEMENT_TIMEOUT_MS / 1000 + 2 if DATABASE_STATEMENT_TIMEOUT_MS else 0,
     )
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.update(

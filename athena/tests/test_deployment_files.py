@@ -37,6 +37,11 @@ def test_compose_migrates_before_the_web_server_and_the_worker_start(compose):
             "condition": "service_completed_successfully"
         }
     assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
+    # Same settings as the web server, but no statement timeout for migrations.
+    assert services["migrate"]["environment"] == {
+        **services["web"]["environment"],
+        "DATABASE_STATEMENT_TIMEOUT_MS": "0",
+    }
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)

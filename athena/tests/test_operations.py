@@ -383,3 +383,16 @@ def test_check_deploy_is_clean_with_postgresql_and_redis():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_zero_statement_timeout_turns_the_database_timeouts_off():
+    result = run(
+        ["-c", PRINT_DATABASE_TIMEOUTS],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DATABASE_URL="postgres://athena@db.internal:5432/athena",
+        DATABASE_STATEMENT_TIMEOUT_MS="0",
+    )
+    assert result.returncode == 0, result.stderr
+    _, client, options = result.stdout.split(maxsplit=2)
+    assert float(client) == 0
+    assert "-c statement_timeout=0" in options
