@@ -36,9 +36,11 @@ max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", default=200)
 
 # Logs: one access line per request with the request id Django sets
 # (athena.log). No query string (search terms, e-mail addresses), referrer,
-# cookies or Authorization header; Django never logs request bodies.
+# cookies or Authorization header, and password-reset tokens are masked
+# (athena.gunicorn_logging); Django never logs request bodies.
 accesslog = "-"
 errorlog = "-"
+logger_class = "athena.gunicorn_logging.AccessLogger"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 
 # X-Forwarded-For / -Proto are believed only from a configured TLS proxy;

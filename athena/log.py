@@ -17,6 +17,14 @@ _ACCEPTED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
 
+# A password-reset link carries its token in the path; logs show "[token]".
+_RESET_TOKEN = re.compile(r"(/reset/[^/\s]+/)(?!set-password/)[^/\s]+")
+
+
+def redact_path(text: str) -> str:
+    """`text` with any password-reset token masked."""
+    return _RESET_TOKEN.sub(r"\1[token]", text)
+
 
 def request_id_from(header_value: str | None) -> str:
     """The incoming id when it is acceptable, a new random one otherwise."""
@@ -35,7 +43,9 @@ class RequestIdFilter(logging.Filter):
 
 class OneLineFormatter(logging.Formatter):
     """One record, one line: tracebacks and multi-line messages are folded with
-    a visible `\\n`, so a log collector never splits an error from its request id."""
+    a visible `\\n`, so a log collector never splits an error from its request
+    id. Password-reset tokens in paths are masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return super().format(record).replace("\r", "\\r").replace("\n", "\\n")
+        line = super().format(record).replace("\r", "\\r").replace("\n", "\\n")
+        return redact_path(line)

@@ -79,6 +79,14 @@ def test_each_failed_request_logs_one_line_with_its_request_id(server_without_da
     assert any('"GET /courses/ HTTP/1.1" 503' in line for line in lines)  # access log
 
 
+def test_the_access_log_masks_password_reset_tokens(server_without_database):
+    token = "cbb1qs-4e0b5c9d1f2a3b4c5d6e7f8091a2b3c4"
+    fetch(server_without_database.url(f"/accounts/reset/MQ/{token}/"))
+    log = server_without_database.log()
+    assert token not in log
+    assert '"GET /accounts/reset/MQ/[token]/ HTTP/1.1"' in log
+
+
 @pytest.mark.parametrize("host", ["athena.example.com", "10.0.3.7:8000", "evil.example"])
 def test_health_endpoints_answer_whatever_the_host(server_without_database, host):
     live = fetch(server_without_database.url("/healthz/live"), headers={"host": host})
