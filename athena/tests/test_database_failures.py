@@ -67,7 +67,6 @@ def server(cluster, tmp_path_factory):
         DATABASE_URL=cluster.url("athena"), WEB_CONCURRENCY="2", GUNICORN_THREADS="4", **TIMEOUTS
     )
     manage("migrate", "--no-input", environment=environment)
-    manage("load_demo_courses", environment=environment)
     gunicorn = Gunicorn(environment, tmp_path_factory.mktemp("failures") / "gunicorn.log")
     try:
         yield gunicorn.start()
