@@ -124,9 +124,7 @@ def test_course_list_filters_on_state_and_preferences(client_for_editor):
     assert topics(level="nonsense") == ["Draft beginner", "Published advanced"]
 
 
-def test_course_list_runs_a_fixed_number_of_queries(
-    client_for_editor, django_assert_num_queries
-):
+def test_course_list_runs_a_fixed_number_of_queries(client_for_editor, django_assert_num_queries):
     for _ in range(3):
         make_course(modules=1)
     url = reverse(CHANGELIST)
