@@ -8,12 +8,13 @@ progress), so a count that stays put proves the page does not grow with it.
 from http import HTTPStatus
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.cache import cache
 from django.urls import reverse
 
 from courses.models import Activity, Course, Lesson
 from enrollment.services import enrollment_create, lesson_complete, quiz_answer
-from tests.factories import course_items, make_course, make_user
+from tests.factories import course_items, logged_in, make_content_editor, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,22 @@ def test_changelist_search_counts(
     with django_assert_num_queries(ADMIN + 5):
         response = client_for_editor.get(url, {"q": "counted"})
     assert [c.topic for c in response.context["cl"].result_list] == ["Counted course"]
+
+
+def test_admin_history_list_count(course, django_assert_num_queries, warm_content_types):
+    """Every admin change, 30 of them by three editors, each row with its user and content type."""
+    editors = [make_content_editor() for _ in range(3)]
+    for number in range(30):
+        LogEntry.objects.log_actions(
+            user_id=editors[number % 3].pk,
+            queryset=[course],
+            action_flag=CHANGE,
+            change_message=[{"changed": {"fields": ["Topic"]}}],
+        )
+    client = logged_in(make_user(is_staff=True, is_superuser=True))
+    # A superuser's permissions are not read. The content type filter's
+    # choices, the counts (filtered and total), the page of entries with their
+    # users and content types, and the date hierarchy (range, dates).
+    with django_assert_num_queries(SESSION + 6):
+        response = client.get(reverse("admin:admin_logentry_changelist"))
+    assert len(response.context["cl"].result_list) == 30
