@@ -75,36 +75,36 @@ LEARNER_PAGES = [
 ]
 
 
-def _page_url(page: str, course: Course) -> str:
-    if page == "home":
+def _page_url(page_name: str, course: Course) -> str:
+    if page_name == "home":
         return reverse("courses:home")
-    if page == "catalog":
+    if page_name == "catalog":
         return reverse("courses:catalog") + "?page=2&sort=popular"
-    if page == "catalog-search":
+    if page_name == "catalog-search":
         return reverse("courses:catalog") + "?q=counted+course&level=beginner"
-    if page == "course":
+    if page_name == "course":
         return course.get_absolute_url()
-    if page == "module":
+    if page_name == "module":
         return course.modules.all()[7].get_absolute_url()
-    return _late_item(course, Lesson if page == "lesson" else Activity).get_absolute_url()
+    return _late_item(course, Lesson if page_name == "lesson" else Activity).get_absolute_url()
 
 
-@pytest.mark.parametrize(("page", "anonymous", "learner_extra"), LEARNER_PAGES)
+@pytest.mark.parametrize(("page_name", "anonymous", "learner_extra"), LEARNER_PAGES)
 def test_learner_page_counts_for_an_anonymous_visitor(
-    client, course, django_assert_num_queries, page, anonymous, learner_extra
+    client, course, django_assert_num_queries, page_name, anonymous, learner_extra
 ):
-    url = _page_url(page, course)
+    url = _page_url(page_name, course)
     with django_assert_num_queries(anonymous):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 
 
-@pytest.mark.parametrize(("page", "anonymous", "learner_extra"), LEARNER_PAGES)
+@pytest.mark.parametrize(("page_name", "anonymous", "learner_extra"), LEARNER_PAGES)
 def test_learner_page_counts_for_a_learner_with_progress(
-    client, learner, course, django_assert_num_queries, page, anonymous, learner_extra
+    client, learner, course, django_assert_num_queries, page_name, anonymous, learner_extra
 ):
     _take_part_of(learner, course, course_items(course))
-    url = _page_url(page, course)
+    url = _page_url(page_name, course)
     with django_assert_num_queries(anonymous + learner_extra):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
