@@ -1,14 +1,17 @@
-"""Render untrusted lesson and description Markdown to safe HTML.
+"""Render untrusted lesson, description and quiz Markdown to safe HTML.
 
 markdown-it-py (CommonMark, raw HTML escaped, `javascript:` links refused) with
 Pygments highlighting for fenced code, then nh3 with an allow-list as a second
-line of defence. The result is cached by the text's hash, so an edited lesson
-renders afresh and an unchanged one is never rendered twice.
+line of defence. Quiz questions and options go through the same parser and
+sanitiser as inline Markdown (code, emphasis, links; no blocks). The result is
+cached by the text's hash, so an edited lesson renders afresh and an unchanged
+one is never rendered twice.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import nh3
 from django.core.cache import cache
@@ -20,7 +23,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 # Bump when the renderer or the allow-list changes, to retire cached HTML.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 CACHE_TIMEOUT = 60 * 60 * 24 * 7
 
 ALLOWED_TAGS = {
@@ -58,8 +61,7 @@ def _highlight(code: str, language: str, attrs: str) -> str:
 _markdown = MarkdownIt("js-default", {"highlight": _highlight})
 
 
-def render_markdown_uncached(text: str) -> str:
-    html = _markdown.render(text or "")
+def _sanitise(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -69,12 +71,31 @@ def render_markdown_uncached(text: str) -> str:
     )
 
 
-def render_markdown(text: str) -> SafeString:
-    """Safe HTML for untrusted Markdown, from the cache when it was rendered before."""
+def render_markdown_uncached(text: str) -> str:
+    return _sanitise(_markdown.render(text or ""))
+
+
+def render_inline_markdown_uncached(text: str) -> str:
+    """One line of Markdown: code spans, emphasis, links. Block syntax (headings,
+    lists, fences) stays text, so an option reads as written."""
+    return _sanitise(_markdown.renderInline(text or ""))
+
+
+def _cached(kind: str, text: str, render: Callable[[str], str]) -> SafeString:
     digest = hashlib.sha256((text or "").encode("utf-8")).hexdigest()
-    key = f"markdown:{RENDERER_VERSION}:{digest}"
+    key = f"{kind}:{RENDERER_VERSION}:{digest}"
     html = cache.get(key)
     if html is None:
-        html = render_markdown_uncached(text)
+        html = render(text)
         cache.set(key, html, CACHE_TIMEOUT)
-    return mark_safe(html)  # noqa: S308 - sanitised by nh3 above
+    return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _sanitise
+
+
+def render_markdown(text: str) -> SafeString:
+    """Safe HTML for untrusted Markdown, from the cache when it was rendered before."""
+    return _cached("markdown", text, render_markdown_uncached)
+
+
+def render_inline_markdown(text: str) -> SafeString:
+    """Safe inline HTML (no paragraph around it) for a quiz question or option."""
+    return _cached("markdown-inline", text, render_inline_markdown_uncached)

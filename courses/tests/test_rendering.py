@@ -11,8 +11,10 @@ import pytest
 from django.core.cache import cache
 
 from courses import rendering
+from courses.documents import parse_document
 from courses.models import Lesson
 from courses.rendering import render_markdown
+from courses.tests.test_demo import DEMO_PATHS
 from tests.factories import make_course
 
 # Each payload tries to run script, load active content, restyle the page or
@@ -240,3 +242,54 @@ def test_rendering_is_cached_and_an_edit_renders_afresh(monkeypatch):
 def test_empty_and_missing_text_render_empty():
     assert str(render_markdown("")) == ""
     assert str(render_markdown(None)) == ""
+
+
+# Quiz questions and options: one line of Markdown through the same sanitiser.
+
+
+def test_inline_markdown_keeps_code_emphasis_and_links_without_blocks():
+    html = rendering.render_inline_markdown_uncached(
+        "Use `finally`, *really* **always**, see [docs](https://docs.python.org)"
+    )
+    assert "<code>finally</code>" in html
+    assert "<em>really</em>" in html
+    assert "<strong>always</strong>" in html
+    assert '<a href="https://docs.python.org" rel="noopener noreferrer nofollow">docs</a>' in html
+    assert "<p>" not in html
+    blocks = rendering.render_inline_markdown_uncached("# Not a heading\n- not a list\n```")
+    for tag in ("<p>", "<h1>", "<ul>", "<li>", "<pre>"):
+        assert tag not in blocks
+    assert "# Not a heading" in blocks
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_payload_does_not_survive_inline_rendering(payload):
+    assert unsafe_parts(rendering.render_inline_markdown_uncached(payload)) == []
+    assert unsafe_parts(str(rendering.render_inline_markdown(payload))) == []
+
+
+def test_inline_markdown_is_cached_apart_from_block_markdown():
+    cache.clear()
+    text = "`cached` option"
+    inline = rendering.render_inline_markdown(text)
+    block = render_markdown(text)
+    assert inline == "<code>cached</code> option"
+    assert block == "<p><code>cached</code> option</p>\n"
+    assert rendering.render_inline_markdown(text) == inline
+
+
+def test_demo_quiz_options_with_backticks_render_as_code():
+    quizzes = [
+        item
+        for path in DEMO_PATHS
+        for module in parse_document(path.read_bytes()).modules
+        for item in module.items
+        if hasattr(item, "options")
+    ]
+    with_backticks = [quiz for quiz in quizzes if any("`" in option for option in quiz.options)]
+    assert len(with_backticks) >= 8
+    for quiz in with_backticks:
+        for text in (quiz.question, *quiz.options):
+            html = rendering.render_inline_markdown_uncached(text)
+            assert "`" not in html, text
+        assert any("<code>" in rendering.render_inline_markdown_uncached(o) for o in quiz.options)

@@ -396,6 +396,30 @@ def test_quiz_page_shows_question_and_options_as_a_form(client):
         assert option in html
 
 
+def test_quiz_question_and_options_read_as_inline_markdown(client):
+    quiz = quiz_in(make_course())
+    quiz.set_quiz(
+        question="Which block **always** runs after `try`?",
+        options=[
+            "`else`",
+            "<img src=x onerror=alert(1)>",
+            "`finally`",
+            "[docs](javascript:alert(1))",
+        ],
+        answer=3,
+    )
+    quiz.save()
+    html = html_of(client.get(quiz.get_absolute_url()))
+    assert "Which block <strong>always</strong> runs after <code>try</code>?" in html
+    assert "<code>else</code>" in html
+    assert "<code>finally</code>" in html
+    assert "`" not in html.split("<form")[1]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html
+    assert "[docs](javascript:alert(1))" in html  # refused as a link: text
+    assert 'href="javascript' not in html
+
+
 def test_quiz_page_does_not_give_the_answer_away():
     """Two quizzes identical but for the correct option render the same page."""
     course = make_course(modules=1, lessons=0, quizzes=2)
