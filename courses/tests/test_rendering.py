@@ -293,3 +293,96 @@ def test_demo_quiz_options_with_backticks_render_as_code():
             html = rendering.render_inline_markdown_uncached(text)
             assert "`" not in html, text
         assert any("<code>" in rendering.render_inline_markdown_uncached(o) for o in quiz.options)
+
+
+# Maths: LaTeX between dollars becomes MathML on the server.
+
+MATH_TAGS = SAFE_TAGS | rendering.MATHML_TAGS
+
+
+def test_inline_and_display_maths_become_mathml():
+    html = rendering.render_markdown_uncached(
+        "Bernoulli: $p^k (1-p)^{1-k}$.\n\n$$\n\\bar{X} = \\frac{1}{n}\\sum_{i=1}^n X_i\n$$\n"
+    )
+    assert '<span class="math inline"><math xmlns="http://www.w3.org/1998/Math/MathML"' in html
+    assert "<msup><mi>p</mi><mi>k</mi></msup>" in html
+    assert '<div class="math block" tabindex="0">' in html
+    assert 'display="block"' in html
+    assert "<mfrac>" in html
+    assert "$" not in html
+    assert unsafe_parts(html, allowed_tags=MATH_TAGS) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["It costs $5 and $10 each.", "Between $20-$30 a month.", "Save $1,000, then $2,000."],
+)
+def test_dollars_as_money_stay_text(text):
+    html = rendering.render_markdown_uncached(text)
+    assert "<math" not in html
+    assert html == f"<p>{text}</p>\n"
+
+
+def test_an_escaped_dollar_is_a_dollar_beside_real_maths():
+    html = rendering.render_markdown_uncached(r"A \$4.99 fee and $x^2$.")
+    assert html.startswith('<p>A $4.99 fee and <span class="math inline"><math')
+
+
+@pytest.mark.parametrize("latex", ["\\frac{", "{" * 3000, "x^{", "\\left( x", "\\begin{matrix}"])
+def test_invalid_latex_shows_its_escaped_source(latex):
+    html = rendering.render_markdown_uncached(f"See $${latex}$$ <b>here</b>.")
+    assert '<code class="math-source">' in html
+    assert "<math" not in html
+    assert "&lt;b&gt;here&lt;/b&gt;" in html
+    assert unsafe_parts(html, allowed_tags=MATH_TAGS) == []
+
+
+def test_invalid_latex_reads_as_code():
+    html = rendering.render_markdown_uncached("Broken: $\\frac{1}{$ here")
+    assert '<code class="math-source">$\\frac{1}{$</code>' in html
+
+
+def test_maths_in_inline_markdown_for_quizzes():
+    html = rendering.render_inline_markdown_uncached(r"What is $\operatorname{Var}(X)$?")
+    assert "<math" in html
+    assert "<p>" not in html
+
+
+def test_the_sanitiser_keeps_mathml_but_not_active_attributes():
+    html = rendering._sanitise(
+        '<math display="block" onclick="alert(1)"><mi href="javascript:alert(1)" '
+        'style="color:red" mathvariant="normal">x</mi><mo stretchy="false">(</mo>'
+        '<maction actiontype="statusline"><mi>y</mi></maction><semantics>'
+        '<annotation-xml encoding="text/html"><img src=x onerror=alert(1)></annotation-xml>'
+        "</semantics></math>"
+    )
+    assert '<math display="block">' in html
+    assert '<mi mathvariant="normal">x</mi>' in html
+    assert '<mo stretchy="false">(</mo>' in html
+    assert unsafe_parts(html, allowed_tags=MATH_TAGS) == []
+    assert "maction" not in html
+    assert "annotation" not in html
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_payload_straight_into_the_sanitiser_does_not_survive(payload):
+    """Second line of defence: even raw HTML that got past markdown-it is made safe
+    with the MathML allow-list in place."""
+    assert unsafe_parts(rendering._sanitise(payload), allowed_tags=MATH_TAGS) == []
+
+
+def test_demo_statistics_course_writes_its_formulas_as_maths():
+    path = next(path for path in DEMO_PATHS if "statistics" in path.name)
+    lessons = [
+        item.markdown
+        for module in parse_document(path.read_bytes()).modules
+        for item in module.items
+        if hasattr(item, "markdown")
+    ]
+    discrete = next(text for text in lessons if "Bernoulli" in text)
+    assert "$p^k (1-p)^{1-k}$" in discrete
+    for text in lessons:
+        html = rendering.render_markdown_uncached(text)
+        assert "<math" in html
+        assert "math-source" not in html  # every formula parses
+        assert "$" not in re.sub(r"<math.*?</math>", "", html, flags=re.S)

@@ -310,6 +310,24 @@ def test_lesson_page_renders_markdown_with_highlighted_code(client):
     assert "css/pygments.css" in html
 
 
+def test_lesson_page_shows_maths_as_mathml_and_broken_latex_as_source(client):
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    lesson = Lesson.objects.get(module__course=course)
+    lesson.content = {
+        "type": "MARKDOWN",
+        "value": "The pmf is $p^k (1-p)^{1-k}$, for $5 or $10.\n\n$$\n\\frac{a}{b}\n$$\n\n"
+        "Broken: $\\frac{1}{$.",
+    }
+    lesson.save()
+    response = client.get(lesson.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    html = html_of(response)
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in html
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in html
+    assert "for $5 or $10." in html
+    assert '<code class="math-source">$\\frac{1}{$</code>' in html
+
+
 def test_lesson_page_has_breadcrumbs_and_outline_showing_the_current_item(client):
     course = make_course(topic="Git for teams", modules=2)
     lesson = course_items(course)[2]
