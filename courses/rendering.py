@@ -28,7 +28,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 # Bump when the renderer or the allow-list changes, to retire cached HTML.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 CACHE_TIMEOUT = 60 * 60 * 24 * 7
 
 ALLOWED_TAGS = {
@@ -120,10 +120,17 @@ def _sanitise(html: str) -> str:
     )
 
 
-# Boxes that may scroll sideways on a phone (wide formulas) take the keyboard
-# focus, so they can be scrolled without a mouse. Added after sanitising: the
-# markup is the renderer's own, never the author's.
-SCROLL_BOXES = (('<div class="math block">', '<div class="math block" tabindex="0">'),)
+# Boxes that scroll sideways on a phone rather than push the page wider: code
+# blocks, wide formulas, and tables (wrapped in a box of their own, since a
+# table cannot scroll itself). Each takes the keyboard focus, so it can be
+# scrolled without a mouse. Added after sanitising: the markup is the renderer's
+# own, never the author's (nh3 balances the tags, so every table closes).
+SCROLL_BOXES = (
+    ("<pre>", '<pre tabindex="0">'),
+    ('<div class="math block">', '<div class="math block" tabindex="0">'),
+    ("<table>", '<div class="table-scroll" tabindex="0"><table>'),
+    ("</table>", "</table></div>"),
+)
 
 
 def render_markdown_uncached(text: str) -> str:

@@ -203,7 +203,8 @@ def test_lesson_markdown_keeps_what_lessons_need():
         "<blockquote>",
         "<ol>",
         "<ul>",
-        "<table>",
+        '<div class="table-scroll" tabindex="0"><table>',
+        "</table></div>",
         "<td>2</td>",
         '<a href="https://example.com" rel="noopener noreferrer nofollow">link</a>',
         '<span class="k">def</span>',
@@ -213,7 +214,22 @@ def test_lesson_markdown_keeps_what_lessons_need():
     ):
         assert fragment in html, fragment
     # Highlighted code sits in pre > code, where pygments.css expects it.
-    assert re.search(r"<pre><code[^>]*><span class=\"k\">def</span>", html)
+    assert re.search(r"<pre tabindex=\"0\"><code[^>]*><span class=\"k\">def</span>", html)
+
+
+def test_tables_and_code_blocks_are_focusable_scroll_boxes():
+    """On a phone a wide table or long code line scrolls inside its own box, which
+    the keyboard can reach; indented code and several tables too."""
+    html = rendering.render_markdown_uncached(
+        "| a |\n|---|\n| 1 |\n\ntext\n\n| b |\n|---|\n| 2 |\n\n    indented code\n"
+    )
+    assert html.count('<div class="table-scroll" tabindex="0"><table>') == 2
+    assert html.count("</table></div>") == 2
+    assert '<pre tabindex="0"><code>indented code' in html
+    # An author's own HTML stays text: no focusable boxes of their making.
+    typed = rendering.render_markdown_uncached('<div tabindex="0">x</div>\n\n<pre>y</pre>')
+    assert "<div" not in typed
+    assert "<pre" not in typed
 
 
 def test_unknown_language_is_escaped_not_highlighted():

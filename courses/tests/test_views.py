@@ -300,11 +300,11 @@ def test_lesson_page_renders_markdown_with_highlighted_code(client):
     html = html_of(response)
     assert "<h2>Why loops</h2>" in html
     assert "<blockquote>" in html
-    assert "<table>" in html
+    assert '<div class="table-scroll" tabindex="0"><table>' in html
     assert "<th>keyword</th>" in html
     assert '<a href="https://docs.python.org/3/" rel="noopener noreferrer nofollow">' in html
     # Pygments token spans inside pre > code, and the stylesheet for them.
-    code = html.split("<pre><code")[1].split("</code></pre>")[0]
+    code = html.split('<pre tabindex="0"><code')[1].split("</code></pre>")[0]
     assert '<span class="k">for</span>' in code
     assert '<span class="nb">range</span>' in code
     assert "css/pygments.css" in html
