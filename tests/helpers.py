@@ -85,3 +85,34 @@ def make_statistics_course() -> Course:
 
 def lesson_titled(course: Course, title: str) -> Lesson:
     return next(item for item in course.ordered_items() if item.title == title)
+
+
+def make_try_finally_course() -> Course:
+    """A lesson then two quizzes with explanations; the first quiz's options are
+    Markdown (`else`, `except`, `finally`, the right one the third)."""
+    course = make_course(topic="Exceptions in Python", modules=1, lessons=1, quizzes=2)
+    _, first, second = Course.objects.with_outline().get(pk=course.pk).ordered_items()
+    first.set_quiz(
+        question="In a `try` statement, which block always runs?",
+        options=["`else`", "`except`", "`finally`"],
+        answer=3,
+        explanation="`finally` runs whether or not an exception was raised.",
+    )
+    first.save()
+    second.set_quiz(
+        question=second.question,
+        options=second.options,
+        answer=second.answer,
+        explanation="Beta is the second letter.",
+    )
+    second.save()
+    return Course.objects.with_outline().get(pk=course.pk)
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(reverse("login"))
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="My courses").wait_for()

@@ -479,6 +479,118 @@ def test_right_answer_says_so_and_reveals(client):
     assert "is-correct" in html
 
 
+def test_options_are_lettered_and_feedback_names_the_option(client):
+    quiz = quiz_in(make_course())
+    html = html_of(client.get(quiz.get_absolute_url()))
+    for letter, text in zip("ABC", ["Alpha", "Beta", "Gamma"], strict=True):
+        assert f'<span class="quiz__letter">{letter}</span><span class="quiz__text">{text}' in html
+    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "1"}))
+    assert "A — Alpha is not the right answer. Have another go." in wrong
+    right = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    assert "Well done: B — Beta is right." in right
+    assert "Option 1" not in wrong + right
+    assert "option 2" not in (wrong + right).lower()
+
+
+def test_feedback_renders_the_option_as_markdown(client):
+    quiz = quiz_in(make_course())
+    quiz.set_quiz(question="Which runs?", options=["`else`", "`finally`"], answer=2)
+    quiz.save()
+    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    assert "Well done: B — <code>finally</code> is right." in html
+
+
+def explained_quiz(course: Course) -> Activity:
+    quiz = quiz_in(course)
+    quiz.set_quiz(
+        question=quiz.question,
+        options=quiz.options,
+        answer=quiz.answer,
+        explanation="Beta is **second** in the alphabet.",
+    )
+    quiz.save()
+    return quiz
+
+
+def test_the_explanation_shows_once_the_answer_is_revealed(client):
+    quiz = explained_quiz(make_course())
+    explanation = "Beta is <strong>second</strong> in the alphabet."
+    assert explanation not in html_of(client.get(quiz.get_absolute_url()))
+    # The default policy keeps the answer, and so the explanation, until it is right.
+    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "1"}))
+    assert explanation not in wrong
+    right = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    assert '<p class="quiz__explanation-title">Why</p>' in right
+    assert explanation in right
+
+
+def test_the_explanation_shows_after_a_wrong_answer_when_the_policy_reveals(client):
+    course = make_course()
+    Course.objects.filter(pk=course.pk).update(answer_reveal=Course.AnswerReveal.AFTER_ATTEMPT)
+    quiz = explained_quiz(course)
+    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "3"}))
+    assert "The correct answer is B — Beta." in wrong
+    assert "Beta is <strong>second</strong> in the alphabet." in wrong
+
+
+def test_a_passed_learner_sees_the_answer_and_explanation_on_return(client, learner):
+    course = make_course()
+    enrollment_create(user=learner, course=course)
+    quiz = explained_quiz(course)
+    client.post(quiz.get_absolute_url(), {"option": "2"})
+    html = html_of(client.get(quiz.get_absolute_url()))
+    assert "The right answer is B — Beta." in html
+    assert "Beta is <strong>second</strong> in the alphabet." in html
+
+
+def test_after_a_right_answer_the_main_button_leads_to_the_next_item(client):
+    course = make_course(modules=1, lessons=1, quizzes=2)
+    quiz, following = [item for item in course_items(course) if item.kind == "activity"]
+    before = html_of(client.get(quiz.get_absolute_url()))
+    assert '<button type="submit" class="button button--primary">Check my answer</button>' in before
+    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "1"}))
+    assert '<button type="submit" class="button button--primary">Check my answer</button>' in wrong
+    right = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    assert (
+        f'<a class="button button--primary" href="{following.get_absolute_url()}" '
+        f'aria-label="Next: {following.title}">Next</a>'
+    ) in right
+    assert '<button type="submit" class="button">Check my answer</button>' in right
+    assert "You finished" not in right
+
+
+def test_the_last_quiz_ends_with_a_finished_moment_linking_to_the_results(client, learner):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    enrollment_create(user=learner, course=course)
+    lesson, quiz = course_items(course)
+    lesson_complete(user=learner, lesson=lesson)
+    results = reverse("enrollment:course-results", args=[course.pk])
+    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    finished = html.split('<section class="finished"')[1].split("</section>")[0]
+    assert "You finished the course!" in finished
+    assert f'<a class="button button--primary" href="{results}">See your results</a>' in finished
+    assert ">Next<" not in html
+
+
+def test_the_last_quiz_says_end_of_course_when_items_remain(client, learner):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    enrollment_create(user=learner, course=course)
+    quiz = course_items(course)[-1]
+    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    assert "You reached the end of the course" in html
+    assert "1 of 2 lessons and quizzes done so far." in html
+    assert reverse("enrollment:course-results", args=[course.pk]) in html
+
+
+def test_the_last_quiz_sends_a_visitor_back_to_the_course(client):
+    course = make_course(modules=1, lessons=0, quizzes=1)
+    quiz = course_items(course)[-1]
+    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    finished = html.split('<section class="finished"')[1].split("</section>")[0]
+    assert f'href="{course.get_absolute_url()}">Back to the course</a>' in finished
+    assert "/results/" not in html
+
+
 def test_after_attempt_policy_reveals_after_a_wrong_answer(client):
     course = make_course()
     course.answer_reveal = Course.AnswerReveal.AFTER_ATTEMPT
@@ -486,7 +598,7 @@ def test_after_attempt_policy_reveals_after_a_wrong_answer(client):
     quiz = quiz_in(course)
     html = html_of(client.post(quiz.get_absolute_url(), {"option": "3"}))
     assert "Not quite." in html
-    assert "The correct answer is option 2." in html
+    assert "The correct answer is B — Beta." in html
     assert "(the correct answer)" in html
 
 
