@@ -8,6 +8,7 @@ item sequence from `Course.ordered_items()`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from django import forms
@@ -308,6 +309,11 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
+        if not str(request.POST.get("option", "")).strip():
+            # Sent without a choice (the browser's own check bypassed or absent):
+            # the quiz again, saying what is missing, rather than an error page.
+            context = self.get_context_data(missing_answer=True)
+            return self.render_to_response(context, status=HTTPStatus.BAD_REQUEST)
         try:
             outcome = quiz_answer(
                 user=request.user,

@@ -198,6 +198,32 @@ def test_staff_preview_drafts_with_a_draft_banner(staff_client):
         assert "<strong>Draft</strong>" in html_of(response)
 
 
+def test_staff_get_no_enroll_button_on_drafts(staff_client):
+    draft = make_course(topic="Work in progress", publish=False)
+    lesson = draft.modules.first().ordered_items()[0]
+    enroll_url = reverse("enrollment:enroll", args=[draft.pk])
+    html = html_of(staff_client.get(draft.get_absolute_url()))
+    assert "Draft — not open for enrollment" in html
+    assert enroll_url not in html
+    assert enroll_url not in html_of(staff_client.get(lesson.get_absolute_url()))
+    # A forged enrollment in a draft enrolls no one.
+    response = staff_client.post(enroll_url, follow=True)
+    assert "Drafts are not open for enrollment." in html_of(response)
+    assert not Enrollment.objects.exists()
+    # Once published, the course is open.
+    Course.objects.filter(pk=draft.pk).update(status=Course.Status.PUBLISHED)
+    html = html_of(staff_client.get(draft.get_absolute_url()))
+    assert enroll_url in html
+    assert "not open for enrollment" not in html
+
+
+def test_theme_toggle_says_what_it_will_do(client):
+    html = html_of(client.get("/"))
+    toggle = html.split("data-theme-toggle")[1].split("</button>")[0]
+    assert '<span class="theme-toggle__text">Switch to dark theme</span>' in toggle
+    assert "aria-pressed" not in toggle  # the label changes instead of a pressed state
+
+
 def test_published_course_has_no_draft_banner(staff_client):
     course = make_course()
     assert "banner--draft" not in html_of(staff_client.get(course.get_absolute_url()))
@@ -604,15 +630,32 @@ def test_after_attempt_policy_reveals_after_a_wrong_answer(client):
 
 @pytest.mark.parametrize(
     "posted",
-    [{}, {"option": ""}, {"option": "0"}, {"option": "4"}, {"option": "99999999999999"},
+    [{"option": "0"}, {"option": "4"}, {"option": "99999999999999"},
      {"option": "-1"}, {"option": "two"}, {"option": "1.5"}, {"option": "\x00"}],
-    ids=["missing", "empty", "zero", "past-last", "huge", "negative", "word", "float", "nul"],
+    ids=["zero", "past-last", "huge", "negative", "word", "float", "nul"],
 )  # fmt: skip
-def test_forged_or_missing_option_is_a_400_page(client, posted):
+def test_forged_option_is_a_400_page(client, posted):
     quiz = quiz_in(make_course())
     response = client.post(quiz.get_absolute_url(), posted)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "That request did not make sense" in html_of(response)
+
+
+@pytest.mark.parametrize(
+    "posted", [{}, {"option": ""}, {"option": "  "}], ids=["none", "empty", "blank"]
+)
+def test_a_quiz_sent_without_an_answer_asks_for_one(client, posted):
+    quiz = quiz_in(make_course())
+    response = client.post(quiz.get_absolute_url(), posted)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = html_of(response)
+    assert "<p>Choose an answer, then check it.</p>" in html
+    assert 'role="alert"' in html
+    # The quiz itself, to answer at once; nothing judged, nothing stored.
+    assert quiz.title in html
+    assert html.count('type="radio"') == 3
+    assert "Not quite." not in html
+    assert "That request did not make sense" not in html
 
 
 def test_quiz_post_needs_the_csrf_token():

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from courses.models import Course
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import PASSWORD, make_user
 from tests.helpers import DESKTOP, PHONE_390, log_in, make_try_finally_course
@@ -70,3 +72,38 @@ def test_learner_answers_reads_why_and_finishes(open_page, viewport):
     page.get_by_role("link", name="See your results").first.click()
     expect(page).to_have_url(re.compile(r"/results/$"))
     expect(page.get_by_text("You passed 2 of 2")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [PHONE_390, DESKTOP], ids=["phone", "desktop"])
+def test_small_things_read_right(open_page, viewport):
+    """Profile dropdowns say "No preference"; a quiz sent without an answer comes
+    back asking for one; staff find drafts closed for enrollment; the theme
+    toggle says what it will do."""
+    course = make_try_finally_course()
+    draft = make_try_finally_course()
+    Course.objects.filter(pk=draft.pk).update(status=Course.Status.DRAFT)
+    make_user(username="editor", is_staff=True)
+    page = open_page(viewport, color_scheme="light")
+    log_in(page, "editor", PASSWORD)
+
+    page.goto(reverse("accounts:profile"))
+    for name in ("level", "duration", "focus"):
+        chosen = page.locator(f'select[name="{name}"] option:checked')
+        expect(chosen).to_have_text("No preference")
+
+    page.goto(course.ordered_items()[1].get_absolute_url())
+    # The browser's own check stops an empty form; bypassed, the server asks too.
+    page.locator(".quiz").evaluate("(form) => form.noValidate = true")
+    page.get_by_role("button", name="Check my answer").click()
+    expect(page.get_by_role("alert")).to_have_text("Choose an answer, then check it.")
+    expect(page.locator(".quiz__option")).to_have_count(3)
+
+    page.goto(draft.get_absolute_url())
+    expect(page.get_by_text("Draft — not open for enrollment")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Enroll"))).to_have_count(0)
+
+    toggle = page.locator("[data-theme-toggle]")
+    expect(toggle).to_have_accessible_name("Switch to dark theme")
+    toggle.click()
+    expect(toggle).to_have_accessible_name("Switch to light theme")
