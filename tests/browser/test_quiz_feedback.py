@@ -24,6 +24,13 @@ FOCUSED_OPTION = """() => {
           style: getComputedStyle(option).outlineStyle, accent};
 }"""
 
+FOCUSED_RESULT = """() => {
+  const result = document.querySelector("#quiz-result");
+  const accent = getComputedStyle(document.querySelector("a.button--primary")).backgroundColor;
+  return {focused: result.matches(":focus-visible"), ring: getComputedStyle(result).outlineColor,
+          accent};
+}"""
+
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("viewport", [PHONE_390, DESKTOP], ids=["phone", "desktop"])
@@ -54,8 +61,11 @@ def test_learner_answers_reads_why_and_finishes(open_page, viewport):
     expect(status).to_contain_text("finally runs whether or not an exception was raised.")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
-    # The keyboard focus on the right answer rings it in the accent colour, not red.
-    page.locator("#quiz-result").focus()
+    # The page opens on the verdict, ringed in the accent colour, not red; so is
+    # the right answer when the keyboard reaches it.
+    verdict = page.evaluate(FOCUSED_RESULT)
+    assert verdict["focused"], verdict
+    assert verdict["ring"] == verdict["accent"], verdict
     for _ in range(6):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.name") == "option":
