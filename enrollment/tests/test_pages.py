@@ -119,7 +119,7 @@ def test_forged_answers_store_nothing(client, learner):
 
 
 def correct_option_marked(html: str) -> bool:
-    return "(the correct answer)" in html or "Well done: option 2 is right" in html
+    return "(the correct answer)" in html or "Well done: B — Beta is right" in html
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_the_reveal_policy_decides_when_the_answer_appears(
     before = client.get(quiz.get_absolute_url()).content.decode()
     assert not correct_option_marked(before)
     wrong = client.post(quiz.get_absolute_url(), {"option": "3"}).content.decode()
-    assert ("The correct answer is option 2" in wrong) is revealed_after_wrong
+    assert ("The correct answer is B — Beta" in wrong) is revealed_after_wrong
     assert ("(the correct answer)" in wrong) is revealed_after_wrong
     right = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
     assert "Correct!" in right
