@@ -20,6 +20,9 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
     && chown -R athena:athena /app/staticfiles
 USER athena
 EXPOSE 8000
+# Liveness: the server answers, whatever ALLOWED_HOSTS is (the health endpoints
+# skip the host check) and whether or not the database is up (a database outage
+# must not get healthy containers restarted). Readiness is /healthz/ready.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz/live', timeout=4).status != 200)"
 CMD ["gunicorn", "--config", "gunicorn.conf.py"]

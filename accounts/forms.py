@@ -39,3 +39,10 @@ class LearnerProfileForm(forms.ModelForm):
             "duration": "How much time you want a course to take.",
             "focus": "A broad overview or an in-depth treatment.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The blank choice means "any": say so rather than Django's "---------".
+        for name in self.Meta.fields:
+            field = self.fields[name]
+            field.choices = [("", "No preference"), *field.choices[1:]]

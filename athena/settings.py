@@ -50,6 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "athena.middleware.RequestIdMiddleware",
+    # Before anything that checks the Host header (see the class).
+    "athena.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "athena.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -96,10 +100,48 @@ else:
     # reuse so a database restart does not fail requests.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Timeouts, all below gunicorn's worker timeout (GUNICORN_TIMEOUT, 30 s), so a
+    # slow or silent database costs a request a few seconds and a 503, never a
+    # thread for good. The server cancels statements after the statement timeout;
+    # athena.postgresql gives up on a server that does not answer at all a little
+    # later (client timeout); keepalives and tcp_user_timeout find a dead peer on
+    # an idle or a sending connection. docs/deployment.md explains the budget.
+    # 0 turns both off, for a long data migration run by hand.
+    DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=15_000)
+    DATABASE_CLIENT_TIMEOUT = env.float(
+        "DATABASE_CLIENT_TIMEOUT",
+        default=DATABASE_STATEMENT_TIMEOUT_MS / 1000 + 2 if DATABASE_STATEMENT_TIMEOUT_MS else 0,
+    )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.update(
+        {
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+            "options": f"{_options.get('options', '')} "
+            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}".strip(),
+            "client_timeout": DATABASE_CLIENT_TIMEOUT,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": int(DATABASE_CLIENT_TIMEOUT * 1000),
+        }
+    )
+    DATABASES["default"]["ENGINE"] = "athena.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://athena")}
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A silent Redis must not hold a request (or the readiness check) for long.
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
+# Sessions stay in the database (Django's default engine), shared by every app
+# server and untouched by a cache flush or a Redis restart.
+# The readiness check's own bound on its database probe (athena.views).
+HEALTHZ_DATABASE_TIMEOUT = env.float("HEALTHZ_DATABASE_TIMEOUT", default=2)
 
 # django-axes first: it refuses logins while an account is locked out.
 AUTHENTICATION_BACKENDS = [
@@ -196,18 +238,29 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One line per record, each with the request id (athena.log); no request bodies,
+# cookies or headers are ever logged.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "athena.log.RequestIdFilter"}},
     "formatters": {
+        "line": {
+            "()": "athena.log.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s",
+        },
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        },
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

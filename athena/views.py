@@ -1,24 +1,103 @@
-"""Project-level views that belong to no app."""
+"""Project-level views that belong to no app: health endpoints and error pages."""
 
+import sys
+from contextlib import suppress
 from http import HTTPStatus
+from typing import Any
 
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
+from django.db.utils import load_backend
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
+from django.views.defaults import server_error as django_server_error
+
+# A shared store that is down or silent: the database, or Redis behind the cache.
+STORE_UNAVAILABLE = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
+
+# Seconds a client is asked to wait before retrying while the database is down.
+RETRY_AFTER_SECONDS = 30
 
 
 @never_cache
 @require_safe
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Answer 200 when the database answers a query, 503 when it does not."""
+def healthz_live(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process serves requests. Touches neither database nor cache,
+    so an outage there never gets healthy servers restarted."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when the database and the cache answer, else 503 naming
+    what is down, within a few seconds even when the database is frozen."""
+    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    ready = all(checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "unavailable",
+            **{name: "ok" if ok else "unreachable" for name, ok in checks.items()},
+        },
+        status=HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
+    )
+
+
+def _database_answers() -> bool:
+    """Ask the database for `SELECT 1` on a fresh, short-lived connection.
+
+    A fresh connection tests what a new request would meet, and its own short
+    connect, statement and client timeouts bound the check whatever state the
+    request threads' connections are in.
+    """
+    settings_dict = connections[DEFAULT_DB_ALIAS].settings_dict
+    probe_settings: dict[str, Any] = {**settings_dict, "CONN_MAX_AGE": 0}
+    if settings_dict["ENGINE"] == "athena.postgresql":
+        seconds = settings.HEALTHZ_DATABASE_TIMEOUT
+        probe_settings["OPTIONS"] = {
+            **settings_dict["OPTIONS"],
+            "connect_timeout": max(2, round(seconds)),  # libpq's minimum is 2
+            "options": f"-c statement_timeout={int(seconds * 1000)}",
+            "client_timeout": seconds,
+            "tcp_user_timeout": int(seconds * 1000),
+        }
+    probe = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(probe_settings, DEFAULT_DB_ALIAS)
     try:
-        with connection.cursor() as cursor:
+        with probe.cursor() as cursor:
             cursor.execute("SELECT 1")
-            cursor.fetchone()
+            return cursor.fetchone() == (1,)
     except DatabaseError:
-        return JsonResponse(
-            {"status": "unavailable", "database": "unreachable"},
-            status=HTTPStatus.SERVICE_UNAVAILABLE,
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return False
+    finally:
+        with suppress(DatabaseError):
+            probe.close()
+
+
+def _cache_answers() -> bool:
+    try:
+        cache.set("healthz", "ok", timeout=10)
+        return cache.get("healthz") == "ok"
+    except Exception:  # any cache client error (Redis down, timeout) means unreachable
+        return False
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """The friendly 503 page. Renders without a request context: nothing on it
+    may need the database (no user, no messages)."""
+    response = HttpResponse(render_to_string("503.html"), status=HTTPStatus.SERVICE_UNAVAILABLE)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a store outage met outside a view (in middleware, say) still
+    answers 503; everything else is Django's 500 page."""
+    if isinstance(sys.exc_info()[1], STORE_UNAVAILABLE):
+        return service_unavailable(request)
+    return django_server_error(request)

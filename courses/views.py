@@ -312,6 +312,11 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
+        if not str(request.POST.get("option", "")).strip():
+            # Sent without a choice (the browser's own check bypassed or absent):
+            # the quiz again, saying what is missing, rather than an error page.
+            context = self.get_context_data(missing_answer=True)
+            return self.render_to_response(context, status=HTTPStatus.BAD_REQUEST)
         if not quiz_submission_allowed(request=request, activity_id=self.object.pk):
             response = render(
                 request,
@@ -343,14 +348,16 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
             outcome is not None and answer_revealed(course=self.course, correct=outcome.correct)
         )
         revealed_option = activity.answer if revealed else None
+        options = quiz_options(activity, outcome=outcome, revealed_option=revealed_option)
         return {
             **context,
-            "options": quiz_options(activity, outcome=outcome, revealed_option=revealed_option),
+            "options": options,
             "submitted": outcome is not None,
             "passed": passed,
-            "chosen": outcome.chosen if outcome else None,
+            "chosen": options[outcome.chosen - 1] if outcome else None,
             "correct": outcome.correct if outcome else None,
-            "revealed_option": revealed_option,
+            # The right option (its letter and text), only once the learner may see it.
+            "revealed_option": options[revealed_option - 1] if revealed_option else None,
         }
 
 
@@ -364,6 +371,11 @@ class QuizOption:
     correct: bool = False  # the learner's answer, and right
     wrong: bool = False  # the learner's answer, and not right
     revealed: bool = False  # the right answer, which the learner did not choose, shown
+
+    @property
+    def letter(self) -> str:
+        """A, B, C...: how the page labels the option and how feedback names it."""
+        return chr(ord("A") + self.number - 1)
 
 
 def quiz_options(

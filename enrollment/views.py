@@ -30,6 +30,10 @@ def _visible_course(request: HttpRequest, course_id: int) -> Course:
 @require_POST
 def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _visible_course(request, course_id)
+    if not course.is_published:
+        # Only staff see drafts, to edit them: there is nothing to learn in one yet.
+        messages.info(request, "Drafts are not open for enrollment.")
+        return redirect(course)
     if not request.user.is_authenticated:
         enrollment_defer(request=request, course=course)
         messages.info(request, f"Log in or sign up to enroll in {course.topic}.")

@@ -12,8 +12,9 @@ from courses.models import Course, Lesson, Module
 from courses.services import course_count_items
 from tests.factories import make_course
 
-# Browser window sizes: a phone and a desktop.
+# Browser window sizes: a small and a common phone, and a desktop.
 PHONE = {"width": 360, "height": 740}
+PHONE_390 = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -57,7 +58,7 @@ def assert_counts_true(course: Course) -> None:
 
 def make_photosynthesis_course() -> Course:
     """A course whose first lesson holds a table and a long code line (what must
-    wrap on a phone), beside a second course to search past."""
+    scroll in its own box on a phone), beside a second course to search past."""
     course = make_course(topic="Photosynthesis explained", modules=2, lessons=2, quizzes=1)
     lesson = Lesson.objects.filter(module__course=course).order_by("module__module_order").first()
     lesson.content = {
@@ -69,6 +70,53 @@ def make_photosynthesis_course() -> Course:
     lesson.save()
     make_course(topic="Statistics for everyone")
     return Course.objects.with_outline().get(pk=course.pk)
+
+
+def make_statistics_course() -> Course:
+    """The demo statistics course, published: lessons with maths, wide tables
+    and long code lines, as a learner reads them."""
+    from courses.documents import parse_document
+    from courses.management.commands.load_demo_courses import DEMO_DIR
+    from courses.services import course_import
+
+    path = next(DEMO_DIR.glob("*statistics*.json"))
+    course = course_import(spec=parse_document(path.read_bytes()), publish=True)
+    return Course.objects.with_outline().get(pk=course.pk)
+
+
+def lesson_titled(course: Course, title: str) -> Lesson:
+    return next(item for item in course.ordered_items() if item.title == title)
+
+
+def make_try_finally_course() -> Course:
+    """A lesson then two quizzes with explanations; the first quiz's options are
+    Markdown (`else`, `except`, `finally`, the right one the third)."""
+    course = make_course(topic="Exceptions in Python", modules=1, lessons=1, quizzes=2)
+    _, first, second = Course.objects.with_outline().get(pk=course.pk).ordered_items()
+    first.set_quiz(
+        question="In a `try` statement, which block always runs?",
+        options=["`else`", "`except`", "`finally`"],
+        answer=3,
+        explanation="`finally` runs whether or not an exception was raised.",
+    )
+    first.save()
+    second.set_quiz(
+        question=second.question,
+        options=second.options,
+        answer=second.answer,
+        explanation="Beta is the second letter.",
+    )
+    second.save()
+    return Course.objects.with_outline().get(pk=course.pk)
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(reverse("login"))
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="My courses").wait_for()
 
 
 def link_in(message: Any, path_start: str) -> str:

@@ -199,6 +199,15 @@ def test_profile_saves_preferences_and_offers_matching_courses(client):
     assert f"{reverse('courses:catalog')}?level=advanced&amp;focus=in-depth" in text
 
 
+def test_profile_dropdowns_say_no_preference_for_any(client):
+    client.force_login(make_user())
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert "---------" not in html
+    for name in ("level", "duration", "focus"):
+        select = html.split(f'name="{name}"')[1].split("</select>")[0]
+        assert '<option value="" selected>No preference</option>' in select
+
+
 def test_profile_refuses_an_unknown_preference(client):
     client.force_login(make_user())
     response = client.post(reverse("accounts:profile"), {"level": "expert"})

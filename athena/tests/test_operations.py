@@ -8,7 +8,7 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import connection
 from django.urls import reverse
 
 STRONG_KEY = "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 4
@@ -36,27 +36,104 @@ def run(arguments: list[str], **env: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.django_db
-def test_healthz_answers_ok_when_the_database_answers(client):
-    response = client.get(reverse("healthz"))
+@pytest.mark.parametrize("name", ["healthz", "healthz-ready"])
+def test_readiness_answers_ok_when_the_database_and_cache_answer(client, name):
+    response = client.get(reverse(name))
     assert response.status_code == HTTPStatus.OK
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
-def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(connection, "ensure_connection", refuse)
-    response = client.get(reverse("healthz"))
+@pytest.mark.parametrize("name", ["healthz", "healthz-ready"])
+def test_readiness_answers_503_naming_the_database_when_it_is_unreachable(
+    client, monkeypatch, name
+):
+    # The check opens a fresh connection with these settings: a real failure.
+    unreachable = (
+        "/nonexistent-directory/athena.sqlite3"
+        if connection.vendor == "sqlite"
+        else "athena_no_such_database"
+    )
+    monkeypatch.setitem(connection.settings_dict, "NAME", unreachable)
+    response = client.get(reverse(name))
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-    assert response.json()["status"] == "unavailable"
+    assert response.json() == {"status": "unavailable", "database": "unreachable", "cache": "ok"}
+
+
+# Nothing listens on port 1: a Redis that refuses connections.
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
 
 
 @pytest.mark.django_db
-def test_healthz_refuses_post(client):
-    assert client.post(reverse("healthz")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+def test_readiness_answers_503_naming_the_cache_when_it_is_unreachable(client, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    response = client.get(reverse("healthz-ready"))
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unreachable"}
+
+
+@pytest.mark.django_db
+def test_a_page_answers_503_with_retry_after_when_the_redis_cache_is_down(client, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    response = client.get(reverse("courses:home"))  # caches the trending courses
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert int(response["Retry-After"]) > 0
+    assert b"Athena is back in a moment" in response.content
+
+
+def test_liveness_answers_without_database_or_cache(client, settings):
+    # No django_db mark: pytest-django fails the test if the view queries.
+    settings.CACHES = UNREACHABLE_REDIS
+    response = client.get(reverse("healthz-live"))
+    assert response.status_code == HTTPStatus.OK
+    assert response.content == b"ok"
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["healthz", "healthz-ready", "healthz-live"])
+def test_health_endpoints_answer_whatever_the_host_and_scheme(client, settings, name):
+    # A load balancer or Docker probes the server by address over plain HTTP.
+    settings.ALLOWED_HOSTS = ["athena.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(reverse(name), headers={"host": "10.0.3.7:8000"})
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.django_db
+def test_other_pages_still_refuse_hosts_not_allowed(client, settings):
+    settings.ALLOWED_HOSTS = ["athena.example.com"]
+    response = client.get(reverse("courses:home"), headers={"host": "10.0.3.7:8000"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["healthz", "healthz-live"])
+def test_health_endpoints_refuse_post(client, name):
+    assert client.post(reverse(name)).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_every_response_carries_a_request_id(client):
+    response = client.get(reverse("healthz-live"))
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_request_id_from_the_proxy_is_kept(client):
+    response = client.get(reverse("healthz-live"), headers={"x-request-id": "lb-7f3a9c21-01"})
+    assert response["X-Request-ID"] == "lb-7f3a9c21-01"
+
+
+@pytest.mark.parametrize("sent", ["short", "two words here", "id\ninjected=line", "x" * 200])
+def test_a_malformed_request_id_is_replaced(client, sent):
+    response = client.get(reverse("healthz-live"), headers={"x-request-id": sent})
+    assert response["X-Request-ID"] != sent
+    assert len(response["X-Request-ID"]) == 32
 
 
 @pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 60])
@@ -240,3 +317,82 @@ def test_gunicorn_reads_the_env_file_beside_its_config(tmp_path):
 def test_gunicorn_prefers_the_environment_to_the_env_file(tmp_path):
     (tmp_path / ".env").write_text("WEB_CONCURRENCY=3\n")
     assert gunicorn_config(tmp_path, WEB_CONCURRENCY="5")["workers"] == "5"
+
+
+def test_gunicorn_runs_gthread_workers_sized_for_the_machine(tmp_path):
+    config = gunicorn_config(tmp_path)
+    assert config["worker_class"] == "gthread"
+    assert config["workers"] == str(min(2 * (os.cpu_count() or 1) + 1, 8))
+    assert int(config["threads"]) > 1
+    assert int(config["max_requests"]) > 0
+    assert int(config["max_requests_jitter"]) > 0
+    assert int(config["graceful_timeout"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("behind_tls_proxy", "trusted"),
+    [("", "[]"), ("false", "[]"), ("true", "['127.0.0.1', '::1']")],
+)
+def test_gunicorn_trusts_forwarded_headers_only_behind_a_tls_proxy(
+    tmp_path, behind_tls_proxy, trusted
+):
+    config = gunicorn_config(tmp_path, BEHIND_TLS_PROXY=behind_tls_proxy)
+    assert config["forwarded_allow_ips"] == trusted
+
+
+def test_gunicorn_access_log_holds_the_request_id_and_no_secrets(tmp_path):
+    log_format = gunicorn_config(tmp_path)["access_log_format"]
+    assert "%({x-request-id}o)s" in log_format
+    # No cookies, Authorization, referrer (may carry tokens) or query string.
+    for atom in ("{cookie}i", "{authorization}i", "%(f)s", "%(q)s", "%(r)s", "%(i)s"):
+        assert atom not in log_format
+
+
+PRINT_DATABASE_TIMEOUTS = """
+import django
+django.setup()
+from django.conf import settings
+options = settings.DATABASES["default"]["OPTIONS"]
+print(options["connect_timeout"], options["client_timeout"], options["options"])
+"""
+
+
+def test_database_timeouts_end_before_gunicorns_worker_timeout(tmp_path):
+    result = run(
+        ["-c", PRINT_DATABASE_TIMEOUTS],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DATABASE_URL="postgres://athena@db.internal:5432/athena",
+    )
+    assert result.returncode == 0, result.stderr
+    connect, client, options = result.stdout.split(maxsplit=2)
+    assert "-c statement_timeout=15000" in options
+    # A frozen database costs a request at most a health check on its kept
+    # connection (client timeout) and one new connection attempt.
+    assert float(client) + float(connect) < int(gunicorn_config(tmp_path)["timeout"])
+
+
+def test_check_deploy_is_clean_with_postgresql_and_redis():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="athena.example.com",
+        DATABASE_URL="postgres://athena@db.internal:5432/athena",
+        CACHE_URL="redis://redis.internal:6379/0",
+        BEHIND_TLS_PROXY="true",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_zero_statement_timeout_turns_the_database_timeouts_off():
+    result = run(
+        ["-c", PRINT_DATABASE_TIMEOUTS],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DATABASE_URL="postgres://athena@db.internal:5432/athena",
+        DATABASE_STATEMENT_TIMEOUT_MS="0",
+    )
+    assert result.returncode == 0, result.stderr
+    _, client, options = result.stdout.split(maxsplit=2)
+    assert float(client) == 0
+    assert "-c statement_timeout=0" in options

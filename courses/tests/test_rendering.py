@@ -11,8 +11,10 @@ import pytest
 from django.core.cache import cache
 
 from courses import rendering
+from courses.documents import parse_document
 from courses.models import Lesson
 from courses.rendering import render_markdown
+from courses.tests.test_demo import DEMO_PATHS
 from tests.factories import make_course
 
 # Each payload tries to run script, load active content, restyle the page or
@@ -201,7 +203,8 @@ def test_lesson_markdown_keeps_what_lessons_need():
         "<blockquote>",
         "<ol>",
         "<ul>",
-        "<table>",
+        '<div class="table-scroll" tabindex="0"><table>',
+        "</table></div>",
         "<td>2</td>",
         '<a href="https://example.com" rel="noopener noreferrer nofollow">link</a>',
         '<span class="k">def</span>',
@@ -211,7 +214,22 @@ def test_lesson_markdown_keeps_what_lessons_need():
     ):
         assert fragment in html, fragment
     # Highlighted code sits in pre > code, where pygments.css expects it.
-    assert re.search(r"<pre><code[^>]*><span class=\"k\">def</span>", html)
+    assert re.search(r"<pre tabindex=\"0\"><code[^>]*><span class=\"k\">def</span>", html)
+
+
+def test_tables_and_code_blocks_are_focusable_scroll_boxes():
+    """On a phone a wide table or long code line scrolls inside its own box, which
+    the keyboard can reach; indented code and several tables too."""
+    html = rendering.render_markdown_uncached(
+        "| a |\n|---|\n| 1 |\n\ntext\n\n| b |\n|---|\n| 2 |\n\n    indented code\n"
+    )
+    assert html.count('<div class="table-scroll" tabindex="0"><table>') == 2
+    assert html.count("</table></div>") == 2
+    assert '<pre tabindex="0"><code>indented code' in html
+    # An author's own HTML stays text: no focusable boxes of their making.
+    typed = rendering.render_markdown_uncached('<div tabindex="0">x</div>\n\n<pre>y</pre>')
+    assert "<div" not in typed
+    assert "<pre" not in typed
 
 
 def test_unknown_language_is_escaped_not_highlighted():
@@ -240,3 +258,147 @@ def test_rendering_is_cached_and_an_edit_renders_afresh(monkeypatch):
 def test_empty_and_missing_text_render_empty():
     assert str(render_markdown("")) == ""
     assert str(render_markdown(None)) == ""
+
+
+# Quiz questions and options: one line of Markdown through the same sanitiser.
+
+
+def test_inline_markdown_keeps_code_emphasis_and_links_without_blocks():
+    html = rendering.render_inline_markdown_uncached(
+        "Use `finally`, *really* **always**, see [docs](https://docs.python.org)"
+    )
+    assert "<code>finally</code>" in html
+    assert "<em>really</em>" in html
+    assert "<strong>always</strong>" in html
+    assert '<a href="https://docs.python.org" rel="noopener noreferrer nofollow">docs</a>' in html
+    assert "<p>" not in html
+    blocks = rendering.render_inline_markdown_uncached("# Not a heading\n- not a list\n```")
+    for tag in ("<p>", "<h1>", "<ul>", "<li>", "<pre>"):
+        assert tag not in blocks
+    assert "# Not a heading" in blocks
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_payload_does_not_survive_inline_rendering(payload):
+    assert unsafe_parts(rendering.render_inline_markdown_uncached(payload)) == []
+    assert unsafe_parts(str(rendering.render_inline_markdown(payload))) == []
+
+
+def test_inline_markdown_is_cached_apart_from_block_markdown():
+    cache.clear()
+    text = "`cached` option"
+    inline = rendering.render_inline_markdown(text)
+    block = render_markdown(text)
+    assert inline == "<code>cached</code> option"
+    assert block == "<p><code>cached</code> option</p>\n"
+    assert rendering.render_inline_markdown(text) == inline
+
+
+def test_demo_quiz_options_with_backticks_render_as_code():
+    quizzes = [
+        item
+        for path in DEMO_PATHS
+        for module in parse_document(path.read_bytes()).modules
+        for item in module.items
+        if hasattr(item, "options")
+    ]
+    with_backticks = [quiz for quiz in quizzes if any("`" in option for option in quiz.options)]
+    assert len(with_backticks) >= 8
+    for quiz in with_backticks:
+        for text in (quiz.question, *quiz.options):
+            html = rendering.render_inline_markdown_uncached(text)
+            assert "`" not in html, text
+        assert any("<code>" in rendering.render_inline_markdown_uncached(o) for o in quiz.options)
+
+
+# Maths: LaTeX between dollars becomes MathML on the server.
+
+MATH_TAGS = SAFE_TAGS | rendering.MATHML_TAGS
+
+
+def test_inline_and_display_maths_become_mathml():
+    html = rendering.render_markdown_uncached(
+        "Bernoulli: $p^k (1-p)^{1-k}$.\n\n$$\n\\bar{X} = \\frac{1}{n}\\sum_{i=1}^n X_i\n$$\n"
+    )
+    assert '<span class="math inline"><math xmlns="http://www.w3.org/1998/Math/MathML"' in html
+    assert "<msup><mi>p</mi><mi>k</mi></msup>" in html
+    assert '<div class="math block" tabindex="0">' in html
+    assert 'display="block"' in html
+    assert "<mfrac>" in html
+    assert "$" not in html
+    assert unsafe_parts(html, allowed_tags=MATH_TAGS) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["It costs $5 and $10 each.", "Between $20-$30 a month.", "Save $1,000, then $2,000."],
+)
+def test_dollars_as_money_stay_text(text):
+    html = rendering.render_markdown_uncached(text)
+    assert "<math" not in html
+    assert html == f"<p>{text}</p>\n"
+
+
+def test_an_escaped_dollar_is_a_dollar_beside_real_maths():
+    html = rendering.render_markdown_uncached(r"A \$4.99 fee and $x^2$.")
+    assert html.startswith('<p>A $4.99 fee and <span class="math inline"><math')
+
+
+@pytest.mark.parametrize("latex", ["\\frac{", "{" * 3000, "x^{", "\\left( x", "\\begin{matrix}"])
+def test_invalid_latex_shows_its_escaped_source(latex):
+    html = rendering.render_markdown_uncached(f"See $${latex}$$ <b>here</b>.")
+    assert '<code class="math-source">' in html
+    assert "<math" not in html
+    assert "&lt;b&gt;here&lt;/b&gt;" in html
+    assert unsafe_parts(html, allowed_tags=MATH_TAGS) == []
+
+
+def test_invalid_latex_reads_as_code():
+    html = rendering.render_markdown_uncached("Broken: $\\frac{1}{$ here")
+    assert '<code class="math-source">$\\frac{1}{$</code>' in html
+
+
+def test_maths_in_inline_markdown_for_quizzes():
+    html = rendering.render_inline_markdown_uncached(r"What is $\operatorname{Var}(X)$?")
+    assert "<math" in html
+    assert "<p>" not in html
+
+
+def test_the_sanitiser_keeps_mathml_but_not_active_attributes():
+    html = rendering._sanitise(
+        '<math display="block" onclick="alert(1)"><mi href="javascript:alert(1)" '
+        'style="color:red" mathvariant="normal">x</mi><mo stretchy="false">(</mo>'
+        '<maction actiontype="statusline"><mi>y</mi></maction><semantics>'
+        '<annotation-xml encoding="text/html"><img src=x onerror=alert(1)></annotation-xml>'
+        "</semantics></math>"
+    )
+    assert '<math display="block">' in html
+    assert '<mi mathvariant="normal">x</mi>' in html
+    assert '<mo stretchy="false">(</mo>' in html
+    assert unsafe_parts(html, allowed_tags=MATH_TAGS) == []
+    assert "maction" not in html
+    assert "annotation" not in html
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_payload_straight_into_the_sanitiser_does_not_survive(payload):
+    """Second line of defence: even raw HTML that got past markdown-it is made safe
+    with the MathML allow-list in place."""
+    assert unsafe_parts(rendering._sanitise(payload), allowed_tags=MATH_TAGS) == []
+
+
+def test_demo_statistics_course_writes_its_formulas_as_maths():
+    path = next(path for path in DEMO_PATHS if "statistics" in path.name)
+    lessons = [
+        item.markdown
+        for module in parse_document(path.read_bytes()).modules
+        for item in module.items
+        if hasattr(item, "markdown")
+    ]
+    discrete = next(text for text in lessons if "Bernoulli" in text)
+    assert "$p^k (1-p)^{1-k}$" in discrete
+    for text in lessons:
+        html = rendering.render_markdown_uncached(text)
+        assert "<math" in html
+        assert "math-source" not in html  # every formula parses
+        assert "$" not in re.sub(r"<math.*?</math>", "", html, flags=re.S)

@@ -39,8 +39,10 @@
     if (!button) {
       return;
     }
+    var label = button.querySelector(".theme-toggle__text");
+    // The label says what a press will do, not which theme is on.
     function sync() {
-      button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
+      label.textContent = current() === "dark" ? "Switch to light theme" : "Switch to dark theme";
     }
     button.hidden = false;
     sync();

@@ -10,7 +10,15 @@ from django.urls import reverse
 from courses.models import Course
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import PASSWORD, make_user
-from tests.helpers import DESKTOP, PHONE, make_photosynthesis_course
+from tests.helpers import (
+    DESKTOP,
+    PHONE,
+    PHONE_390,
+    lesson_titled,
+    make_photosynthesis_course,
+    make_statistics_course,
+    make_try_finally_course,
+)
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -115,4 +123,29 @@ def test_account_and_progress_pages_have_no_serious_accessibility_violations(
         page.goto(url)
         if found := blocking_violations(page):
             problems[name] = found
+    assert problems == {}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("theme", "viewport"),
+    [("light", DESKTOP), ("dark", DESKTOP), ("light", PHONE_390), ("dark", PHONE_390)],
+    ids=["light-desktop", "dark-desktop", "light-phone", "dark-phone"],
+)
+def test_maths_tables_and_quiz_feedback_have_no_serious_violations(open_page, theme, viewport):
+    """A lesson with maths, wide tables and code (scroll boxes on a phone), and a
+    quiz answered right: explanation, lettered options, "Next"."""
+    statistics = make_statistics_course()
+    quiz = make_try_finally_course().ordered_items()[1]
+    page = open_page(viewport, color_scheme=theme, bypass_csp=True)
+    problems = {}
+    page.goto(lesson_titled(statistics, "Discrete distributions").get_absolute_url())
+    if found := blocking_violations(page):
+        problems["lesson with maths and tables"] = found
+    page.goto(quiz.get_absolute_url())
+    page.get_by_label("finally").check()
+    page.get_by_role("button", name="Check my answer").click()
+    page.get_by_role("status").wait_for()
+    if found := blocking_violations(page):
+        problems["quiz answered right"] = found
     assert problems == {}

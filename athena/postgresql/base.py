@@ -1,0 +1,70 @@
+"""Django's PostgreSQL backend, with a deadline on every wait for the server.
+
+`statement_timeout` makes the server end a slow query and `connect_timeout`
+bounds a connection attempt, but neither helps when the server stops answering
+altogether (a frozen host, a network that drops packets without a reset): the
+kernel keeps the TCP connection open and psycopg would wait forever, and so would
+every gunicorn thread, health checks included. Here every wait for a reply on an
+open connection ends after `OPTIONS["client_timeout"]` seconds (set a little
+above the statement timeout, so the server's own cancellation wins when it is
+alive); the connection is then dropped and Django sees an `OperationalError`,
+which Athena answers with a 503 (athena.middleware).
+
+Used as `ENGINE = "athena.postgresql"` (athena/settings.py). The pooled mode
+(`OPTIONS["pool"]`) builds its connections in psycopg_pool: pass
+`"connection_class": DeadlineConnection` among the pool options there.
+"""
+
+from typing import Any
+
+import psycopg
+from django.db.backends.postgresql import base
+from psycopg import errors
+
+# psycopg raises this private OperationalError subclass when `wait(timeout=...)`
+# expires (psycopg pinned in requirements.txt; the failure tests exercise it).
+_WaitTimeout = errors._WaitTimeout
+
+
+class DeadlineConnection(psycopg.Connection):
+    """A psycopg connection whose waits for the server end after `client_timeout`."""
+
+    client_timeout: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is None:
+            timeout = self.client_timeout
+        try:
+            return super().wait(gen, interval=interval, timeout=timeout)
+        except _WaitTimeout:
+            # The reply may still come: the connection is in an unknown state and
+            # must never be reused.
+            self.pgconn.finish()
+            raise errors.OperationalError(
+                f"the database server did not answer within {timeout:g} seconds"
+            ) from None
+
+
+class _Psycopg:
+    """The psycopg module as Django's backend sees it, but connecting with
+    DeadlineConnection (Django calls `self.Database.connect`)."""
+
+    def __init__(self, client_timeout: float | None) -> None:
+        self.client_timeout = client_timeout
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(psycopg, name)
+
+    def connect(self, *args: Any, **kwargs: Any) -> DeadlineConnection:
+        connection = DeadlineConnection.connect(*args, **kwargs)
+        connection.client_timeout = self.client_timeout
+        return connection
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        client_timeout = params.pop("client_timeout", None)
+        # One wrapper per thread and alias, so this attribute is never shared.
+        self.Database = _Psycopg(float(client_timeout) if client_timeout else None)
+        return params

@@ -1,0 +1,185 @@
+"""Two app servers, one PostgreSQL, one Redis: a visitor may land on either.
+
+Runs two gunicorn instances on two ports against a fresh database on the
+PostgreSQL server of DATABASE_URL and the local Redis (its own database number
+and key prefix; only those keys are removed afterwards). Part of the PostgreSQL
+run of CI; skipped when Redis is not reachable unless ATHENA_REQUIRE_REDIS=1.
+"""
+
+import http.cookiejar
+import json
+import os
+import re
+import urllib.request
+from http import HTTPStatus
+
+import environ
+import psycopg
+import pytest
+import redis
+from psycopg import sql
+
+from tests.servers import Gunicorn, fetch, manage, opener, production_environment
+
+SHARED_DATABASE = os.environ.get("DATABASE_URL", "")
+REDIS_URL = "redis://127.0.0.1:6379/13"
+PASSWORD = "Wide-river-lantern-4821"  # test-only account password
+
+
+def redis_reachable() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+pytestmark = [
+    pytest.mark.skipif(
+        not SHARED_DATABASE.startswith("postgres"),
+        reason="scale-out test runs with DATABASE_URL=postgres://...",
+    ),
+    pytest.mark.skipif(
+        os.environ.get("ATHENA_REQUIRE_REDIS") != "1" and not redis_reachable(),
+        reason="Redis is not reachable on 127.0.0.1:6379 (ATHENA_REQUIRE_REDIS=1 to fail)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def shared_database():
+    """A fresh database on the shared server, dropped afterwards."""
+    name = f"athena_scaleout_{os.getpid()}"
+    config = environ.Env.db_url_config(SHARED_DATABASE)
+    admin = {
+        "host": config["HOST"] or "127.0.0.1",
+        "port": config["PORT"] or 5432,
+        "user": config["USER"],
+        "password": config["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = SHARED_DATABASE.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with psycopg.connect(**admin) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="module")
+def shared_cache():
+    prefix = f"athena-scaleout-{os.getpid()}"
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        yield prefix
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+
+
+@pytest.fixture(scope="module")
+def site(shared_database, shared_cache, tmp_path_factory):
+    environment = production_environment(
+        DATABASE_URL=shared_database,
+        CACHE_URL=REDIS_URL,
+        CACHE_KEY_PREFIX=shared_cache,
+        WEB_CONCURRENCY="1",
+        GUNICORN_THREADS="2",
+    )
+    manage("migrate", "--no-input", environment=environment)
+    manage("load_demo_courses", environment=environment)
+    created = manage(
+        "shell",
+        "-c",
+        "import json; from django.contrib.auth import get_user_model; "
+        "from courses.models import Lesson; User = get_user_model(); "
+        f"User.objects.create_user('ada', 'ada@example.com', '{PASSWORD}'); "
+        f"User.objects.create_user('grace', 'grace@example.com', '{PASSWORD}'); "
+        "lesson = Lesson.objects.filter(module__course__status='published')"
+        ".select_related('module').order_by('pk').first(); "
+        "print(json.dumps({'course': lesson.module.course_id, "
+        "'module': lesson.module_id, 'lesson': lesson.pk}))",
+        environment=environment,
+    )
+    directory = tmp_path_factory.mktemp("scale-out")
+    first = Gunicorn(environment, directory / "first.log")
+    second = Gunicorn(environment, directory / "second.log")
+    try:
+        first.start()
+        second.start()
+        yield first, second, json.loads(created.strip().splitlines()[-1])
+    finally:
+        first.stop()
+        second.stop()
+
+
+class Visitor:
+    """One browser: a cookie jar shared by whichever server answers."""
+
+    def __init__(self) -> None:
+        self.cookies = http.cookiejar.CookieJar()
+        self.browser = opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def get(self, url: str):
+        return fetch(url, using=self.browser)
+
+    def post(self, url: str, data: dict[str, str]):
+        token = next(c.value for c in self.cookies if c.name == "csrftoken")
+        return fetch(url, data={"csrfmiddlewaretoken": token, **data}, using=self.browser)
+
+    def log_in(self, server: Gunicorn, username: str, password: str):
+        page = self.get(server.url("/accounts/login/"))
+        assert page.status == HTTPStatus.OK
+        return self.post(
+            server.url("/accounts/login/"), {"username": username, "password": password}
+        )
+
+
+def test_a_session_started_on_one_server_continues_on_the_other(site):
+    first, second, ids = site
+    ada = Visitor()
+    assert ada.log_in(first, "ada", PASSWORD).status == HTTPStatus.FOUND
+
+    # The second server knows her (the session is in the shared database) and
+    # accepts the CSRF token the first one gave.
+    dashboard = ada.get(second.url("/my/"))
+    assert dashboard.status == HTTPStatus.OK
+    assert "Log out" in dashboard.body
+    course, module, lesson = ids["course"], ids["module"], ids["lesson"]
+    enrolled = ada.post(second.url(f"/courses/{course}/enroll/"), {})
+    assert enrolled.status == HTTPStatus.FOUND
+    done = ada.post(second.url(f"/courses/{course}/modules/{module}/lessons/{lesson}/done/"), {})
+    assert done.status == HTTPStatus.FOUND
+
+    # Back on the first server, the progress made on the second shows.
+    progress = ada.get(first.url("/my/"))
+    assert progress.status == HTTPStatus.OK
+    assert re.search(r"\b1 of \d+ done", progress.body), progress.body
+
+
+def test_a_login_lockout_hit_on_one_server_holds_on_the_other(site):
+    first, second, _ = site
+    attacker = Visitor()
+    for _ in range(5):  # AXES_FAILURE_LIMIT
+        attacker.log_in(first, "grace", "not-her-password")
+
+    # Even the right password is refused on the other server.
+    answer = attacker.log_in(second, "grace", PASSWORD)
+    assert answer.status == HTTPStatus.TOO_MANY_REQUESTS
+    assert "Too many failed log-ins" in answer.body
+    assert not any(cookie.name == "sessionid" for cookie in attacker.cookies)
+
+
+def test_both_servers_share_the_redis_cache(site, shared_cache):
+    first, second, _ = site
+    for server in (first, second):
+        ready = fetch(server.url("/healthz/ready"))
+        assert ready.status == HTTPStatus.OK
+        assert '"cache": "ok"' in ready.body
+    client = redis.Redis.from_url(REDIS_URL)
+    assert any(client.scan_iter(match=f"{shared_cache}:*")), "nothing was cached in Redis"
