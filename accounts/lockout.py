@@ -58,4 +58,10 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
     """AXES_USERNAME_CALLABLE: the account's username, else the input lower-cased
     (cut to what axes can store: longer input names no account anyway)."""
     identifier = _identifier(request, credentials)
-    return account_username(identifier) or identifier.lower()[:KEY_MAX_LENGTH]
+    # axes asks several times per log-in: look the account up once per request.
+    known: dict[str, str] = getattr(request, "_lockout_usernames", {})
+    if identifier not in known:
+        known[identifier] = account_username(identifier) or identifier.lower()[:KEY_MAX_LENGTH]
+        if request is not None:
+            request._lockout_usernames = known
+    return known[identifier]

@@ -65,11 +65,12 @@ def test_profile_with_preferences_count(client, learner, django_assert_num_queri
 
 def test_log_in_and_log_out_counts(client, django_assert_num_queries):
     user = make_user()
-    # django-axes: the failures so far for this username and address; the
-    # user; the new session (existence check, insert in a savepoint: 4);
-    # axes' attempts read twice around the access log's insert (3); last_login;
+    # The account the username names (accounts.lockout, once a request);
+    # django-axes: the failures so far for that account and for this address
+    # (2); the user; the new session (existence check, insert in a savepoint:
+    # 4); axes' attempts read around the access log's insert (4); last_login;
     # the session's rotated data (update in a savepoint: 3).
-    with django_assert_num_queries(1 + 1 + 4 + 3 + 1 + 3):
+    with django_assert_num_queries(1 + 2 + 1 + 4 + 4 + 1 + 3):
         response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response["Location"] == reverse("enrollment:dashboard")
     # django-axes: its attempts and the access log's logout time; then the
@@ -81,9 +82,10 @@ def test_log_in_and_log_out_counts(client, django_assert_num_queries):
 
 def test_failed_log_in_count(client, django_assert_num_queries):
     user = make_user()
-    # django-axes: the failures so far, the user, then the failed attempt
-    # recorded (read, get-or-create in savepoints: 7) and the failures again.
-    with django_assert_num_queries(1 + 1 + 7 + 1):
+    # The account the username names; django-axes: the failures so far for the
+    # account and the address (2), the user, then the failed attempt recorded
+    # (read, get-or-create in savepoints: 7) and the failures again (2).
+    with django_assert_num_queries(1 + 2 + 1 + 7 + 2):
         response = client.post(reverse("login"), {"username": user.username, "password": "nope"})
     assert response.status_code == HTTPStatus.OK
 
@@ -95,12 +97,12 @@ def test_sign_up_count(client, django_assert_num_queries):
         "password1": PASSWORD,
         "password2": PASSWORD,
     }
-    # Username and e-mail taken (case-insensitive), the username's uniqueness
-    # (the model's own check), the insert; then as a log-in (11, without the
-    # axes failures and the user read).
-    with django_assert_num_queries(3 + 1 + 11):
+    # Username taken (case-insensitive), the username's uniqueness (the
+    # model's own check), the accounts with that e-mail, the inactive account's
+    # insert in a savepoint (3); no log-in until the address is confirmed.
+    with django_assert_num_queries(2 + 1 + 3):
         response = client.post(reverse("accounts:signup"), data)
-    assert response["Location"] == reverse("enrollment:dashboard")
+    assert response["Location"] == reverse("accounts:signup-done")
 
 
 def test_password_change_count(client, learner, django_assert_num_queries):
