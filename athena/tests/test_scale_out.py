@@ -102,8 +102,11 @@ def site(shared_database, shared_cache, tmp_path_factory):
         f"User.objects.create_user('grace', 'grace@example.com', '{PASSWORD}'); "
         "lesson = Lesson.objects.filter(module__course__status='published')"
         ".select_related('module').order_by('pk').first(); "
+        "from courses.models import Activity; "
+        "quiz = Activity.objects.filter(module__course__status='published')"
+        ".order_by('pk').first(); "
         "print(json.dumps({'course': lesson.module.course_id, "
-        "'module': lesson.module_id, 'lesson': lesson.pk}))",
+        "'module': lesson.module_id, 'lesson': lesson.pk, 'quiz': quiz.get_absolute_url()}))",
         environment=environment,
     )
     directory = tmp_path_factory.mktemp("scale-out")
@@ -183,3 +186,19 @@ def test_both_servers_share_the_redis_cache(site, shared_cache):
         assert '"cache": "ok"' in ready.body
     client = redis.Redis.from_url(REDIS_URL)
     assert any(client.scan_iter(match=f"{shared_cache}:*")), "nothing was cached in Redis"
+
+
+def test_a_quiz_rate_limit_hit_on_one_server_holds_on_the_other(site):
+    first, second, ids = site
+    # An anonymous visitor (counted per address: this module's lockout test
+    # locks 127.0.0.1 out of logging in).
+    visitor = Visitor()
+    assert visitor.get(first.url(ids["quiz"])).status == HTTPStatus.OK
+    for _ in range(10):  # ATHENA_QUIZ_ATTEMPTS_PER_MINUTE
+        answer = visitor.post(first.url(ids["quiz"]), {"option": "1"})
+        assert answer.status == HTTPStatus.OK
+
+    # The counter is in Redis: the other server refuses the eleventh answer.
+    answer = visitor.post(second.url(ids["quiz"]), {"option": "1"})
+    assert answer.status == HTTPStatus.TOO_MANY_REQUESTS
+    assert "Too many answers in a minute" in answer.body
