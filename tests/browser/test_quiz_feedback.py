@@ -93,7 +93,8 @@ def test_small_things_read_right(open_page, viewport):
     course = make_try_finally_course()
     draft = make_try_finally_course()
     Course.objects.filter(pk=draft.pk).update(status=Course.Status.DRAFT)
-    make_user(username="editor", is_staff=True)
+    # Staff who may edit courses (a superuser: groups do not survive transactional tests).
+    make_user(username="editor", is_staff=True, is_superuser=True)
     page = open_page(viewport, color_scheme="light")
     log_in(page, "editor", PASSWORD)
 
