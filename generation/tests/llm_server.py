@@ -174,7 +174,9 @@ class StandInServer:
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -286,6 +288,9 @@ def _error_body(status: int) -> dict[str, Any]:
 def _handler_for(server: StandInServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One write per answer, sent at once (no Nagle/delayed-ACK stalls).
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             if self.path.rstrip("/") != "/v1/chat/completions":
