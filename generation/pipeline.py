@@ -487,11 +487,11 @@ class _Run:
         number = module_index + 1
         if isinstance(previous, LessonDraft):
             data = self.lesson_data(draft, number, item_index)
-            self.report("writing_lessons", "Rewriting a lesson", self.report.percent)
+            self.report("checking", "Checking the course: rewriting a lesson", 94)
             module.written[item_index] = self.ask("lesson", data, retry_of=(previous, problems))
         elif isinstance(previous, QuizDraft):
             data = self.quiz_data(draft, number, item_index)
-            self.report("writing_quizzes", "Rewriting a quiz", self.report.percent)
+            self.report("checking", "Checking the course: rewriting a quiz", 94)
             module.written[item_index] = self.ask("quiz", data, retry_of=(previous, problems))
         else:
             raise self.failed("checking", UNUSABLE_ANSWER, "\n".join(problems))

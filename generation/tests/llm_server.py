@@ -171,6 +171,8 @@ class StandInServer:
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._always: dict[str, Reply] = {}
         self._lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight: dict[str, int] = defaultdict(int)
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -224,7 +226,15 @@ class StandInServer:
         with self._lock:
             self.recorded.append(record)
         reply = self._next_reply(stage)
-        if reply.delay and self._stopping.wait(reply.delay):
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight[stage] = max(self.most_in_flight[stage], self.in_flight)
+        try:
+            stopped = bool(reply.delay) and self._stopping.wait(reply.delay)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        if stopped:
             return HTTPStatus.SERVICE_UNAVAILABLE, _error_body(HTTPStatus.SERVICE_UNAVAILABLE)
         record.status = reply.status
         if reply.status != HTTPStatus.OK:

@@ -15,9 +15,13 @@ from generation.pipeline import (
     CourseRequest,
     GenerationFailed,
     Progress,
+    _CourseDraft,
+    _ModuleDraft,
+    _Run,
     generate_course,
 )
 from generation.prompts import module_range
+from generation.schemas import CoursePlan, LessonDraft, ModuleOutline, ModulePlan, QuizDraft
 from generation.tests.llm_server import changed, error, hang, text, valid
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +303,55 @@ def test_a_topic_with_control_characters_is_refused(llm_server):
 
     assert "control characters" in failed.value.reason
     assert llm_server.requests() == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_a_modules_lessons_are_written_concurrently_within_the_bound(
+    llm_server, settings, concurrency
+):
+    settings.ATHENA_GENERATION_LESSON_CONCURRENCY = concurrency
+    llm_server.always("lesson", valid(delay=0.2))
+
+    generate_course(request())
+
+    assert llm_server.most_in_flight["lesson"] == concurrency
+
+
+def test_a_course_document_the_validator_refuses_goes_back_to_the_stage_responsible(
+    llm_server,
+):
+    """A backstop: the stage checks match the validator's rules, so this only
+    happens if they drift apart; then the item is rewritten once with the problems."""
+    run = _Run(request(), None, None)
+    plan = CoursePlan(
+        title="Silk Road",
+        description="Trade routes.",
+        learning_outcomes=["Name the routes"],
+        modules=[ModulePlan(title="Routes", description="Where they ran.")],
+    )
+    outline = ModuleOutline.model_validate({"items": [
+        {"kind": "lesson", "title": "Overland", "follows_lesson": None},
+        {"kind": "lesson", "title": "By sea", "follows_lesson": None},
+        {"kind": "quiz", "title": "Check", "follows_lesson": 2},
+    ]})  # fmt: skip
+    lesson = LessonDraft(title="Overland", markdown="## Routes\n\n" + "Text. " * 50)
+    drifted = QuizDraft.model_construct(
+        title="Check", type="multiple_choice", question="Which?", options=["A", "B"],
+        answer=7, explanation="Because.",
+    )  # fmt: skip
+    module = _ModuleDraft(plan=plan.modules[0], outline=outline)
+    module.written = {0: lesson, 1: lesson, 2: drifted}
+    draft = _CourseDraft(request=request(), plan=plan, modules=[module])
+
+    try:
+        spec = run.check(draft)
+    finally:
+        run.client.close()
+
+    (quiz,) = llm_server.requests("quiz")
+    assert (
+        "modules[1].content[3].content.answer: 7 is not an option number (1-2)"
+        in (quiz.messages[-1]["content"])
+    )
+    assert '"answer": 7' in quiz.messages[-2]["content"]
+    assert spec.modules[0].items[2].answer == 1
