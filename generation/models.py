@@ -1,0 +1,123 @@
+"""Course generation jobs: one learner's request and how its run went."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Duration, Focus, Level
+
+# The pipeline's stages, in order, with what a learner reads while each runs.
+STAGE_CHOICES = [
+    ("queued", "Waiting for a worker"),
+    ("planning", "Planning"),
+    ("outlining", "Outlining"),
+    ("writing_lessons", "Writing lessons"),
+    ("writing_quizzes", "Writing quizzes"),
+    ("checking", "Checking"),
+    ("saving", "Saving"),
+    ("done", "Done"),
+]
+
+
+class GenerationJobQuerySet(models.QuerySet["GenerationJob"]):
+    def active(self) -> GenerationJobQuerySet:
+        """Queued or running: what the per-learner limit counts."""
+        return self.filter(state__in=[GenerationJob.State.QUEUED, GenerationJob.State.RUNNING])
+
+    def running(self) -> GenerationJobQuerySet:
+        return self.filter(state=GenerationJob.State.RUNNING)
+
+    def stale(self, *, now: timezone.datetime | None = None) -> GenerationJobQuerySet:
+        """Running jobs whose worker has not reported within the heartbeat timeout."""
+        now = now or timezone.now()
+        cutoff = now - timedelta(seconds=settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT)
+        return self.running().filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
+
+
+class GenerationJob(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Ready"
+        FAILED = "failed", "Failed"
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
+    )
+    topic = models.CharField(max_length=200)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    duration = models.CharField(max_length=16, choices=Duration.choices)
+    focus = models.CharField(max_length=16, choices=Focus.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(max_length=32, choices=STAGE_CHOICES, default="queued")
+    stage_label = models.CharField(max_length=200, default="Waiting for a worker")
+    percent = models.PositiveSmallIntegerField(default=0)
+    # What the learner reads when the job fails, and what staff read in the admin.
+    error_reason = models.CharField(max_length=500, blank=True)
+    error_detail = models.TextField(blank=True)
+    course = models.ForeignKey(
+        "courses.Course",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="generation_jobs",
+    )
+    # A job started again by "Try again" or the admin's retry points at the one it repeats.
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    model_name = models.CharField(max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    # One entry per model call stage: stage, model, tokens, seconds, attempts.
+    usage = models.JSONField(default=list, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationJobQuerySet.as_manager()
+
+    class Meta:
+        db_table = "generation_jobs"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "My requests" and the per-learner limits (active, today's count).
+            models.Index(fields=["requester", "-created_at"], name="generation_requester_idx"),
+            models.Index(fields=["requester", "state"], name="generation_requester_state_idx"),
+            # The global cap, the dead-worker sweep and the admin's filters.
+            models.Index(fields=["state", "heartbeat_at"], name="generation_state_beat_idx"),
+            models.Index(fields=["stage"], name="generation_stage_idx"),
+            models.Index(fields=["created_at"], name="generation_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.get_state_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation:job-detail", kwargs={"job_id": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    @property
+    def preferences(self) -> dict[str, str]:
+        return {"level": self.level, "duration": self.duration, "focus": self.focus}
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
