@@ -63,6 +63,8 @@ def test_a_course_is_generated_with_as_many_modules_as_its_duration_asks(
         assert 1 <= module.activities.count() <= 3
         assert module.ordered_items()[0].kind == "lesson"  # quizzes follow lessons
     assert course.counts["modules"] == course.modules.count()
+    plan_instructions = llm_server.requests("plan")[0].contents("system")[0]
+    assert f"between {low} and {high} modules" in plan_instructions
     # Progress: the stages in order, a percent that never goes back, ending at 100.
     stages = [p.stage for p in progress]
     assert sorted(set(stages), key=STAGES.index) == list(dict.fromkeys(stages))
