@@ -14,6 +14,7 @@ backoff and full jitter, and never past the caller's deadline.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ import openai
 from django.conf import settings
 
 EXCERPT_LENGTH = 500
+
+logger = logging.getLogger(__name__)
 
 
 def llm_settings_configured() -> bool:
@@ -141,6 +144,7 @@ class LLMClient:
         delay = random.uniform(0, ceiling)  # noqa: S311  (jitter, not a secret)
         if time.monotonic() + delay >= deadline:
             raise failure
+        logger.warning("Model call failed (%s); retry %d in %.2f s", failure.detail, attempt, delay)
         time.sleep(delay)
 
 
