@@ -357,3 +357,34 @@ def test_a_course_document_the_validator_refuses_goes_back_to_the_stage_responsi
     )
     assert '"answer": 7' in quiz.messages[-2]["content"]
     assert spec.modules[0].items[2].answer == 1
+
+
+def _objects(schema):
+    """Every object schema in `schema`, nested ones included."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object":
+            yield schema
+        for value in schema.values():
+            yield from _objects(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _objects(value)
+
+
+def test_every_stage_asks_for_strict_structured_output(llm_server):
+    generate_course(request())
+
+    stages = {}
+    for recorded in llm_server.requests():
+        response_format = recorded.body["response_format"]
+        assert response_format["type"] == "json_schema"
+        assert response_format["json_schema"]["strict"] is True
+        stages[recorded.stage] = response_format["json_schema"]["schema"]
+    assert set(stages) == {"plan", "outline", "lesson", "quiz"}
+    for schema in stages.values():
+        for node in _objects(schema):
+            assert node["additionalProperties"] is False
+            assert node["required"] == list(node["properties"])
+    quiz = stages["quiz"]["properties"]
+    assert (quiz["options"]["minItems"], quiz["options"]["maxItems"]) == (2, 6)
+    assert "255 characters" in quiz["title"]["description"]
