@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Value, When
 from django.db.models.fields.json import KT
+from django.db.models.lookups import Exact
 
 from courses.models import Course
 
@@ -20,7 +21,8 @@ def similar_published_courses(
     matches = sum(
         (
             Case(
-                When(**{f"{key}_value": value}, then=Value(1)),
+                # The same expression as the catalog's preference indexes.
+                When(Exact(KT(f"preferences__{key}"), value), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             )
@@ -31,11 +33,6 @@ def similar_published_courses(
     return list(
         Course.objects.published()
         .search(topic)
-        .annotate(
-            level_value=KT("preferences__level"),
-            duration_value=KT("preferences__duration"),
-            focus_value=KT("preferences__focus"),
-        )
         .annotate(preference_matches=matches)
         .filter(preference_matches__gte=2)
         .order_by("-preference_matches", "-search_rank", "-created_at")[:limit]
