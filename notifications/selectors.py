@@ -7,9 +7,12 @@ from django.core.cache import cache
 from notifications.models import Notification
 
 # The bell's unread count is on every logged-in page; it is kept in the cache
-# per user (the services below drop it whenever it changes), so pages do not
-# gain a query per request.
-UNREAD_CACHE_SECONDS = 24 * 60 * 60
+# per user, so pages do not gain a query per request. The services drop it
+# whenever it changes, which reaches every process when the cache is shared
+# (CACHE_URL=redis://...). With the default in-process cache a worker process
+# cannot reach the web process's copy: this lifetime bounds how long that copy
+# may lag, and pages that see a job finish drop it themselves.
+UNREAD_CACHE_SECONDS = 60
 
 
 def unread_count_cache_key(user_id: int) -> str:
@@ -23,3 +26,8 @@ def notification_unread_count(*, user_id: int) -> int:
         count = Notification.objects.filter(user_id=user_id).unread().count()
         cache.set(key, count, UNREAD_CACHE_SECONDS)
     return count
+
+
+def notification_unread_count_forget(*, user_id: int) -> None:
+    """Drop the cached count: the next page counts again."""
+    cache.delete(unread_count_cache_key(user_id))

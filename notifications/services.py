@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.selectors import unread_count_cache_key
+from notifications.selectors import notification_unread_count_forget
 
 
 def _forget_unread_count(user_id: int) -> None:
     # After the commit too: a page rendered between the write and the commit
-    # could otherwise cache the old count for a day.
-    key = unread_count_cache_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    # could otherwise cache the old count again.
+    notification_unread_count_forget(user_id=user_id)
+    transaction.on_commit(lambda: notification_unread_count_forget(user_id=user_id))
 
 
 def notification_create(*, user: AbstractBaseUser, message: str, url: str = "") -> Notification:

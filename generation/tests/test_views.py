@@ -318,3 +318,20 @@ def test_the_header_bell_counts_unread_notifications(learner, learner_client):
     cache.clear()
     html = html_of(learner_client.get(reverse("generation:job-list")))
     assert 'aria-label="Notifications, 2 unread"' in html
+
+
+def test_seeing_a_job_finish_recounts_the_bell(learner, learner_client):
+    """The worker may run in another process with its own cache: the page that
+    sees the job finish counts the bell again."""
+    job = running_job(learner)
+    status_url = reverse("generation:job-status", args=[job.pk])
+    learner_client.get(status_url)
+    assert 'aria-label="Notifications"' in html_of(learner_client.get(job.get_absolute_url()))
+    # What a worker process does; its cache is not this one.
+    GenerationJob.objects.filter(pk=job.pk).update(state="failed", finished_at=timezone.now())
+    Notification.objects.create(user=learner, message="We could not build your course.")
+
+    assert learner_client.get(status_url).json()["finished"] is True
+
+    html = html_of(learner_client.get(reverse("generation:job-list")))
+    assert 'aria-label="Notifications, 1 unread"' in html
