@@ -16,7 +16,9 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from generation.models import GenerationJob
+from generation.tests.helpers import failed_job, running_job
 from generation.tests.llm_server import StandInServer, configure, running_stand_in, valid
+from notifications.services import notification_create
 from tests.factories import PASSWORD, make_user
 
 # Long enough for a person to watch a run: every model answer takes this long.
@@ -131,3 +133,41 @@ def test_learner_builds_a_course_and_watches_it_become_ready(live_server, page: 
     expect(page.get_by_role("link", name=message)).to_be_visible()
     page.get_by_role("button", name=re.compile(r"^Mark as read")).click()
     expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_generation_pages_have_no_serious_accessibility_violations(
+    live_server, browser, settings, theme
+):
+    from tests.browser.test_accessibility import blocking_violations
+
+    settings.ATHENA_LLM_BASE_URL = "http://127.0.0.1:9/v1"
+    settings.ATHENA_LLM_MODEL = "stand-in"
+    learner = make_user(username="ada")
+    failed = failed_job(learner)
+    running = running_job(learner, topic="Rust for beginners")
+    notification_create(user=learner, message="Your course “Rust” is ready.", url="/courses/")
+    # axe injects its own script and styles: the CSP is bypassed for the scan only.
+    context = browser.new_context(base_url=live_server.url, color_scheme=theme, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Username or e-mail").fill("ada")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
+        problems = {}
+        for url in (
+            "/build/",
+            "/build/requests/",
+            failed.get_absolute_url(),
+            running.get_absolute_url(),
+            "/notifications/",
+        ):
+            page.goto(url)
+            if found := blocking_violations(page):
+                problems[url] = found
+        assert problems == {}
+    finally:
+        context.close()
