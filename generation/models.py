@@ -34,10 +34,24 @@ class GenerationJobQuerySet(models.QuerySet["GenerationJob"]):
         return self.filter(state=GenerationJob.State.RUNNING)
 
     def stale(self, *, now: timezone.datetime | None = None) -> GenerationJobQuerySet:
-        """Running jobs whose worker has not reported within the heartbeat timeout."""
-        now = now or timezone.now()
-        cutoff = now - timedelta(seconds=settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT)
-        return self.running().filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
+        """Running jobs whose worker has not reported within the heartbeat timeout,
+        and queued jobs no worker picked up in time (see `GenerationJob.staleness`)."""
+        beat_cutoff, queue_cutoff = stale_cutoffs(now or timezone.now())
+        running = Q(state=GenerationJob.State.RUNNING) & (
+            Q(heartbeat_at__lt=beat_cutoff) | Q(heartbeat_at__isnull=True)
+        )
+        waiting = Q(state=GenerationJob.State.QUEUED, created_at__lt=queue_cutoff)
+        return self.filter(running | waiting)
+
+
+def stale_cutoffs(now: timezone.datetime) -> tuple[timezone.datetime, timezone.datetime]:
+    """A running job's last heartbeat must be after the first; a queued job must
+    have been asked for after the second. The jobs queued or running at once are
+    capped (ATHENA_GENERATION_MAX_RUNNING), so even behind a busy worker a job
+    starts within a job's time budget; longer means no worker is running."""
+    timeout = settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
+    budget = settings.ATHENA_GENERATION_TIME_BUDGET
+    return now - timedelta(seconds=timeout), now - timedelta(seconds=budget + timeout)
 
 
 class GenerationJob(models.Model):
@@ -107,6 +121,24 @@ class GenerationJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    def staleness(self, *, now: timezone.datetime | None = None) -> str:
+        """Why this job is stale (for staff), or "" when it is not."""
+        now = now or timezone.now()
+        beat_cutoff, queue_cutoff = stale_cutoffs(now)
+        if self.state == self.State.RUNNING and (
+            self.heartbeat_at is None or self.heartbeat_at < beat_cutoff
+        ):
+            return (
+                f"No heartbeat since {self.heartbeat_at} (timeout "
+                f"{settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT} s); marked failed at {now}."
+            )
+        if self.state == self.State.QUEUED and self.created_at < queue_cutoff:
+            return (
+                f"Queued since {self.created_at} and never started: is a worker running "
+                f"(manage.py db_worker)? Marked failed at {now}."
+            )
+        return ""
 
     @property
     def preferences(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STALE_REASON = "The worker building this course stopped before it finished."
+NEVER_STARTED_REASON = "No worker was free to build this course in time."
 UNEXPECTED_REASON = "Something went wrong on our side while building this course."
 QUEUE_REASON = "We could not queue this request."
 
@@ -238,37 +239,30 @@ def generation_job_fail(
 
 
 def generation_jobs_fail_stale(*, now: timezone.datetime | None = None) -> int:
-    """Fail the running jobs whose worker stopped reporting (it died, or the
-    machine restarted): they would otherwise say "running" forever."""
+    """Fail the jobs no worker is looking after: running without heartbeats (the
+    worker died, the machine restarted) or queued for too long (no worker runs).
+    They would otherwise say "running" or "queued" forever."""
     now = now or timezone.now()
-    timeout = settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
     failed = 0
-    for job in GenerationJob.objects.stale(now=now).only("pk", "stage", "heartbeat_at"):
-        failed += _fail(
-            job.pk,
-            stage=job.stage,
-            reason=STALE_REASON,
-            detail=(
-                f"No heartbeat since {job.heartbeat_at} (timeout {timeout} s); marked "
-                f"failed at {now}."
-            ),
-            states=[GenerationJob.State.RUNNING],
-        )
+    for job in GenerationJob.objects.stale(now=now).only(
+        "pk", "state", "stage", "heartbeat_at", "created_at"
+    ):
+        failed += generation_job_fail_if_stale(job, now=now)
     return failed
 
 
-def generation_job_fail_if_stale(job: GenerationJob) -> bool:
+def generation_job_fail_if_stale(
+    job: GenerationJob, *, now: timezone.datetime | None = None
+) -> bool:
     """The sweep for one job a page has loaded already: no query unless it is stale."""
-    cutoff = timezone.now() - timedelta(seconds=settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT)
-    if job.state != GenerationJob.State.RUNNING:
+    detail = job.staleness(now=now)
+    if not detail:
         return False
-    if job.heartbeat_at is not None and job.heartbeat_at >= cutoff:
-        return False
+    queued = job.state == GenerationJob.State.QUEUED
     return _fail(
         job.pk,
         stage=job.stage,
-        reason=STALE_REASON,
-        detail=f"No heartbeat since {job.heartbeat_at} (timeout "
-        f"{settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT} s).",
-        states=[GenerationJob.State.RUNNING],
+        reason=NEVER_STARTED_REASON if queued else STALE_REASON,
+        detail=detail,
+        states=[job.state],
     )

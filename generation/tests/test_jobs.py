@@ -17,6 +17,7 @@ from enrollment.models import Enrollment
 from generation.models import GenerationJob
 from generation.pipeline import STAGES
 from generation.services import (
+    NEVER_STARTED_REASON,
     STALE_REASON,
     GenerationLimitReached,
     generation_jobs_fail_stale,
@@ -209,3 +210,21 @@ def test_the_database_worker_runs_a_queued_job(llm_server):
     assert job.state == GenerationJob.State.SUCCEEDED
     assert Enrollment.objects.filter(user=learner, course=job.course).exists()
     assert Notification.objects.filter(user=learner).count() == 1
+
+
+def test_a_job_no_worker_picks_up_fails_instead_of_waiting_forever(settings, learner):
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 300
+    settings.ATHENA_GENERATION_TIME_BUDGET = 1800
+    forgotten = make_job(learner, created_at=timezone.now() - timedelta(seconds=2101))
+    waiting = make_job(make_user(), created_at=timezone.now() - timedelta(seconds=600))
+
+    assert generation_jobs_fail_stale() == 1
+
+    forgotten.refresh_from_db()
+    waiting.refresh_from_db()
+    assert forgotten.state == GenerationJob.State.FAILED
+    assert forgotten.error_reason == NEVER_STARTED_REASON
+    assert "is a worker running" in forgotten.error_detail
+    assert waiting.state == GenerationJob.State.QUEUED
+    # The learner is no longer held by "one course at a time".
+    assert generation_request(user=learner, **REQUEST).state == GenerationJob.State.QUEUED
