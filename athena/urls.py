@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
+    path("build/", include("generation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     # Answered by athena.middleware.HealthCheckMiddleware whatever the Host
     # header; named here for reverse().

@@ -252,6 +252,7 @@ class CourseAdmin(
     list_display = [
         "topic",
         "status",
+        "origin",
         "built_for",
         "module_count",
         "lesson_count",
@@ -259,7 +260,7 @@ class CourseAdmin(
         "enrollment_count",
         "created_at",
     ]
-    list_filter = ["status", LevelFilter, DurationFilter, FocusFilter, "created_at"]
+    list_filter = ["status", "origin", LevelFilter, DurationFilter, FocusFilter, "created_at"]
     search_fields = ["topic", "description"]  # shows the search box; see get_search_results
     date_hierarchy = "created_at"
     readonly_fields = ["content_counts", "published_at", "created_at", "updated_at"]

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Case, Count, F, FloatField, Max, Prefetch, Q, Value, When
@@ -147,9 +148,13 @@ class CourseQuerySet(models.QuerySet["Course"]):
         return self.filter(status=Course.Status.PUBLISHED)
 
     def visible_to(self, user: Any) -> CourseQuerySet:
-        """Staff see drafts too; everybody else sees published courses only."""
+        """Staff see drafts too; a learner sees published courses and the drafts
+        they had built for them (generated courses); anonymous visitors see
+        published courses only."""
         if getattr(user, "is_staff", False):
             return self.all()
+        if getattr(user, "is_authenticated", False):
+            return self.filter(Q(status=Course.Status.PUBLISHED) | Q(created_by=user))
         return self.published()
 
     def with_preference(self, **wanted: str) -> CourseQuerySet:
@@ -246,6 +251,14 @@ class Course(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class Origin(models.TextChoices):
+        """Where a course came from: written in the admin, imported from a
+        document, or built by the generation pipeline for a learner."""
+
+        AUTHORED = "authored", "Authored"
+        IMPORTED = "imported", "Imported"
+        GENERATED = "generated", "Generated"
+
     class AnswerReveal(models.TextChoices):
         """When a quiz shows its correct option to a learner."""
 
@@ -264,6 +277,18 @@ class Course(models.Model):
         choices=AnswerReveal.choices,
         default=AnswerReveal.AFTER_CORRECT,
         help_text="When learners see a quiz's correct option.",
+    )
+    origin = models.CharField(
+        max_length=16, choices=Origin.choices, default=Origin.AUTHORED, db_index=True
+    )
+    # Who a generated course was built for: they may read and take it while it
+    # is still a draft.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_courses",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
