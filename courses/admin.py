@@ -9,6 +9,7 @@ through `courses.rendering`, the same code the learner pages and commands use.
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,7 +19,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -33,7 +34,9 @@ from courses.forms import (
     LessonAdminForm,
     LessonInlineForm,
     MoveForm,
+    MoveToModuleForm,
     QuizAdminForm,
+    ReorderForm,
 )
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
 from courses.rendering import render_markdown
@@ -42,6 +45,7 @@ from courses.services import (
     MODULE_UPDATE_FIELDS,
     course_duplicate,
     course_publish,
+    course_reorder_modules,
     course_unpublish,
     item_create,
     item_delete,
@@ -49,12 +53,15 @@ from courses.services import (
     item_update,
     module_create,
     module_delete,
+    module_items,
     module_move,
+    module_reorder_items,
     module_update,
 )
 from enrollment.models import ITEM_PROGRESS_MODELS
 
 ATHENA_ADMIN_CSS = {"all": ["admin-athena/admin.css"]}
+REORDER_JS = ["admin-athena/reorder.js"]
 HISTORY_PAGE_SIZE = 100
 
 
@@ -68,6 +75,34 @@ def posted_move(request: HttpRequest) -> tuple[str, int, int]:
 
 def direction(steps: int) -> str:
     return "up" if steps < 0 else "down"
+
+
+def row_key(obj: Module | Lesson | Activity) -> str:
+    """How an order table names a row: "module:3", "lesson:12", "activity:7"."""
+    return f"module:{obj.pk}" if isinstance(obj, Module) else obj.key
+
+
+def posted_order(request: HttpRequest, current: list[Any]) -> list[Any] | JsonResponse:
+    """The new order a drag and drop posts ("order", one key per row): the
+    objects of `current` in that order, or a 400 answer saying what is wrong."""
+    by_key = {row_key(obj): obj for obj in current}
+    form = ReorderForm(request.POST, keys=list(by_key))
+    if not form.is_valid():
+        return JsonResponse(
+            {"error": " ".join(form.errors.get("order", ["Unknown order."]))},
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    return [by_key[key] for key in form.cleaned_data["order"]]
+
+
+def order_saved(message: str, objects: list[Any]) -> JsonResponse:
+    return JsonResponse({"message": message, "order": [row_key(obj) for obj in objects]})
+
+
+def refused() -> JsonResponse:
+    return JsonResponse(
+        {"error": "Your account may not change this order."}, status=HTTPStatus.FORBIDDEN
+    )
 
 
 class PreferenceFilter(admin.SimpleListFilter):
@@ -243,6 +278,7 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
 
     class Media:
         css = ATHENA_ADMIN_CSS
+        js = REORDER_JS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
         return super().get_queryset(request).with_enrollment_count()
@@ -270,6 +306,11 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
                 name="courses_course_move_module",
             ),
             path(
+                "<int:course_id>/reorder-modules/",
+                wrap(self.reorder_modules_view),
+                name="courses_course_reorder_modules",
+            ),
+            path(
                 "<int:course_id>/history/content/",
                 wrap(self.content_history_view),
                 name="courses_course_content_history",
@@ -292,6 +333,20 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         return HttpResponseRedirect(
             reverse("admin:courses_course_change", args=[course.pk]) + "#module-order"
         )
+
+    @method_decorator(require_POST)
+    def reorder_modules_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
+        """The whole new order of a course's modules, from a drag and drop, in one
+        request: JSON for the script that posted it."""
+        course = get_object_or_404(Course, pk=course_id)
+        if not self.has_change_permission(request, course):
+            return refused()
+        modules = posted_order(request, list(course.modules.all()))
+        if isinstance(modules, JsonResponse):
+            return modules
+        course_reorder_modules(course=course, modules=modules)
+        self.log_change(request, course, "Reordered modules.")
+        return order_saved("Order of modules saved.", modules)
 
     def content_history_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
         """Every admin log entry of a course, its modules, lessons and quizzes."""
@@ -355,12 +410,15 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
                 {
                     "module": module,
                     "title": module.title,
-                    "key": f"module:{module.pk}",
+                    "key": row_key(module),
                     "change_url": reverse("admin:courses_module_change", args=[module.pk]),
                 }
                 for module in course.modules.all()
             ]
             context["can_reorder"] = self.has_change_permission(request, course)
+            context["reorder_url"] = reverse(
+                "admin:courses_course_reorder_modules", args=[course.pk]
+            )
             context["site_url_for_course"] = reverse(
                 "admin:view_on_site",
                 args=[admin_views.content_type_id(Course), course.pk],
@@ -447,6 +505,7 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
 
     class Media:
         css = ATHENA_ADMIN_CSS
+        js = REORDER_JS
 
     def get_readonly_fields(self, request: HttpRequest, obj: Module | None = None) -> list[str]:
         # A module stays in its course: moving it would collide with the other
@@ -470,6 +529,20 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
             reverse("admin:courses_module_change", args=[module.pk]) + "#item-order"
         )
 
+    @method_decorator(require_POST)
+    def reorder_items_view(self, request: HttpRequest, module_id: int) -> HttpResponse:
+        """The whole new order of a module's lessons and quizzes, from a drag and
+        drop, in one request: JSON for the script that posted it."""
+        module = get_object_or_404(Module, pk=module_id)
+        if not self.has_change_permission(request, module):
+            return refused()
+        items = posted_order(request, module_items(module_id=module.pk))
+        if isinstance(items, JsonResponse):
+            return items
+        module_reorder_items(module=module, items=items)
+        self.log_change(request, module, "Reordered lessons and quizzes.")
+        return order_saved("Order of lessons and quizzes saved.", items)
+
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
@@ -477,6 +550,11 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
                 "<int:module_id>/move-item/",
                 wrap(self.move_item_view),
                 name="courses_module_move_item",
+            ),
+            path(
+                "<int:module_id>/reorder-items/",
+                wrap(self.reorder_items_view),
+                name="courses_module_reorder_items",
             ),
             *super().get_urls(),
         ]
@@ -495,19 +573,28 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         module = self.get_object(request, object_id)
         if module is not None:
             items = Module.objects.with_items().get(pk=module.pk).ordered_items()
-            context["item_rows"] = [
-                {
-                    "item": item,
-                    "title": item.title,
-                    "key": f"{item.kind}:{item.pk}",
-                    "label": "Lesson" if item.kind == "lesson" else "Quiz",
-                    "change_url": reverse(
-                        f"admin:courses_{type(item)._meta.model_name}_change", args=[item.pk]
-                    ),
-                }
-                for item in items
-            ]
+            # Each row also points at its editor among the inlines below, which
+            # list lessons and quizzes each in display order ("lessons-0", ...).
+            inline_index = {"lesson": 0, "activity": 0}
+            rows = []
+            for item in items:
+                prefix = "lessons" if item.kind == "lesson" else "activities"
+                rows.append(
+                    {
+                        "item": item,
+                        "title": item.title,
+                        "key": item.key,
+                        "label": "Lesson" if item.kind == "lesson" else "Quiz",
+                        "change_url": reverse(
+                            f"admin:courses_{type(item)._meta.model_name}_change", args=[item.pk]
+                        ),
+                        "inline_anchor": f"{prefix}-{inline_index[item.kind]}",
+                    }
+                )
+                inline_index[item.kind] += 1
+            context["item_rows"] = rows
             context["can_reorder"] = self.has_change_permission(request, module)
+            context["reorder_url"] = reverse("admin:courses_module_reorder_items", args=[module.pk])
             context["add_lesson_url"] = reverse("admin:courses_lesson_add") + f"?module={module.pk}"
             context["add_quiz_url"] = reverse("admin:courses_activity_add") + f"?module={module.pk}"
         return super().change_view(request, object_id, form_url, context)
@@ -540,6 +627,57 @@ class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
     @admin.display(description="course", ordering="module__course__topic")
     def course(self, item: Lesson | Activity) -> str:
         return item.module.course.topic
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        name = self.model._meta.model_name
+        return [
+            path(
+                "<int:item_id>/move-to-module/",
+                wrap(self.move_to_module_view),
+                name=f"courses_{name}_move_to_module",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def move_to_module_view(self, request: HttpRequest, item_id: int) -> HttpResponse:
+        """The item to the end of another module of its course."""
+        item = get_object_or_404(self.model.objects.select_related("module"), pk=item_id)
+        if not self.has_change_permission(request, item):
+            raise PermissionDenied
+        change_url = reverse(f"admin:courses_{self.model._meta.model_name}_change", args=[item.pk])
+        form = MoveToModuleForm(request.POST, item=item)
+        if not form.is_valid():
+            for error in form.errors.get("to_module", []):
+                messages.error(request, error)
+            return HttpResponseRedirect(change_url)
+        source, target = item.module, form.cleaned_data["to_module"]
+        item_move(item=item, to_module=target)
+        message = f"Moved from module “{source.title}” to the end of “{target.title}”."
+        self.log_change(request, item, message)
+        self.log_change(request, source, f"Moved “{item.title}” to module “{target.title}”.")
+        self.log_change(request, target, f"Received “{item.title}” from “{source.title}”.")
+        self.message_user(request, f"“{item.title}”: {message}", messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk and self.has_change_permission(request, obj):
+            form = MoveToModuleForm(item=obj)
+            if form.fields["to_module"].queryset.exists():
+                context["move_form"] = form
+                context["move_url"] = reverse(
+                    f"admin:courses_{self.model._meta.model_name}_move_to_module", args=[obj.pk]
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["module", "display_order"] if obj else ["display_order"]

@@ -269,3 +269,45 @@ class MoveForm(forms.Form):
     def cleaned_move(self) -> tuple[str, int, int]:
         kind, pk, steps = self.cleaned_data["move"].split(":")
         return kind, int(pk), int(steps)
+
+
+class ReorderForm(forms.Form):
+    """A whole new order from a drag and drop: each of `keys` ("lesson:12",
+    "module:3") exactly once, nothing else."""
+
+    order = forms.MultipleChoiceField(error_messages={"required": "The new order lists no rows."})
+
+    def __init__(self, *args: Any, keys: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys = keys
+        self.fields["order"].choices = [(key, key) for key in keys]
+        self.fields["order"].error_messages["invalid_choice"] = (
+            "“%(value)s” is not one of the rows being ordered; reload the page."
+        )
+
+    def clean_order(self) -> list[str]:
+        order: list[str] = self.cleaned_data["order"]
+        if len(order) != len(set(order)) or set(order) != set(self.keys):
+            raise forms.ValidationError(
+                "The new order must list every row once; reload the page and try again."
+            )
+        return order
+
+
+class MoveToModuleForm(forms.Form):
+    """Another module of the item's course, where the item goes last."""
+
+    to_module = forms.ModelChoiceField(
+        queryset=Module.objects.none(),
+        label="Move to module",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose another module of this course."},
+    )
+
+    def __init__(self, *args: Any, item: Lesson | Activity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_module"]
+        field.queryset = Module.objects.filter(course_id=item.module.course_id).exclude(
+            pk=item.module_id
+        )
+        field.label_from_instance = lambda module: f"{module.module_order}. {module.title}"

@@ -1,0 +1,108 @@
+"""A content editor reorders, previews and edits quizzes in the admin, in a
+real Chromium at desktop width: drag and drop with the mouse and with the
+keyboard, the live Markdown preview, and the quiz's option rows."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from courses.models import Module
+from tests.factories import PASSWORD, make_course, make_user
+from tests.helpers import DESKTOP, module_change_url, ordered_titles
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def admin_page(open_page, live_server) -> Page:
+    """A desktop browser signed in to the admin as a superuser, failing the
+    test on any Content Security Policy violation."""
+    user = make_user(username="chief", is_staff=True, is_superuser=True)
+    page = open_page(DESKTOP)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto("/admin/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#user-tools")).to_contain_text("chief")
+    yield page
+    assert violations == []
+
+
+def titles(page: Page):
+    return page.locator("#item-order tbody tr td:nth-child(4)")
+
+
+def test_dragging_an_item_with_the_mouse_saves_the_new_order(admin_page: Page):
+    module = make_course(modules=1, lessons=2, quizzes=1).modules.get()
+    page = admin_page
+    page.goto(module_change_url(module))
+    expect(titles(page)).to_have_text(["Lesson 1.1", "Quiz 1.1", "Lesson 1.2"])
+
+    # Drag the last lesson's handle above the first row.
+    handle = page.get_by_role("button", name="Reorder Lesson 1.2")
+    first_row = page.locator("#item-order tbody tr").first
+    handle.hover()
+    page.mouse.down()
+    box = first_row.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.move(box["x"] + 20, box["y"] + 2, steps=5)
+    page.mouse.up()
+
+    expect(page.locator("#item-order").get_by_role("status")).to_have_text(
+        "Order of lessons and quizzes saved."
+    )
+    expect(titles(page)).to_have_text(["Lesson 1.2", "Lesson 1.1", "Quiz 1.1"])
+    assert ordered_titles(module) == ["Lesson 1.2", "Lesson 1.1", "Quiz 1.1"]
+    page.reload()
+    expect(titles(page)).to_have_text(["Lesson 1.2", "Lesson 1.1", "Quiz 1.1"])
+    expect(page.locator("#item-order tbody tr td:first-child")).to_have_text(["1", "2", "3"])
+
+
+def test_moving_a_module_with_the_keyboard_saves_the_new_order(admin_page: Page):
+    course = make_course(modules=3, lessons=1, quizzes=0)
+    page = admin_page
+    page.goto(f"/admin/courses/course/{course.pk}/change/")
+    rows = page.locator("#module-order tbody tr td:nth-child(3)")
+    expect(rows).to_have_text(["Module 1", "Module 2", "Module 3"])
+
+    # Pick Module 1 up with Space, move it down twice, drop it with Space.
+    handle = page.get_by_role("button", name="Reorder Module 1")
+    handle.focus()
+    page.keyboard.press("Space")
+    status = page.locator("#module-order").get_by_role("status")
+    expect(status).to_contain_text("Module 1 picked up, position 1 of 3")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(status).to_contain_text("Module 1 moved to position 3 of 3")
+    page.keyboard.press("Space")
+    expect(status).to_have_text("Order of modules saved.")
+    expect(rows).to_have_text(["Module 2", "Module 3", "Module 1"])
+    expect(handle).to_be_focused()
+
+    # Alt+Up moves it at once, and saves.
+    page.keyboard.press("Alt+ArrowUp")
+    expect(rows).to_have_text(["Module 2", "Module 1", "Module 3"])
+    expect(status).to_have_text("Order of modules saved.")
+    page.reload()
+    expect(rows).to_have_text(["Module 2", "Module 1", "Module 3"])
+    assert [m.title for m in Module.objects.filter(course=course)] == [
+        "Module 2",
+        "Module 1",
+        "Module 3",
+    ]
+
+    # Escape puts a picked-up row back, and nothing is saved.
+    page.get_by_role("button", name="Reorder Module 3").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Escape")
+    expect(status).to_contain_text("Module 3 put back, position 3 of 3")
+    expect(rows).to_have_text(["Module 2", "Module 1", "Module 3"])
