@@ -62,6 +62,8 @@ from enrollment.models import ITEM_PROGRESS_MODELS
 
 ATHENA_ADMIN_CSS = {"all": ["admin-athena/admin.css"]}
 REORDER_JS = ["admin-athena/reorder.js"]
+PREVIEW_JS = ["admin-athena/preview.js"]
+PREVIEW_CSS = {"all": ["admin-athena/admin.css", "css/pygments.css"]}
 HISTORY_PAGE_SIZE = 100
 
 
@@ -504,8 +506,8 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
     readonly_fields = ["module_order"]
 
     class Media:
-        css = ATHENA_ADMIN_CSS
-        js = REORDER_JS
+        css = PREVIEW_CSS
+        js = [*REORDER_JS, *PREVIEW_JS]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Module | None = None) -> list[str]:
         # A module stays in its course: moving it would collide with the other
@@ -622,7 +624,8 @@ class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
     search_fields = ["title", "module__title", "module__course__topic"]
 
     class Media:
-        css = ATHENA_ADMIN_CSS
+        css = PREVIEW_CSS
+        js = PREVIEW_JS
 
     @admin.display(description="course", ordering="module__course__topic")
     def course(self, item: Lesson | Activity) -> str:
@@ -707,19 +710,48 @@ class LessonAdmin(ModuleItemAdmin):
 
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
-        """The lesson form's title and body, rendered as the learner page renders them."""
+        """The lesson form's title and body, rendered as the learner page renders
+        them: a page of its own, or (`fragment`) only the body, for the live
+        preview beside the editor."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
         context = {
             "title": request.POST.get("title", ""),
             "body": render_markdown(request.POST.get("markdown", "")),
         }
+        if request.POST.get("fragment"):
+            return TemplateResponse(request, "admin/courses/lesson/_preview_body.html", context)
         return TemplateResponse(request, "admin/courses/lesson/preview.html", context)
 
 
 @admin.register(Activity)
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("preview/", wrap(self.preview_view), name="courses_activity_preview"),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The quiz form's question and options as learners see them (the
+        question through the learners' renderer, options lettered), never the
+        answer: the live preview beside the quiz editor."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        options = [request.POST.get(name, "").strip() for name in OPTION_FIELDS]
+        context = {
+            "question": render_markdown(request.POST.get("question", "")),
+            "options": [
+                {"letter": chr(ord("A") + index), "text": text}
+                for index, text in enumerate(option for option in options if option)
+            ],
+        }
+        return TemplateResponse(request, "admin/courses/activity/_preview.html", context)
+
     fields = [
         "module",
         "title",

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
 
 from courses.documents import CourseSpec, DocumentError, parse_document
 from courses.models import (
@@ -89,6 +90,10 @@ class LessonAdminForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _module_field(self)
+        # preview.js shows the body beside the editor, rendered by the server.
+        self.fields["markdown"].widget.attrs["data-preview-url"] = reverse(
+            "admin:courses_lesson_preview"
+        )
         if self.instance.pk:
             self.initial.setdefault("markdown", self.instance.markdown)
 
@@ -146,6 +151,10 @@ class QuizAdminForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _module_field(self)
+        # preview.js shows the quiz beside the editor as learners see it.
+        self.fields["question"].widget.attrs["data-quiz-preview-url"] = reverse(
+            "admin:courses_activity_preview"
+        )
         if self.instance.pk:
             self.initial.setdefault("question", self.instance.question)
             for name, option in zip(OPTION_FIELDS, self.instance.options, strict=False):

@@ -106,3 +106,37 @@ def test_moving_a_module_with_the_keyboard_saves_the_new_order(admin_page: Page)
     page.keyboard.press("Escape")
     expect(status).to_contain_text("Module 3 put back, position 3 of 3")
     expect(rows).to_have_text(["Module 2", "Module 1", "Module 3"])
+
+
+def test_the_lesson_preview_follows_the_editor_as_you_type(admin_page: Page):
+    module = make_course(modules=1, lessons=1, quizzes=1).modules.get()
+    lesson = module.lessons.get()
+    page = admin_page
+    page.goto(f"/admin/courses/lesson/{lesson.pk}/change/")
+    preview = page.get_by_role("region", name="Lesson preview")
+    expect(preview.get_by_role("heading", name="Part 1.1")).to_be_visible()
+
+    editor = page.get_by_label("Body (Markdown)")
+    editor.fill("")
+    editor.press_sequentially("## Typed heading\n\nSome **bold** words", delay=20)
+    expect(preview.get_by_role("heading", name="Typed heading")).to_be_visible()
+    expect(preview.locator("strong")).to_have_text("bold")
+    editor_box, preview_box = editor.bounding_box(), preview.bounding_box()
+    assert preview_box["x"] > editor_box["x"] + editor_box["width"] - 1  # beside, not below
+    assert lesson.markdown != editor.input_value()  # nothing saved
+
+    # Inline on the module page too, and for the quiz as learners see it.
+    page.goto(module_change_url(module))
+    inline_editor = page.locator("#lessons-0").get_by_label("Body (Markdown)")
+    inline_preview = page.locator("#lessons-0").get_by_role("region", name="Lesson preview")
+    inline_editor.fill("A `snippet` here")
+    expect(inline_preview.locator("code")).to_have_text("snippet")
+    quiz = page.locator("#activities-0")
+    quiz_preview = quiz.get_by_role("region", name="Quiz preview")
+    quiz_preview.scroll_into_view_if_needed()  # previews render once in view
+    expect(quiz_preview.locator("li")).to_have_text(
+        ["A Option A: Alpha", "B Option B: Beta", "C Option C: Gamma"]
+    )
+    quiz.get_by_label("Question").fill("Which is *first*?")
+    expect(quiz_preview.locator("em")).to_have_text("first")
+    expect(quiz_preview).not_to_contain_text("correct")
