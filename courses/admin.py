@@ -28,6 +28,11 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from courses import admin_views
+from courses.admin_filters import (
+    AutocompleteFilter,
+    AutocompleteFilterMediaMixin,
+    CourseModuleFilter,
+)
 from courses.forms import (
     OPTION_FIELDS,
     CourseAdminForm,
@@ -62,7 +67,7 @@ from enrollment.models import ITEM_PROGRESS_MODELS
 
 ATHENA_ADMIN_CSS = {"all": ["admin-athena/admin.css"]}
 REORDER_JS = ["admin-athena/reorder.js"]
-PREVIEW_JS = ["admin-athena/preview.js"]
+PREVIEW_JS = ["admin-athena/preview.js", "admin-athena/quiz-options.js"]
 PREVIEW_CSS = {"all": ["admin-athena/admin.css", "css/pygments.css"]}
 HISTORY_PAGE_SIZE = 100
 
@@ -204,7 +209,8 @@ class LessonInline(GuardedInlineMixin, admin.StackedInline):
 class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
-    fields = ["title", "type", "question", *OPTION_FIELDS, "correct_option", "explanation"]
+    # No "type": a quiz is the only kind, and a select with one choice says nothing.
+    fields = ["title", "question", *OPTION_FIELDS, "correct_option", "explanation"]
     extra = 0
     show_change_link = True
     verbose_name = "quiz"
@@ -254,17 +260,12 @@ class ChildrenThroughServicesMixin:
 @admin.register(Course)
 class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, admin.ModelAdmin):
     form = CourseAdminForm
+    view_on_site = False  # the change page links "Learner page" itself
     inlines = [ModuleInline]
-    list_display = [
-        "topic",
-        "status",
-        "built_for",
-        "module_count",
-        "lesson_count",
-        "quiz_count",
-        "enrollment_count",
-        "created_at",
-    ]
+    # Few, narrow columns so the list fits a 1366 px screen beside the admin's
+    # navigation and filters: the three counts share a column, and the creation
+    # date is the date hierarchy and a filter (and the default order).
+    list_display = ["topic", "status", "built_for", "content", "enrollment_count"]
     list_filter = ["status", LevelFilter, DurationFilter, FocusFilter, "created_at"]
     search_fields = ["topic", "description"]  # shows the search box; see get_search_results
     date_hierarchy = "created_at"
@@ -313,6 +314,11 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
                 name="courses_course_reorder_modules",
             ),
             path(
+                "<int:course_id>/export/",
+                wrap(self.export_view),
+                name="courses_course_export",
+            ),
+            path(
                 "<int:course_id>/history/content/",
                 wrap(self.content_history_view),
                 name="courses_course_content_history",
@@ -350,6 +356,14 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         self.log_change(request, course, "Reordered modules.")
         return order_saved("Order of modules saved.", modules)
 
+    def export_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
+        """One course's document, downloaded from its change page (a GET: it
+        changes nothing)."""
+        course = get_object_or_404(Course, pk=course_id)
+        if not self.has_view_or_change_permission(request, course):
+            raise PermissionDenied
+        return admin_views.export_response([course])
+
     def content_history_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
         """Every admin log entry of a course, its modules, lessons and quizzes."""
         course = get_object_or_404(Course, pk=course_id)
@@ -375,17 +389,10 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         ]
         return ", ".join(labels) or "-"
 
-    @admin.display(description="modules")
-    def module_count(self, course: Course) -> int:
-        return course.counts["modules"]
-
-    @admin.display(description="lessons")
-    def lesson_count(self, course: Course) -> int:
-        return course.counts["lessons"]
-
-    @admin.display(description="quizzes")
-    def quiz_count(self, course: Course) -> int:
-        return course.counts["activities"]
+    @admin.display(description="modules · lessons · quizzes")
+    def content(self, course: Course) -> str:
+        counts = course.counts
+        return f"{counts['modules']} · {counts['lessons']} · {counts['activities']}"
 
     @admin.display(description="enrollments", ordering="enrollment_count")
     def enrollment_count(self, course: Course) -> int:
@@ -425,6 +432,12 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
                 "admin:view_on_site",
                 args=[admin_views.content_type_id(Course), course.pk],
             )
+            context["learner_url"] = course.get_absolute_url()
+            context["export_url"] = reverse("admin:courses_course_export", args=[course.pk])
+            if request.user.has_perm("enrollment.view_coursereport"):
+                context["report_url"] = reverse(
+                    "admin:enrollment_coursereport_change", args=[course.pk]
+                )
         return super().change_view(request, object_id, form_url, context)
 
     def save_child(self, obj: Module) -> None:
@@ -615,12 +628,14 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
             module_delete(module=module)
 
 
-class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
+class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin, admin.ModelAdmin):
     """What the lesson and quiz pages share: the module is chosen when the item
     is added (it goes last) and fixed afterwards; order is set on the module."""
 
     list_display = ["title", "module", "course", "display_order"]
     list_select_related = ["module__course"]
+    # Search a course (there may be 100,000), then pick one of its modules.
+    list_filter = [("module__course", AutocompleteFilter), CourseModuleFilter]
     search_fields = ["title", "module__title", "module__course__topic"]
 
     class Media:
@@ -674,12 +689,16 @@ class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
         obj: Any = None,
     ) -> HttpResponse:
         if obj is not None and obj.pk and self.has_change_permission(request, obj):
-            form = MoveToModuleForm(item=obj)
-            if form.fields["to_module"].queryset.exists():
-                context["move_form"] = form
-                context["move_url"] = reverse(
-                    f"admin:courses_{self.model._meta.model_name}_move_to_module", args=[obj.pk]
-                )
+            # One query: the other modules of the item's course, listed by hand
+            # in the template (a form field would query them again).
+            context["move_modules"] = list(
+                Module.objects.filter(course__modules=obj.module_id)
+                .exclude(pk=obj.module_id)
+                .only("module_id", "module_order", "title")
+            )
+            context["move_url"] = reverse(
+                f"admin:courses_{self.model._meta.model_name}_move_to_module", args=[obj.pk]
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -755,7 +774,6 @@ class ActivityAdmin(ModuleItemAdmin):
     fields = [
         "module",
         "title",
-        "type",
         "question",
         *OPTION_FIELDS,
         "correct_option",

@@ -146,15 +146,19 @@ class QuizAdminForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = ["module", "title", "type"]
+        # Not "type": quizzes are the only kind (the model's default).
+        fields = ["module", "title"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _module_field(self)
-        # preview.js shows the quiz beside the editor as learners see it.
+        # preview.js shows the quiz beside the editor as learners see it;
+        # quiz-options.js shows the option boxes as rows to add and remove.
         self.fields["question"].widget.attrs["data-quiz-preview-url"] = reverse(
             "admin:courses_activity_preview"
         )
+        for number, name in enumerate(OPTION_FIELDS, start=1):
+            self.fields[name].widget.attrs["data-option"] = str(number)
         if self.instance.pk:
             self.initial.setdefault("question", self.instance.question)
             for name, option in zip(OPTION_FIELDS, self.instance.options, strict=False):

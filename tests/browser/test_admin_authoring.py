@@ -91,6 +91,7 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
 
     # Fix the quiz: add a fourth option and make it the answer.
     page.locator("#item-order").get_by_role("link", name="Quiz 1.1", exact=True).click()
+    page.get_by_role("button", name="Add option").click()
     page.get_by_role("textbox", name="Option 4").fill("Delta")
     page.get_by_role("radio", name="Option 4").check()
     page.get_by_role("button", name="Save", exact=True).click()

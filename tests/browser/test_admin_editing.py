@@ -4,10 +4,13 @@ keyboard, the live Markdown preview, and the quiz's option rows."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from courses.models import Module
+from enrollment.services import enrollment_create
 from tests.factories import PASSWORD, make_course, make_user
 from tests.helpers import DESKTOP, module_change_url, ordered_titles
 
@@ -140,3 +143,65 @@ def test_the_lesson_preview_follows_the_editor_as_you_type(admin_page: Page):
     quiz.get_by_label("Question").fill("Which is *first*?")
     expect(quiz_preview.locator("em")).to_have_text("first")
     expect(quiz_preview).not_to_contain_text("correct")
+
+
+def test_quiz_option_rows_are_added_and_removed(admin_page: Page):
+    module = make_course(modules=1, lessons=1, quizzes=1).modules.get()
+    quiz = module.activities.get()  # options Alpha, Beta, Gamma; answer 2 (Beta)
+    assert quiz.answer == 2
+    page = admin_page
+    page.goto(f"/admin/courses/activity/{quiz.pk}/change/")
+    expect(page.get_by_label("Type")).to_have_count(0)
+    options = page.get_by_role("textbox", name=re.compile(r"^Option \d"))
+    expect(options).to_have_count(3)
+    expect(page.get_by_role("radio")).to_have_count(3)
+
+    # Add two rows, fill them; the correct-answer choices follow.
+    page.get_by_role("button", name="Add option").click()
+    expect(page.get_by_role("textbox", name="Option 4")).to_be_focused()
+    page.get_by_role("textbox", name="Option 4").fill("Delta")
+    page.get_by_role("button", name="Add option").click()
+    page.get_by_role("textbox", name="Option 5").fill("Epsilon")
+    expect(page.get_by_role("radio")).to_have_count(5)
+
+    # The first two rows cannot be removed: a quiz keeps two options. Removing
+    # option 3 (Gamma) moves Delta and Epsilon up; Beta stays the answer.
+    expect(page.get_by_role("button", name="Remove option 2")).to_have_count(0)
+    page.get_by_role("button", name="Remove option 3").click()
+    expect(options).to_have_count(4)
+    expect(page.get_by_role("textbox", name="Option 3")).to_have_value("Delta")
+    expect(page.get_by_role("textbox", name="Option 4")).to_have_value("Epsilon")
+    expect(page.get_by_role("radio", name="Option 2")).to_be_checked()
+    quiz_preview = page.get_by_role("region", name="Quiz preview")
+    expect(quiz_preview.locator("li")).to_have_text(
+        ["A Option A: Alpha", "B Option B: Beta", "C Option C: Delta", "D Option D: Epsilon"]
+    )
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    quiz.refresh_from_db()
+    assert quiz.options == ["Alpha", "Beta", "Delta", "Epsilon"]
+    assert quiz.answer == 2
+    expect(options).to_have_count(4)
+    # Removing the option marked correct leaves no answer chosen: the editor
+    # must choose again (the server refuses a quiz without one).
+    page.get_by_role("radio", name="Option 4").check()
+    page.get_by_role("button", name="Remove option 4").click()
+    expect(page.get_by_role("radio")).to_have_count(3)
+    expect(page.get_by_role("radio", checked=True)).to_have_count(0)
+
+
+def test_filtering_enrollments_by_searching_a_learner(admin_page: Page):
+    course = make_course(topic="Filtered course")
+    ada, bob = make_user(username="ada"), make_user(username="bob")
+    for user in (ada, bob):
+        enrollment_create(user=user, course=course)
+    page = admin_page
+    page.goto("/admin/enrollment/enrollment/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    page.locator("#changelist-filter .select2").filter(has_text="Search users").click()
+    page.keyboard.type("ad")
+    page.get_by_role("option", name="ada", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"user__id__exact={ada.pk}"))
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    expect(page.locator("#result_list")).to_contain_text("ada")
+    expect(page.locator("#result_list")).not_to_contain_text("bob")
