@@ -8,6 +8,14 @@
 (function () {
   const $ = django.jQuery;
   $(function () {
+    // select2 names its search box after the current choice only; say which
+    // filter it is too ("Filter by user"), for screen readers.
+    $('select.athena-autocomplete-filter').each(function () {
+      const box = $(this).next('.select2').find('.select2-selection');
+      const choice = box.attr('aria-labelledby');
+      box.attr('aria-labelledby', `${this.id}-label${choice ? ` ${choice}` : ''}`);
+      box.find('.select2-selection__rendered').attr('aria-labelledby', `${this.id}-label`);
+    });
     $('select.athena-autocomplete-filter').on('change', function () {
       const url = new URL(window.location.href);
       url.searchParams.delete(this.dataset.parameter);

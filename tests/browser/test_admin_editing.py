@@ -205,3 +205,56 @@ def test_filtering_enrollments_by_searching_a_learner(admin_page: Page):
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     expect(page.locator("#result_list")).to_contain_text("ada")
     expect(page.locator("#result_list")).not_to_contain_text("bob")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_editing_aids_have_no_serious_accessibility_violations(open_page, theme):
+    from axe_playwright_python.sync_playwright import Axe
+
+    module = make_course(modules=2, lessons=2, quizzes=1).modules.first()
+    user = make_user(username="chief", is_staff=True, is_superuser=True)
+    # axe injects its own script and styles: the CSP is bypassed for the scan only.
+    page = open_page(DESKTOP, color_scheme=theme, bypass_csp=True)
+    page.goto("/admin/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    quiz = module.activities.get()
+    problems = {}
+    for url in [
+        module_change_url(module),
+        f"/admin/courses/activity/{quiz.pk}/change/",
+        f"/admin/courses/course/{module.course_id}/change/",
+        "/admin/enrollment/enrollment/",
+    ]:
+        page.goto(url)
+        for preview in page.locator(".athena-preview").all():
+            preview.scroll_into_view_if_needed()
+            expect(preview).not_to_have_attribute("data-state", "stale")
+            expect(preview).not_to_be_empty()
+        # Only Athena's additions: Django admin's own markup is Django's.
+        context = {
+            "include": [
+                [selector]
+                for selector in [
+                    ".athena-order",
+                    ".athena-editor",
+                    ".athena-quiz-preview-row",
+                    ".athena-option-tools",
+                    ".athena-move-to",
+                    ".athena-autocomplete-filter-box",
+                    ".object-tools",
+                ]
+                if page.locator(selector).count()
+            ]
+        }
+        results = Axe().run(page, context=context)
+        found = [
+            f"{violation['id']} ({violation['impact']}): "
+            + "; ".join(node["target"][0] for node in violation["nodes"][:5])
+            for violation in results.response["violations"]
+            if violation["impact"] in {"serious", "critical"}
+        ]
+        if found:
+            problems[url] = found
+    assert problems == {}
