@@ -265,7 +265,13 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
     # Few, narrow columns so the list fits a 1366 px screen beside the admin's
     # navigation and filters: the three counts share a column, and the creation
     # date is the date hierarchy and a filter (and the default order).
-    list_display = ["topic", "status", "built_for", "content", "enrollment_count"]
+    list_display = [
+        "topic",
+        "status",
+        "built_for",
+        "content",
+        "enrollment_count",
+    ]
     list_filter = ["status", LevelFilter, DurationFilter, FocusFilter, "created_at"]
     search_fields = ["topic", "description"]  # shows the search box; see get_search_results
     date_hierarchy = "created_at"
