@@ -68,3 +68,14 @@ def learner(client):
     user = make_user()
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def warm_content_types(db):
+    """Look every content type up once. Django caches them per process, so an
+    admin page's first request in a run would otherwise pay for the lookups and
+    later ones not, and an exact query count would depend on test order."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_models(*apps.get_models(include_auto_created=True))

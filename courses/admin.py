@@ -180,6 +180,32 @@ class GuardedDeletionFormSet(BaseInlineFormSet):
                 )
 
 
+class ObjectOncePerRequestMixin:
+    """Our change views need the object for their order tables before Django's
+    change form fetches it again: fetch it once per request."""
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        fetched = request.__dict__.setdefault("_athena_admin_objects", {})
+        key = (self.model, object_id, from_field)
+        if key not in fetched:
+            fetched[key] = super().get_object(request, object_id, from_field)
+        return fetched[key]
+
+
+def inline_objects(context: dict[str, Any], model: type) -> list[Any] | None:
+    """The rows a change form's inline of `model` already fetched, so an order
+    table can list them without fetching them again. None when there is no such
+    inline or its forms were posted (then their objects may hold what was typed,
+    and the table must show what is stored)."""
+    for inline_admin_formset in context.get("inline_admin_formsets", ()):
+        formset = inline_admin_formset.formset
+        if formset.model is model and not formset.is_bound:
+            return list(formset.get_queryset())
+    return None
+
+
 class GuardedInlineMixin:
     formset = GuardedDeletionFormSet
 
@@ -258,7 +284,12 @@ class ChildrenThroughServicesMixin:
 
 
 @admin.register(Course)
-class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, admin.ModelAdmin):
+class CourseAdmin(
+    ObjectOncePerRequestMixin,
+    ProgressFollowsContentMixin,
+    ChildrenThroughServicesMixin,
+    admin.ModelAdmin,
+):
     form = CourseAdminForm
     view_on_site = False  # the change page links "Learner page" itself
     inlines = [ModuleInline]
@@ -421,15 +452,6 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         course = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if course is not None:
-            context["module_rows"] = [
-                {
-                    "module": module,
-                    "title": module.title,
-                    "key": row_key(module),
-                    "change_url": reverse("admin:courses_module_change", args=[module.pk]),
-                }
-                for module in course.modules.all()
-            ]
             context["can_reorder"] = self.has_change_permission(request, course)
             context["reorder_url"] = reverse(
                 "admin:courses_course_reorder_modules", args=[course.pk]
@@ -445,6 +467,28 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
                     "admin:enrollment_coursereport_change", args=[course.pk]
                 )
         return super().change_view(request, object_id, form_url, context)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Course | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            modules = inline_objects(context, Module)
+            context["module_rows"] = [
+                {
+                    "module": module,
+                    "title": module.title,
+                    "key": row_key(module),
+                    "change_url": reverse("admin:courses_module_change", args=[module.pk]),
+                }
+                for module in (obj.modules.all() if modules is None else modules)
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_child(self, obj: Module) -> None:
         module_save(obj)
@@ -516,7 +560,12 @@ class CourseAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
 
 
 @admin.register(Module)
-class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, admin.ModelAdmin):
+class ModuleAdmin(
+    ObjectOncePerRequestMixin,
+    ProgressFollowsContentMixin,
+    ChildrenThroughServicesMixin,
+    admin.ModelAdmin,
+):
     inlines = [LessonInline, QuizInline]
     list_display = ["title", "course", "module_order"]
     list_select_related = ["course"]
@@ -593,7 +642,30 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
         context = dict(extra_context or {})
         module = self.get_object(request, object_id)
         if module is not None:
-            items = Module.objects.with_items().get(pk=module.pk).ordered_items()
+            context["can_reorder"] = self.has_change_permission(request, module)
+            context["reorder_url"] = reverse("admin:courses_module_reorder_items", args=[module.pk])
+            context["add_lesson_url"] = reverse("admin:courses_lesson_add") + f"?module={module.pk}"
+            context["add_quiz_url"] = reverse("admin:courses_activity_add") + f"?module={module.pk}"
+        return super().change_view(request, object_id, form_url, context)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Module | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            lessons, quizzes = inline_objects(context, Lesson), inline_objects(context, Activity)
+            if lessons is None or quizzes is None:
+                items = Module.objects.with_items().get(pk=obj.pk).ordered_items()
+            else:
+                # Module.ordered_items's order, over the rows the inlines fetched.
+                items = sorted(
+                    [*lessons, *quizzes], key=lambda item: (item.display_order, item.kind, item.pk)
+                )
             # Each row also points at its editor among the inlines below, which
             # list lessons and quizzes each in display order ("lessons-0", ...).
             inline_index = {"lesson": 0, "activity": 0}
@@ -614,11 +686,7 @@ class ModuleAdmin(ProgressFollowsContentMixin, ChildrenThroughServicesMixin, adm
                 )
                 inline_index[item.kind] += 1
             context["item_rows"] = rows
-            context["can_reorder"] = self.has_change_permission(request, module)
-            context["reorder_url"] = reverse("admin:courses_module_reorder_items", args=[module.pk])
-            context["add_lesson_url"] = reverse("admin:courses_lesson_add") + f"?module={module.pk}"
-            context["add_quiz_url"] = reverse("admin:courses_activity_add") + f"?module={module.pk}"
-        return super().change_view(request, object_id, form_url, context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_child(self, obj: Lesson | Activity) -> None:
         item_save(obj)

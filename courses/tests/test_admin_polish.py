@@ -156,3 +156,26 @@ def test_the_quiz_form_has_no_one_choice_type_field(client_for_editor):
     ).content.decode()
     assert 'name="activities-0-type"' not in module_html
     assert 'name="activities-0-option_6"' in module_html
+
+
+# Session and user, then the user's permissions (through the user and the group).
+EDITOR_ADMIN_QUERIES = 4
+
+
+def test_filtering_lessons_by_course_and_module_costs_two_queries(
+    client_for_editor, django_assert_num_queries, warm_content_types
+):
+    for _ in range(20):
+        make_course(modules=2, lessons=2, quizzes=1)
+    course = make_course(topic="Chosen", modules=5, lessons=3, quizzes=1)
+    module = course.modules.last()
+    url = reverse("admin:courses_lesson_changelist")
+    params = {"module__course__course_id__exact": course.pk, "module__module_id__exact": module.pk}
+    # The counts (filtered and total) and the page of rows with their modules
+    # and courses, as unfiltered; then the chosen course's name and its modules
+    # for the module filter. Nothing grows with the number of courses.
+    with django_assert_num_queries(EDITOR_ADMIN_QUERIES + 3):
+        client_for_editor.get(url)
+    with django_assert_num_queries(EDITOR_ADMIN_QUERIES + 5):
+        response = client_for_editor.get(url, params)
+    assert {lesson.module for lesson in response.context["cl"].result_list} == {module}

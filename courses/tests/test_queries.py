@@ -1,0 +1,202 @@
+"""Exact query counts on the learner pages and the content admin's change pages.
+
+Each page runs over data large enough that a query per row would show (a
+course of 10 modules of 6 items, 30 courses in lists, several learners with
+progress), so a count that stays put proves the page does not grow with it.
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.cache import cache
+from django.urls import reverse
+
+from courses.models import Activity, Course, Lesson
+from enrollment.services import enrollment_create, lesson_complete, quiz_answer
+from tests.factories import course_items, logged_in, make_content_editor, make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+# Session and user: what every logged-in request reads first.
+SESSION = 2
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The home page caches its trending shelf: start every count without it."""
+    cache.clear()
+
+
+@pytest.fixture
+def course() -> Course:
+    """30 published courses, the last of 10 modules of 3 lessons and 3 quizzes,
+    which three learners have taken part of."""
+    for _ in range(29):
+        make_course(modules=1)
+    course = make_course(topic="Counted course", modules=10, lessons=3, quizzes=3)
+    items = course_items(course)
+    for other in [make_user() for _ in range(3)]:
+        _take_part_of(other, course, items)
+    return course
+
+
+def _take_part_of(user, course, items) -> None:
+    """Enroll, complete every third lesson and answer every third quiz of the first half."""
+    enrollment_create(user=user, course=course)
+    for item in items[: len(items) // 2 : 3]:
+        if isinstance(item, Lesson):
+            lesson_complete(user=user, lesson=item)
+        else:
+            quiz_answer(user=user, activity=item, option_number=1)
+
+
+def _late_item(course: Course, model: type[Lesson | Activity]) -> Lesson | Activity:
+    """A lesson or quiz deep in the course (module 8), far from what the learner did."""
+    return next(item for item in course_items(course)[45:] if isinstance(item, model))
+
+
+# Learner pages: the count for an anonymous visitor, then the extra queries a
+# logged-in learner with progress costs. A learner adds the session (2) and the
+# learner's state in the course (1: enrollment, resume point, progress); the
+# lesson and quiz pages add the resume point's write (1), the quiz's answer its
+# attempt (1).
+LEARNER_PAGES = [
+    # Cold cache: newest courses; trending course ids, then their rows; module
+    # activity, the trending modules, and the opening modules of the newest
+    # courses to fill the shelf (few modules are trending here).
+    ("home", 6, SESSION),
+    ("catalog", 2, SESSION),  # the (capped) count, the page of courses
+    ("catalog-search", 2, SESSION),
+    ("course", 4, SESSION + 1),  # course, modules, lessons, quizzes
+    ("module", 4, SESSION + 1),
+    ("lesson", 5, SESSION + 1 + 1),  # and the lesson itself
+    ("quiz", 5, SESSION + 1 + 1),  # and the quiz itself
+]
+
+
+def _page_url(page_name: str, course: Course) -> str:
+    if page_name == "home":
+        return reverse("courses:home")
+    if page_name == "catalog":
+        return reverse("courses:catalog") + "?page=2&sort=popular"
+    if page_name == "catalog-search":
+        return reverse("courses:catalog") + "?q=counted+course&level=beginner"
+    if page_name == "course":
+        return course.get_absolute_url()
+    if page_name == "module":
+        return course.modules.all()[7].get_absolute_url()
+    return _late_item(course, Lesson if page_name == "lesson" else Activity).get_absolute_url()
+
+
+@pytest.mark.parametrize(("page_name", "anonymous", "learner_extra"), LEARNER_PAGES)
+def test_learner_page_counts_for_an_anonymous_visitor(
+    client, course, django_assert_num_queries, page_name, anonymous, learner_extra
+):
+    url = _page_url(page_name, course)
+    with django_assert_num_queries(anonymous):
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(("page_name", "anonymous", "learner_extra"), LEARNER_PAGES)
+def test_learner_page_counts_for_a_learner_with_progress(
+    client, learner, course, django_assert_num_queries, page_name, anonymous, learner_extra
+):
+    _take_part_of(learner, course, course_items(course))
+    url = _page_url(page_name, course)
+    with django_assert_num_queries(anonymous + learner_extra):
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_home_counts_with_a_warm_cache(client, learner, course, django_assert_num_queries):
+    client.get(reverse("courses:home"))
+    # Newest courses, trending courses and modules by their cached ids, the
+    # opening modules filling the shelf.
+    with django_assert_num_queries(4 + SESSION):
+        assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
+
+
+def test_quiz_answer_counts(client, course, django_assert_num_queries):
+    url = _late_item(course, Activity).get_absolute_url()
+    # The quiz page's five; an anonymous answer is checked, not stored.
+    with django_assert_num_queries(5):
+        assert client.post(url, {"option": "2"}).status_code == HTTPStatus.OK
+    learner = make_user()
+    client.force_login(learner)
+    _take_part_of(learner, course, course_items(course))
+    # And the session, the resume point's write, the attempt, the learner's state.
+    with django_assert_num_queries(5 + SESSION + 1 + 1 + 1):
+        assert client.post(url, {"option": "2"}).status_code == HTTPStatus.OK
+    # Answered again from the same page: no resume write.
+    with django_assert_num_queries(5 + SESSION + 1 + 1):
+        assert client.post(url, {"option": "3"}).status_code == HTTPStatus.OK
+
+
+# The content admin. Every page reads the session, the user and the editor's
+# permissions (through the user and through the group).
+ADMIN = SESSION + 2
+
+
+@pytest.mark.parametrize("model", ["lesson", "activity"])
+def test_lesson_and_quiz_change_page_counts(
+    client_for_editor, course, django_assert_num_queries, warm_content_types, model
+):
+    item = _late_item(course, Lesson if model == "lesson" else Activity)
+    url = reverse(f"admin:courses_{model}_change", args=[item.pk])
+    # The item, its module for the read-only module field, and the course's
+    # other modules for "Move to another module".
+    with django_assert_num_queries(ADMIN + 3):
+        response = client_for_editor.get(url)
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:courses_course_add",
+        "admin:courses_module_add",
+        "admin:courses_lesson_add",
+        "admin:courses_activity_add",
+    ],
+)
+def test_add_page_counts(
+    client_for_editor, course, django_assert_num_queries, warm_content_types, url_name
+):
+    # A module is added to a course and an item to a module: one query for the
+    # choices (30 courses, 39 modules); a course needs none.
+    choices = 0 if url_name == "admin:courses_course_add" else 1
+    with django_assert_num_queries(ADMIN + choices):
+        response = client_for_editor.get(reverse(url_name))
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_changelist_search_counts(
+    client_for_editor, course, django_assert_num_queries, warm_content_types
+):
+    url = reverse("admin:courses_course_changelist")
+    # The counts (filtered and total), the page of rows with their enrollment
+    # counts, and the date hierarchy (range, days).
+    with django_assert_num_queries(ADMIN + 5):
+        response = client_for_editor.get(url, {"q": "counted"})
+    assert [c.topic for c in response.context["cl"].result_list] == ["Counted course"]
+
+
+def test_admin_history_list_count(course, django_assert_num_queries, warm_content_types):
+    """Every admin change, 30 of them by three editors, each row with its user and content type."""
+    editors = [make_content_editor() for _ in range(3)]
+    for number in range(30):
+        LogEntry.objects.log_actions(
+            user_id=editors[number % 3].pk,
+            queryset=[course],
+            action_flag=CHANGE,
+            change_message=[{"changed": {"fields": ["Topic"]}}],
+        )
+    client = logged_in(make_user(is_staff=True, is_superuser=True))
+    # A superuser's permissions are not read. The content type filter's
+    # choices, the counts (filtered and total), the page of entries with their
+    # users and content types, and the date hierarchy (range, dates).
+    with django_assert_num_queries(SESSION + 6):
+        response = client.get(reverse("admin:admin_logentry_changelist"))
+    assert len(response.context["cl"].result_list) == 30
