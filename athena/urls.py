@@ -4,6 +4,11 @@ from django.urls import include, path
 from accounts.urls import auth_urlpatterns
 from athena import views
 
+# Say whose admin this is, on every admin page and in its tab titles.
+admin.site.site_header = "Athena administration"
+admin.site.site_title = "Athena admin"
+admin.site.index_title = "Athena administration"
+
 urlpatterns = [
     path("", include("courses.urls")),
     path("", include("enrollment.urls")),

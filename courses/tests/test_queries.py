@@ -145,8 +145,9 @@ def test_lesson_and_quiz_change_page_counts(
 ):
     item = _late_item(course, Lesson if model == "lesson" else Activity)
     url = reverse(f"admin:courses_{model}_change", args=[item.pk])
-    # The item, and its module for the read-only module field.
-    with django_assert_num_queries(ADMIN + 2):
+    # The item, its module for the read-only module field, and the course's
+    # other modules for "Move to another module".
+    with django_assert_num_queries(ADMIN + 3):
         response = client_for_editor.get(url)
     assert response.status_code == HTTPStatus.OK
 
