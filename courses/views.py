@@ -43,13 +43,13 @@ class HomeView(TemplateView):
     template_name = "courses/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        newest = selectors.newest_courses()
-        trending = selectors.trending_courses(fallback=newest)
+        shelves = selectors.home_shelves(user=self.request.user)
         return {
             **super().get_context_data(**kwargs),
-            "trending_courses": trending,
-            "trending_modules": selectors.trending_modules(fallback=trending),
-            "newest_courses": newest,
+            "continue_learning": shelves.continue_learning,
+            "trending_courses": shelves.trending_courses,
+            "trending_modules": shelves.trending_modules,
+            "newest_courses": shelves.newest_courses,
             "trending_days": selectors.TRENDING_DAYS,
         }
 
