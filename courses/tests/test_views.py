@@ -586,6 +586,48 @@ def test_catalog_sorts_by_newest_and_popular(client):
     assert popular == [older, newer]
 
 
+def test_most_popular_shows_each_courses_enrollments(client):
+    popular = make_course(topic="Popular")
+    make_course(topic="Lonely")
+    for _ in range(2):
+        Enrollment.objects.create(user=make_user(), course=popular)
+    html = html_of(client.get(reverse("courses:catalog"), {"sort": "popular"}))
+    assert "2 learners enrolled" in html
+    assert "0 learners enrolled" in html
+    assert "the most enrolled first" in html
+    Enrollment.objects.filter(course=popular).first().delete()
+    assert "1 learner enrolled" in html_of(
+        client.get(reverse("courses:catalog"), {"sort": "popular"})
+    )
+    assert "enrolled" not in html_of(client.get(reverse("courses:catalog"), {"sort": "newest"}))
+
+
+@pytest.mark.parametrize(
+    ("params", "heading"),
+    [
+        ({}, "All courses"),
+        ({"sort": "popular"}, "All courses"),
+        ({"q": "python"}, "2 courses matching “python”"),
+        ({"q": "python", "level": "beginner"}, "1 beginner course matching “python”"),
+        ({"q": "python beginner"}, "1 beginner course matching “python”"),
+        ({"level": "advanced", "duration": "medium"}, "1 medium-length advanced course"),
+        ({"focus": "in-depth", "level": "advanced"}, "1 in-depth advanced course"),
+        ({"q": "cobol"}, "No courses matching “cobol”"),
+    ],
+)
+def test_the_catalog_heading_names_the_result(client, params, heading):
+    make_course(
+        topic="Python basics",
+        preferences={"level": "beginner", "duration": "short", "focus": "broad"},
+    )
+    make_course(
+        topic="Python internals",
+        preferences={"level": "advanced", "duration": "medium", "focus": "in-depth"},
+    )
+    html = html_of(client.get(reverse("courses:catalog"), params))
+    assert f"<h1>{heading}</h1>" in html
+
+
 def bulk_courses(count: int, **fields) -> list[Course]:
     now = timezone.now()
     return Course.objects.bulk_create(
