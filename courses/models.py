@@ -18,10 +18,9 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
-# Full-text search on PostgreSQL: courses match on a stored tsvector column kept
-# by a trigger (migration 0005), modules on an expression index over their
-# title (migration 0004, built from exactly the SQL `module_search_vector()`
-# compiles to). Both have GIN indexes.
+# Full-text search on PostgreSQL: courses, modules, lessons and quizzes match
+# on stored tsvector columns kept by triggers (migrations 0005 and 0008), each
+# with a GIN index.
 SEARCH_CONFIG = "english"
 
 
@@ -41,9 +40,10 @@ class CourseSearchDocument(models.Expression):
 
 
 class ItemSearchDocument(CourseSearchDocument):
-    """The `search_document` tsvector of PostgreSQL's lessons (title A, text D)
-    and activities (title A, question B) tables, kept by triggers (migration
-    0008); named like the courses' one, never a model field."""
+    """The `search_document` tsvector of PostgreSQL's modules (title),
+    lessons (title A, text D) and activities (title A, question B) tables,
+    kept by triggers (migration 0008); named like the courses' one, never a
+    model field."""
 
 
 # What a match inside a course adds to its rank. A topic match alone ranks
@@ -52,12 +52,6 @@ class ItemSearchDocument(CourseSearchDocument):
 MODULE_MATCH_RANK = 0.02
 LESSON_MATCH_RANK = 0.01
 QUIZ_MATCH_RANK = 0.005
-
-
-def module_search_vector() -> Any:
-    from django.contrib.postgres.search import SearchVector
-
-    return SearchVector("title", config=SEARCH_CONFIG)
 
 
 class Level(models.TextChoices):
@@ -218,7 +212,7 @@ class CourseQuerySet(models.QuerySet["Course"]):
             )
             inner = [
                 (
-                    Module.objects.alias(document=module_search_vector())
+                    Module.objects.alias(document=ItemSearchDocument())
                     .filter(document=query)
                     .order_by()
                     .values("course_id"),

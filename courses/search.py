@@ -157,7 +157,7 @@ found AS (
            m.module_id, m.module_id AS item_id, m.title, '' AS body
     FROM modules m, search
     WHERE m.course_id = ANY(%(ids)s)
-      AND to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE(m.title, '')) @@ search.query
+      AND m.search_document @@ search.query
     UNION ALL
     SELECT m.course_id,
            CASE WHEN to_tsvector('{SEARCH_CONFIG}'::regconfig, l.title) @@ search.query

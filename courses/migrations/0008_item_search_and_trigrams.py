@@ -1,10 +1,14 @@
 """Search inside courses, and "Did you mean" suggestions, on PostgreSQL only.
 
 - `lessons.search_document`: title (weight A) and Markdown text (weight D);
-  `activities.search_document`: title (A) and question (B). Stored tsvector
-  columns kept by triggers, like the courses' one of migration 0005, each with a
-  GIN index: the catalog finds a course by what its lessons and quizzes hold
-  without parsing any lesson's text at query time. Lesson text is cut at
+  `activities.search_document`: title (A) and question (B);
+  `modules.search_document`: title, replacing migration 0004's expression
+  index. Stored tsvector columns kept by triggers, like the courses' one of
+  migration 0005, each with a GIN index: the catalog finds a course by what
+  its modules, lessons and quizzes hold without parsing any text at query
+  time. (With the expression index, a word in most module titles made
+  PostgreSQL re-parse every title it matched, twice: seconds at 100,000
+  courses.) Lesson text is cut at
   LESSON_TEXT_LIMIT characters, far past any real lesson, so one huge lesson
   can never exceed PostgreSQL's 1 MB tsvector limit and fail its save.
 - The `pg_trgm` extension and GIN trigram indexes on course topics, module
@@ -31,7 +35,10 @@ ACTIVITY_VECTOR = (
     " || setweight(to_tsvector('english'::regconfig,"
     " COALESCE({row}content ->> 'question', '')), 'B')"
 )
-DOCUMENTS = {"lessons": LESSON_VECTOR, "activities": ACTIVITY_VECTOR}
+MODULE_VECTOR = "to_tsvector('english'::regconfig, COALESCE({row}title, ''))"
+DOCUMENTS = {"lessons": LESSON_VECTOR, "activities": ACTIVITY_VECTOR, "modules": MODULE_VECTOR}
+# The column each table's trigger watches.
+WATCHED = {"lessons": "title, content", "activities": "title, content", "modules": "title"}
 TRIGRAM_INDEXES = {
     "courses_topic_trgm_idx": ("courses", "topic"),
     "modules_title_trgm_idx": ("modules", "title"),
@@ -55,7 +62,7 @@ def forward_statements() -> list[str]:
             """,
             f"""
             CREATE TRIGGER {table}_search_document_refresh
-            BEFORE INSERT OR UPDATE OF title, content ON {table}
+            BEFORE INSERT OR UPDATE OF {WATCHED[table]} ON {table}
             FOR EACH ROW EXECUTE FUNCTION {table}_search_document_refresh()
             """,
             f"UPDATE {table} SET search_document = {vector.format(row='')}",  # noqa: S608
@@ -65,11 +72,16 @@ def forward_statements() -> list[str]:
         f"CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)"
         for name, (table, column) in TRIGRAM_INDEXES.items()
     ]
+    statements.append("DROP INDEX IF EXISTS modules_title_search_idx")
     return statements
 
 
 def backward_statements() -> list[str]:
-    statements = [f"DROP INDEX IF EXISTS {name}" for name in TRIGRAM_INDEXES]
+    statements = [
+        "CREATE INDEX IF NOT EXISTS modules_title_search_idx ON modules USING gin"
+        " ((to_tsvector('english'::regconfig, COALESCE(title, ''))))",
+        *(f"DROP INDEX IF EXISTS {name}" for name in TRIGRAM_INDEXES),
+    ]
     for table in DOCUMENTS:
         statements += [
             f"DROP TRIGGER IF EXISTS {table}_search_document_refresh ON {table}",
