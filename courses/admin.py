@@ -27,6 +27,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from athena.wording import counted
 from courses import admin_views
 from courses.admin_filters import (
     AutocompleteFilter,
@@ -439,8 +440,12 @@ class CourseAdmin(
     @admin.display(description="modules, lessons, quizzes")
     def content_counts(self, course: Course) -> str:
         counts = course.counts
-        return f"{counts['modules']} modules, {counts['lessons']} lessons, " + (
-            f"{counts['activities']} quizzes"
+        return ", ".join(
+            [
+                counted(counts["modules"], "module", "modules"),
+                counted(counts["lessons"], "lesson", "lessons"),
+                counted(counts["activities"], "quiz", "quizzes"),
+            ]
         )
 
     def change_view(
@@ -536,7 +541,9 @@ class CourseAdmin(
         service(course_ids=[course.pk for course in courses])
         for course in courses:
             self.log_change(request, course, log_message)
-        self.message_user(request, f"{verb} {len(courses)} course(s).", messages.SUCCESS)
+        self.message_user(
+            request, f"{verb} {counted(len(courses), 'course', 'courses')}.", messages.SUCCESS
+        )
 
     @admin.action(
         description="Export the selected courses as course documents", permissions=["view"]
@@ -554,7 +561,9 @@ class CourseAdmin(
         self.message_user(
             request,
             format_html(
-                "Created {} draft copies: {}", len(copies), admin_views.course_change_links(copies)
+                "Created {}: {}",
+                counted(len(copies), "draft copy", "draft copies"),
+                admin_views.course_change_links(copies),
             ),
             messages.SUCCESS,
         )

@@ -302,6 +302,7 @@ def test_duplicate_action_makes_a_draft_copy_with_the_same_outline(client_for_ed
     assert copy.counts == course.counts == {"modules": 2, "lessons": 4, "activities": 2}
     messages = [str(m) for m in client_for_editor.get(reverse(CHANGELIST)).context["messages"]]
     assert any(course_change_url(copy) in message for message in messages)
+    assert any(message.startswith("Created 1 draft copy:") for message in messages)
 
 
 # --- deletion ---------------------------------------------------------------------------
