@@ -149,4 +149,4 @@ def test_the_course_list_marks_and_filters_generated_courses(admin_client):
     html = html_of(admin_client.get(f"{url}?origin__exact=generated"))
     assert "Generated one" in html
     assert "Hand written" not in html
-    assert "Generated</td>" in html
+    assert "Draft · generated</td>" in html
