@@ -307,6 +307,9 @@ class CourseAdmin(
     list_filter = ["status", "origin", LevelFilter, DurationFilter, FocusFilter, "created_at"]
     search_fields = ["topic", "description"]  # shows the search box; see get_search_results
     date_hierarchy = "created_at"
+    # Explicit: the enrollment count's GROUP BY drops Meta.ordering, and pages
+    # (the list, the autocomplete) need a stable order.
+    ordering = ["-created_at", "-course_id"]
     readonly_fields = ["content_counts", "published_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["topic", "description"]}),
