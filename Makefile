@@ -8,6 +8,13 @@ PYTHON ?= $(or $(shell cat $(VENV)/.python 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The background worker `make run` starts: django-tasks-db's, or RQ's when
+# ATHENA_TASKS_BACKEND=rq is set in the environment.
+ifeq ($(ATHENA_TASKS_BACKEND),rq)
+WORKER ?= rqworker default --job-class django_tasks_rq.backend.Job
+else
+WORKER ?= db_worker --no-reload
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint chromium clean FORCE
@@ -52,6 +59,9 @@ run: $(VENV)/.runtime-installed
 	@echo "To create an admin account (in another terminal): $(BIN)/python manage.py createsuperuser"
 	@echo "then sign in at http://$(HOST):$(PORT)/admin/"
 	@echo
+	@# The course generation worker runs beside the web server and stops with it.
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py $(WORKER) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser tests drive Debian's Chromium; install it when we may (root with apt).

@@ -46,7 +46,11 @@ INSTALLED_APPS = [
     "courses",
     "enrollment",
     "accounts",
+    "generation",
+    "notifications",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -236,6 +241,43 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Athena <noreply@localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+
+# Background tasks (django-tasks). "db" (the default) keeps the queue in the
+# database and runs `manage.py db_worker`: one machine needs no extra server.
+# "rq" puts it on Redis (REDIS_URL) for workers on several machines:
+# `manage.py rqworker default --job-class django_tasks_rq.backend.Job`.
+ATHENA_TASKS_BACKEND = env.str("ATHENA_TASKS_BACKEND", default="db")
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if ATHENA_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+elif ATHENA_TASKS_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ATHENA_TASKS_BACKEND must be 'db' or 'rq'.")
+
+# Course generation: any OpenAI-compatible Chat Completions endpoint. Without a
+# base URL and a model, "Build a course" says generation is not set up.
+ATHENA_LLM_BASE_URL = env.str("ATHENA_LLM_BASE_URL", default="")
+ATHENA_LLM_API_KEY = env.str("ATHENA_LLM_API_KEY", default="")
+ATHENA_LLM_MODEL = env.str("ATHENA_LLM_MODEL", default="")
+ATHENA_LLM_TIMEOUT = env.float("ATHENA_LLM_TIMEOUT", default=120)
+ATHENA_LLM_MAX_RETRIES = env.int("ATHENA_LLM_MAX_RETRIES", default=4)
+# How often an unusable answer goes back to the model with its problems listed,
+# and the exponential backoff (seconds, full jitter) between retried requests.
+ATHENA_LLM_MAX_REPAIRS = env.int("ATHENA_LLM_MAX_REPAIRS", default=2)
+ATHENA_LLM_BACKOFF_BASE = env.float("ATHENA_LLM_BACKOFF_BASE", default=1.0)
+ATHENA_LLM_BACKOFF_CAP = env.float("ATHENA_LLM_BACKOFF_CAP", default=30.0)
+ATHENA_GENERATION_TIME_BUDGET = env.float("ATHENA_GENERATION_TIME_BUDGET", default=1800)
+ATHENA_GENERATION_LESSON_CONCURRENCY = env.int("ATHENA_GENERATION_LESSON_CONCURRENCY", default=3)
+# Limits: jobs per learner per day, and jobs running at once across the site.
+ATHENA_GENERATION_PER_DAY = env.int("ATHENA_GENERATION_PER_DAY", default=5)
+ATHENA_GENERATION_MAX_RUNNING = env.int("ATHENA_GENERATION_MAX_RUNNING", default=2)
+# A running job whose worker has not reported for this long is marked failed.
+ATHENA_GENERATION_HEARTBEAT_TIMEOUT = env.int("ATHENA_GENERATION_HEARTBEAT_TIMEOUT", default=300)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # One line per record, each with the request id (athena.log); no request bodies,

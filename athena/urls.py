@@ -4,12 +4,19 @@ from django.urls import include, path
 from accounts.urls import auth_urlpatterns
 from athena import views
 
+# Say whose admin this is, on every admin page and in its tab titles.
+admin.site.site_header = "Athena administration"
+admin.site.site_title = "Athena admin"
+admin.site.index_title = "Athena administration"
+
 urlpatterns = [
     path("", include("courses.urls")),
     path("", include("enrollment.urls")),
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
+    path("build/", include("generation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     # Answered by athena.middleware.HealthCheckMiddleware whatever the Host
     # header; named here for reverse().

@@ -9,6 +9,7 @@ through `courses.rendering`, the same code the learner pages and commands use.
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,7 +19,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -26,14 +27,22 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from athena.wording import counted
 from courses import admin_views
+from courses.admin_filters import (
+    AutocompleteFilter,
+    AutocompleteFilterMediaMixin,
+    CourseModuleFilter,
+)
 from courses.forms import (
     OPTION_FIELDS,
     CourseAdminForm,
     LessonAdminForm,
     LessonInlineForm,
     MoveForm,
+    MoveToModuleForm,
     QuizAdminForm,
+    ReorderForm,
 )
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
 from courses.rendering import render_markdown
@@ -42,6 +51,7 @@ from courses.services import (
     MODULE_UPDATE_FIELDS,
     course_duplicate,
     course_publish,
+    course_reorder_modules,
     course_unpublish,
     item_create,
     item_delete,
@@ -49,12 +59,17 @@ from courses.services import (
     item_update,
     module_create,
     module_delete,
+    module_items,
     module_move,
+    module_reorder_items,
     module_update,
 )
 from enrollment.models import ITEM_PROGRESS_MODELS
 
 ATHENA_ADMIN_CSS = {"all": ["admin-athena/admin.css"]}
+REORDER_JS = ["admin-athena/reorder.js"]
+PREVIEW_JS = ["admin-athena/preview.js", "admin-athena/quiz-options.js"]
+PREVIEW_CSS = {"all": ["admin-athena/admin.css", "css/pygments.css"]}
 HISTORY_PAGE_SIZE = 100
 
 
@@ -68,6 +83,34 @@ def posted_move(request: HttpRequest) -> tuple[str, int, int]:
 
 def direction(steps: int) -> str:
     return "up" if steps < 0 else "down"
+
+
+def row_key(obj: Module | Lesson | Activity) -> str:
+    """How an order table names a row: "module:3", "lesson:12", "activity:7"."""
+    return f"module:{obj.pk}" if isinstance(obj, Module) else obj.key
+
+
+def posted_order(request: HttpRequest, current: list[Any]) -> list[Any] | JsonResponse:
+    """The new order a drag and drop posts ("order", one key per row): the
+    objects of `current` in that order, or a 400 answer saying what is wrong."""
+    by_key = {row_key(obj): obj for obj in current}
+    form = ReorderForm(request.POST, keys=list(by_key))
+    if not form.is_valid():
+        return JsonResponse(
+            {"error": " ".join(form.errors.get("order", ["Unknown order."]))},
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    return [by_key[key] for key in form.cleaned_data["order"]]
+
+
+def order_saved(message: str, objects: list[Any]) -> JsonResponse:
+    return JsonResponse({"message": message, "order": [row_key(obj) for obj in objects]})
+
+
+def refused() -> JsonResponse:
+    return JsonResponse(
+        {"error": "Your account may not change this order."}, status=HTTPStatus.FORBIDDEN
+    )
 
 
 class PreferenceFilter(admin.SimpleListFilter):
@@ -193,7 +236,8 @@ class LessonInline(GuardedInlineMixin, admin.StackedInline):
 class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
-    fields = ["title", "type", "question", *OPTION_FIELDS, "correct_option", "explanation"]
+    # No "type": a quiz is the only kind, and a select with one choice says nothing.
+    fields = ["title", "question", *OPTION_FIELDS, "correct_option", "explanation"]
     extra = 0
     show_change_link = True
     verbose_name = "quiz"
@@ -248,20 +292,24 @@ class CourseAdmin(
     admin.ModelAdmin,
 ):
     form = CourseAdminForm
+    view_on_site = False  # the change page links "Learner page" itself
     inlines = [ModuleInline]
+    # Few, narrow columns so the list fits a 1366 px screen beside the admin's
+    # navigation and filters: the three counts share a column, and the creation
+    # date is the date hierarchy and a filter (and the default order).
     list_display = [
         "topic",
-        "status",
+        "state",
         "built_for",
-        "module_count",
-        "lesson_count",
-        "quiz_count",
+        "content",
         "enrollment_count",
-        "created_at",
     ]
-    list_filter = ["status", LevelFilter, DurationFilter, FocusFilter, "created_at"]
+    list_filter = ["status", "origin", LevelFilter, DurationFilter, FocusFilter, "created_at"]
     search_fields = ["topic", "description"]  # shows the search box; see get_search_results
     date_hierarchy = "created_at"
+    # Explicit: the enrollment count's GROUP BY drops Meta.ordering, and pages
+    # (the list, the autocomplete) need a stable order.
+    ordering = ["-created_at", "-course_id"]
     readonly_fields = ["content_counts", "published_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["topic", "description"]}),
@@ -274,6 +322,7 @@ class CourseAdmin(
 
     class Media:
         css = ATHENA_ADMIN_CSS
+        js = REORDER_JS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
         return super().get_queryset(request).with_enrollment_count()
@@ -301,6 +350,16 @@ class CourseAdmin(
                 name="courses_course_move_module",
             ),
             path(
+                "<int:course_id>/reorder-modules/",
+                wrap(self.reorder_modules_view),
+                name="courses_course_reorder_modules",
+            ),
+            path(
+                "<int:course_id>/export/",
+                wrap(self.export_view),
+                name="courses_course_export",
+            ),
+            path(
                 "<int:course_id>/history/content/",
                 wrap(self.content_history_view),
                 name="courses_course_content_history",
@@ -324,6 +383,28 @@ class CourseAdmin(
             reverse("admin:courses_course_change", args=[course.pk]) + "#module-order"
         )
 
+    @method_decorator(require_POST)
+    def reorder_modules_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
+        """The whole new order of a course's modules, from a drag and drop, in one
+        request: JSON for the script that posted it."""
+        course = get_object_or_404(Course, pk=course_id)
+        if not self.has_change_permission(request, course):
+            return refused()
+        modules = posted_order(request, list(course.modules.all()))
+        if isinstance(modules, JsonResponse):
+            return modules
+        course_reorder_modules(course=course, modules=modules)
+        self.log_change(request, course, "Reordered modules.")
+        return order_saved("Order of modules saved.", modules)
+
+    def export_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
+        """One course's document, downloaded from its change page (a GET: it
+        changes nothing)."""
+        course = get_object_or_404(Course, pk=course_id)
+        if not self.has_view_or_change_permission(request, course):
+            raise PermissionDenied
+        return admin_views.export_response([course])
+
     def content_history_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
         """Every admin log entry of a course, its modules, lessons and quizzes."""
         course = get_object_or_404(Course, pk=course_id)
@@ -340,6 +421,14 @@ class CourseAdmin(
         }
         return TemplateResponse(request, "admin/courses/course/content_history.html", context)
 
+    @admin.display(description="status", ordering="status")
+    def state(self, course: Course) -> str:
+        """Draft or published, and "generated" for a course the pipeline built
+        (one column: the list fits a 1366 px screen)."""
+        if course.origin == Course.Origin.GENERATED:
+            return f"{course.get_status_display()} · generated"
+        return course.get_status_display()
+
     @admin.display(description="built for", ordering="preferences__level")
     def built_for(self, course: Course) -> str:
         labels = [
@@ -349,17 +438,10 @@ class CourseAdmin(
         ]
         return ", ".join(labels) or "-"
 
-    @admin.display(description="modules")
-    def module_count(self, course: Course) -> int:
-        return course.counts["modules"]
-
-    @admin.display(description="lessons")
-    def lesson_count(self, course: Course) -> int:
-        return course.counts["lessons"]
-
-    @admin.display(description="quizzes")
-    def quiz_count(self, course: Course) -> int:
-        return course.counts["activities"]
+    @admin.display(description="modules · lessons · quizzes")
+    def content(self, course: Course) -> str:
+        counts = course.counts
+        return f"{counts['modules']} · {counts['lessons']} · {counts['activities']}"
 
     @admin.display(description="enrollments", ordering="enrollment_count")
     def enrollment_count(self, course: Course) -> int:
@@ -368,8 +450,12 @@ class CourseAdmin(
     @admin.display(description="modules, lessons, quizzes")
     def content_counts(self, course: Course) -> str:
         counts = course.counts
-        return f"{counts['modules']} modules, {counts['lessons']} lessons, " + (
-            f"{counts['activities']} quizzes"
+        return ", ".join(
+            [
+                counted(counts["modules"], "module", "modules"),
+                counted(counts["lessons"], "lesson", "lessons"),
+                counted(counts["activities"], "quiz", "quizzes"),
+            ]
         )
 
     def change_view(
@@ -383,10 +469,19 @@ class CourseAdmin(
         context = dict(extra_context or {})
         if course is not None:
             context["can_reorder"] = self.has_change_permission(request, course)
+            context["reorder_url"] = reverse(
+                "admin:courses_course_reorder_modules", args=[course.pk]
+            )
             context["site_url_for_course"] = reverse(
                 "admin:view_on_site",
                 args=[admin_views.content_type_id(Course), course.pk],
             )
+            context["learner_url"] = course.get_absolute_url()
+            context["export_url"] = reverse("admin:courses_course_export", args=[course.pk])
+            if request.user.has_perm("enrollment.view_coursereport"):
+                context["report_url"] = reverse(
+                    "admin:enrollment_coursereport_change", args=[course.pk]
+                )
         return super().change_view(request, object_id, form_url, context)
 
     def render_change_form(
@@ -404,7 +499,7 @@ class CourseAdmin(
                 {
                     "module": module,
                     "title": module.title,
-                    "key": f"module:{module.pk}",
+                    "key": row_key(module),
                     "change_url": reverse("admin:courses_module_change", args=[module.pk]),
                 }
                 for module in (obj.modules.all() if modules is None else modules)
@@ -456,7 +551,9 @@ class CourseAdmin(
         service(course_ids=[course.pk for course in courses])
         for course in courses:
             self.log_change(request, course, log_message)
-        self.message_user(request, f"{verb} {len(courses)} course(s).", messages.SUCCESS)
+        self.message_user(
+            request, f"{verb} {counted(len(courses), 'course', 'courses')}.", messages.SUCCESS
+        )
 
     @admin.action(
         description="Export the selected courses as course documents", permissions=["view"]
@@ -474,7 +571,9 @@ class CourseAdmin(
         self.message_user(
             request,
             format_html(
-                "Created {} draft copies: {}", len(copies), admin_views.course_change_links(copies)
+                "Created {}: {}",
+                counted(len(copies), "draft copy", "draft copies"),
+                admin_views.course_change_links(copies),
             ),
             messages.SUCCESS,
         )
@@ -495,7 +594,8 @@ class ModuleAdmin(
     readonly_fields = ["module_order"]
 
     class Media:
-        css = ATHENA_ADMIN_CSS
+        css = PREVIEW_CSS
+        js = [*REORDER_JS, *PREVIEW_JS]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Module | None = None) -> list[str]:
         # A module stays in its course: moving it would collide with the other
@@ -519,6 +619,20 @@ class ModuleAdmin(
             reverse("admin:courses_module_change", args=[module.pk]) + "#item-order"
         )
 
+    @method_decorator(require_POST)
+    def reorder_items_view(self, request: HttpRequest, module_id: int) -> HttpResponse:
+        """The whole new order of a module's lessons and quizzes, from a drag and
+        drop, in one request: JSON for the script that posted it."""
+        module = get_object_or_404(Module, pk=module_id)
+        if not self.has_change_permission(request, module):
+            return refused()
+        items = posted_order(request, module_items(module_id=module.pk))
+        if isinstance(items, JsonResponse):
+            return items
+        module_reorder_items(module=module, items=items)
+        self.log_change(request, module, "Reordered lessons and quizzes.")
+        return order_saved("Order of lessons and quizzes saved.", items)
+
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
@@ -526,6 +640,11 @@ class ModuleAdmin(
                 "<int:module_id>/move-item/",
                 wrap(self.move_item_view),
                 name="courses_module_move_item",
+            ),
+            path(
+                "<int:module_id>/reorder-items/",
+                wrap(self.reorder_items_view),
+                name="courses_module_reorder_items",
             ),
             *super().get_urls(),
         ]
@@ -544,6 +663,7 @@ class ModuleAdmin(
         module = self.get_object(request, object_id)
         if module is not None:
             context["can_reorder"] = self.has_change_permission(request, module)
+            context["reorder_url"] = reverse("admin:courses_module_reorder_items", args=[module.pk])
             context["add_lesson_url"] = reverse("admin:courses_lesson_add") + f"?module={module.pk}"
             context["add_quiz_url"] = reverse("admin:courses_activity_add") + f"?module={module.pk}"
         return super().change_view(request, object_id, form_url, context)
@@ -566,18 +686,26 @@ class ModuleAdmin(
                 items = sorted(
                     [*lessons, *quizzes], key=lambda item: (item.display_order, item.kind, item.pk)
                 )
-            context["item_rows"] = [
-                {
-                    "item": item,
-                    "title": item.title,
-                    "key": f"{item.kind}:{item.pk}",
-                    "label": "Lesson" if item.kind == "lesson" else "Quiz",
-                    "change_url": reverse(
-                        f"admin:courses_{type(item)._meta.model_name}_change", args=[item.pk]
-                    ),
-                }
-                for item in items
-            ]
+            # Each row also points at its editor among the inlines below, which
+            # list lessons and quizzes each in display order ("lessons-0", ...).
+            inline_index = {"lesson": 0, "activity": 0}
+            rows = []
+            for item in items:
+                prefix = "lessons" if item.kind == "lesson" else "activities"
+                rows.append(
+                    {
+                        "item": item,
+                        "title": item.title,
+                        "key": item.key,
+                        "label": "Lesson" if item.kind == "lesson" else "Quiz",
+                        "change_url": reverse(
+                            f"admin:courses_{type(item)._meta.model_name}_change", args=[item.pk]
+                        ),
+                        "inline_anchor": f"{prefix}-{inline_index[item.kind]}",
+                    }
+                )
+                inline_index[item.kind] += 1
+            context["item_rows"] = rows
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_child(self, obj: Lesson | Activity) -> None:
@@ -594,20 +722,78 @@ class ModuleAdmin(
             module_delete(module=module)
 
 
-class ModuleItemAdmin(ProgressFollowsContentMixin, admin.ModelAdmin):
+class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin, admin.ModelAdmin):
     """What the lesson and quiz pages share: the module is chosen when the item
     is added (it goes last) and fixed afterwards; order is set on the module."""
 
     list_display = ["title", "module", "course", "display_order"]
     list_select_related = ["module__course"]
+    # Search a course (there may be 100,000), then pick one of its modules.
+    list_filter = [("module__course", AutocompleteFilter), CourseModuleFilter]
     search_fields = ["title", "module__title", "module__course__topic"]
 
     class Media:
-        css = ATHENA_ADMIN_CSS
+        css = PREVIEW_CSS
+        js = PREVIEW_JS
 
     @admin.display(description="course", ordering="module__course__topic")
     def course(self, item: Lesson | Activity) -> str:
         return item.module.course.topic
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        name = self.model._meta.model_name
+        return [
+            path(
+                "<int:item_id>/move-to-module/",
+                wrap(self.move_to_module_view),
+                name=f"courses_{name}_move_to_module",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def move_to_module_view(self, request: HttpRequest, item_id: int) -> HttpResponse:
+        """The item to the end of another module of its course."""
+        item = get_object_or_404(self.model.objects.select_related("module"), pk=item_id)
+        if not self.has_change_permission(request, item):
+            raise PermissionDenied
+        change_url = reverse(f"admin:courses_{self.model._meta.model_name}_change", args=[item.pk])
+        form = MoveToModuleForm(request.POST, item=item)
+        if not form.is_valid():
+            for error in form.errors.get("to_module", []):
+                messages.error(request, error)
+            return HttpResponseRedirect(change_url)
+        source, target = item.module, form.cleaned_data["to_module"]
+        item_move(item=item, to_module=target)
+        message = f"Moved from module “{source.title}” to the end of “{target.title}”."
+        self.log_change(request, item, message)
+        self.log_change(request, source, f"Moved “{item.title}” to module “{target.title}”.")
+        self.log_change(request, target, f"Received “{item.title}” from “{source.title}”.")
+        self.message_user(request, f"“{item.title}”: {message}", messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk and self.has_change_permission(request, obj):
+            # One query: the other modules of the item's course, listed by hand
+            # in the template (a form field would query them again).
+            context["move_modules"] = list(
+                Module.objects.filter(course__modules=obj.module_id)
+                .exclude(pk=obj.module_id)
+                .only("module_id", "module_order", "title")
+            )
+            context["move_url"] = reverse(
+                f"admin:courses_{self.model._meta.model_name}_move_to_module", args=[obj.pk]
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["module", "display_order"] if obj else ["display_order"]
@@ -637,23 +823,51 @@ class LessonAdmin(ModuleItemAdmin):
 
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
-        """The lesson form's title and body, rendered as the learner page renders them."""
+        """The lesson form's title and body, rendered as the learner page renders
+        them: a page of its own, or (`fragment`) only the body, for the live
+        preview beside the editor."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
         context = {
             "title": request.POST.get("title", ""),
             "body": render_markdown(request.POST.get("markdown", "")),
         }
+        if request.POST.get("fragment"):
+            return TemplateResponse(request, "admin/courses/lesson/_preview_body.html", context)
         return TemplateResponse(request, "admin/courses/lesson/preview.html", context)
 
 
 @admin.register(Activity)
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("preview/", wrap(self.preview_view), name="courses_activity_preview"),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The quiz form's question and options as learners see them (the
+        question through the learners' renderer, options lettered), never the
+        answer: the live preview beside the quiz editor."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        options = [request.POST.get(name, "").strip() for name in OPTION_FIELDS]
+        context = {
+            "question": render_markdown(request.POST.get("question", "")),
+            "options": [
+                {"letter": chr(ord("A") + index), "text": text}
+                for index, text in enumerate(option for option in options if option)
+            ],
+        }
+        return TemplateResponse(request, "admin/courses/activity/_preview.html", context)
+
     fields = [
         "module",
         "title",
-        "type",
         "question",
         *OPTION_FIELDS,
         "correct_option",

@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.views.generic import FormView
 
+from athena.wording import counted
 from courses.documents import course_export_json
 from courses.forms import DocumentUploadForm, UploadedDocument
 from courses.models import Activity, Course, Lesson, Module
@@ -84,7 +85,9 @@ class CourseImportView(FormView):
         messages.success(
             self.request,
             format_html(
-                "Imported {} draft course(s): {}", len(courses), course_change_links(courses)
+                "Imported {}: {}",
+                counted(len(courses), "draft course", "draft courses"),
+                course_change_links(courses),
             ),
         )
         return HttpResponseRedirect(reverse("admin:courses_course_changelist"))

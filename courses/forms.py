@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
 
 from courses.documents import CourseSpec, DocumentError, parse_document
 from courses.models import (
@@ -88,6 +89,10 @@ class LessonAdminForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _module_field(self)
+        # preview.js shows the body beside the editor, rendered by the server.
+        self.fields["markdown"].widget.attrs["data-preview-url"] = reverse(
+            "admin:courses_lesson_preview"
+        )
         if self.instance.pk:
             self.initial.setdefault("markdown", self.instance.markdown)
 
@@ -140,11 +145,19 @@ class QuizAdminForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = ["module", "title", "type"]
+        # Not "type": quizzes are the only kind (the model's default).
+        fields = ["module", "title"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _module_field(self)
+        # preview.js shows the quiz beside the editor as learners see it;
+        # quiz-options.js shows the option boxes as rows to add and remove.
+        self.fields["question"].widget.attrs["data-quiz-preview-url"] = reverse(
+            "admin:courses_activity_preview"
+        )
+        for number, name in enumerate(OPTION_FIELDS, start=1):
+            self.fields[name].widget.attrs["data-option"] = str(number)
         if self.instance.pk:
             self.initial.setdefault("question", self.instance.question)
             for name, option in zip(OPTION_FIELDS, self.instance.options, strict=False):
@@ -270,3 +283,45 @@ class MoveForm(forms.Form):
     def cleaned_move(self) -> tuple[str, int, int]:
         kind, pk, steps = self.cleaned_data["move"].split(":")
         return kind, int(pk), int(steps)
+
+
+class ReorderForm(forms.Form):
+    """A whole new order from a drag and drop: each of `keys` ("lesson:12",
+    "module:3") exactly once, nothing else."""
+
+    order = forms.MultipleChoiceField(error_messages={"required": "The new order lists no rows."})
+
+    def __init__(self, *args: Any, keys: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys = keys
+        self.fields["order"].choices = [(key, key) for key in keys]
+        self.fields["order"].error_messages["invalid_choice"] = (
+            "“%(value)s” is not one of the rows being ordered; reload the page."
+        )
+
+    def clean_order(self) -> list[str]:
+        order: list[str] = self.cleaned_data["order"]
+        if len(order) != len(set(order)) or set(order) != set(self.keys):
+            raise forms.ValidationError(
+                "The new order must list every row once; reload the page and try again."
+            )
+        return order
+
+
+class MoveToModuleForm(forms.Form):
+    """Another module of the item's course, where the item goes last."""
+
+    to_module = forms.ModelChoiceField(
+        queryset=Module.objects.none(),
+        label="Move to module",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose another module of this course."},
+    )
+
+    def __init__(self, *args: Any, item: Lesson | Activity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_module"]
+        field.queryset = Module.objects.filter(course_id=item.module.course_id).exclude(
+            pk=item.module_id
+        )
+        field.label_from_instance = lambda module: f"{module.module_order}. {module.title}"

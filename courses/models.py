@@ -19,10 +19,9 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
-# Full-text search on PostgreSQL: courses match on a stored tsvector column kept
-# by a trigger (migration 0005), modules on an expression index over their
-# title (migration 0004, built from exactly the SQL `module_search_vector()`
-# compiles to). Both have GIN indexes.
+# Full-text search on PostgreSQL: courses, modules, lessons and quizzes match
+# on stored tsvector columns kept by triggers (migrations 0005 and 0008), each
+# with a GIN index.
 SEARCH_CONFIG = "english"
 
 
@@ -41,10 +40,19 @@ class CourseSearchDocument(models.Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.search_document", []
 
 
-def module_search_vector() -> Any:
-    from django.contrib.postgres.search import SearchVector
+class ItemSearchDocument(CourseSearchDocument):
+    """The `search_document` tsvector of PostgreSQL's modules (title),
+    lessons (title A, text D) and activities (title A, question B) tables,
+    kept by triggers (migration 0008); named like the courses' one, never a
+    model field."""
 
-    return SearchVector("title", config=SEARCH_CONFIG)
+
+# What a match inside a course adds to its rank. A topic match alone ranks
+# about 0.06 (`ts_rank` of one weight-A word), a description match 0.024, so
+# these keep inner matches below the topic even all together.
+MODULE_MATCH_RANK = 0.02
+LESSON_MATCH_RANK = 0.01
+QUIZ_MATCH_RANK = 0.005
 
 
 class Level(models.TextChoices):
@@ -159,10 +167,13 @@ class CourseQuerySet(models.QuerySet["Course"]):
 
     def visible_to(self, user: Any) -> CourseQuerySet:
         """Drafts are for those who may edit them (staff with the change_course
-        permission); everybody else, Support staff included, sees published
-        courses only. Learners are checked without a permission query."""
+        permission) and, for a learner, the drafts they had built for them
+        (generated courses); everybody else, Support staff included, sees
+        published courses only. Learners are checked without a permission query."""
         if getattr(user, "is_staff", False) and user.has_perm("courses.change_course"):
             return self.all()
+        if getattr(user, "is_authenticated", False):
+            return self.filter(Q(status=Course.Status.PUBLISHED) | Q(created_by=user))
         return self.published()
 
     def with_preference(self, **wanted: str) -> CourseQuerySet:
@@ -192,13 +203,16 @@ class CourseQuerySet(models.QuerySet["Course"]):
         )
 
     def search(self, text: str) -> CourseQuerySet:
-        """Courses whose topic, description or module titles match `text`, with
-        a `search_rank` annotation (higher is better).
+        """Courses whose topic, description, module titles, lessons (title and
+        text) or quiz questions match `text`, with a `search_rank` annotation
+        (higher is better): a match in the topic ranks first, then the
+        description, then a module title, a lesson, a quiz.
 
-        PostgreSQL: full-text search served by the GIN indexes of migration 0004
-        (websearch syntax: quotes, `or`, `-word`). Elsewhere: every word must
-        appear, case-insensitively, in the topic, the description or a module
-        title."""
+        PostgreSQL: full-text search served by GIN indexes (migrations 0004,
+        0005 and 0008; websearch syntax: quotes, `or`, `-word`); each inner
+        search is an uncorrelated subquery the planner hashes once. Elsewhere:
+        every word must appear, case-insensitively, in the course or in one
+        of its modules, lessons or quizzes."""
         text = (text or "").strip()
         if not text:
             return self.annotate(search_rank=Value(0.0, output_field=FloatField()))
@@ -206,18 +220,57 @@ class CourseQuerySet(models.QuerySet["Course"]):
             from django.contrib.postgres.search import SearchQuery, SearchRank
 
             query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-            # Two uncorrelated subqueries, each answered from its own GIN index.
-            by_course = Course.objects.alias(document=CourseSearchDocument()).filter(document=query)
-            by_module = Module.objects.alias(document=module_search_vector()).filter(document=query)
-            return self.filter(
-                Q(pk__in=by_course.values("pk")) | Q(pk__in=by_module.values("course_id"))
-            ).annotate(search_rank=SearchRank(CourseSearchDocument(), query))
+            by_course = (
+                Course.objects.alias(document=CourseSearchDocument())
+                .filter(document=query)
+                .order_by()
+                .values("pk")
+            )
+            inner = [
+                (
+                    Module.objects.alias(document=ItemSearchDocument())
+                    .filter(document=query)
+                    .order_by()
+                    .values("course_id"),
+                    MODULE_MATCH_RANK,
+                ),
+                (
+                    Lesson.objects.alias(document=ItemSearchDocument())
+                    .filter(document=query)
+                    .order_by()
+                    .values("module__course_id"),
+                    LESSON_MATCH_RANK,
+                ),
+                (
+                    Activity.objects.alias(document=ItemSearchDocument())
+                    .filter(document=query)
+                    .order_by()
+                    .values("module__course_id"),
+                    QUIZ_MATCH_RANK,
+                ),
+            ]
+            # One IN over a UNION: the planner joins the matching ids to the
+            # courses by primary key instead of testing every course.
+            matching_ids = by_course.union(*(course_ids for course_ids, _ in inner), all=True)
+            rank: Any = SearchRank(CourseSearchDocument(), query)
+            for course_ids, weight in inner:
+                # Computed for the matching courses only, each subquery once.
+                rank += Case(
+                    When(pk__in=course_ids, then=Value(weight)),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
+            return self.filter(pk__in=matching_ids).annotate(search_rank=rank)
         queryset = self
-        for word in text.split()[:10]:
+        for word in text.replace('"', " ").split()[:10]:
+            in_lessons = Q(title__icontains=word) | Q(content__value__icontains=word)
+            in_quizzes = Q(title__icontains=word) | Q(content__question__icontains=word)
             queryset = queryset.filter(
                 Q(topic__icontains=word)
                 | Q(description__icontains=word)
                 | Q(pk__in=Module.objects.filter(title__icontains=word).values("course_id"))
+                | Q(pk__in=Lesson.objects.filter(in_lessons).values("module__course_id"))
+                | Q(pk__in=Activity.objects.filter(in_quizzes).values("module__course_id"))
             )
         return queryset.annotate(
             search_rank=Case(
@@ -259,6 +312,14 @@ class Course(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class Origin(models.TextChoices):
+        """Where a course came from: written in the admin, imported from a
+        document, or built by the generation pipeline for a learner."""
+
+        AUTHORED = "authored", "Authored"
+        IMPORTED = "imported", "Imported"
+        GENERATED = "generated", "Generated"
+
     class AnswerReveal(models.TextChoices):
         """When a quiz shows its correct option to a learner."""
 
@@ -277,6 +338,18 @@ class Course(models.Model):
         choices=AnswerReveal.choices,
         default=AnswerReveal.AFTER_CORRECT,
         help_text="When learners see a quiz's correct option.",
+    )
+    origin = models.CharField(
+        max_length=16, choices=Origin.choices, default=Origin.AUTHORED, db_index=True
+    )
+    # Who a generated course was built for: they may read and take it while it
+    # is still a draft.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_courses",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,24 +2,63 @@
 
 Trending aggregates a month of learner activity, so its ids are cached for a
 few minutes; the rows themselves are read fresh (a course unpublished since is
-left out) and the shelves are topped up from the newest courses when there is
-too little activity to fill them."""
+left out). The shelves never repeat a course: in order of priority, a
+learner's own unfinished courses ("Continue learning"), the trending courses,
+then the newest of the rest. Trending shelves show real activity only, so a
+quiet site shows its newest courses once, not twice."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
 
 from courses.models import Course, Module
-from enrollment.selectors import trending_module_ids
+from enrollment.selectors import DashboardRow, dashboard_rows, trending_module_ids
 
 TRENDING_DAYS = 30
 TRENDING_CACHE_KEY = "courses:trending-ids"
 TRENDING_MODULES_CACHE_KEY = "courses:trending-module-ids"
 TRENDING_CACHE_SECONDS = 5 * 60
 HOME_SHELF_SIZE = 6
+# Newest courses read to fill a shelf after dropping those shown above it.
+NEWEST_POOL = 3 * HOME_SHELF_SIZE
+# Recent enrollments read for "Continue learning" (finished ones are dropped).
+CONTINUE_POOL = 2 * HOME_SHELF_SIZE
+
+
+@dataclass
+class HomeShelves:
+    continue_learning: list[DashboardRow] = field(default_factory=list)
+    trending_courses: list[Course] = field(default_factory=list)
+    trending_modules: list[Module] = field(default_factory=list)
+    newest_courses: list[Course] = field(default_factory=list)
+
+
+def home_shelves(*, user: Any) -> HomeShelves:
+    """The home page's shelves, no course on two of them. Anonymous: the newest
+    courses and the trending ids and rows (cached ids: one query each when the
+    cache is cold). A learner with enrollments adds the five queries of
+    `dashboard_rows`, one without them adds one."""
+    shelves = HomeShelves()
+    shown: set[int] = set()
+    if getattr(user, "is_authenticated", False):
+        shelves.continue_learning = [
+            row for row in dashboard_rows(user=user, limit=CONTINUE_POOL) if not row.finished
+        ][:HOME_SHELF_SIZE]
+        shown.update(row.course.pk for row in shelves.continue_learning)
+    shelves.trending_courses = [
+        course for course in trending_courses(fallback=[]) if course.pk not in shown
+    ]
+    shown.update(course.pk for course in shelves.trending_courses)
+    shelves.trending_modules = trending_modules(fallback=[])
+    shelves.newest_courses = [
+        course for course in newest_courses(limit=NEWEST_POOL) if course.pk not in shown
+    ][:HOME_SHELF_SIZE]
+    return shelves
 
 
 def newest_courses(*, limit: int = HOME_SHELF_SIZE) -> list[Course]:
@@ -44,7 +83,7 @@ def trending_courses(*, fallback: list[Course]) -> list[Course]:
     course_ids = cache.get_or_set(TRENDING_CACHE_KEY, trending_course_ids, TRENDING_CACHE_SECONDS)
     by_id = Course.objects.published().in_bulk(course_ids) if course_ids else {}
     chosen = [by_id[course_id] for course_id in course_ids if course_id in by_id]
-    if len(chosen) < HOME_SHELF_SIZE:
+    if len(chosen) < HOME_SHELF_SIZE and fallback:
         # Too little activity yet: fill the shelf with the fallback courses.
         seen = {course.pk for course in chosen}
         chosen += [course for course in fallback if course.pk not in seen]
@@ -70,7 +109,7 @@ def trending_modules(*, fallback: list[Course]) -> list[Module]:
         else {}
     )
     chosen = [by_id[module_id] for module_id in module_ids if module_id in by_id]
-    if len(chosen) < HOME_SHELF_SIZE:
+    if len(chosen) < HOME_SHELF_SIZE and fallback:
         seen = {module.pk for module in chosen}
         chosen += [module for module in opening_modules(fallback) if module.pk not in seen]
     return chosen[:HOME_SHELF_SIZE]

@@ -19,10 +19,21 @@ from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
+from django.utils.translation import ngettext
 from django.views.generic import DetailView, ListView, TemplateView
 
 from courses import selectors
-from courses.models import Activity, Course, Duration, Focus, Lesson, Level, Module
+from courses.models import (
+    PREFERENCE_CHOICES,
+    Activity,
+    Course,
+    Duration,
+    Focus,
+    Lesson,
+    Level,
+    Module,
+)
+from courses.search import parse_search, search_snippets, search_suggestions
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import NotAnOption, QuizOutcome, learner_visit, quiz_answer
 
@@ -36,13 +47,13 @@ class HomeView(TemplateView):
     template_name = "courses/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        newest = selectors.newest_courses()
-        trending = selectors.trending_courses(fallback=newest)
+        shelves = selectors.home_shelves(user=self.request.user)
         return {
             **super().get_context_data(**kwargs),
-            "trending_courses": trending,
-            "trending_modules": selectors.trending_modules(fallback=trending),
-            "newest_courses": newest,
+            "continue_learning": shelves.continue_learning,
+            "trending_courses": shelves.trending_courses,
+            "trending_modules": shelves.trending_modules,
+            "newest_courses": shelves.newest_courses,
             "trending_days": selectors.TRENDING_DAYS,
         }
 
@@ -114,19 +125,23 @@ class CatalogView(ListView):
         self.form = CatalogForm(self.request.GET)
         self.wanted = self.form.cleaned()
         query = self.wanted["q"]
+        # Words naming a preference ("python beginner") filter instead of
+        # being searched for; a filter chosen in its select wins over them.
+        self.parsed = parse_search(query)
+        self.preferences = {
+            name: self.wanted[name] or self.parsed.preferences.get(name, "")
+            for name in PREFERENCE_CHOICES
+        }
         self.sort = self.wanted["sort"] or ("relevance" if query else "newest")
         self.form.data = self.form.data.copy()
         self.form.data["sort"] = self.sort  # the select shows the order actually used
-        self.matching = Course.objects.published().with_preference(
-            level=self.wanted["level"],
-            duration=self.wanted["duration"],
-            focus=self.wanted["focus"],
-        )
-        if query:
-            self.matching = self.matching.search(query)
+        self.matching = Course.objects.published().with_preference(**self.preferences)
+        if self.parsed.text:
+            self.matching = self.matching.search(self.parsed.text)
         # Without search words there is no relevance: newest first.
         return _catalog_order(
-            self.matching, sort=self.sort if (query or self.sort != "relevance") else "newest"
+            self.matching,
+            sort=self.sort if (self.parsed.text or self.sort != "relevance") else "newest",
         )
 
     def get_paginator(
@@ -146,16 +161,62 @@ class CatalogView(ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         paginator: CappedPaginator = context["paginator"]
+        courses: list[Course] = context["courses"]
+        if self.parsed.text and courses:
+            # Which module, lesson or quiz matched: one query for the page.
+            snippets = search_snippets(
+                text=self.parsed.text, course_ids=[course.pk for course in courses]
+            )
+            for course in courses:
+                course.search_match = snippets.get(course.pk)
+        query = self.wanted["q"]
         return {
             **context,
             "form": self.form,
-            "query": self.wanted["q"],
+            "query": query,
             "sort": self.sort,
             "filtered": any(self.wanted[name] for name in ("q", "level", "duration", "focus")),
+            "heading": catalog_heading(
+                total=paginator.count,
+                capped=paginator.capped,
+                preferences=self.preferences,
+                text=self.parsed.text,
+            ),
+            "suggestions": (
+                search_suggestions(self.parsed.text or query)
+                if query and paginator.count == 0
+                else []
+            ),
+            "show_enrollments": self.sort == "popular",
             "total": paginator.count,
             "total_capped": paginator.capped,
             "page_count": paginator.num_pages,
         }
+
+
+# How the catalog's heading names each preference value, as an adjective.
+PREFERENCE_ADJECTIVES = {"medium": "medium-length"}
+
+
+def catalog_heading(*, total: int, capped: bool, preferences: dict[str, str], text: str) -> str:
+    """What the catalog shows, in words: "All courses" unfiltered, else e.g.
+    "12 short beginner courses matching “python”"."""
+    adjectives = [
+        PREFERENCE_ADJECTIVES.get(value, value)
+        for value in (preferences.get(name) for name in ("duration", "focus", "level"))
+        if value
+    ]
+    if not adjectives and not text:
+        return "All courses"
+    described = " ".join([*adjectives, ngettext("course", "courses", total)])
+    if capped:
+        number = f"More than {total}"
+    elif total == 0:
+        number = "No"
+    else:
+        number = str(total)
+    matching = f" matching “{text}”" if text else ""
+    return f"{number} {described}{matching}"
 
 
 def _catalog_order(courses: QuerySet[Course], *, sort: str) -> QuerySet[Course]:

@@ -12,12 +12,16 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from courses.admin_filters import AutocompleteFilter, AutocompleteFilterMediaMixin
 from enrollment import selectors
 from enrollment.models import CourseReport, Enrollment, LessonCompletion, QuizAttempt
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is recorded by learners' actions, never typed in by staff."""
+class ReadOnlyAdmin(AutocompleteFilterMediaMixin, admin.ModelAdmin):
+    """History is recorded by learners' actions, never typed in by staff.
+
+    Users and courses are filtered by searching (AutocompleteFilter), not from
+    a list of every learner or course that has a row: there may be 100,000."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -32,8 +36,8 @@ class EnrollmentAdmin(ReadOnlyAdmin):
     list_filter = [
         "enrolled_at",
         "last_accessed_at",
-        ("course", admin.RelatedOnlyFieldListFilter),
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("course", AutocompleteFilter),
+        ("user", AutocompleteFilter),
     ]
     search_fields = ["user__username", "user__email", "course__topic"]
     list_select_related = ["user", "course"]
@@ -46,8 +50,8 @@ class LessonCompletionAdmin(ReadOnlyAdmin):
     list_display = ["user", "lesson", "course", "completed_at"]
     list_filter = [
         "completed_at",
-        ("lesson__module__course", admin.RelatedOnlyFieldListFilter),
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("lesson__module__course", AutocompleteFilter),
+        ("user", AutocompleteFilter),
     ]
     search_fields = [
         "user__username",
@@ -69,8 +73,8 @@ class QuizAttemptAdmin(ReadOnlyAdmin):
     list_filter = [
         "is_correct",
         "attempted_at",
-        ("activity__module__course", admin.RelatedOnlyFieldListFilter),
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("activity__module__course", AutocompleteFilter),
+        ("user", AutocompleteFilter),
     ]
     search_fields = [
         "user__username",

@@ -83,6 +83,57 @@ def learner_state(*, user: Any, course_id: int) -> LearnerState:
     return state
 
 
+def learner_states(*, user: Any, course_ids: list[int]) -> dict[int, LearnerState]:
+    """Completions and resume points of `user` in each of `course_ids`: one
+    query whatever their number (enrollment fields are left to the caller,
+    who has read the enrollments)."""
+    states = {course_id: LearnerState() for course_id in course_ids}
+    if not course_ids:
+        return states
+
+    def tagged(queryset: Any, tag: str, id_field: str, course_field: str) -> Any:
+        return (
+            queryset.order_by()
+            .annotate(row_tag=Value(tag, output_field=CharField()), row_course=F(course_field))
+            .values_list("row_tag", id_field, "row_course")
+        )
+
+    rows = tagged(
+        LessonCompletion.objects.filter(user=user, lesson__module__course_id__in=course_ids),
+        "lesson",
+        "lesson_id",
+        "lesson__module__course_id",
+    ).union(
+        tagged(
+            QuizAttempt.objects.filter(
+                user=user, is_correct=True, activity__module__course_id__in=course_ids
+            ),
+            "activity",
+            "activity_id",
+            "activity__module__course_id",
+        ),
+        tagged(
+            ResumePoint.objects.filter(user=user, course_id__in=course_ids, lesson__isnull=False),
+            "resume-lesson",
+            "lesson_id",
+            "course_id",
+        ),
+        tagged(
+            ResumePoint.objects.filter(user=user, course_id__in=course_ids, activity__isnull=False),
+            "resume-activity",
+            "activity_id",
+            "course_id",
+        ),
+    )
+    for tag, object_id, course_id in rows:
+        state = states[course_id]
+        if tag in ("lesson", "activity"):
+            state.completed_keys.add(f"{tag}:{object_id}")
+        else:
+            state.resume_key = f"{tag.removeprefix('resume-')}:{object_id}"
+    return states
+
+
 @dataclass
 class ModuleProgress:
     module: Module
@@ -133,6 +184,25 @@ class CourseProgress:
     @property
     def started(self) -> bool:
         return self.completed > 0 or self.resume is not None
+
+    @property
+    def continue_item(self) -> Lesson | Activity | None:
+        """The one place to go on from: the item last opened unless it is done,
+        else the first item not done; None once the course is finished."""
+        if self.finished:
+            return None
+        if self.resume is not None and self.resume.key not in self.completed_keys:
+            return self.resume
+        return self.next_up
+
+    @property
+    def other_next_up(self) -> Lesson | Activity | None:
+        """The first item not done, when it is not where Continue leads (a
+        learner who skipped ahead): else None, so it is never offered twice."""
+        going = self.continue_item
+        if self.next_up is None or going is None or self.next_up.key == going.key:
+            return None
+        return self.next_up
 
 
 def finished(completed: int, total: int) -> bool:

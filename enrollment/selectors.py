@@ -7,35 +7,44 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from courses.models import Activity, Course
+from courses.models import Activity, Course, Module
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
-from enrollment.progress import finished, percent
+from enrollment.progress import (
+    CourseProgress,
+    course_progress,
+    finished,
+    learner_states,
+    percent,
+)
 
 
 @dataclass
 class DashboardRow:
     enrollment: Enrollment
-    completed: int
+    progress: CourseProgress
 
     @property
     def course(self) -> Course:
         return self.enrollment.course
 
     @property
+    def completed(self) -> int:
+        return self.progress.completed
+
+    @property
     def total(self) -> int:
-        counts = self.course.counts
-        return counts["lessons"] + counts["activities"]
+        return self.progress.total
 
     @property
     def percent(self) -> int:
-        return percent(self.completed, self.total)
+        return self.progress.percent
 
     @property
     def finished(self) -> bool:
-        return finished(self.completed, self.total)
+        return self.progress.finished
 
 
 def completed_item_counts(
@@ -57,30 +66,35 @@ def completed_item_counts(
     return counts
 
 
-def dashboard_rows(*, user: Any) -> list[DashboardRow]:
-    """The learner's courses, most recently accessed first, with progress.
+def dashboard_rows(*, user: Any, limit: int | None = None) -> list[DashboardRow]:
+    """The learner's courses, most recently accessed first (the latest `limit`
+    of them when given), each with its progress and where to continue.
 
-    Three queries whatever the number of enrollments; totals come from the
-    course's `metadata.count`, which is kept equal to its real content."""
-    enrollments = list(
+    Five queries whatever the number of enrollments: the enrollments with
+    their courses, the courses' outlines (modules, lessons, quizzes: titles
+    only) and the learner's completions and resume points."""
+    enrollments = (
         Enrollment.objects.filter(user=user, course__in=Course.objects.visible_to(user))
         .select_related("course")
+        .prefetch_related(Prefetch("course__modules", queryset=Module.objects.with_item_titles()))
         .order_by("-last_accessed_at", "-enrollment_id")
     )
+    enrollments = list(enrollments[:limit] if limit else enrollments)
     if not enrollments:
         return []
-    done = completed_item_counts(
-        lessons=LessonCompletion.objects.filter(user=user),
-        quizzes=QuizAttempt.objects.filter(user=user),
-        per="module__course_id",
-    )
-    return [
-        DashboardRow(
-            enrollment=enrollment,
-            completed=done[enrollment.course_id],
+    states = learner_states(user=user, course_ids=[row.course_id for row in enrollments])
+    rows = []
+    for enrollment in enrollments:
+        state = states[enrollment.course_id]
+        state.enrollment_id = enrollment.pk
+        state.last_accessed_at = enrollment.last_accessed_at
+        rows.append(
+            DashboardRow(
+                enrollment=enrollment,
+                progress=course_progress(course=enrollment.course, state=state),
+            )
         )
-        for enrollment in enrollments
-    ]
+    return rows
 
 
 @dataclass

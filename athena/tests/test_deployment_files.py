@@ -24,7 +24,7 @@ def test_compose_runs_web_worker_postgresql_and_redis(compose):
     assert set(services) >= {"db", "redis", "migrate", "web", "worker"}
     assert services["db"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
-    assert services["worker"]["command"] == ["python", "manage.py", "db_worker"]
+    assert services["worker"]["command"] == ["python", "manage.py", "db_worker", "--no-reload"]
     assert services["web"]["environment"]["CACHE_URL"].startswith("redis://redis:")
 
 

@@ -59,7 +59,7 @@ def test_importing_two_good_documents_makes_two_drafts_and_links_them(client_for
     assert one.counts == {"modules": 2, "lessons": 4, "activities": 2}
     assert two.counts == {"modules": 1, "lessons": 1, "activities": 2}
     html = response.content.decode()
-    assert "Imported 2 draft course(s)" in html
+    assert "Imported 2 draft courses" in html
     assert f'<a href="{course_change_url(one)}">Imported one</a>' in html
     assert f'<a href="{course_change_url(two)}">Imported two</a>' in html
     entries = LogEntry.objects.filter(user=editor, action_flag=ADDITION)

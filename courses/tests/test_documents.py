@@ -262,7 +262,8 @@ def test_import_course_creates_drafts_and_says_what_it_created(tmp_path):
     call_command("import_course", first, second, stdout=out)
     assert Course.objects.filter(status=Course.Status.DRAFT).count() == 2
     output = out.getvalue()
-    assert "First - 2 modules, 4 lessons, 2 activities" in output
+    assert "First - 2 modules, 4 lessons, 2 quizzes" in output
+    assert "Second - 1 module, 2 lessons, 1 quiz" in output
     assert "(draft)" in output
 
 
@@ -324,7 +325,7 @@ def test_import_course_dry_run_writes_nothing(tmp_path):
     out = io.StringIO()
     call_command("import_course", path, "--dry-run", stdout=out)
     assert Course.objects.count() == 0
-    assert "1 document(s) valid" in out.getvalue()
+    assert "1 document is valid" in out.getvalue()
 
 
 def test_import_course_exits_non_zero_from_the_shell(tmp_path):

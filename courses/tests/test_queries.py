@@ -62,12 +62,12 @@ def _late_item(course: Course, model: type[Lesson | Activity]) -> Lesson | Activ
 # lesson and quiz pages add the resume point's write (1), the quiz's answer its
 # attempt (1).
 LEARNER_PAGES = [
-    # Cold cache: newest courses; trending course ids, then their rows; module
-    # activity, the trending modules, and the opening modules of the newest
-    # courses to fill the shelf (few modules are trending here).
-    ("home", 6, SESSION),
+    # Cold cache: trending course ids and their rows, trending module ids and
+    # their rows, the newest courses. A learner's "Continue learning" row adds
+    # their enrollments, the courses' modules, lessons and quizzes, and progress.
+    ("home", 5, SESSION + 5),
     ("catalog", 2, SESSION),  # the (capped) count, the page of courses
-    ("catalog-search", 2, SESSION),
+    ("catalog-search", 3, SESSION),  # and the matching lesson or quiz per result
     ("course", 4, SESSION + 1),  # course, modules, lessons, quizzes
     ("module", 4, SESSION + 1),
     ("lesson", 5, SESSION + 1 + 1),  # and the lesson itself
@@ -146,8 +146,9 @@ def test_lesson_and_quiz_change_page_counts(
 ):
     item = _late_item(course, Lesson if model == "lesson" else Activity)
     url = reverse(f"admin:courses_{model}_change", args=[item.pk])
-    # The item, and its module for the read-only module field.
-    with django_assert_num_queries(ADMIN + 2):
+    # The item, its module for the read-only module field, and the course's
+    # other modules for "Move to another module".
+    with django_assert_num_queries(ADMIN + 3):
         response = client_for_editor.get(url)
     assert response.status_code == HTTPStatus.OK
 

@@ -4,12 +4,23 @@ indexes answer it."""
 from __future__ import annotations
 
 import importlib
+import io
+from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from courses.models import Course, Module
+from courses import search
+from courses.models import Activity, Course, Lesson, Module
+from courses.search import (
+    MARK_START,
+    MARK_STOP,
+    highlighted,
+    parse_search,
+    search_suggestions,
+)
 from tests.factories import make_course
 
 pytestmark = pytest.mark.django_db
@@ -130,14 +141,22 @@ def test_an_edited_description_is_found_by_its_new_words(client):
     assert catalog_topics(client, q="baking") == ["Baking at home"]
 
 
-SEARCH_INDEXES = {"courses_search_document_idx", "modules_title_search_idx"}
+SEARCH_INDEXES = {
+    "courses_search_document_idx",
+    "modules_search_document_idx",
+    "lessons_search_document_idx",
+    "activities_search_document_idx",
+}
 
 
 def search_index_names() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s) AND indexdef LIKE %s",
-            [sorted(SEARCH_INDEXES | {"courses_search_idx"}), "%USING gin%"],
+            [
+                sorted(SEARCH_INDEXES | {"courses_search_idx", "modules_title_search_idx"}),
+                "%USING gin%",
+            ],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -157,13 +176,17 @@ def test_postgresql_search_uses_the_gin_indexes():
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = Course.objects.published().search("python loops").explain()
     assert "courses_search_document_idx" in plan
-    assert "modules_title_search_idx" in plan
+    assert "modules_search_document_idx" in plan
 
 
 @on_postgresql
 def test_search_migrations_are_reversible():
     indexes = importlib.import_module("courses.migrations.0004_search_indexes")
     document = importlib.import_module("courses.migrations.0005_course_search_document")
+    items = importlib.import_module("courses.migrations.0009_item_search_and_trigrams")
+    with connection.schema_editor() as editor:
+        items.backward(None, editor)
+    assert search_index_names() == {"courses_search_document_idx", "modules_title_search_idx"}
     with connection.schema_editor() as editor:
         document.backward(None, editor)
     assert "search_document" not in courses_columns()
@@ -174,6 +197,7 @@ def test_search_migrations_are_reversible():
     with connection.schema_editor() as editor:
         indexes.create_indexes(None, editor)
         document.forward(None, editor)
+        items.forward(None, editor)
     assert "search_document" in courses_columns()
     assert search_index_names() == SEARCH_INDEXES
 
@@ -183,3 +207,260 @@ def test_the_search_column_is_never_loaded_with_a_course():
     make_course(topic="Anything")
     sql = str(Course.objects.all().query)
     assert "search_document" not in sql
+
+
+# Inside courses: lessons, quizzes, snippets, preference words, suggestions.
+
+
+def rename_first_lesson(course: Course, title: str, markdown: str = "") -> Lesson:
+    lesson = Lesson.objects.filter(module__course=course).order_by("module__module_order").first()
+    lesson.title = title
+    if markdown:
+        lesson.set_markdown(markdown)
+    lesson.save()
+    return lesson
+
+
+def catalog_html(client, **params) -> str:
+    response = client.get(reverse("courses:catalog"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_demo_lessons_are_found_by_what_they_hold(client):
+    call_command("load_demo_courses", stdout=io.StringIO())
+    assert catalog_topics(client, q="ETag") == ["HTTP and How the Web Works"]
+    assert catalog_topics(client, q="RuBisCO") == ["Photosynthesis and Plant Biology"]
+    html = catalog_html(client, q="ETag")
+    assert "Validators: <mark>ETag</mark> and Last-Modified" in html
+
+
+def test_search_finds_lesson_titles_lesson_text_and_quiz_questions(client):
+    rename_first_lesson(make_course(topic="Web caching"), "Validators: ETag and Last-Modified")
+    rename_first_lesson(make_course(topic="Plants"), "Carbon", "The enzyme RuBisCO fixes CO2.")
+    quizzed = make_course(topic="Cells")
+    quiz = Activity.objects.filter(module__course=quizzed).first()
+    quiz.set_quiz(question="Which organelle holds chlorophyll?", options=["A", "B"], answer=1)
+    quiz.save()
+    make_course(topic="Unrelated")
+    assert catalog_topics(client, q="etag") == ["Web caching"]
+    assert catalog_topics(client, q="rubisco") == ["Plants"]
+    assert catalog_topics(client, q="organelle") == ["Cells"]
+
+
+def test_a_topic_match_ranks_above_a_match_inside_a_course(client):
+    rename_first_lesson(make_course(topic="Networking"), "Routers and switches")
+    make_course(topic="Routers explained")
+    describe(make_course(topic="Home lab"), "Set up routers at home.")
+    assert catalog_topics(client, q="routers") == ["Routers explained", "Home lab", "Networking"]
+
+
+def test_each_result_shows_the_lesson_that_matched_highlighted_and_escaped(client):
+    rename_first_lesson(
+        make_course(topic="Web caching"),
+        "Validators: ETag <b>and</b> Last-Modified",
+        "Intro words. A strong **ETag** <script>alert(1)</script> changes with the bytes.",
+    )
+    html = catalog_html(client, q="etag")
+    assert "Lesson:" in html
+    assert "<mark>ETag</mark>" in html
+    assert "&lt;b&gt;" in html
+    assert "<b>and</b>" not in html
+    assert "<script>alert(1)</script>" not in html
+    assert "**" not in html.split("card__match", 1)[1].split("</p>", 1)[0]
+
+
+def test_a_module_title_match_is_named_on_the_result(client):
+    course = make_course(topic="Gardening")
+    Module.objects.filter(course=course, module_order=1).update(title="Soil and compost")
+    html = catalog_html(client, q="compost")
+    assert "Module:" in html
+    assert "<mark>compost</mark>" in html
+
+
+def test_search_snippets_cost_one_query_for_the_page(client, django_assert_num_queries):
+    for number in range(30):
+        rename_first_lesson(make_course(topic=f"Caching {number}"), f"ETag part {number}")
+    with django_assert_num_queries(3):  # count, page, snippets
+        html = catalog_html(client, q="etag")
+    assert html.count("card__match-kind") == 24
+
+
+def test_words_naming_a_preference_filter_the_search(client):
+    make_course(
+        topic="Python for beginners",
+        preferences={"level": "beginner", "duration": "short", "focus": "broad"},
+    )
+    make_course(
+        topic="Advanced Python",
+        preferences={"level": "advanced", "duration": "long", "focus": "in-depth"},
+    )
+    assert catalog_topics(client, q="python beginner") == ["Python for beginners"]
+    assert catalog_topics(client, q="python in depth long") == ["Advanced Python"]
+    html = catalog_html(client, q="python beginner")
+    assert "1 beginner course matching “python”" in html
+    # A filter chosen in the bar wins over a word of the search.
+    assert catalog_topics(client, q="python beginner", level="advanced") == ["Advanced Python"]
+    # Quoted, the word is searched for.
+    assert catalog_topics(client, q='"python for beginners"') == ["Python for beginners"]
+
+
+def test_parse_search_takes_preference_words_out():
+    parsed = parse_search("Python  Beginner, in depth -advanced")
+    assert parsed.text == "Python -advanced"
+    assert parsed.preferences == {"level": "beginner", "focus": "in-depth"}
+    assert parse_search('"long division" short').preferences == {"duration": "short"}
+    assert parse_search('"long division" short').text == '"long division"'
+
+
+def test_no_match_offers_similar_titles(client, django_assert_num_queries):
+    make_course(topic="Photosynthesis explained")
+    make_course(topic="Statistics")
+    with django_assert_num_queries(2):  # count, suggestions
+        html = catalog_html(client, q="photosynthsis")
+    assert "Did you mean" in html
+    assert f'href="{reverse("courses:catalog")}?q=Photosynthesis%20explained"' in html
+    assert "Statistics</a>" not in html
+
+
+def test_suggestions_come_from_lesson_titles_and_never_from_drafts(client):
+    rename_first_lesson(make_course(topic="Web"), "Validators: ETag and Last-Modified")
+    make_course(topic="Secret chromatography", publish=False)
+    assert "Validators: ETag and Last-Modified" in search_suggestions("validaters")
+    assert search_suggestions("chromatografy") == []
+
+
+def test_highlighting_escapes_everything_but_the_marks():
+    text = f"a <i>&{MARK_START}x<y{MARK_STOP} {MARK_START}unclosed"
+    assert highlighted(text) == "a &lt;i&gt;&amp;<mark>x&lt;y</mark> unclosed"
+
+
+# PostgreSQL: every search query answered from indexes, at scale.
+
+SCALE = 5_000  # courses; each with a module, two lessons and a quiz
+
+
+def populate_catalog(count: int) -> None:
+    """`count` published courses, each with a module of two lessons and a
+    quiz, written by PostgreSQL itself (the triggers fill the search
+    documents), then ANALYZEd so the planner knows the tables' real sizes."""
+    now = "now()"
+    statements = [
+        f"""INSERT INTO courses (topic, description, preferences, metadata, status,
+                published_at, answer_reveal, created_at, updated_at)
+            SELECT 'Subject ' || n, 'About subject ' || n || ' and more.',
+                   '{{"level": "beginner", "duration": "short", "focus": "broad"}}',
+                   '{{}}', 'published', {now}, 'after_correct', {now}, {now}
+            FROM generate_series(1, {count}) AS n""",  # noqa: S608 - constants and an int
+        f"""INSERT INTO modules (course_id, title, description, metadata, module_order,
+                created_at, updated_at)
+            SELECT course_id, 'Chapter ' || course_id, '', '{{}}', 1, {now}, {now}
+            FROM courses""",  # noqa: S608
+        f"""INSERT INTO lessons (module_id, title, display_order, content, created_at, updated_at)
+            SELECT module_id, 'Lesson ' || module_id || '.' || n, n,
+                   jsonb_build_object('type', 'MARKDOWN',
+                                      'value', 'Words of lesson ' || module_id || ' part ' || n),
+                   {now}, {now}
+            FROM modules, generate_series(1, 2) AS n""",  # noqa: S608
+        f"""INSERT INTO activities (module_id, title, display_order, type, content,
+                created_at, updated_at)
+            SELECT module_id, 'Quiz ' || module_id, 3, 'quiz',
+                   '{{"question": "Which one?", "options": ["A", "B"], "answer": 1}}',
+                   {now}, {now}
+            FROM modules""",  # noqa: S608
+        "ANALYZE courses, modules, lessons, activities",
+    ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def plan_of(sql: str, params: Any, *settings: str) -> str:
+    """The plan of `sql` with sequential scans made a last resort. At a test's
+    size the planner rightly prefers them: its guess for a word it has no
+    statistics on is a fixed share of the rows, and a GIN bitmap scan's
+    start-up cost is more than reading a few hundred pages. (At 100,000
+    courses it picks the indexes by itself.) With `enable_seqscan` off it
+    uses an index wherever one can answer, so a Seq Scan left in the plan
+    means a query that reads the whole table at any size."""
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan = off", *settings):
+            cursor.execute(f"SET LOCAL {setting}")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET ALL")
+    return plan
+
+
+def assert_no_seq_scan(plan: str) -> None:
+    for table in ("courses", "modules", "lessons", "activities"):
+        assert f"Seq Scan on {table}" not in plan, plan
+
+
+@on_postgresql
+def test_postgresql_search_at_scale_uses_indexes_and_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    """Every search query reads its rows through an index (see `plan_of`),
+    and the catalog's query count does not grow with the catalog."""
+    populate_catalog(SCALE)
+    course = make_course(topic="Web caching")
+    rename_first_lesson(course, "Validators: ETag", "Strong and weak ETag values.")
+
+    sql, params = Course.objects.published().search("etag").query.sql_with_params()
+    plan = plan_of(sql, params)
+    for index in (
+        "courses_search_document_idx",
+        "modules_search_document_idx",
+        "lessons_search_document_idx",
+        "activities_search_document_idx",
+    ):
+        assert index in plan, plan
+    assert_no_seq_scan(plan)
+
+    # pg_trgm declares `<%` as cheap as comparing two integers, so on small
+    # tables the planner would rather test every title than read a trigram
+    # index. A word similarity compares trigram sets, about a hundred times
+    # that work; given that cost the planner takes the indexes.
+    plan = plan_of(
+        search._SUGGESTION_SQL, {"text": "validaters", "limit": 8}, "cpu_operator_cost = 0.25"
+    )
+    for index in ("courses_topic_trgm_idx", "modules_title_trgm_idx", "lessons_title_trgm_idx"):
+        assert index in plan, plan
+    assert_no_seq_scan(plan)
+
+    plan = plan_of(
+        search._SNIPPET_SQL,
+        {"text": "etag", "ids": [course.pk], "title_options": "", "body_options": ""},
+    )
+    assert_no_seq_scan(plan)
+
+    with django_assert_num_queries(3):  # count, page, snippets
+        html = catalog_html(client, q="etag")
+    assert "<mark>ETag</mark>" in html
+    with django_assert_num_queries(2):  # count (nothing), suggestions
+        html = catalog_html(client, q="validaters")
+    assert "Validators: ETag" in html
+
+
+@on_postgresql
+def test_item_search_documents_follow_edits():
+    lesson = rename_first_lesson(make_course(topic="Web"), "Caching", "Nothing yet.")
+    assert Course.objects.search("sourdough").count() == 0
+    lesson.set_markdown("Bake sourdough.")
+    lesson.save()
+    assert Course.objects.search("sourdough").count() == 1
+
+
+@on_postgresql
+def test_item_search_migration_is_reversible():
+    migration = importlib.import_module("courses.migrations.0009_item_search_and_trigrams")
+    with connection.schema_editor() as editor:
+        migration.backward(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%%trgm%%'")
+        assert cursor.fetchone()[0] == 0
+    with connection.schema_editor() as editor:
+        migration.forward(None, editor)
+    rename_first_lesson(make_course(topic="Web"), "Validators: ETag")
+    assert Course.objects.search("etag").count() == 1

@@ -70,8 +70,8 @@ def test_home_shows_search_and_published_courses_only(client):
     assert "Secret draft" not in html
 
 
-def test_home_trending_ranks_recent_enrollments_first_and_falls_back_to_newest(client):
-    quiet = make_course(topic="Quiet course")
+def test_home_trending_ranks_recent_enrollments_first_and_never_repeats_a_course(client):
+    make_course(topic="Quiet course")
     busy = make_course(topic="Busy course")
     old_favourite = make_course(topic="Old favourite")
     make_course(topic="Newest course")
@@ -84,13 +84,42 @@ def test_home_trending_ranks_recent_enrollments_first_and_falls_back_to_newest(c
             user=make_user(), course=old_favourite, enrolled_at=long_ago, last_accessed_at=long_ago
         )
     response = client.get(reverse("courses:home"))
-    trending = response.context["trending_courses"]
-    assert trending[0] == busy
-    # The rest of the shelf is filled with the newest courses.
-    assert quiet in trending
-    assert response.context["newest_courses"][0].topic == "Newest course"
-    modules = response.context["trending_modules"]
-    assert modules[0].course == busy
+    # Trending shows real activity only; the newest shelf shows the rest.
+    assert response.context["trending_courses"] == [busy]
+    newest = [course.topic for course in response.context["newest_courses"]]
+    assert newest == ["Newest course", "Old favourite", "Quiet course"]
+    # Nobody worked in a module: no module shelf made of the same courses.
+    assert response.context["trending_modules"] == []
+
+
+def test_a_quiet_home_page_shows_each_course_once(client):
+    for number in range(8):
+        make_course(topic=f"Course {number}")
+    html = html_of(client.get(reverse("courses:home")))
+    assert "Trending courses" not in html
+    assert "Trending modules" not in html
+    for number in range(2, 8):
+        assert html.count(f">Course {number}</a>") == 1
+
+
+def test_a_learner_sees_continue_learning_first_and_nowhere_else(client, learner):
+    taking = make_course(topic="Taking", modules=1, lessons=2, quizzes=0)
+    done = make_course(topic="Done", modules=1, lessons=1, quizzes=0)
+    make_course(topic="Not enrolled")
+    for course in (taking, done):
+        enrollment_create(user=learner, course=course)
+        Enrollment.objects.create(user=make_user(), course=course)  # trending too
+    first, _ = course_items(taking)
+    lesson_complete(user=learner, lesson=course_items(done)[0])
+    response = client.get(reverse("courses:home"))
+    assert [row.course for row in response.context["continue_learning"]] == [taking]
+    assert response.context["trending_courses"] == [done]
+    html = html_of(response)
+    assert html.index("Continue learning") < html.index("Trending courses")
+    assert html.count(">Taking</a>") == 1
+    second = course_items(taking)[1]
+    assert f'href="{second.get_absolute_url()}">Continue: {second.title}<' not in html
+    assert f'href="{first.get_absolute_url()}">Start: {first.title}<' in html
 
 
 def test_home_trending_counts_recent_activity_of_older_enrollments(client):
@@ -117,13 +146,18 @@ def test_home_runs_few_queries_with_many_courses(client, django_assert_num_queri
         for learner in learners:
             enrollment_create(user=learner, course=course)
             lesson_complete(user=learner, lesson=course_items(course)[0])
-    # Cold cache: newest, trending course ids and their rows, trending module
-    # activity, the shelf's modules (trending ones topped up by opening ones).
+    # Cold cache: trending course ids and their rows, trending module ids and
+    # their rows, the newest courses.
     with django_assert_num_queries(5):
         assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
-    # Warm: the trending course and module ids come from the cache.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(3):  # the trending ids come from the cache
         assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
+    # A learner adds the session and user (2) and "Continue learning": their
+    # enrollments, the courses' modules, lessons and quizzes, their progress (5).
+    client.force_login(learners[0])
+    with django_assert_num_queries(3 + 2 + 5):
+        html = html_of(client.get(reverse("courses:home")))
+    assert html.count(">Continue: Quiz 1.1<") == 6
 
 
 # Course page
@@ -755,6 +789,48 @@ def test_catalog_sorts_by_newest_and_popular(client):
     assert popular == [older, newer]
 
 
+def test_most_popular_shows_each_courses_enrollments(client):
+    popular = make_course(topic="Popular")
+    make_course(topic="Lonely")
+    for _ in range(2):
+        Enrollment.objects.create(user=make_user(), course=popular)
+    html = html_of(client.get(reverse("courses:catalog"), {"sort": "popular"}))
+    assert "2 learners enrolled" in html
+    assert "0 learners enrolled" in html
+    assert "the most enrolled first" in html
+    Enrollment.objects.filter(course=popular).first().delete()
+    assert "1 learner enrolled" in html_of(
+        client.get(reverse("courses:catalog"), {"sort": "popular"})
+    )
+    assert "enrolled" not in html_of(client.get(reverse("courses:catalog"), {"sort": "newest"}))
+
+
+@pytest.mark.parametrize(
+    ("params", "heading"),
+    [
+        ({}, "All courses"),
+        ({"sort": "popular"}, "All courses"),
+        ({"q": "python"}, "2 courses matching “python”"),
+        ({"q": "python", "level": "beginner"}, "1 beginner course matching “python”"),
+        ({"q": "python beginner"}, "1 beginner course matching “python”"),
+        ({"level": "advanced", "duration": "medium"}, "1 medium-length advanced course"),
+        ({"focus": "in-depth", "level": "advanced"}, "1 in-depth advanced course"),
+        ({"q": "cobol"}, "No courses matching “cobol”"),
+    ],
+)
+def test_the_catalog_heading_names_the_result(client, params, heading):
+    make_course(
+        topic="Python basics",
+        preferences={"level": "beginner", "duration": "short", "focus": "broad"},
+    )
+    make_course(
+        topic="Python internals",
+        preferences={"level": "advanced", "duration": "medium", "focus": "in-depth"},
+    )
+    html = html_of(client.get(reverse("courses:catalog"), params))
+    assert f"<h1>{heading}</h1>" in html
+
+
 def bulk_courses(count: int, **fields) -> list[Course]:
     now = timezone.now()
     return Course.objects.bulk_create(
@@ -793,8 +869,14 @@ def test_catalog_pagination_keeps_the_search_and_filters(client):
 
 def test_catalog_query_budget_with_500_courses(client, django_assert_num_queries):
     bulk_courses(500)
-    for params in ({}, {"q": "bulk course"}, {"sort": "popular", "level": "beginner"}):
-        with django_assert_num_queries(2):  # the (capped) count, the page of courses
+    # The (capped) count and the page of courses; a search adds the matching
+    # module, lesson or quiz of each result.
+    for params, queries in (
+        ({}, 2),
+        ({"q": "bulk course"}, 3),
+        ({"sort": "popular", "level": "beginner"}, 2),
+    ):
+        with django_assert_num_queries(queries):
             response = client.get(reverse("courses:catalog"), {**params, "page": 3})
         assert response.status_code == HTTPStatus.OK, params
 

@@ -20,7 +20,7 @@ def test_an_anonymous_visitor_is_offered_enrollment(client):
     html = client.get(course.get_absolute_url()).content.decode()
     assert "Enroll to track your progress" in html
     assert f'action="/courses/{course.pk}/enroll/"' in html
-    assert "Resume" not in html
+    assert "Continue:" not in html
 
 
 def test_the_course_page_shows_an_enrolled_learners_progress(client, learner):
@@ -31,7 +31,8 @@ def test_the_course_page_shows_an_enrolled_learners_progress(client, learner):
     html = client.get(course.get_absolute_url()).content.decode()
     assert '<progress class="progress-bar" max="100" value="25"' in html
     assert "1 of 4 done · 25%" in html
-    assert f'href="{quiz.get_absolute_url()}">Next up: {quiz.title}<' in html
+    assert f'href="{quiz.get_absolute_url()}">Continue: {quiz.title}<' in html
+    assert "Next up" not in html  # it would lead to the same quiz
     assert html.count("(completed)") == 1
     assert "Leave this course" in html
 
@@ -44,7 +45,7 @@ def test_opening_a_lesson_moves_resume_and_ticks_nothing_until_done(client, lear
     assert "Mark done and continue" in html
     assert ResumePoint.objects.get(user=learner).lesson == second
     course_html = client.get(course.get_absolute_url()).content.decode()
-    assert f'href="{second.get_absolute_url()}">Resume: {second.title}<' in course_html
+    assert f'href="{second.get_absolute_url()}">Continue: {second.title}<' in course_html
     assert f'href="{first.get_absolute_url()}">Next up: {first.title}<' in course_html
 
 
@@ -173,7 +174,9 @@ def test_finishing_the_course_says_so_with_the_results(client, learner):
     client.post(quiz.get_absolute_url(), {"option": "2"})
     html = client.get(course.get_absolute_url()).content.decode()
     assert "You finished this course." in html
-    assert "See your quiz results" in html
+    assert "Review your quiz results" in html
+    assert "Continue:" not in html
+    assert "Next up" not in html
 
 
 def test_enrolled_learner_pages_stay_within_budget(client, learner, django_assert_num_queries):
@@ -221,3 +224,24 @@ def test_trending_modules_are_where_learners_worked_recently(client):
     modules = client.get("/").context["trending_modules"]
     assert modules[:2] == [third, second]
     assert draft.modules.get() not in modules
+
+
+def test_an_enrolled_learner_who_has_not_started_is_offered_the_first_item(client, learner):
+    course = make_course(modules=1, lessons=2, quizzes=0)
+    enrollment_create(user=learner, course=course)
+    first, _ = course_items(course)
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert f'href="{first.get_absolute_url()}">Start: {first.title}<' in html
+    assert "Next up" not in html
+
+
+def test_continue_skips_a_last_opened_item_already_done(client, learner):
+    course = make_course(modules=1, lessons=3, quizzes=0)
+    enrollment_create(user=learner, course=course)
+    first, second, _ = course_items(course)
+    client.get(second.get_absolute_url())
+    lesson_complete(user=learner, lesson=second)
+    html = client.get(course.get_absolute_url()).content.decode()
+    # The last opened lesson is done: continue at the first one not done.
+    assert f'href="{first.get_absolute_url()}">Continue: {first.title}<' in html
+    assert "Next up" not in html

@@ -1,11 +1,13 @@
 """Enroll, unenroll, mark done, resume, next up, results and the dashboard."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion
@@ -220,11 +222,42 @@ def test_dashboard_queries_are_bounded(client, learner, django_assert_num_querie
         course = make_course(topic=f"Course {number}", modules=1, lessons=2, quizzes=1)
         enrollment_create(user=learner, course=course)
         lesson_complete(user=learner, lesson=Lesson.objects.filter(module__course=course).first())
-    # Session, user, the enrollments with their courses, lessons done and
-    # quizzes answered per course.
-    with django_assert_num_queries(5):
+    # Session and user (2); enrollments, modules, lessons, quizzes, the
+    # learner's completions and resume points (5).
+    with django_assert_num_queries(7):
         response = client.get(reverse("enrollment:dashboard"))
-    assert response.content.decode().count("1 of 3 done") == 50
+    html = response.content.decode()
+    assert html.count("1 of 3 done") == 50
+    assert html.count(">Continue: Quiz 1.1<") == 50
+
+
+def test_dashboard_buttons_say_where_they_lead(client, learner):
+    started = make_course(topic="Started", modules=1, lessons=3, quizzes=0)
+    finished = make_course(topic="Finished", modules=1, lessons=1, quizzes=0)
+    fresh = make_course(topic="Fresh", modules=1, lessons=1, quizzes=0)
+    for course in (started, finished, fresh):
+        enrollment_create(user=learner, course=course)
+    first, _, third = course_items(started)
+    client.get(third.get_absolute_url())  # skipped ahead: last opened the third lesson
+    lesson_complete(user=learner, lesson=course_items(finished)[0])
+    html = client.get(reverse("enrollment:dashboard")).content.decode()
+    assert f'href="{third.get_absolute_url()}">Continue: {third.title}<' in html
+    assert f'href="{first.get_absolute_url()}">Next up: {first.title}<' in html
+    assert f">Start: {course_items(fresh)[0].title}<" in html
+    assert f'href="{finished.get_absolute_url()}">Review: Finished<' in html
+    assert "Resume" not in html
+    assert "last opened just now" in html
+    assert "0 minutes" not in html
+
+
+def test_dashboard_says_how_long_ago_with_plurals(client, learner):
+    course = make_course(topic="Old")
+    enrollment_create(user=learner, course=course)
+    Enrollment.objects.filter(user=learner).update(
+        last_accessed_at=timezone.now() - timedelta(days=1, hours=3)
+    )
+    html = client.get(reverse("enrollment:dashboard")).content.decode()
+    assert "last opened 1\xa0day ago" in html  # timesince keeps number and unit together
 
 
 def test_leaving_a_course_one_is_not_enrolled_in_says_so(client, learner):

@@ -41,6 +41,9 @@ def learner_urls(course: Course) -> dict[str, str]:
         "home": "/",
         "catalog": "/courses/?q=photosynthesis",
         "empty catalog": "/courses/?q=nothing+matches+this",
+        "catalog with a match inside": "/courses/?q=photons+beginner",
+        "catalog by popularity": "/courses/?sort=popular",
+        "did you mean": "/courses/?q=photosynthsis",
         "course": course.get_absolute_url(),
         "module": course.modules.all()[0].get_absolute_url(),
         "lesson": lesson.get_absolute_url(),
@@ -77,7 +80,7 @@ def test_phone_layout_has_no_serious_accessibility_violations(open_page):
     course = make_photosynthesis_course()
     page = open_page(PHONE, color_scheme="dark", bypass_csp=True)
     problems = {}
-    for name in ("home", "catalog", "lesson", "quiz"):
+    for name in ("home", "catalog", "catalog with a match inside", "lesson", "quiz"):
         page.goto(learner_urls(course)[name])
         if found := blocking_violations(page):
             problems[name] = found
@@ -113,6 +116,7 @@ def test_account_and_progress_pages_have_no_serious_accessibility_violations(
     page.get_by_role("heading", name="My courses").wait_for()
     for name, url in {
         "dashboard": reverse("enrollment:dashboard"),
+        "home with continue learning": "/",
         "profile": reverse("accounts:profile"),
         "enrolled course": course.get_absolute_url(),
         "done lesson": lesson.get_absolute_url(),

@@ -76,7 +76,7 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
 
     # Open the module and move the quiz above the first lesson.
     page.locator("#module-order").get_by_role("link", name="Module 1").click()
-    order = page.locator("#item-order tbody tr td:nth-child(3)")
+    order = page.locator("#item-order tbody tr td:nth-child(4)")
     expect(order).to_have_text(["Lesson 1.1", "Quiz 1.1", "Lesson 1.2"])
     page.get_by_role("button", name="Move Quiz 1.1 up").click()
     expect(order).to_have_text(["Quiz 1.1", "Lesson 1.1", "Lesson 1.2"])
@@ -90,7 +90,8 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
     expect(order).to_have_text(["Quiz 1.1", "Lesson 1.1", "Lesson 1.2"])
 
     # Fix the quiz: add a fourth option and make it the answer.
-    page.locator("#item-order").get_by_role("link", name="Quiz 1.1").click()
+    page.locator("#item-order").get_by_role("link", name="Quiz 1.1", exact=True).click()
+    page.get_by_role("button", name="Add option").click()
     page.get_by_role("textbox", name="Option 4").fill("Delta")
     page.get_by_role("radio", name="Option 4").check()
     page.get_by_role("button", name="Save", exact=True).click()

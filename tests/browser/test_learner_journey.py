@@ -30,7 +30,7 @@ def test_learner_searches_reads_and_answers(open_page, viewport):
     page.get_by_role("searchbox", name="Search courses").fill("photosynthesis")
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"/courses/\?q=photosynthesis"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Courses matching “photosynthesis”")
+    expect(page.get_by_role("heading", level=1)).to_have_text("1 course matching “photosynthesis”")
     expect(page.get_by_role("link", name="Statistics for everyone")).to_have_count(0)
     assert_no_sideways_scroll(page)
 

@@ -49,7 +49,7 @@ def test_learner_signs_up_learns_and_resumes(live_server, page: Page):
     expect(page.get_by_text("0 of 4 done · 0%")).to_be_visible()
 
     # Read the first lesson and mark it done; the next item opens.
-    page.get_by_role("link", name=f"Next up: {first_lesson.title}").click()
+    page.get_by_role("link", name=f"Start: {first_lesson.title}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(first_lesson.title)
     page.get_by_role("button", name="Mark done and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(quiz.title)
@@ -81,6 +81,7 @@ def test_learner_signs_up_learns_and_resumes(live_server, page: Page):
     page.get_by_role("link", name="My courses").click()
     expect(page.get_by_role("heading", name="My courses")).to_be_visible()
     expect(page.get_by_text("2 of 4 done · 50%")).to_be_visible()
-    page.get_by_role("link", name="Resume").click()
+    # The button says where it leads.
+    page.get_by_role("link", name=f"Continue: {second_lesson.title}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(second_lesson.title)
     expect(page.locator(".outline__item.is-complete")).to_have_count(2)

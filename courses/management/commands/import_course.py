@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from athena.wording import counted
 from courses.documents import DocumentError, parse_document
 from courses.models import PREFERENCE_CHOICES
 from courses.services import course_import_documents
@@ -44,7 +45,7 @@ class Command(BaseCommand):
                 failures.append((name, error.problems))
         if failures:
             for name, problems in failures:
-                self.stderr.write(f"{name}: {len(problems)} problem(s)")
+                self.stderr.write(f"{name}: {counted(len(problems), 'problem', 'problems')}")
                 for problem in problems:
                     self.stderr.write(f"  {problem}")
             raise CommandError("Nothing was imported.")
@@ -53,7 +54,8 @@ class Command(BaseCommand):
                 if options["verbosity"] >= 1:
                     self.stderr.write(self.style.WARNING(f"{name}: warning: {warning}"))
         if options["dry_run"]:
-            self.stdout.write(f"{len(specs)} document(s) valid; nothing written (--dry-run).")
+            documents = counted(len(specs), "document is", "documents are")
+            self.stdout.write(f"{documents} valid; nothing written (--dry-run).")
             return
         courses = course_import_documents(
             specs=[spec for _, spec in specs], publish=options["publish"]
@@ -63,8 +65,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Created course {course.course_id} ({course.get_status_display().lower()}): "
-                    f"{course.topic} - {counts['modules']} modules, "
-                    f"{counts['lessons']} lessons, {counts['activities']} activities"
+                    f"{course.topic} - {counted(counts['modules'], 'module', 'modules')}, "
+                    f"{counted(counts['lessons'], 'lesson', 'lessons')}, "
+                    f"{counted(counts['activities'], 'quiz', 'quizzes')}"
                 )
             )
 

@@ -1,0 +1,179 @@
+"""Generation jobs in the admin: what was asked, how it ran, what it cost, and a
+retry for the failed ones. Jobs are records, read-only here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from generation.models import GenerationJob
+from generation.services import generation_jobs_fail_stale, generation_retry
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "topic",
+        "requester",
+        "preferences_text",
+        "state",
+        "stage",
+        "tokens",
+        "duration_text",
+        "error_reason",
+        "course_link",
+        "created_at",
+    ]
+    list_filter = ["state", "stage", "level", "duration", "focus", "created_at"]
+    search_fields = ["topic", "requester__username", "requester__email"]
+    list_select_related = ["requester", "course"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    fieldsets = [
+        ("Request", {"fields": ["requester", "topic", "level", "duration", "focus", "retry_of"]}),
+        (
+            "Run",
+            {
+                "fields": [
+                    "state",
+                    "stage",
+                    "stage_label",
+                    "percent",
+                    "course_link",
+                    "task_id",
+                    "created_at",
+                    "started_at",
+                    "heartbeat_at",
+                    "finished_at",
+                    "duration_text",
+                ]
+            },
+        ),
+        (
+            "Model usage",
+            {"fields": ["model_name", "prompt_tokens", "completion_tokens", "usage_table"]},
+        ),
+        ("Error", {"fields": ["error_reason", "error_detail_text"]}),
+    ]
+    readonly_fields = [
+        "requester",
+        "topic",
+        "level",
+        "duration",
+        "focus",
+        "retry_of",
+        "state",
+        "stage",
+        "stage_label",
+        "percent",
+        "course_link",
+        "task_id",
+        "created_at",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "duration_text",
+        "model_name",
+        "prompt_tokens",
+        "completion_tokens",
+        "usage_table",
+        "error_reason",
+        "error_detail_text",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # learners ask from the site; operators use generate_course
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A job is a record: its page is read-only. The changelist's retry action
+        # still needs the change permission.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        generation_jobs_fail_stale()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="preferences")
+    def preferences_text(self, job: GenerationJob) -> str:
+        return (
+            f"{job.get_level_display()} · {job.get_duration_display()} · {job.get_focus_display()}"
+        )
+
+    @admin.display(description="tokens")
+    def tokens(self, job: GenerationJob) -> int:
+        return job.total_tokens
+
+    @admin.display(description="duration")
+    def duration_text(self, job: GenerationJob) -> str:
+        seconds = job.seconds
+        if seconds is None:
+            return "-"
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+    @admin.display(description="course")
+    def course_link(self, job: GenerationJob) -> str:
+        if job.course is None:
+            return "-"
+        url = reverse("admin:courses_course_change", args=[job.course_id])
+        return format_html('<a href="{}">{}</a>', url, job.course.topic)
+
+    @admin.display(description="usage per stage")
+    def usage_table(self, job: GenerationJob) -> str:
+        if not job.usage:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row.get("stage", ""),
+                    row.get("model", ""),
+                    row.get("prompt_tokens", 0),
+                    row.get("completion_tokens", 0),
+                    row.get("seconds", 0),
+                    row.get("attempts", 0),
+                )
+                for row in job.usage
+                if isinstance(row, dict)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Stage</th><th>Model</th><th>Prompt tokens</th>"
+            "<th>Completion tokens</th><th>Seconds</th><th>Attempts</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="error detail (staff only)")
+    def error_detail_text(self, job: GenerationJob) -> str:
+        if not job.error_detail:
+            return "-"
+        return format_html('<pre class="generation-error-detail">{}</pre>', job.error_detail)
+
+    @admin.action(description="Retry the selected failed jobs", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[GenerationJob]) -> None:
+        failed = list(queryset.filter(state=GenerationJob.State.FAILED).select_related("requester"))
+        skipped = queryset.count() - len(failed)
+        for job in failed:
+            # Staff decide: the learner's limits do not apply to a retry from here.
+            generation_retry(job=job, enforce_limits=False)
+        if failed:
+            self.message_user(
+                request,
+                f"Queued {len(failed)} job(s) again as new jobs.",
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} job(s) that have not failed: only failed jobs can be retried.",
+                messages.WARNING,
+            )

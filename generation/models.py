@@ -1,0 +1,155 @@
+"""Course generation jobs: one learner's request and how its run went."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Duration, Focus, Level
+
+# The pipeline's stages, in order, with what a learner reads while each runs.
+STAGE_CHOICES = [
+    ("queued", "Waiting for a worker"),
+    ("planning", "Planning"),
+    ("outlining", "Outlining"),
+    ("writing_lessons", "Writing lessons"),
+    ("writing_quizzes", "Writing quizzes"),
+    ("checking", "Checking"),
+    ("saving", "Saving"),
+    ("done", "Done"),
+]
+
+
+class GenerationJobQuerySet(models.QuerySet["GenerationJob"]):
+    def active(self) -> GenerationJobQuerySet:
+        """Queued or running: what the per-learner limit counts."""
+        return self.filter(state__in=[GenerationJob.State.QUEUED, GenerationJob.State.RUNNING])
+
+    def running(self) -> GenerationJobQuerySet:
+        return self.filter(state=GenerationJob.State.RUNNING)
+
+    def stale(self, *, now: timezone.datetime | None = None) -> GenerationJobQuerySet:
+        """Running jobs whose worker has not reported within the heartbeat timeout,
+        and queued jobs no worker picked up in time (see `GenerationJob.staleness`)."""
+        beat_cutoff, queue_cutoff = stale_cutoffs(now or timezone.now())
+        running = Q(state=GenerationJob.State.RUNNING) & (
+            Q(heartbeat_at__lt=beat_cutoff) | Q(heartbeat_at__isnull=True)
+        )
+        waiting = Q(state=GenerationJob.State.QUEUED, created_at__lt=queue_cutoff)
+        return self.filter(running | waiting)
+
+
+def stale_cutoffs(now: timezone.datetime) -> tuple[timezone.datetime, timezone.datetime]:
+    """A running job's last heartbeat must be after the first; a queued job must
+    have been asked for after the second. The jobs queued or running at once are
+    capped (ATHENA_GENERATION_MAX_RUNNING), so even behind a busy worker a job
+    starts within a job's time budget; longer means no worker is running."""
+    timeout = settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
+    budget = settings.ATHENA_GENERATION_TIME_BUDGET
+    return now - timedelta(seconds=timeout), now - timedelta(seconds=budget + timeout)
+
+
+class GenerationJob(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Ready"
+        FAILED = "failed", "Failed"
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
+    )
+    topic = models.CharField(max_length=200)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    duration = models.CharField(max_length=16, choices=Duration.choices)
+    focus = models.CharField(max_length=16, choices=Focus.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(max_length=32, choices=STAGE_CHOICES, default="queued")
+    stage_label = models.CharField(max_length=200, default="Waiting for a worker")
+    percent = models.PositiveSmallIntegerField(default=0)
+    # What the learner reads when the job fails, and what staff read in the admin.
+    error_reason = models.CharField(max_length=500, blank=True)
+    error_detail = models.TextField(blank=True)
+    course = models.ForeignKey(
+        "courses.Course",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="generation_jobs",
+    )
+    # A job started again by "Try again" or the admin's retry points at the one it repeats.
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    model_name = models.CharField(max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    # One entry per model call stage: stage, model, tokens, seconds, attempts.
+    usage = models.JSONField(default=list, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationJobQuerySet.as_manager()
+
+    class Meta:
+        db_table = "generation_jobs"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "My requests" and the per-learner limits (active, today's count).
+            models.Index(fields=["requester", "-created_at"], name="generation_requester_idx"),
+            models.Index(fields=["requester", "state"], name="generation_requester_state_idx"),
+            # The global cap, the dead-worker sweep and the admin's filters.
+            models.Index(fields=["state", "heartbeat_at"], name="generation_state_beat_idx"),
+            models.Index(fields=["stage"], name="generation_stage_idx"),
+            models.Index(fields=["created_at"], name="generation_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.get_state_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation:job-detail", kwargs={"job_id": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    def staleness(self, *, now: timezone.datetime | None = None) -> str:
+        """Why this job is stale (for staff), or "" when it is not."""
+        now = now or timezone.now()
+        beat_cutoff, queue_cutoff = stale_cutoffs(now)
+        if self.state == self.State.RUNNING and (
+            self.heartbeat_at is None or self.heartbeat_at < beat_cutoff
+        ):
+            return (
+                f"No heartbeat since {self.heartbeat_at} (timeout "
+                f"{settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT} s); marked failed at {now}."
+            )
+        if self.state == self.State.QUEUED and self.created_at < queue_cutoff:
+            return (
+                f"Queued since {self.created_at} and never started: is a worker running "
+                f"(manage.py db_worker)? Marked failed at {now}."
+            )
+        return ""
+
+    @property
+    def preferences(self) -> dict[str, str]:
+        return {"level": self.level, "duration": self.duration, "focus": self.focus}
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

@@ -1,0 +1,71 @@
+"""The background task that builds one requested course.
+
+Runs in `manage.py db_worker` (database backend) or `manage.py rqworker`
+(RQ backend), never in a web request."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from django.conf import settings
+from django_tasks import task
+
+from generation.models import GenerationJob
+from generation.services import (
+    UNEXPECTED_REASON,
+    generation_job_fail,
+    generation_job_progress,
+    generation_job_start,
+    generation_job_succeed,
+    generation_jobs_fail_stale,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_generation_job(job_id: int) -> str:
+    """Build the course job `job_id` asks for; answer the job's final state."""
+    from generation.pipeline import CourseRequest, GenerationFailed, Progress, generate_course
+
+    # The worker path sweeps too: jobs left "running" by a worker that died.
+    generation_jobs_fail_stale()
+    if not generation_job_start(job_id=job_id):
+        logger.info("Generation job %s is not queued any more; skipped", job_id)
+        return "skipped"
+    job = GenerationJob.objects.select_related("requester").get(pk=job_id)
+
+    def on_progress(progress: Progress) -> None:
+        generation_job_progress(job_id=job_id, progress=progress)
+
+    try:
+        result = generate_course(
+            CourseRequest(topic=job.topic, level=job.level, duration=job.duration, focus=job.focus),
+            owner=job.requester,
+            on_progress=on_progress,
+            time_budget=settings.ATHENA_GENERATION_TIME_BUDGET,
+        )
+    except GenerationFailed as failure:
+        logger.warning("Generation job %s failed at %s: %s", job_id, failure.stage, failure)
+        generation_job_fail(
+            job_id=job_id,
+            stage=failure.stage,
+            reason=failure.reason,
+            detail=failure.detail,
+            usage=failure.usage,
+        )
+        return GenerationJob.State.FAILED
+    except Exception:
+        # A bug, not a model problem: the learner gets plain words, staff the trace.
+        logger.exception("Generation job %s crashed", job_id)
+        current = GenerationJob.objects.filter(pk=job_id).values_list("stage", flat=True).first()
+        generation_job_fail(
+            job_id=job_id,
+            stage=current or "planning",
+            reason=UNEXPECTED_REASON,
+            detail=traceback.format_exc(),
+        )
+        return GenerationJob.State.FAILED
+    generation_job_succeed(job_id=job_id, result=result)
+    return GenerationJob.State.SUCCEEDED

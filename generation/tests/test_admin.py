@@ -1,0 +1,152 @@
+"""Generation jobs in the admin: list, filters, search, read-only detail, retry;
+generated courses marked in the course list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Course
+from generation.models import GenerationJob
+from generation.tests.helpers import failed_job, make_job, running_job
+from tests.factories import make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:generation_generationjob_changelist")
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+def test_the_job_list_shows_request_state_usage_and_error(admin_client):
+    ada = make_user(username="ada")
+    course = make_course(publish=False, topic="Silk Road, generated")
+    started = timezone.now() - timedelta(seconds=95)
+    make_job(
+        ada,
+        topic="History of the Silk Road",
+        state="succeeded",
+        stage="done",
+        course=course,
+        prompt_tokens=1200,
+        completion_tokens=3400,
+        started_at=started,
+        finished_at=started + timedelta(seconds=95),
+    )
+    failed_job(make_user(username="bob"), topic="Rust for beginners")
+
+    html = html_of(admin_client.get(CHANGELIST))
+
+    assert "History of the Silk Road" in html
+    assert "ada" in html
+    assert "Beginner · Short (1-2 h) · Broad" in html
+    assert "4600" in html  # tokens
+    assert "1 min 35 s" in html
+    assert "The model kept answering with lessons we could not use." in html
+    assert reverse("admin:courses_course_change", args=[course.pk]) in html
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("state__exact=failed", "Failed topic", "Ready topic"),
+        ("stage__exact=writing_lessons", "Failed topic", "Ready topic"),
+        ("level__exact=advanced", "Ready topic", "Failed topic"),
+        ("duration__exact=long", "Ready topic", "Failed topic"),
+        ("focus__exact=in-depth", "Ready topic", "Failed topic"),
+        ("q=ready", "Ready topic", "Failed topic"),
+        ("q=bob", "Failed topic", "Ready topic"),
+    ],
+)
+def test_the_job_list_filters_and_searches(admin_client, query, shown, hidden):
+    make_job(
+        make_user(username="ada"),
+        topic="Ready topic",
+        state="succeeded",
+        stage="done",
+        level="advanced",
+        duration="long",
+        focus="in-depth",
+    )
+    failed_job(make_user(username="bob"), topic="Failed topic")
+    html = html_of(admin_client.get(f"{CHANGELIST}?{query}"))
+    assert shown in html
+    assert hidden not in html
+
+
+def test_the_job_list_filters_by_date(admin_client):
+    make_job(make_user(), topic="Today topic", state="failed")
+    html = html_of(admin_client.get(CHANGELIST))
+    assert "created_at__gte" in html  # the date filter's links
+
+
+def test_the_job_page_is_read_only_with_the_full_error_detail(admin_client):
+    job = failed_job(make_user(), error_detail="lesson 2: <script>alert(1)</script> invalid")
+    html = html_of(
+        admin_client.get(reverse("admin:generation_generationjob_change", args=[job.pk]))
+    )
+    assert "lesson 2: &lt;script&gt;alert(1)&lt;/script&gt; invalid" in html
+    assert 'name="_save"' not in html  # nothing to edit
+    assert 'name="topic"' not in html
+
+
+def test_jobs_are_not_added_in_the_admin(admin_client):
+    response = admin_client.get(reverse("admin:generation_generationjob_add"))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_staff_retry_failed_jobs_as_new_queued_jobs(admin_client, settings):
+    settings.ATHENA_GENERATION_PER_DAY = 1  # a staff retry is not held by the learner's limit
+    learner = make_user()
+    failed = failed_job(learner, topic="Retry me")
+    ready = make_job(make_user(), topic="Leave me", state="succeeded")
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "retry", "_selected_action": [failed.pk, ready.pk]},
+        follow=True,
+    )
+
+    html = html_of(response)
+    assert "Queued 1 job(s) again as new jobs." in html
+    assert "Skipped 1 job(s) that have not failed" in html
+    retry = GenerationJob.objects.get(retry_of=failed)
+    assert (retry.requester, retry.topic, retry.state) == (learner, "Retry me", "queued")
+    assert GenerationJob.objects.filter(topic="Leave me").count() == 1
+
+
+def test_the_job_list_fails_dead_workers_jobs_when_it_loads(admin_client, settings):
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 60
+    job = running_job(make_user(), beat_seconds_ago=120)
+    admin_client.get(CHANGELIST)
+    job.refresh_from_db()
+    assert job.state == GenerationJob.State.FAILED
+
+
+def test_the_job_list_runs_a_fixed_number_of_queries(admin_client, django_assert_num_queries):
+    for _ in range(3):
+        make_job(make_user(), state="succeeded", course=make_course(publish=False))
+    admin_client.get(CHANGELIST)
+    for _ in range(10):
+        failed_job(make_user())
+    # Session, user, stale sweep, count, filtered count, jobs with requesters and
+    # courses, and the date hierarchy's range and days.
+    with django_assert_num_queries(8):
+        assert admin_client.get(CHANGELIST).status_code == HTTPStatus.OK
+
+
+def test_the_course_list_marks_and_filters_generated_courses(admin_client):
+    generated = make_course(publish=False, topic="Generated one")
+    Course.objects.filter(pk=generated.pk).update(origin=Course.Origin.GENERATED)
+    make_course(topic="Hand written")
+    url = reverse("admin:courses_course_changelist")
+    html = html_of(admin_client.get(f"{url}?origin__exact=generated"))
+    assert "Generated one" in html
+    assert "Hand written" not in html
+    assert "Draft · generated</td>" in html

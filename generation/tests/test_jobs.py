@@ -1,0 +1,230 @@
+"""Jobs: queue a request, run it in the worker, record the outcome; the limits;
+the sweep of jobs whose worker died."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from courses.models import Course
+from enrollment.models import Enrollment
+from generation.models import GenerationJob
+from generation.pipeline import STAGES
+from generation.services import (
+    NEVER_STARTED_REASON,
+    STALE_REASON,
+    GenerationLimitReached,
+    generation_jobs_fail_stale,
+    generation_request,
+)
+from generation.tests.helpers import IMMEDIATE, make_job, running_job
+from generation.tests.llm_server import text
+from notifications.models import Notification
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Run tasks in this process when they are enqueued (after the commit)."""
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def learner():
+    return make_user()
+
+
+REQUEST = {
+    "topic": "Quantum computing for programmers",
+    "level": "intermediate",
+    "duration": "short",
+    "focus": "in-depth",
+}
+
+
+def request_and_run(user, django_capture_on_commit_callbacks, **overrides) -> GenerationJob:
+    """Queue a request; the immediate backend runs it when the transaction commits."""
+    with django_capture_on_commit_callbacks(execute=True):
+        job = generation_request(user=user, **{**REQUEST, **overrides})
+    job.refresh_from_db()
+    return job
+
+
+def test_a_requested_course_is_built_the_learner_enrolled_and_notified(
+    llm_server, immediate_tasks, learner, django_capture_on_commit_callbacks
+):
+    job = request_and_run(learner, django_capture_on_commit_callbacks)
+
+    assert job.state == GenerationJob.State.SUCCEEDED
+    assert (job.stage, job.percent, job.stage_label) == ("done", 100, "Your course is ready")
+    course = job.course
+    assert course.origin == Course.Origin.GENERATED
+    assert course.created_by == learner
+    assert course.status == Course.Status.DRAFT
+    assert course.preferences == {"level": "intermediate", "duration": "short", "focus": "in-depth"}
+    assert Enrollment.objects.filter(user=learner, course=course).exists()
+    notification = Notification.objects.get(user=learner)
+    assert notification.message == f"Your course “{course.topic}” is ready."
+    assert notification.url == course.get_absolute_url()
+    assert job.model_name == "stand-in"
+    assert job.prompt_tokens > 0
+    assert job.completion_tokens > 0
+    assert [row["stage"] for row in job.usage][:2] == ["planning", "outlining"]
+    assert sum(row["prompt_tokens"] for row in job.usage) == job.prompt_tokens
+    assert job.started_at <= job.finished_at
+    assert job.task_id
+
+
+def test_progress_is_saved_at_every_stage_with_a_heartbeat(
+    llm_server, immediate_tasks, learner, django_capture_on_commit_callbacks
+):
+    with CaptureQueriesContext(connection) as queries:
+        job = request_and_run(learner, django_capture_on_commit_callbacks)
+    updates = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith('UPDATE "generation_jobs"') and "heartbeat_at" in query["sql"]
+    ]
+    saved_stages = [re.search(r'"stage" = \'([a-z_]+)\'', sql).group(1) for sql in updates]
+    # Each stage was written to the job row while it ran, in order.
+    assert [stage for stage in STAGES if stage in saved_stages] == list(STAGES)
+    assert any("Writing module 1 of 2, lesson 1 of" in sql for sql in updates)
+    assert job.state == GenerationJob.State.SUCCEEDED
+
+
+def test_a_failed_run_records_stage_and_reason_saves_nothing_and_notifies(
+    llm_server, immediate_tasks, learner, django_capture_on_commit_callbacks
+):
+    llm_server.always("lesson", text("Sorry, I cannot write that lesson."))
+
+    job = request_and_run(learner, django_capture_on_commit_callbacks)
+
+    assert job.state == GenerationJob.State.FAILED
+    assert job.stage == "writing_lessons"
+    assert job.error_reason  # plain words for the learner
+    assert "Sorry, I cannot write that lesson." in job.error_detail  # the story, for staff
+    assert job.course is None
+    assert not Course.objects.exists()
+    assert not Enrollment.objects.exists()
+    assert job.prompt_tokens > 0  # what the failed run spent is on record
+    notification = Notification.objects.get(user=learner)
+    assert notification.message == f"We could not build your course “{job.topic}”."
+    assert notification.url == job.get_absolute_url()
+
+
+def test_one_course_at_a_time_per_learner(learner):
+    make_job(learner)  # queued
+    with pytest.raises(GenerationLimitReached, match="already have a course being built"):
+        generation_request(user=learner, **REQUEST)
+
+
+def test_a_learner_may_ask_for_so_many_courses_a_day(settings, learner):
+    settings.ATHENA_GENERATION_PER_DAY = 2
+    for _ in range(2):
+        make_job(learner, state=GenerationJob.State.SUCCEEDED)
+    old = make_job(learner, state=GenerationJob.State.FAILED)
+    GenerationJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    with pytest.raises(GenerationLimitReached, match="asked for 2 courses in the last 24 hours"):
+        generation_request(user=learner, **REQUEST)
+    GenerationJob.objects.filter(requester=learner).update(
+        created_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    assert generation_request(user=learner, **REQUEST).state == GenerationJob.State.QUEUED
+
+
+def test_the_site_builds_so_many_courses_at_once(settings, learner):
+    settings.ATHENA_GENERATION_MAX_RUNNING = 2
+    running_job(make_user())
+    make_job(make_user())  # queued: runs as soon as a worker is free
+    with pytest.raises(GenerationLimitReached, match="as many courses as it can"):
+        generation_request(user=learner, **REQUEST)
+    settings.ATHENA_GENERATION_MAX_RUNNING = 3
+    assert generation_request(user=learner, **REQUEST).requester == learner
+
+
+def test_a_dead_workers_job_is_marked_failed_and_its_learner_told(settings, learner):
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 300
+    dead = running_job(learner, beat_seconds_ago=301)
+    alive = running_job(make_user(), beat_seconds_ago=10)
+
+    assert generation_jobs_fail_stale() == 1
+
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.state == GenerationJob.State.FAILED
+    assert dead.error_reason == STALE_REASON
+    assert "No heartbeat since" in dead.error_detail
+    assert dead.stage == "writing_lessons"  # where it stopped
+    assert alive.state == GenerationJob.State.RUNNING
+    assert Notification.objects.get(user=learner).url == dead.get_absolute_url()
+
+
+def test_the_sweep_command_fails_dead_workers_jobs(settings, learner, capsys):
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 60
+    job = running_job(learner, beat_seconds_ago=120)
+    call_command("fail_stale_generation_jobs")
+    assert "Marked 1 job(s) failed." in capsys.readouterr().out
+    job.refresh_from_db()
+    assert job.state == GenerationJob.State.FAILED
+
+
+def test_the_worker_sweeps_dead_jobs_before_running_one(
+    settings, llm_server, immediate_tasks, learner, django_capture_on_commit_callbacks
+):
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 60
+    dead = running_job(make_user(), beat_seconds_ago=120)
+    job = request_and_run(learner, django_capture_on_commit_callbacks)
+    dead.refresh_from_db()
+    assert dead.state == GenerationJob.State.FAILED
+    assert job.state == GenerationJob.State.SUCCEEDED
+
+
+def test_a_job_that_is_not_queued_any_more_is_not_run_twice(llm_server, learner):
+    from generation.tasks import run_generation_job
+
+    job = make_job(learner, state=GenerationJob.State.SUCCEEDED)
+    assert run_generation_job.call(job.pk) == "skipped"
+    assert not llm_server.requests()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_runs_a_queued_job(llm_server):
+    """The real queue: django-tasks-db's table and its `db_worker` command."""
+    learner = make_user()
+    job = generation_request(user=learner, **REQUEST)  # autocommit: enqueued at once
+    job.refresh_from_db()
+    assert job.state == GenerationJob.State.QUEUED
+    assert job.task_id
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+
+    job.refresh_from_db()
+    assert job.state == GenerationJob.State.SUCCEEDED
+    assert Enrollment.objects.filter(user=learner, course=job.course).exists()
+    assert Notification.objects.filter(user=learner).count() == 1
+
+
+def test_a_job_no_worker_picks_up_fails_instead_of_waiting_forever(settings, learner):
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 300
+    settings.ATHENA_GENERATION_TIME_BUDGET = 1800
+    forgotten = make_job(learner, created_at=timezone.now() - timedelta(seconds=2101))
+    waiting = make_job(make_user(), created_at=timezone.now() - timedelta(seconds=600))
+
+    assert generation_jobs_fail_stale() == 1
+
+    forgotten.refresh_from_db()
+    waiting.refresh_from_db()
+    assert forgotten.state == GenerationJob.State.FAILED
+    assert forgotten.error_reason == NEVER_STARTED_REASON
+    assert "is a worker running" in forgotten.error_detail
+    assert waiting.state == GenerationJob.State.QUEUED
+    # The learner is no longer held by "one course at a time".
+    assert generation_request(user=learner, **REQUEST).state == GenerationJob.State.QUEUED

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from generation import views
+
+app_name = "generation"
+
+urlpatterns = [
+    path("", views.generation_new, name="new"),
+    path("requests/", views.job_list, name="job-list"),
+    path("requests/<int:job_id>/", views.job_detail, name="job-detail"),
+    path("requests/<int:job_id>/status/", views.job_status, name="job-status"),
+    path("requests/<int:job_id>/retry/", views.job_retry, name="job-retry"),
+]

@@ -1,0 +1,158 @@
+"""The learner's side of course generation: ask for a course, watch it being
+built, list one's requests, try a failed one again.
+
+No view waits for the model: asking queues a job for the worker and redirects
+to its status page at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import LearnerProfile
+from courses.models import DEFAULT_PREFERENCES
+from generation.forms import GenerationRequestForm
+from generation.models import GenerationJob
+from generation.selectors import similar_published_courses
+from generation.services import (
+    GenerationLimitReached,
+    generation_job_fail_if_stale,
+    generation_request,
+    generation_retry,
+)
+from notifications.selectors import UNREAD_CACHE_SECONDS, notification_unread_count_forget
+
+# "My requests" shows this many of the newest jobs.
+JOB_LIST_SIZE = 50
+
+
+def generation_configured() -> bool:
+    try:
+        from generation.llm import llm_settings_configured
+    except ImportError:  # pragma: no cover - the pipeline's module is always there
+        return bool(settings.ATHENA_LLM_BASE_URL and settings.ATHENA_LLM_MODEL)
+    return llm_settings_configured()
+
+
+def _profile_preferences(user: Any) -> dict[str, str]:
+    profile = LearnerProfile.objects.filter(user=user).first()
+    return {**DEFAULT_PREFERENCES, **(profile.preferences if profile else {})}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def generation_new(request: HttpRequest) -> HttpResponse:
+    """The form. A first POST whose topic the catalog already covers shows those
+    courses ("These may already be what you want") with a button to build anyway;
+    otherwise the job is queued and the learner sees its status page."""
+    configured = generation_configured()
+    suggestions = []
+    if request.method == "POST" and configured:
+        form = GenerationRequestForm(request.POST)
+        if form.is_valid():
+            fields = form.request_fields
+            if "confirm" not in request.POST:
+                suggestions = similar_published_courses(**fields)
+            if not suggestions:
+                try:
+                    job = generation_request(user=request.user, **fields)
+                except GenerationLimitReached as limit:
+                    form.add_error(None, limit.message)
+                else:
+                    messages.success(
+                        request, f"Your course “{job.topic}” is queued. This page follows it."
+                    )
+                    return redirect(job)
+    else:
+        form = GenerationRequestForm(initial=_profile_preferences(request.user))
+    return render(
+        request,
+        "generation/generation_form.html",
+        {"form": form, "configured": configured, "suggestions": suggestions},
+    )
+
+
+def _own_job(request: HttpRequest, job_id: int) -> GenerationJob:
+    """The requester's own job, or 404: nobody reads another learner's requests."""
+    job = get_object_or_404(
+        GenerationJob.objects.select_related("course"), pk=job_id, requester=request.user
+    )
+    if generation_job_fail_if_stale(job):
+        job.refresh_from_db()
+    if job.is_finished and job.finished_at and _recent(job.finished_at):
+        # The worker that notified the learner may not share this process's
+        # cache: count the bell again now that the job is seen to be over.
+        notification_unread_count_forget(user_id=request.user.pk)
+    return job
+
+
+def _recent(moment: datetime) -> bool:
+    return timezone.now() - moment < timedelta(seconds=UNREAD_CACHE_SECONDS)
+
+
+@login_required
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = list(
+        GenerationJob.objects.filter(requester=request.user).select_related("course")[
+            :JOB_LIST_SIZE
+        ]
+    )
+    for job in jobs:
+        if generation_job_fail_if_stale(job):
+            job.refresh_from_db()
+    return render(request, "generation/job_list.html", {"jobs": jobs})
+
+
+@never_cache
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _own_job(request, job_id)
+    return render(request, "generation/job_detail.html", {"job": job})
+
+
+@never_cache
+@login_required
+@require_GET
+def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    """What the status page's script polls."""
+    job = _own_job(request, job_id)
+    return JsonResponse(
+        {
+            "state": job.state,
+            "state_label": job.get_state_display(),
+            "stage": job.stage,
+            "label": job.stage_label,
+            "percent": job.percent,
+            "finished": job.is_finished,
+            "course_url": job.course.get_absolute_url() if job.course else None,
+            "error": job.error_reason,
+        }
+    )
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    """ "Try again": the same request as a new job, within the usual limits."""
+    job = _own_job(request, job_id)
+    if job.state != GenerationJob.State.FAILED:
+        messages.info(request, "Only a failed request can be tried again.")
+        return redirect(job)
+    try:
+        retry = generation_retry(job=job)
+    except GenerationLimitReached as limit:
+        messages.error(request, limit.message)
+        return redirect(job)
+    messages.success(request, f"Trying again: your course “{retry.topic}” is queued.")
+    return redirect(retry)

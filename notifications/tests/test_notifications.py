@@ -1,0 +1,164 @@
+"""In-site notifications: the list, mark one or all read, the header bell."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from notifications.models import Notification
+from notifications.services import (
+    notification_create,
+    notification_mark_read,
+    notifications_mark_all_read,
+)
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("notifications:list")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def learner():
+    return make_user()
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+def bell_label(client) -> str:
+    html = html_of(client.get(reverse("courses:catalog")))
+    start = html.index('class="bell')
+    label_start = html.index('aria-label="', start) + len('aria-label="')
+    return html[label_start : html.index('"', label_start)]
+
+
+def test_the_notifications_page_needs_a_login(client):
+    assert client.get(LIST).status_code == HTTPStatus.FOUND
+
+
+def test_the_list_shows_a_learners_notifications_newest_first(learner, learner_client):
+    notification_create(user=learner, message="Your course “Rust” is ready.", url="/courses/1/")
+    notification_create(user=learner, message="Second <b>message</b>")
+    notification_create(user=make_user(), message="Not yours")
+    html = html_of(learner_client.get(LIST))
+    assert html.index("Second &lt;b&gt;message&lt;/b&gt;") < html.index("Your course")
+    assert '<a href="/courses/1/">Your course “Rust” is ready.</a>' in html
+    assert "Not yours" not in html
+    assert "Mark all as read" in html
+
+
+def test_mark_one_read(learner, learner_client):
+    first = notification_create(user=learner, message="First")
+    second = notification_create(user=learner, message="Second")
+    assert bell_label(learner_client) == "Notifications, 2 unread"
+
+    response = learner_client.post(reverse("notifications:read", args=[first.pk]))
+
+    assert response["Location"] == LIST
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.is_read
+    assert not second.is_read
+    assert bell_label(learner_client) == "Notifications, 1 unread"
+
+
+def test_mark_read_and_open_goes_to_the_link(learner, learner_client):
+    notification = notification_create(user=learner, message="Ready", url="/courses/7/")
+    response = learner_client.post(
+        reverse("notifications:read", args=[notification.pk]), {"open": "1"}
+    )
+    assert response["Location"] == "/courses/7/"
+    other = notification_create(user=learner, message="Elsewhere", url="https://evil.example/")
+    response = learner_client.post(reverse("notifications:read", args=[other.pk]), {"open": "1"})
+    assert response["Location"] == LIST
+
+
+def test_mark_all_read(learner, learner_client):
+    for number in range(3):
+        notification_create(user=learner, message=f"Message {number}")
+    theirs = notification_create(user=make_user(), message="Theirs")
+
+    response = learner_client.post(reverse("notifications:read-all"), follow=True)
+
+    assert "All notifications are marked read." in html_of(response)
+    assert not Notification.objects.filter(user=learner).unread().exists()
+    theirs.refresh_from_db()
+    assert not theirs.is_read
+    assert bell_label(learner_client) == "Notifications"
+    assert "Mark all as read" not in html_of(learner_client.get(LIST))
+
+
+def test_nobody_marks_another_learners_notification(learner_client):
+    theirs = notification_create(user=make_user(), message="Theirs")
+    response = learner_client.post(reverse("notifications:read", args=[theirs.pk]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    theirs.refresh_from_db()
+    assert not theirs.is_read
+
+
+def test_marking_read_is_a_post_with_csrf(learner):
+    from django.test import Client
+
+    notification = notification_create(user=learner, message="Hello")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    url = reverse("notifications:read", args=[notification.pk])
+    assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert client.post(url).status_code == HTTPStatus.FORBIDDEN
+    assert client.post(reverse("notifications:read-all")).status_code == HTTPStatus.FORBIDDEN
+    notification.refresh_from_db()
+    assert not notification.is_read
+
+
+def test_the_bell_count_comes_from_the_cache(learner, learner_client):
+    notification_create(user=learner, message="One")
+    catalog = reverse("courses:catalog")
+    learner_client.get(catalog)
+    count_query = 'FROM "notifications"'
+    with CaptureQueriesContext(connection) as queries:
+        learner_client.get(catalog)
+    assert not any(count_query in query["sql"] for query in queries.captured_queries)
+    # A new notification drops the cached count: the next page counts again.
+    notification_create(user=learner, message="Two")
+    assert bell_label(learner_client) == "Notifications, 2 unread"
+
+
+def test_services_answer_what_they_changed(learner):
+    notification = notification_create(user=learner, message="x")
+    assert notification_mark_read(user=learner, notification_id=notification.pk) is True
+    assert notification_mark_read(user=learner, notification_id=notification.pk) is False
+    notification_create(user=learner, message="y")
+    assert notifications_mark_all_read(user=learner) == 1
+    assert notifications_mark_all_read(user=learner) == 0
+
+
+def test_the_notifications_page_runs_a_fixed_number_of_queries(
+    learner, learner_client, django_assert_num_queries
+):
+    for number in range(30):
+        notification_create(user=learner, message=f"Message {number}")
+    learner_client.get(LIST)  # the bell's count is cached from here
+    with django_assert_num_queries(3):  # session, user, notifications
+        learner_client.get(LIST)
+
+
+def test_anonymous_pages_have_no_bell(client):
+    assert 'class="bell' not in html_of(client.get(reverse("courses:catalog")))
