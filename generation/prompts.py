@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from courses.models import TITLE_MAX_LENGTH
 from generation.schemas import MAX_LESSONS, MAX_QUIZZES, MIN_LESSONS, MIN_QUIZZES
 
 MODULES_FOR_DURATION: dict[str, tuple[int, int]] = {
@@ -87,8 +88,9 @@ def plan_instructions(preferences: Preferences) -> str:
     return _join(
         *_shared(preferences),
         "Task: plan the course on the topic given in the data. Give it a clear title (at "
-        "most 255 characters), a description of two to four sentences saying who it is for "
-        "and what they will be able to do, three to six learning outcomes, and its modules.",
+        f"most {TITLE_MAX_LENGTH} characters), a description of two to four sentences "
+        "saying who it is for and what they will be able to do, three to six learning "
+        "outcomes, and its modules.",
         f"The course is {preferences.duration}: it has between {low} and {high} modules, "
         "no fewer and no more. Each module has a title and a one- or two-sentence "
         "description; modules build on each other in a sensible order.",

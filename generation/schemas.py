@@ -1,9 +1,10 @@
 """The typed answer of each pipeline stage, and the strict JSON schema sent with it.
 
-The limits match the course document (`courses.documents`): titles of at most 255
-characters, quizzes of 2 to 6 options with a 1-based answer. The schema sent to the
-model is generated from these models and made strict (every object closed, every
-property required); the models themselves check what the schema cannot.
+The limits match the course document (`courses.documents`): titles of at most
+TITLE_MAX_LENGTH characters (ATHENA_IMPORT_MAX_TITLE_CHARS), quizzes of 2 to 6 options
+with a 1-based answer. The schema sent to the model is generated from these models
+and made strict (every object closed, every property required); the models
+themselves check what the schema cannot.
 """
 
 from __future__ import annotations

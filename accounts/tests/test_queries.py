@@ -69,8 +69,9 @@ def test_log_in_and_log_out_counts(client, django_assert_num_queries):
     # django-axes: the failures so far for that account and for this address
     # (2); the user; the new session (existence check, insert in a savepoint:
     # 4); axes' attempts read around the access log's insert (4); last_login;
-    # the session's rotated data (update in a savepoint: 3).
-    with django_assert_num_queries(1 + 2 + 1 + 4 + 4 + 1 + 3):
+    # the unread notifications; the session's rotated data (update in a
+    # savepoint: 3).
+    with django_assert_num_queries(1 + 2 + 1 + 4 + 4 + 1 + 1 + 3):
         response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response["Location"] == reverse("enrollment:dashboard")
     # django-axes: its attempts and the access log's logout time; then the

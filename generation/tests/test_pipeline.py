@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from courses.models import Activity, Course, Lesson
+from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson
 from courses.rendering import render_markdown
 from generation.pipeline import (
     NOT_CONFIGURED,
@@ -387,4 +387,4 @@ def test_every_stage_asks_for_strict_structured_output(llm_server):
             assert node["required"] == list(node["properties"])
     quiz = stages["quiz"]["properties"]
     assert (quiz["options"]["minItems"], quiz["options"]["maxItems"]) == (2, 6)
-    assert "255 characters" in quiz["title"]["description"]
+    assert f"{TITLE_MAX_LENGTH} characters" in quiz["title"]["description"]
