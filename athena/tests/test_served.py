@@ -11,7 +11,7 @@ from http import HTTPStatus
 
 import pytest
 
-from tests.servers import BASE_DIR, Gunicorn, fetch, production_environment
+from tests.servers import BASE_DIR, Gunicorn, fetch, production_environment, wait_for
 
 UNREACHABLE_DATABASE = "sqlite:////nonexistent-directory/athena.sqlite3"
 
@@ -71,6 +71,15 @@ def test_a_login_while_the_database_is_down_answers_503_and_logs_no_password(
 def test_each_failed_request_logs_one_line_with_its_request_id(server_without_database):
     response = fetch(server_without_database.url("/courses/"))
     request_id = response.headers["x-request-id"]
+    # gunicorn writes the access line after the answer has gone out.
+    wait_for(
+        lambda: any(
+            request_id in line and "HTTP/1.1" in line
+            for line in server_without_database.log().splitlines()
+        ),
+        seconds=10,
+        what="the access log line",
+    )
     lines = [line for line in server_without_database.log().splitlines() if request_id in line]
     errors = [line for line in lines if "ERROR" in line]
     assert len(errors) == 1, lines
@@ -82,6 +91,14 @@ def test_each_failed_request_logs_one_line_with_its_request_id(server_without_da
 def test_the_access_log_masks_password_reset_tokens(server_without_database):
     token = "cbb1qs-4e0b5c9d1f2a3b4c5d6e7f8091a2b3c4"
     fetch(server_without_database.url(f"/accounts/reset/MQ/{token}/"))
+    wait_for(
+        lambda: any(
+            "/accounts/reset/MQ/" in line and 'HTTP/1.1"' in line
+            for line in server_without_database.log().splitlines()
+        ),
+        seconds=10,
+        what="the access log line",
+    )
     log = server_without_database.log()
     assert token not in log
     assert '"GET /accounts/reset/MQ/[token]/ HTTP/1.1"' in log

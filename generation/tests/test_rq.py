@@ -12,6 +12,7 @@ import socket
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django_rq.management.commands.rqworker import Command as RQWorkerCommand
 
 from enrollment.models import Enrollment
 from generation.models import GenerationJob
@@ -38,7 +39,8 @@ def rq_backend(settings):
         if os.environ.get("ATHENA_REQUIRE_REDIS") == "1":
             pytest.fail(f"ATHENA_REQUIRE_REDIS=1 but no Redis answers on {REDIS_HOST}:{REDIS_PORT}")
         pytest.skip(f"no Redis on {REDIS_HOST}:{REDIS_PORT}")
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
+    # django_rq stays out of INSTALLED_APPS: installing it for one test would
+    # leave its admin registrations behind for the rest of the run.
     settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     import django_rq
@@ -69,7 +71,7 @@ def test_the_rq_worker_builds_a_queued_course(rq_backend, llm_server):
         # The test database lives in this process's memory: a forked work horse
         # would write to a copy of it. PostgreSQL runs the forking worker.
         options += ["--worker-class", "rq.worker.SimpleWorker"]
-    call_command("rqworker", "default", *options)
+    call_command(RQWorkerCommand(), "default", *options)
 
     job.refresh_from_db()
     assert job.state == GenerationJob.State.SUCCEEDED, job.error_detail
