@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from athena.wording import counted
 from generation.models import GenerationJob
 from generation.services import generation_jobs_fail_stale, generation_retry
 
@@ -168,12 +169,12 @@ class GenerationJobAdmin(admin.ModelAdmin):
         if failed:
             self.message_user(
                 request,
-                f"Queued {len(failed)} job(s) again as new jobs.",
+                f"Queued {counted(len(failed), 'job', 'jobs')} again as new jobs.",
                 messages.SUCCESS,
             )
         if skipped:
             self.message_user(
                 request,
-                f"Skipped {skipped} job(s) that have not failed: only failed jobs can be retried.",
+                f"Skipped {counted(skipped, 'job', 'jobs')}: only failed jobs can be retried.",
                 messages.WARNING,
             )

@@ -23,6 +23,8 @@ from typing import Any
 import openai
 from django.conf import settings
 
+from athena.wording import counted
+
 EXCERPT_LENGTH = 500
 
 logger = logging.getLogger(__name__)
@@ -165,14 +167,14 @@ def _failure(error: openai.APIError, attempt: int) -> LLMError:
     if isinstance(error, openai.APITimeoutError):
         return LLMError(
             "The model server took too long to answer.",
-            detail=f"timeout after {attempt} attempt(s): {error}",
+            detail=f"timeout after {counted(attempt, 'attempt', 'attempts')}: {error}",
             retryable=True,
             attempts=attempt,
         )
     if isinstance(error, openai.APIConnectionError):
         return LLMError(
             "The model server could not be reached.",
-            detail=f"connection error after {attempt} attempt(s): {error!r}",
+            detail=f"connection error after {counted(attempt, 'attempt', 'attempts')}: {error!r}",
             retryable=True,
             attempts=attempt,
         )
@@ -183,9 +185,10 @@ def _failure(error: openai.APIError, attempt: int) -> LLMError:
         if status == 429
         else f"The model server answered with an error (HTTP {status})."
     )
+    attempts = counted(attempt, "attempt", "attempts")
     return LLMError(
         reason,
-        detail=f"HTTP {status} after {attempt} attempt(s): {_excerpt(str(error))}",
+        detail=f"HTTP {status} after {attempts}: {_excerpt(str(error))}",
         retryable=retryable,
         attempts=attempt,
     )

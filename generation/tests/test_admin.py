@@ -114,8 +114,8 @@ def test_staff_retry_failed_jobs_as_new_queued_jobs(admin_client, settings):
     )
 
     html = html_of(response)
-    assert "Queued 1 job(s) again as new jobs." in html
-    assert "Skipped 1 job(s) that have not failed" in html
+    assert "Queued 1 job again as new jobs." in html
+    assert "Skipped 1 job: only failed jobs can be retried." in html
     retry = GenerationJob.objects.get(retry_of=failed)
     assert (retry.requester, retry.topic, retry.state) == (learner, "Retry me", "queued")
     assert GenerationJob.objects.filter(topic="Leave me").count() == 1

@@ -171,7 +171,7 @@ def test_the_sweep_command_fails_dead_workers_jobs(settings, learner, capsys):
     settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 60
     job = running_job(learner, beat_seconds_ago=120)
     call_command("fail_stale_generation_jobs")
-    assert "Marked 1 job(s) failed." in capsys.readouterr().out
+    assert "Marked 1 job failed." in capsys.readouterr().out
     job.refresh_from_db()
     assert job.state == GenerationJob.State.FAILED
 

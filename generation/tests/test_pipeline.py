@@ -204,7 +204,7 @@ def test_server_errors_until_the_retries_run_out_fail_with_a_plain_reason(llm_se
 
     assert failed.value.stage == "writing_lessons"
     assert failed.value.reason == "The model server answered with an error (HTTP 500)."
-    assert "HTTP 500 after 3 attempt(s)" in failed.value.detail
+    assert "HTTP 500 after 3 attempts" in failed.value.detail
     assert Course.objects.count() == courses
 
 

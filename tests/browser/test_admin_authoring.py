@@ -71,7 +71,7 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
         ]
     )
     page.get_by_role("button", name="Import").click()
-    expect(page.locator(".messagelist .success")).to_contain_text("Imported 1 draft course(s)")
+    expect(page.locator(".messagelist .success")).to_contain_text("Imported 1 draft course:")
     page.locator(".messagelist").get_by_role("link", name="Authored in the browser").click()
 
     # Open the module and move the quiz above the first lesson.
@@ -118,7 +118,7 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
     row.get_by_role("checkbox").check()
     page.get_by_role("combobox", name="Action").select_option(label="Publish the selected courses")
     page.get_by_role("button", name="Go").click()
-    expect(page.locator(".messagelist .success")).to_contain_text("Published 1 course(s).")
+    expect(page.locator(".messagelist .success")).to_contain_text("Published 1 course.")
     assert Course.objects.get(topic="Authored in the browser").is_published
 
     # A learner's catalog lists it, and its page shows the new order.

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from athena.wording import counted
 from generation.services import generation_jobs_fail_stale
 
 
@@ -16,4 +17,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         failed = generation_jobs_fail_stale()
-        self.stdout.write(f"Marked {failed} job(s) failed.")
+        self.stdout.write(f"Marked {counted(failed, 'job', 'jobs')} failed.")
