@@ -26,6 +26,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from athena.pagecache import content_changed
 from courses import admin_views
 from courses.forms import (
     OPTION_FIELDS,
@@ -410,6 +411,20 @@ class CourseAdmin(
                 for module in (obj.modules.all() if modules is None else modules)
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # The course's own fields are saved here, not through a service: retire
+    # anonymous visitors' cached pages as the services do (athena.pagecache).
+    def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Course) -> None:
+        super().delete_model(request, obj)
+        content_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        super().delete_queryset(request, queryset)
+        content_changed()
 
     def save_child(self, obj: Module) -> None:
         module_save(obj)
