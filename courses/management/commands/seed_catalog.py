@@ -19,7 +19,7 @@ import random
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -145,6 +145,13 @@ class Writer:
         return written
 
 
+def _timestamp(moment: datetime) -> str:
+    """A timestamp as each database stores it (SQLite: UTC without offset)."""
+    if connection.vendor == "postgresql":
+        return moment.isoformat()
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _next_id(model: type) -> int:
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
@@ -257,7 +264,7 @@ class Command(BaseCommand):
         span = timedelta(days=730).total_seconds()
         created = [self.now - timedelta(seconds=rnd.random() * span) for _ in range(new)]
         created.sort()  # ids grow with creation dates, as in real life
-        now = self.now.isoformat()
+        now = _timestamp(self.now)
 
         def courses() -> Iterator[tuple]:
             for n in range(new):
@@ -278,9 +285,9 @@ class Command(BaseCommand):
                     json.dumps(preferences),
                     counts,
                     "published" if published else "draft",
-                    created[n].isoformat() if published else None,
+                    _timestamp(created[n]) if published else None,
                     "after_correct",
-                    created[n].isoformat(),
+                    _timestamp(created[n]),
                     now,
                 )
 
@@ -439,7 +446,7 @@ class Command(BaseCommand):
             n = 0
             for user_id, course_ids in chosen.items():
                 for course_id in course_ids:
-                    at = (self.now - timedelta(seconds=rnd.random() * week)).isoformat()
+                    at = _timestamp(self.now - timedelta(seconds=rnd.random() * week))
                     yield (first_enrollment + n, user_id, course_id, at, at)
                     n += 1
 
@@ -467,7 +474,7 @@ class Command(BaseCommand):
             module_id__in=first_module.values()
         ).values_list("module_id", "pk", "content"):
             quizzes.setdefault(module_id, []).append((activity_id, int(content.get("answer", 1))))
-        now = self.now.isoformat()
+        now = _timestamp(self.now)
         completions: list[tuple] = []
         attempts: list[tuple] = []
         next_completion, next_attempt = _next_id(LessonCompletion), _next_id(QuizAttempt)
