@@ -145,6 +145,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # retire cached pages at once, so this only bounds how stale the parts that
 # follow learner activity (trending shelves, popularity) may get. 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# Seconds a course's outline (modules, lessons and quizzes: titles and order)
+# is kept for the learner pages (courses.selectors.course_outline); content
+# edits retire it at once, like the pages above. 0 reads it from the database.
+OUTLINE_CACHE_SECONDS = env.int("OUTLINE_CACHE_SECONDS", default=3600)
 # Sessions stay in the database (Django's default engine), shared by every app
 # server and untouched by a cache flush or a Redis restart.
 # The readiness check's own bound on its database probe (athena.views).

@@ -97,7 +97,9 @@ class Bench:
         run = subprocess.run(
             [self.python, "manage.py", *args],
             cwd=ROOT,
-            env=self.env,
+            # Seeding 100,000 courses is one long COPY per table: no statement
+            # timeout for these commands (0 turns it off, athena/settings.py).
+            env={**self.env, "DATABASE_STATEMENT_TIMEOUT_MS": "0"},
             check=True,
             text=True,
             stdout=subprocess.PIPE if capture else None,
@@ -240,6 +242,10 @@ class Bench:
             f"-c{self.options.connections}",
             f"-d{self.options.duration}s",
             "--latency",
+            # A slow answer is measured, not dropped: wrk's default (2 s) would
+            # count it as an error on a loaded machine.
+            "--timeout",
+            "10s",
             "-s",
             str(LUA),
             self.base + page["path"],
@@ -326,11 +332,11 @@ class Bench:
                 targets = json.loads(out.strip().splitlines()[-1])
                 log(f"   seeded in {time.monotonic() - started:.0f}s; measuring")
                 self.measure(size, targets)
+                self.write()  # after each size, so a later failure keeps these
         finally:
             self.stop_server()
             self.drop_database()
             shutil.rmtree(self.tmp, ignore_errors=True)
-        self.write()
         failed = [r for r in self.results if r["non2xx"]]
         for row in failed:
             log(
@@ -355,7 +361,7 @@ class Bench:
         (out / "latest.json").write_text(json.dumps({**meta, "results": self.results}, indent=1))
         table = markdown_table(self.results, meta)
         (out / "latest.md").write_text(table)
-        print(table)
+        print(table, flush=True)
         if self.options.chart:
             chart(self.results, Path(self.options.chart))
 
