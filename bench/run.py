@@ -226,7 +226,9 @@ class Bench:
             raise SystemExit(f"counting queries failed:\n{run.stderr[-3000:]}")
         return json.loads(run.stdout)
 
-    def load(self, page: dict[str, Any], sessions: dict[str, dict[str, str]]) -> dict[str, Any]:
+    def load(
+        self, page: dict[str, Any], sessions: dict[str, dict[str, str]], duration: int = 0
+    ) -> dict[str, Any]:
         env = {**os.environ, "BENCH_METHOD": page.get("method", "GET")}
         if page.get("user"):
             cookies = sessions[page["user"]]
@@ -240,7 +242,7 @@ class Bench:
             "wrk",
             f"-t{self.options.threads}",
             f"-c{self.options.connections}",
-            f"-d{self.options.duration}s",
+            f"-d{duration or self.options.duration}s",
             "--latency",
             # A slow answer is measured, not dropped: wrk's default (2 s) would
             # count it as an error on a loaded machine.
@@ -277,8 +279,11 @@ class Bench:
             rows = []
             for done, page in enumerate(pages):
                 progress(done, len(pages), page["name"])
-                # One request first: a cold cache is not what the load measures.
+                # A second of load first, discarded: every worker and thread has
+                # then met the page (first-request imports, template loading,
+                # connections, caches), which is not what the load measures.
                 self.warm(page, sessions)
+                self.load(page, sessions, duration=1)
                 rows.append({"page": page, **self.load(page, sessions)})
             progress(len(pages), len(pages), "done")
         finally:
