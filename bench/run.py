@@ -408,9 +408,18 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(10, 6))
-    for page in dict.fromkeys(r["page"] for r in results):
+    pages = list(dict.fromkeys(r["page"] for r in results))
+    colours = plt.get_cmap("tab20").colors
+    for number, page in enumerate(pages):
         rows = sorted((r for r in results if r["page"] == page), key=lambda r: r["size"])
-        axes.plot([r["size"] for r in rows], [r["p99_ms"] for r in rows], marker="o", label=page)
+        axes.plot(
+            [r["size"] for r in rows],
+            [r["p99_ms"] for r in rows],
+            marker="os^D"[number % 4],
+            linestyle="-" if number < 20 else "--",
+            color=colours[number % 20],
+            label=page,
+        )
     axes.set_xscale("log")
     axes.set_xlabel("courses in the catalog")
     axes.set_ylabel("p99 latency (ms)")
