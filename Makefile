@@ -17,11 +17,12 @@ WORKER ?= db_worker --no-reload
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint chromium clean FORCE
+.PHONY: help run test lint chromium wrk bench clean FORCE
 
 help:
 	@echo "make run   - set up a virtualenv, migrate, load the demo catalog, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - set up the same virtualenv with test tools, then lint and run every test"
+	@echo "make bench - load-test every page at 1,000, 10,000 and 100,000 courses (PostgreSQL, Redis, wrk)"
 
 # Checked on every run; the file only changes (and the requirements are only
 # reinstalled) when the virtualenv is (re)built. A virtualenv from before this
@@ -74,12 +75,32 @@ chromium:
 		echo "Chromium is not installed (/usr/bin/chromium): browser tests will be skipped."; \
 	fi
 
+# The load benchmark and its smoke test drive wrk; install it when we may.
+wrk:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing wrk for the benchmark (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "wrk is not installed: the benchmark cannot run (its smoke test is skipped)."; \
+	fi
+
+$(VENV)/.bench-installed: requirements.txt requirements-bench.txt $(VENV)/.python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# Not part of `make test`: minutes of seeding and load. docs/performance.md.
+SIZES ?= 1000 10000 100000
+BENCH_DURATION ?= 5
+bench: $(VENV)/.bench-installed wrk
+	$(BIN)/python bench/run.py --sizes $(SIZES) --duration $(BENCH_DURATION)
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: lint chromium
+test: lint chromium wrk
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

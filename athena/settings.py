@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Whole pages for visitors without a session, before anything reads one
+    # (athena.pagecache says what is never stored).
+    "athena.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,6 +146,14 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
+# Seconds an anonymous visitor's page is kept (athena.pagecache); content edits
+# retire cached pages at once, so this only bounds how stale the parts that
+# follow learner activity (trending shelves, popularity) may get. 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# Seconds a course's outline (modules, lessons and quizzes: titles and order)
+# is kept for the learner pages (courses.selectors.course_outline); content
+# edits retire it at once, like the pages above. 0 reads it from the database.
+OUTLINE_CACHE_SECONDS = env.int("OUTLINE_CACHE_SECONDS", default=3600)
 # Sessions stay in the database (Django's default engine), shared by every app
 # server and untouched by a cache flush or a Redis restart.
 # The readiness check's own bound on its database probe (athena.views).
@@ -182,7 +193,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -23,6 +23,8 @@ urlpatterns = [
     path("healthz", views.healthz_ready, name="healthz"),
     path("healthz/live", views.healthz_live, name="healthz-live"),
     path("healthz/ready", views.healthz_ready, name="healthz-ready"),
+    # Through the full middleware stack (and so subject to the host check).
+    path("healthz/trivial", views.healthz_trivial, name="healthz-trivial"),
 ]
 
 handler500 = "athena.views.server_error"

@@ -34,6 +34,15 @@ def healthz_live(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_safe
+def healthz_trivial(request: HttpRequest) -> HttpResponse:
+    """The benchmark's second floor (bench/): a view that does nothing, reached
+    through the whole middleware stack (unlike `/healthz/live`, which
+    HealthCheckMiddleware answers first). Touches neither database nor cache."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_safe
 def healthz_ready(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when the database and the cache answer, else 503 naming
     what is down, within a few seconds even when the database is frozen."""

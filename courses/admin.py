@@ -24,9 +24,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from athena.pagecache import content_changed
 from athena.wording import counted
 from courses import admin_views
 from courses.admin_filters import (
@@ -71,6 +73,18 @@ REORDER_JS = ["admin-athena/reorder.js"]
 PREVIEW_JS = ["admin-athena/preview.js", "admin-athena/quiz-options.js"]
 PREVIEW_CSS = {"all": ["admin-athena/admin.css", "css/pygments.css"]}
 HISTORY_PAGE_SIZE = 100
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP rows (`SELECT COUNT(*) FROM (... LIMIT n)`), so a
+    list page costs the same at 100,000 courses as at 1,000; past the cap the
+    list says COUNT_CAP and pages that far, and search or filters narrow it."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.COUNT_CAP].count()
 
 
 def posted_move(request: HttpRequest) -> tuple[str, int, int]:
@@ -318,6 +332,9 @@ class CourseAdmin(
         ("Content", {"fields": ["content_counts", "created_at", "updated_at"]}),
     ]
     actions = ["publish", "unpublish", "export_documents", "duplicate"]
+    # No COUNT(*) over the whole table on every list page (see CappedCountPaginator).
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     change_list_template = "admin/courses/course/change_list.html"
 
     class Media:
@@ -505,6 +522,20 @@ class CourseAdmin(
                 for module in (obj.modules.all() if modules is None else modules)
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # The course's own fields are saved here, not through a service: retire
+    # anonymous visitors' cached pages as the services do (athena.pagecache).
+    def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Course) -> None:
+        super().delete_model(request, obj)
+        content_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        super().delete_queryset(request, queryset)
+        content_changed()
 
     def save_child(self, obj: Module) -> None:
         module_save(obj)

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from athena.pagecache import CONTENT_VERSION_KEY
 from courses.models import Course, Module
 from enrollment.selectors import DashboardRow, dashboard_rows, trending_module_ids
 
@@ -127,3 +129,30 @@ def opening_modules(courses: list[Course], *, per_course: int = 2) -> list[Modul
             module.course = by_pk[module.course_id]
             chosen[module.course_id].append(module)
     return [module for pk in by_pk for module in chosen[pk]][:HOME_SHELF_SIZE]
+
+
+def course_outline(*, course_id: int, user: Any) -> Course | None:
+    """`Course.objects.visible_to(user).with_outline_titles()` for one course:
+    the course with its modules, lessons and quizzes (titles, order, ids), as
+    the course, module, lesson and quiz pages read it, or None.
+
+    The outline is content: with OUTLINE_CACHE_SECONDS set it is kept in the
+    shared cache under the content version (athena.pagecache), which every
+    content edit moves on, so a learner's page reads it in one cache round trip
+    instead of four queries. Who may see it (drafts are for staff) is decided
+    on every request, never cached."""
+    timeout = settings.OUTLINE_CACHE_SECONDS
+    if not timeout:
+        return Course.objects.visible_to(user).with_outline_titles().filter(pk=course_id).first()
+    key = f"courses:outline:{course_id}"
+    found = cache.get_many([CONTENT_VERSION_KEY, key])
+    version = found.get(CONTENT_VERSION_KEY) or "0"
+    stored = found.get(key)
+    if stored is not None and stored[0] == version:
+        course = stored[1]
+    else:
+        course = Course.objects.with_outline_titles().filter(pk=course_id).first()
+        cache.set(key, (version, course), timeout)
+    if course is None or not (course.is_published or getattr(user, "is_staff", False)):
+        return None
+    return course

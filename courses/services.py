@@ -6,18 +6,37 @@ numbered 1..n with no gaps. Nothing else (no signal) does it behind their back."
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from athena.pagecache import content_changed
 from courses.documents import CourseSpec, LessonSpec, course_export, validate_document
 from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module
 
 Item = Lesson | Activity
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def changes_content(service: Callable[P, R]) -> Callable[P, R]:
+    """Mark a service that writes course content: once its transaction commits,
+    anonymous visitors' cached pages are retired (athena.pagecache)."""
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        result = service(*args, **kwargs)
+        content_changed()
+        return result
+
+    return wrapper
+
 
 # Fields an update may change; structure (parent, order) has its own services.
 MODULE_UPDATE_FIELDS = ("title", "description", "metadata")
@@ -35,6 +54,7 @@ def course_count_items(*, course_id: int) -> dict[str, int]:
 
 
 @transaction.atomic
+@changes_content
 def course_refresh_counts(*, course_id: int) -> None:
     """Make `metadata.count` match the course's real content.
 
@@ -58,6 +78,7 @@ def _lock_course(course_id: int) -> None:
 
 
 @transaction.atomic
+@changes_content
 def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
     """Build a course from a validated document, all of it or nothing."""
     course = Course.objects.create(
@@ -96,12 +117,14 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
 
 
 @transaction.atomic
+@changes_content
 def course_import_documents(*, specs: Sequence[CourseSpec], publish: bool = False) -> list[Course]:
     """Import several validated documents: all of them or none."""
     return [course_import(spec=spec, publish=publish) for spec in specs]
 
 
 @transaction.atomic
+@changes_content
 def course_duplicate(*, course: Course) -> Course:
     """A new draft copy of a course, through the course document so there is
     one copier: export, validate, import."""
@@ -118,6 +141,7 @@ def course_duplicate(*, course: Course) -> Course:
 
 
 @transaction.atomic
+@changes_content
 def course_publish(*, course_ids: Sequence[int]) -> int:
     """Publish the given courses; a course keeps the date it was first published.
     Answer how many changed state."""
@@ -134,6 +158,7 @@ def course_publish(*, course_ids: Sequence[int]) -> int:
 
 
 @transaction.atomic
+@changes_content
 def course_unpublish(*, course_ids: Sequence[int]) -> int:
     """Turn the given courses back into drafts; answer how many changed state."""
     return (
@@ -157,6 +182,7 @@ def _update_fields(instance: Any, data: dict[str, Any], allowed: Iterable[str]) 
 
 
 @transaction.atomic
+@changes_content
 def module_create(*, module: Module) -> Module:
     """Save a new module (its course, title and description set) after the
     course's last one."""
@@ -169,6 +195,7 @@ def module_create(*, module: Module) -> Module:
 
 
 @transaction.atomic
+@changes_content
 def module_update(*, module: Module, data: dict[str, Any]) -> Module:
     """Change a module's own fields (title, description, metadata)."""
     _update_fields(module, data, MODULE_UPDATE_FIELDS)
@@ -176,6 +203,7 @@ def module_update(*, module: Module, data: dict[str, Any]) -> Module:
 
 
 @transaction.atomic
+@changes_content
 def module_delete(*, module: Module) -> None:
     """Delete a module with its items (and learners' progress on them); the
     course's other modules close the gap."""
@@ -187,6 +215,7 @@ def module_delete(*, module: Module) -> None:
 
 
 @transaction.atomic
+@changes_content
 def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None:
     """Give the course's modules `module_order` 1..n in the order given.
 
@@ -205,6 +234,7 @@ def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None
 
 
 @transaction.atomic
+@changes_content
 def module_move(*, module: Module, steps: int) -> None:
     """Move a module `steps` places (negative: earlier) within its course,
     stopping at either end; the course's modules are renumbered 1..n."""
@@ -237,6 +267,7 @@ def _next_display_order(*, module_id: int) -> int:
 
 
 @transaction.atomic
+@changes_content
 def item_create(*, item: Item) -> Item:
     """Save a new lesson or quiz (module and content set) after its module's
     last item."""
@@ -250,6 +281,7 @@ def item_create(*, item: Item) -> Item:
 
 
 @transaction.atomic
+@changes_content
 def item_update(*, item: Item, data: dict[str, Any]) -> Item:
     """Change a lesson's or quiz's own fields (title, type, content)."""
     _update_fields(item, data, ITEM_UPDATE_FIELDS)
@@ -257,6 +289,7 @@ def item_update(*, item: Item, data: dict[str, Any]) -> Item:
 
 
 @transaction.atomic
+@changes_content
 def item_delete(*, item: Item) -> None:
     """Delete a lesson or quiz (and learners' progress on it); the module's
     other items close the gap."""
@@ -268,6 +301,7 @@ def item_delete(*, item: Item) -> None:
 
 
 @transaction.atomic
+@changes_content
 def module_reorder_items(*, module: Module, items: Sequence[Item]) -> None:
     """Give the module's lessons and activities display orders 1..n, one sequence
     shared by both, in the order given. `items` must be exactly the module's items."""
@@ -283,6 +317,7 @@ def module_reorder_items(*, module: Module, items: Sequence[Item]) -> None:
 
 
 @transaction.atomic
+@changes_content
 def item_move(*, item: Item, steps: int = 0, to_module: Module | None = None) -> None:
     """Move a lesson or quiz `steps` places (negative: earlier) within its
     module's one sequence, stopping at either end; or, with `to_module`, to the

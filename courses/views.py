@@ -244,8 +244,13 @@ class CourseDetailView(DetailView):
     pk_url_kwarg = "course_id"
     context_object_name = "course"
 
-    def get_queryset(self) -> QuerySet[Course]:
-        return Course.objects.visible_to(self.request.user).with_outline_titles()
+    def get_object(self, queryset: QuerySet | None = None) -> Course:
+        course = selectors.course_outline(
+            course_id=self.kwargs["course_id"], user=self.request.user
+        )
+        if course is None:
+            raise Http404("No such course.")
+        return course
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         items = self.object.ordered_items()
@@ -271,11 +276,8 @@ class CourseOutlineMixin:
 
     @cached_property
     def course(self) -> Course:
-        course = (
-            Course.objects.visible_to(self.request.user)
-            .with_outline_titles()
-            .filter(pk=self.kwargs["course_id"])
-            .first()
+        course = selectors.course_outline(
+            course_id=self.kwargs["course_id"], user=self.request.user
         )
         if course is None:
             raise Http404("No such course.")

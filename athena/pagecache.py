@@ -1,0 +1,189 @@
+"""Rendered pages for anonymous visitors, from the shared cache.
+
+A visitor who sends no session or messages cookie sees the same page as every
+other such visitor: nothing on it can be theirs. Those pages are stored whole
+(body and headers) under a key made of the content version, the host and the
+full path, and served without running the session, authentication, CSRF,
+messages or view code at all: a cache hit costs about what a trivial view costs.
+
+What is never stored: anything but a 200 answer to GET/HEAD, a response that
+sets a cookie other than the CSRF cookie (a session: a deferred enrollment), a
+page that used the CSP nonce (a nonce must not be reused), a response marked
+private or no-store, and any request that carries a session or messages cookie.
+
+CSRF tokens (the Enroll button, the quiz form) are punched out: the stored page
+holds a placeholder where each token was, and every visitor served from the
+cache gets a token of their own (from their CSRF cookie, or a new one with its
+cookie), exactly as CsrfViewMiddleware would have given them.
+
+Invalidation: every write to course content (courses/services.py and the
+admin) calls `content_changed()`, which moves the content version on once the
+transaction commits; pages cached under an older version are never read again
+and expire. Pages also expire after PAGE_CACHE_SECONDS, which bounds how stale
+the parts that follow learner activity (trending shelves, popularity) can be.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware, _unmask_cipher_token, get_token
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, quote_etag
+
+CONTENT_VERSION_KEY = "content-version"
+PAGE_KEY_PREFIX = "page"
+# Headers the middleware between this one and the view adds that must not be
+# replayed to another visitor (none set cookies on a stored page; see above).
+_NOT_STORED_HEADERS = {"set-cookie", "x-request-id"}
+# Stands in for a CSRF token in a stored page; a token is 64 letters and digits.
+CSRF_PLACEHOLDER = b"@@athena-csrf-token@@"
+_TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+
+
+def content_version() -> str:
+    return cache.get(CONTENT_VERSION_KEY) or "0"
+
+
+def bump_content_version() -> None:
+    """Retire every cached page now. A fresh value, not an increment: it works
+    on every cache backend and never collides with a version some other
+    process is still writing under."""
+    cache.set(CONTENT_VERSION_KEY, f"{time.time_ns():x}", None)
+
+
+def content_changed() -> None:
+    """Course content changed: retire cached pages when the change commits.
+
+    After commit, so a page rendered while the transaction was open (reading
+    the old rows) is stored under the old version, which is never read again.
+    Outside a transaction (autocommit) it runs at once."""
+    transaction.on_commit(bump_content_version)
+
+
+def _page_key(request: HttpRequest) -> str:
+    # get_host() also refuses a host not in ALLOWED_HOSTS, as the view would.
+    raw = f"{request.get_host()}:{request.get_full_path()}"
+    return f"{PAGE_KEY_PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    return not (
+        settings.SESSION_COOKIE_NAME in cookies
+        or "messages" in cookies
+        or request.META.get("HTTP_AUTHORIZATION")
+    )
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming:
+        return False
+    if set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
+        return False
+    if getattr(request, "_csp_nonce", None) is not None:
+        return False  # a nonce is for one response only
+    cache_control = response.get("Cache-Control", "")
+    return (
+        "private" not in cache_control
+        and "no-store" not in cache_control
+        and "no-cache" not in cache_control
+    )
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and store whole pages for cookieless GETs; see the module docstring.
+
+    Placed after SecurityMiddleware, WhiteNoise and CSPMiddleware (their headers
+    are added to every answer, cached or not) and before SessionMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timeout = settings.PAGE_CACHE_SECONDS
+        if not timeout or request.method not in ("GET", "HEAD") or not _anonymous(request):
+            return self.get_response(request)
+        # One round trip for both: the current version and the stored page.
+        key = _page_key(request)
+        found = cache.get_many([CONTENT_VERSION_KEY, key])
+        version = found.get(CONTENT_VERSION_KEY) or "0"
+        stored = found.get(key)
+        if stored is not None and stored["version"] == version:
+            return self._replay(request, stored)
+        response = self.get_response(request)
+        if _storable(request, response):
+            stored = self._store(request, response, version)
+            cache.set(key, stored, timeout)
+            if not stored["csrf"]:
+                response["ETag"] = stored["etag"]
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    def _store(self, request: HttpRequest, response: HttpResponse, version: str) -> dict[str, Any]:
+        body = response.content
+        # CsrfViewMiddleware (re)sets its cookie whenever the page used a token.
+        csrf = settings.CSRF_COOKIE_NAME in response.cookies
+        if csrf:
+            body = _punch_csrf_tokens(body, request.META["CSRF_COOKIE"])
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in _NOT_STORED_HEADERS
+        ]
+        return {
+            "version": version,
+            "status": response.status_code,
+            "body": body,
+            "headers": headers,
+            "etag": quote_etag(hashlib.blake2b(body, digest_size=12).hexdigest()),
+            "last_modified": http_date(),
+            "csrf": csrf,
+        }
+
+    def _replay(self, request: HttpRequest, stored: dict[str, Any]) -> HttpResponse:
+        etag = stored["etag"]
+        if_none_match = request.headers.get("If-None-Match", "")
+        if stored["csrf"]:
+            # The visitor's own token, as CsrfViewMiddleware would give it: from
+            # their CSRF cookie, or a new secret (and its cookie, set below).
+            csrf = CsrfViewMiddleware(lambda request: HttpResponse())
+            csrf.process_request(request)
+            token = get_token(request).encode()
+            body = stored["body"].replace(CSRF_PLACEHOLDER, token)
+        else:
+            body = stored["body"]
+        if not stored["csrf"] and etag in [t.strip() for t in if_none_match.split(",")]:
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(b"" if request.method == "HEAD" else body)
+            for name, value in stored["headers"]:
+                response[name] = value
+        if stored["csrf"]:
+            csrf.process_response(request, response)
+        if not stored["csrf"]:
+            # A page with the visitor's own token is never the same twice.
+            response["ETag"] = etag
+            response["Last-Modified"] = stored["last_modified"]
+        response["X-Page-Cache"] = "hit"
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+def _punch_csrf_tokens(body: bytes, secret: str) -> bytes:
+    """`body` with every CSRF token made from `secret` (each `{% csrf_token %}`
+    masks it afresh) replaced by the placeholder, wherever it appears."""
+
+    def punch(match: re.Match) -> bytes:
+        candidate = match.group(0)
+        return CSRF_PLACEHOLDER if _unmask_cipher_token(candidate.decode()) == secret else candidate
+
+    return _TOKEN_LIKE.sub(punch, body)

@@ -1,0 +1,464 @@
+"""Athena's load benchmark (`make bench`): every page against the framework floor.
+
+For each catalog size it seeds a throwaway PostgreSQL database
+(manage.py seed_catalog), starts gunicorn with the production configuration
+(gunicorn.conf.py, DEBUG off, static files collected, the Redis cache), logs in
+over HTTP, counts each page's queries (bench/querycount.py, not under load) and
+loads each page with wrk (bench/wrk/report.lua). Results go to
+bench/results/latest.json and .md, and the p99 chart to docs/performance-p99.png.
+Any non-2xx answer fails the run. See docs/performance.md.
+
+    python bench/run.py --sizes 1000 10000 100000 --duration 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = ROOT / "bench" / "wrk" / "report.lua"
+PASSWORD = "bench-" + secrets.token_urlsafe(12)
+FLOORS = ("floor: /healthz/live", "floor: trivial view")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def progress(done: int, total: int, label: str) -> None:
+    width = 24
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<40}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Bench:
+    def __init__(self, options: argparse.Namespace) -> None:
+        self.options = options
+        self.python = sys.executable
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.tmp = Path(tempfile.mkdtemp(prefix="athena-bench-"))
+        self.env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            # Plain HTTP on the loopback: no TLS proxy in front.
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "STATIC_ROOT": str(self.tmp / "static"),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "LOG_LEVEL": "WARNING",
+            # The benchmark's own user asks for many pages from one address.
+            "AXES_FAILURE_LIMIT": "1000",
+        }
+        if options.database_url:
+            self.env["DATABASE_URL"] = options.database_url
+            self.created_database = None
+        else:
+            self.created_database = options.db_name
+            self.env["DATABASE_URL"] = f"{options.pg_url.rstrip('/')}/{options.db_name}"
+        if options.cache_url:
+            self.env["CACHE_URL"] = options.cache_url
+            self.env["CACHE_KEY_PREFIX"] = f"bench{os.getpid()}"
+        self.server: subprocess.Popen | None = None
+        self.results: list[dict[str, Any]] = []
+
+    # Set-up and tear-down.
+
+    def manage(self, *args: str, capture: bool = False) -> str:
+        run = subprocess.run(
+            [self.python, "manage.py", *args],
+            cwd=ROOT,
+            # Seeding 100,000 courses is one long COPY per table: no statement
+            # timeout for these commands (0 turns it off, athena/settings.py).
+            env={**self.env, "DATABASE_STATEMENT_TIMEOUT_MS": "0"},
+            check=True,
+            text=True,
+            stdout=subprocess.PIPE if capture else None,
+        )
+        return run.stdout or ""
+
+    def psql_admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(
+            f"{self.options.pg_url.rstrip('/')}/postgres", autocommit=True
+        ) as conn:
+            conn.execute(sql)
+
+    def create_database(self) -> None:
+        if self.created_database:
+            self.psql_admin(f'DROP DATABASE IF EXISTS "{self.created_database}" WITH (FORCE)')
+            self.psql_admin(f'CREATE DATABASE "{self.created_database}"')
+
+    def drop_database(self) -> None:
+        if self.created_database and not self.options.keep_database:
+            self.psql_admin(f'DROP DATABASE IF EXISTS "{self.created_database}" WITH (FORCE)')
+
+    def start_server(self) -> None:
+        self.server_log = open(self.tmp / "gunicorn.log", "a")  # noqa: SIM115
+        command = [self.python, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+        self.server = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.server_log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz/ready", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"gunicorn did not become ready; see {self.tmp / 'gunicorn.log'}")
+
+    def stop_server(self) -> None:
+        if self.server and self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+        self.server = None
+
+    # Logging in over HTTP, as a browser does.
+
+    def log_in(self, username: str) -> dict[str, str]:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with opener.open(f"{self.base}/accounts/login/") as answer:
+            html = answer.read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        form = urllib.parse.urlencode(
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+        ).encode()
+        with opener.open(f"{self.base}/accounts/login/", data=form) as answer:
+            answer.read()
+        cookies = {cookie.name: cookie.value for cookie in jar}
+        if "sessionid" not in cookies:
+            raise SystemExit(f"could not log in as {username}")
+        return cookies
+
+    # The pages.
+
+    def pages(self, targets: dict[str, Any]) -> list[dict[str, Any]]:
+        course = f"/courses/{targets['course_id']}/"
+        module = f"{course}modules/{targets['module_id']}/"
+        lesson = f"{module}lessons/{targets['lesson_id']}/"
+        quiz = f"{module}quizzes/{targets['activity_id']}/"
+        # The deepest page the catalog pages to (it pages through at most 1,200).
+        deep = max(1, min(50, math.ceil(targets["published"] / 24)))
+        learner, staff = "bench-learner", "bench-staff"
+        return [
+            {"name": FLOORS[0], "path": "/healthz/live", "floor": True},
+            {"name": FLOORS[1], "path": "/healthz/trivial", "floor": True},
+            {"name": "home", "path": "/", "target": 0.5},
+            {"name": "catalog", "path": "/courses/", "target": 0.5},
+            {"name": "catalog, deep page", "path": f"/courses/?page={deep}", "target": 0.5},
+            {"name": "catalog search", "path": f"/courses/?q={targets['subject']}"},
+            {
+                "name": "catalog filtered",
+                "path": "/courses/?level=beginner&duration=short&focus=broad&sort=popular",
+            },
+            {"name": "course", "path": course, "target": 0.5},
+            {"name": "module", "path": module, "target": 0.5},
+            {"name": "lesson", "path": lesson, "target": 0.5},
+            {"name": "quiz", "path": quiz},
+            {"name": "course (learner)", "path": course, "user": learner},
+            {"name": "lesson (learner)", "path": lesson, "user": learner, "target": 0.3},
+            {"name": "quiz (learner)", "path": quiz, "user": learner, "target": 0.3},
+            {
+                "name": "quiz POST (learner)",
+                "path": quiz,
+                "user": learner,
+                "method": "POST",
+                "form": {"option": str(targets["quiz_answer"])},
+                "target": 0.2,
+            },
+            {"name": "dashboard (learner)", "path": "/my/", "user": learner, "target": 0.3},
+            {"name": "admin course list", "path": "/admin/courses/course/", "user": staff},
+            {
+                "name": "admin course change",
+                "path": f"/admin/courses/course/{targets['course_id']}/change/",
+                "user": staff,
+            },
+        ]
+
+    def count_queries(self, pages: list[dict[str, Any]]) -> dict[str, int]:
+        counted = [page for page in pages if not page.get("floor")]
+        run = subprocess.run(
+            [self.python, str(ROOT / "bench" / "querycount.py")],
+            cwd=ROOT,
+            env={**self.env, "PAGE_CACHE_SECONDS": "0"},
+            input=json.dumps(counted),
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+        if run.returncode:
+            raise SystemExit(f"counting queries failed:\n{run.stderr[-3000:]}")
+        return json.loads(run.stdout)
+
+    def load(
+        self, page: dict[str, Any], sessions: dict[str, dict[str, str]], duration: int = 0
+    ) -> dict[str, Any]:
+        env = {**os.environ, "BENCH_METHOD": page.get("method", "GET")}
+        if page.get("user"):
+            cookies = sessions[page["user"]]
+            env["BENCH_COOKIE"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+            env["BENCH_CSRF"] = cookies.get("csrftoken", "")
+        if page.get("method") == "POST":
+            env["BENCH_BODY"] = urllib.parse.urlencode(
+                {**page["form"], "csrfmiddlewaretoken": sessions[page["user"]]["csrftoken"]}
+            )
+        command = [
+            "wrk",
+            f"-t{self.options.threads}",
+            f"-c{self.options.connections}",
+            f"-d{duration or self.options.duration}s",
+            "--latency",
+            # A slow answer is measured, not dropped: wrk's default (2 s) would
+            # count it as an error on a loaded machine.
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            self.base + page["path"],
+        ]
+        run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        line = next((x for x in run.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+        if run.returncode or line is None:
+            raise SystemExit(f"wrk failed on {page['path']}:\n{run.stdout}\n{run.stderr}")
+        figures = json.loads(line.removeprefix("BENCH_JSON "))
+        seconds = figures["duration_us"] / 1e6
+        return {
+            "rps": figures["requests"] / seconds if seconds else 0.0,
+            "p50_ms": figures["p50_us"] / 1000,
+            "p99_ms": figures["p99_us"] / 1000,
+            "requests": figures["requests"],
+            "non2xx": figures["non2xx"] + figures["errors"],
+            "statuses": figures["statuses"].strip(),
+        }
+
+    def measure(self, size: int, targets: dict[str, Any]) -> None:
+        pages = self.pages(targets)
+        if self.options.pages:
+            pages = [p for p in pages if p.get("floor") or p["name"] in self.options.pages]
+        log("  counting queries per page (test client, not under load)")
+        queries = self.count_queries(pages)
+        self.start_server()
+        try:
+            sessions = {user: self.log_in(user) for user in ("bench-learner", "bench-staff")}
+            rows = []
+            for done, page in enumerate(pages):
+                progress(done, len(pages), page["name"])
+                # A second of load first, discarded: every worker and thread has
+                # then met the page (first-request imports, template loading,
+                # connections, caches), which is not what the load measures.
+                self.warm(page, sessions)
+                self.load(page, sessions, duration=1)
+                rows.append({"page": page, **self.load(page, sessions)})
+            progress(len(pages), len(pages), "done")
+        finally:
+            self.stop_server()
+        floor = {row["page"]["name"]: row["rps"] for row in rows if row["page"].get("floor")}
+        for row in rows:
+            page = row.pop("page")
+            self.results.append(
+                {
+                    "size": size,
+                    "page": page["name"],
+                    "path": page["path"],
+                    "user": page.get("user", ""),
+                    "method": page.get("method", "GET"),
+                    **row,
+                    "queries": queries.get(page["name"], 0),
+                    "ratio_trivial": row["rps"] / floor[FLOORS[1]] if floor[FLOORS[1]] else 0,
+                    "ratio_live": row["rps"] / floor[FLOORS[0]] if floor[FLOORS[0]] else 0,
+                    "target": page.get("target"),
+                }
+            )
+
+    def warm(self, page: dict[str, Any], sessions: dict[str, dict[str, str]]) -> None:
+        if page.get("method") == "POST":
+            return
+        request = urllib.request.Request(self.base + page["path"])
+        if page.get("user"):
+            cookies = sessions[page["user"]]
+            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            answer.read()
+
+    def run(self) -> int:
+        if not shutil.which("wrk"):
+            raise SystemExit("wrk is not installed (apt-get install wrk)")
+        log(f"Athena benchmark: sizes {self.options.sizes}, {self.options.duration}s per page")
+        self.create_database()
+        try:
+            self.manage("migrate", "--no-input", "-v0")
+            self.manage("collectstatic", "--no-input", "-v0")
+            for size in self.options.sizes:
+                log(f"== {size:,} courses: seeding")
+                started = time.monotonic()
+                out = self.manage(
+                    "seed_catalog",
+                    f"--courses={size}",
+                    f"--learners={self.options.learners}",
+                    f"--bench-password={PASSWORD}",
+                    capture=True,
+                )
+                targets = json.loads(out.strip().splitlines()[-1])
+                log(f"   seeded in {time.monotonic() - started:.0f}s; measuring")
+                self.measure(size, targets)
+                self.write()  # after each size, so a later failure keeps these
+        finally:
+            self.stop_server()
+            self.drop_database()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        failed = [r for r in self.results if r["non2xx"]]
+        for row in failed:
+            log(
+                f"FAILED: {row['page']} at {row['size']:,}: "
+                f"{row['non2xx']} non-2xx ({row['statuses']})"
+            )
+        return 1 if failed else 0
+
+    # Reports.
+
+    def write(self) -> None:
+        out = Path(self.options.output)
+        out.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "cpus": os.cpu_count(),
+            "duration_s": self.options.duration,
+            "threads": self.options.threads,
+            "connections": self.options.connections,
+            "sizes": self.options.sizes,
+        }
+        (out / "latest.json").write_text(json.dumps({**meta, "results": self.results}, indent=1))
+        table = markdown_table(self.results, meta)
+        (out / "latest.md").write_text(table)
+        print(table, flush=True)
+        if self.options.chart:
+            chart(self.results, Path(self.options.chart))
+
+
+def markdown_table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    lines = [
+        f"Measured {meta['when']} on {meta['cpus']} CPUs; wrk {meta['threads']} threads, "
+        f"{meta['connections']} connections, {meta['duration_s']} s per page. Ratio: "
+        "requests/s over the trivial full-stack view's (and over `/healthz/live`'s).",
+        "",
+        "| courses | page | req/s | p50 ms | p99 ms | queries | non-2xx "
+        "| ratio (trivial) | ratio (live) | target |",
+        "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        target = f"{r['target']:.0%}" if r["target"] else ""
+        met = "" if not r["target"] else (" ✓" if r["ratio_trivial"] >= r["target"] else " ✗")
+        lines.append(
+            f"| {r['size']:,} | {r['page']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} "
+            f"| {r['p99_ms']:.1f} | {r['queries']} | {r['non2xx']} "
+            f"| {r['ratio_trivial']:.0%}{met} | {r['ratio_live']:.0%} | {target} |"
+        )
+    sizes = sorted({r["size"] for r in results})
+    if len(sizes) > 1:
+        lines += ["", f"p99 at {sizes[-1]:,} over p99 at {sizes[0]:,} (target ≤ 1.5):", ""]
+        lines += ["| page | ratio |", "|---|--:|"]
+        for page in dict.fromkeys(r["page"] for r in results):
+            first = next(r for r in results if r["page"] == page and r["size"] == sizes[0])
+            last = next(r for r in results if r["page"] == page and r["size"] == sizes[-1])
+            ratio = last["p99_ms"] / first["p99_ms"] if first["p99_ms"] else 0
+            lines.append(f"| {page} | {ratio:.2f}{' ✓' if ratio <= 1.5 else ' ✗'} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(10, 6))
+    pages = list(dict.fromkeys(r["page"] for r in results))
+    colours = plt.get_cmap("tab20").colors
+    for number, page in enumerate(pages):
+        rows = sorted((r for r in results if r["page"] == page), key=lambda r: r["size"])
+        axes.plot(
+            [r["size"] for r in rows],
+            [r["p99_ms"] for r in rows],
+            marker="os^D"[number % 4],
+            linestyle="-" if number < 20 else "--",
+            color=colours[number % 20],
+            label=page,
+        )
+    axes.set_xscale("log")
+    axes.set_xlabel("courses in the catalog")
+    axes.set_ylabel("p99 latency (ms)")
+    axes.set_title("Athena: p99 latency per page against catalog size")
+    axes.legend(fontsize=7, ncol=2)
+    axes.grid(True, alpha=0.3)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--learners", type=int, default=2000)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--db-name", default="athena_bench")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="use this (existing, throwaway) database instead of creating one",
+    )
+    parser.add_argument(
+        "--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
+    )
+    parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--pages", nargs="*", help="only these pages (names), besides the floors")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--chart", default=str(ROOT / "docs" / "performance-p99.png"))
+    options = parser.parse_args(argv)
+    return Bench(options).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

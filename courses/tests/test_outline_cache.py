@@ -1,0 +1,73 @@
+"""The course outline from the shared cache (courses.selectors.course_outline):
+fewer queries for learners, fresh after any content edit, drafts still hidden."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+
+from courses import services
+from courses.models import Lesson, Module
+from enrollment.services import enrollment_create
+from tests.factories import logged_in, make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def outline_cache(settings):
+    settings.OUTLINE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def first_lesson(course) -> Lesson:
+    return Lesson.objects.filter(module__course=course).select_related("module").first()
+
+
+def test_a_learner_page_reads_the_outline_from_the_cache(django_assert_num_queries):
+    course = make_course(modules=2, lessons=2, quizzes=1)
+    user = make_user()
+    enrollment_create(user=user, course=course)
+    client = logged_in(user)
+    lesson = first_lesson(course)
+    url = lesson.get_absolute_url()
+    client.get(url)  # stores the outline (and records the visit)
+    # Session, user, the lesson, the learner's state: the course, its modules,
+    # lessons and quizzes (four queries) come from the cache.
+    with django_assert_num_queries(4):
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert "Module 2" in response.content.decode()
+
+
+def test_an_edit_shows_in_the_outline_at_once(django_capture_on_commit_callbacks):
+    course = make_course(modules=2)
+    client = logged_in(make_user())
+    assert "Module 2" in client.get(course.get_absolute_url()).content.decode()
+    module = Module.objects.get(course=course, module_order=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.module_update(module=module, data={"title": "Retitled module"})
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "Retitled module" in html
+
+
+def test_a_cached_draft_stays_hidden_from_learners(editor):
+    draft = make_course(publish=False)
+    assert logged_in(editor).get(draft.get_absolute_url()).status_code == HTTPStatus.OK
+    learner = logged_in(make_user())
+    assert learner.get(draft.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+    module = Module.objects.filter(course=draft).first()
+    assert learner.get(module.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_an_unpublished_course_is_gone_at_once(django_capture_on_commit_callbacks):
+    course = make_course()
+    learner = logged_in(make_user())
+    assert learner.get(course.get_absolute_url()).status_code == HTTPStatus.OK
+    with django_capture_on_commit_callbacks(execute=True):
+        services.course_unpublish(course_ids=[course.pk])
+    assert learner.get(course.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND

@@ -1,0 +1,75 @@
+"""The benchmark's seeding command (manage.py seed_catalog) at a small size."""
+
+from __future__ import annotations
+
+import io
+import json
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from courses.models import Activity, Course, Lesson, Module
+from courses.services import course_count_items
+from enrollment.models import Enrollment, LessonCompletion, QuizAttempt
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "bench-password-for-tests"
+
+
+def seed(**options) -> dict:
+    out = io.StringIO()
+    call_command("seed_catalog", no_progress=True, stdout=out, modules=2, items=4, **options)
+    text = out.getvalue().strip()
+    return json.loads(text.splitlines()[-1]) if text else {}
+
+
+def test_seeding_builds_whole_courses_learners_and_progress():
+    targets = seed(courses=6, learners=8, enrollments_per_learner=2, bench_password=PASSWORD)
+    assert Course.objects.count() == 6
+    assert Module.objects.count() == 12
+    assert Lesson.objects.count() == 6 * 2 * 3  # items 1-3 lessons, item 4 a quiz
+    assert Activity.objects.count() == 6 * 2
+    for course in Course.objects.all():
+        # What the services keep true is true of seeded courses too.
+        assert course.metadata["count"] == course_count_items(course_id=course.pk)
+        orders = list(course.modules.values_list("module_order", flat=True))
+        assert orders == [1, 2]
+    learners = get_user_model().objects.filter(username__startswith="learner-")
+    assert learners.count() == 8
+    assert Enrollment.objects.filter(user__in=learners).count() == 16
+    assert LessonCompletion.objects.exists()
+    assert QuizAttempt.objects.exists()
+    quiz = Activity.objects.get(pk=targets["activity_id"])
+    assert targets["quiz_answer"] == quiz.answer
+    assert targets["published"] == Course.objects.published().count()
+
+
+def test_seeding_again_adds_up_to_the_size_asked_for():
+    seed(courses=3, learners=2)
+    seed(courses=5, learners=2)
+    assert Course.objects.count() == 5
+    assert len({course.topic for course in Course.objects.all()}) == 5
+    # New rows after seeded ones get fresh ids from the sequences.
+    Course.objects.create(topic="Made by hand")
+    assert Course.objects.count() == 6
+
+
+def test_seeded_pages_answer_for_visitors_and_the_bench_learner():
+    targets = seed(courses=3, learners=2, bench_password=PASSWORD)
+    course = f"/courses/{targets['course_id']}/"
+    module = f"{course}modules/{targets['module_id']}/"
+    anonymous = Client()
+    for path in ("/", "/courses/", course, module, f"{module}lessons/{targets['lesson_id']}/"):
+        assert anonymous.get(path).status_code == HTTPStatus.OK, path
+    user = get_user_model().objects.get(username="bench-learner")
+    assert user.check_password(PASSWORD)  # the benchmark logs in over HTTP with it
+    learner = Client()
+    learner.force_login(user)
+    quiz = f"{module}quizzes/{targets['activity_id']}/"
+    response = learner.post(quiz, {"option": str(targets["quiz_answer"])})
+    assert response.status_code == HTTPStatus.OK
+    assert learner.get("/my/").status_code == HTTPStatus.OK
