@@ -367,8 +367,13 @@ class Course(models.Model):
         default=AnswerReveal.AFTER_CORRECT,
         help_text="When learners see a quiz's correct option.",
     )
+    # A database default too: bulk loaders (COPY, raw SQL) write authored courses.
     origin = models.CharField(
-        max_length=16, choices=Origin.choices, default=Origin.AUTHORED, db_index=True
+        max_length=16,
+        choices=Origin.choices,
+        default=Origin.AUTHORED,
+        db_default=Origin.AUTHORED,
+        db_index=True,
     )
     # Who a generated course was built for: they may read and take it while it
     # is still a draft.
