@@ -149,6 +149,12 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     if job.state != GenerationJob.State.FAILED:
         messages.info(request, "Only a failed request can be tried again.")
         return redirect(job)
+    # A second click (or a second tab) follows the retry the first one queued
+    # instead of being refused as "already building another course".
+    earlier = job.retries.active().order_by("-created_at").first()
+    if earlier is not None:
+        messages.info(request, f"Your course “{earlier.topic}” is already being tried again.")
+        return redirect(earlier)
     try:
         retry = generation_retry(job=job)
     except GenerationLimitReached as limit:

@@ -257,6 +257,19 @@ def test_try_again_respects_the_limits(settings, learner, learner_client):
     assert GenerationJob.objects.count() == 1
 
 
+def test_clicking_try_again_twice_queues_one_retry_and_follows_it(learner, learner_client):
+    job = failed_job(learner)
+    retry_url = reverse("generation:job-retry", args=[job.pk])
+    first = learner_client.post(retry_url)
+    second = learner_client.post(retry_url, follow=True)
+    retry = GenerationJob.objects.exclude(pk=job.pk).get()
+    assert first["Location"] == retry.get_absolute_url()
+    assert second.redirect_chain[-1][0] == retry.get_absolute_url()
+    html = html_of(second)
+    assert "is already being tried again" in html
+    assert "You already have a course being built" not in html
+
+
 def test_try_again_is_a_post(learner, learner_client):
     job = failed_job(learner)
     response = learner_client.get(reverse("generation:job-retry", args=[job.pk]))
