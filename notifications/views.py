@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from notifications.models import Notification
+from notifications.selectors import notification_unread_count
 from notifications.services import notification_mark_read, notifications_mark_all_read
 
 # The newest notifications shown; older ones stay in the database.
@@ -19,7 +20,9 @@ PAGE_SIZE = 50
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = list(Notification.objects.for_user(request.user)[:PAGE_SIZE])
-    has_unread = any(not notification.is_read for notification in notifications)
+    # The bell's (cached) count, not the page shown: unread ones older than the
+    # newest PAGE_SIZE still need "Mark all as read".
+    has_unread = notification_unread_count(user_id=request.user.pk) > 0
     return render(
         request,
         "notifications/notification_list.html",

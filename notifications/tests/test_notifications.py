@@ -162,3 +162,23 @@ def test_the_notifications_page_runs_a_fixed_number_of_queries(
 
 def test_anonymous_pages_have_no_bell(client):
     assert 'class="bell' not in html_of(client.get(reverse("courses:catalog")))
+
+
+def test_mark_all_is_offered_for_unread_notifications_beyond_the_page(learner, learner_client):
+    from notifications.views import PAGE_SIZE
+
+    notification_create(user=learner, message="Old and unread")
+    for number in range(PAGE_SIZE):
+        notification_create(user=learner, message=f"Message {number}")
+    notifications_mark_all_read(user=learner)
+    Notification.objects.filter(message="Old and unread").update(read_at=None)
+    cache.clear()
+    html = html_of(learner_client.get(LIST))
+    assert "Old and unread" not in html  # beyond the page
+    assert "Mark all as read</button>" in html
+
+
+def test_with_no_notifications_the_page_says_so(learner_client):
+    html = html_of(learner_client.get(LIST))
+    assert "No notifications yet." in html
+    assert "Mark all as read" not in html
