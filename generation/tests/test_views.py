@@ -212,6 +212,27 @@ def test_a_ready_job_links_to_the_course_its_requester_can_read(learner, learner
     assert learner_client.get(module.get_absolute_url()).status_code == HTTPStatus.OK
 
 
+def test_a_job_whose_course_staff_deleted_says_it_was_removed(learner, learner_client):
+    course = make_course(publish=False, topic="Deleted course")
+    job = make_job(learner, state="succeeded", course=course, percent=100)
+    course.delete()
+
+    html = html_of(learner_client.get(job.get_absolute_url()))
+    assert "removed by the site's staff" in html
+    assert "Your course is ready." not in html
+    status = learner_client.get(reverse("generation:job-status", args=[job.pk])).json()
+    assert (status["state"], status["course_url"]) == ("succeeded", None)
+    listing = html_of(learner_client.get(reverse("generation:job-list")))
+    assert job.topic in listing
+    assert "removed since" in listing
+    assert "open the course" not in listing
+
+
+def test_my_requests_without_any_says_so(learner_client):
+    html = html_of(learner_client.get(reverse("generation:job-list")))
+    assert "You have not asked for a course yet." in html
+
+
 def test_other_learners_get_not_found_for_the_draft_and_the_job(learner, client):
     course = make_course(publish=False)
     course.created_by = learner
