@@ -105,6 +105,9 @@ def test_submitting_queues_a_job_and_shows_its_status_at_once(
         ("Rust\tfor beginners", "control character"),
         ("Rust\x00", "Null characters are not allowed."),
         ("Rust\u202efor beginners", "control character"),
+        ("\x01\x02\x03", "control character"),
+        ("\u200b\u200b\u200b", "control character"),
+        ("\xa0\u3000\xa0", "Say what the course should be about."),
     ],
 )
 def test_a_bad_topic_gets_a_clear_message(learner_client, topic, message):
