@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import LearnerProfile
 from courses.models import DEFAULT_PREFERENCES
 from generation.forms import GenerationRequestForm
+from generation.llm import llm_settings_configured
 from generation.models import GenerationJob
 from generation.selectors import similar_published_courses
 from generation.services import (
@@ -35,14 +35,6 @@ from notifications.selectors import UNREAD_CACHE_SECONDS, notification_unread_co
 JOB_LIST_SIZE = 50
 
 
-def generation_configured() -> bool:
-    try:
-        from generation.llm import llm_settings_configured
-    except ImportError:  # pragma: no cover - the pipeline's module is always there
-        return bool(settings.ATHENA_LLM_BASE_URL and settings.ATHENA_LLM_MODEL)
-    return llm_settings_configured()
-
-
 def _profile_preferences(user: Any) -> dict[str, str]:
     profile = LearnerProfile.objects.filter(user=user).first()
     return {**DEFAULT_PREFERENCES, **(profile.preferences if profile else {})}
@@ -54,7 +46,7 @@ def generation_new(request: HttpRequest) -> HttpResponse:
     """The form. A first POST whose topic the catalog already covers shows those
     courses ("These may already be what you want") with a button to build anyway;
     otherwise the job is queued and the learner sees its status page."""
-    configured = generation_configured()
+    configured = llm_settings_configured()
     suggestions = []
     if request.method == "POST" and configured:
         form = GenerationRequestForm(request.POST)
