@@ -102,7 +102,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     for job in jobs:
         if generation_job_fail_if_stale(job):
             job.refresh_from_db()
-    return render(request, "generation/job_list.html", {"jobs": jobs})
+    return render(request, "generation/job_list.html", {"jobs": jobs, "limit": JOB_LIST_SIZE})
 
 
 @never_cache

@@ -26,7 +26,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/notification_list.html",
-        {"notifications": notifications, "has_unread": has_unread},
+        {"notifications": notifications, "has_unread": has_unread, "limit": PAGE_SIZE},
     )
 
 

@@ -372,3 +372,13 @@ def test_seeing_a_job_finish_recounts_the_bell(learner, learner_client):
 
     html = html_of(learner_client.get(reverse("generation:job-list")))
     assert 'aria-label="Notifications, 1 unread"' in html
+
+
+def test_my_requests_says_when_it_shows_only_the_newest(learner, learner_client):
+    from generation.views import JOB_LIST_SIZE
+
+    for number in range(JOB_LIST_SIZE + 1):
+        failed_job(learner, topic=f"Topic {number}")
+    html = html_of(learner_client.get(reverse("generation:job-list")))
+    assert html.count("job-state--failed") == JOB_LIST_SIZE
+    assert f"Showing your newest {JOB_LIST_SIZE} requests." in html

@@ -175,10 +175,12 @@ def test_mark_all_is_offered_for_unread_notifications_beyond_the_page(learner, l
     cache.clear()
     html = html_of(learner_client.get(LIST))
     assert "Old and unread" not in html  # beyond the page
+    assert f"Showing your newest {PAGE_SIZE} notifications." in html
     assert "Mark all as read</button>" in html
 
 
 def test_with_no_notifications_the_page_says_so(learner_client):
     html = html_of(learner_client.get(LIST))
     assert "No notifications yet." in html
+    assert "Showing your newest" not in html
     assert "Mark all as read" not in html
