@@ -734,6 +734,7 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
         wrap = self.admin_site.admin_view
         name = self.model._meta.model_name
         return [
+            path("preview/", wrap(self.preview_view), name=f"courses_{name}_preview"),
             path(
                 "<int:item_id>/move-to-module/",
                 wrap(self.move_to_module_view),
@@ -741,6 +742,14 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
             ),
             *super().get_urls(),
         ]
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError  # each editor previews its own fields
+
+    def check_preview_permission(self, request: HttpRequest) -> None:
+        """Whoever may add or change items may preview what they type."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
 
     @method_decorator(require_POST)
     def move_to_module_view(self, request: HttpRequest, item_id: int) -> HttpResponse:
@@ -804,20 +813,12 @@ class LessonAdmin(ModuleItemAdmin):
     form = LessonAdminForm
     fields = ["module", "title", "markdown", "display_order"]
 
-    def get_urls(self) -> list[URLPattern]:
-        wrap = self.admin_site.admin_view
-        return [
-            path("preview/", wrap(self.preview_view), name="courses_lesson_preview"),
-            *super().get_urls(),
-        ]
-
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """The lesson form's title and body, rendered as the learner page renders
         them: a page of its own, or (`fragment`) only the body, for the live
         preview beside the editor."""
-        if not (self.has_add_permission(request) or self.has_change_permission(request)):
-            raise PermissionDenied
+        self.check_preview_permission(request)
         context = {
             "title": request.POST.get("title", ""),
             "body": render_markdown(request.POST.get("markdown", "")),
@@ -831,20 +832,12 @@ class LessonAdmin(ModuleItemAdmin):
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
 
-    def get_urls(self) -> list[URLPattern]:
-        wrap = self.admin_site.admin_view
-        return [
-            path("preview/", wrap(self.preview_view), name="courses_activity_preview"),
-            *super().get_urls(),
-        ]
-
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """The quiz form's question and options as learners see them (the
         question through the learners' renderer, options lettered), never the
         answer: the live preview beside the quiz editor."""
-        if not (self.has_add_permission(request) or self.has_change_permission(request)):
-            raise PermissionDenied
+        self.check_preview_permission(request)
         options = [request.POST.get(name, "").strip() for name in OPTION_FIELDS]
         context = {
             "question": render_markdown(request.POST.get("question", "")),
