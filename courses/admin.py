@@ -195,20 +195,6 @@ class GuardedDeletionFormSet(BaseInlineFormSet):
                 )
 
 
-class ObjectOncePerRequestMixin:
-    """Our change views need the object for their order tables before Django's
-    change form fetches it again: fetch it once per request."""
-
-    def get_object(
-        self, request: HttpRequest, object_id: str, from_field: str | None = None
-    ) -> Any:
-        fetched = request.__dict__.setdefault("_athena_admin_objects", {})
-        key = (self.model, object_id, from_field)
-        if key not in fetched:
-            fetched[key] = super().get_object(request, object_id, from_field)
-        return fetched[key]
-
-
 def inline_objects(context: dict[str, Any], model: type) -> list[Any] | None:
     """The rows a change form's inline of `model` already fetched, so an order
     table can list them without fetching them again. None when there is no such
@@ -300,7 +286,6 @@ class ChildrenThroughServicesMixin:
 
 @admin.register(Course)
 class CourseAdmin(
-    ObjectOncePerRequestMixin,
     ProgressFollowsContentMixin,
     ChildrenThroughServicesMixin,
     admin.ModelAdmin,
@@ -475,32 +460,6 @@ class CourseAdmin(
             ]
         )
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        course = self.get_object(request, object_id)
-        context = dict(extra_context or {})
-        if course is not None:
-            context["can_reorder"] = self.has_change_permission(request, course)
-            context["reorder_url"] = reverse(
-                "admin:courses_course_reorder_modules", args=[course.pk]
-            )
-            context["site_url_for_course"] = reverse(
-                "admin:view_on_site",
-                args=[admin_views.content_type_id(Course), course.pk],
-            )
-            context["learner_url"] = course.get_absolute_url()
-            context["export_url"] = reverse("admin:courses_course_export", args=[course.pk])
-            if request.user.has_perm("enrollment.view_coursereport"):
-                context["report_url"] = reverse(
-                    "admin:enrollment_coursereport_change", args=[course.pk]
-                )
-        return super().change_view(request, object_id, form_url, context)
-
     def render_change_form(
         self,
         request: HttpRequest,
@@ -511,6 +470,18 @@ class CourseAdmin(
         obj: Course | None = None,
     ) -> HttpResponse:
         if obj is not None:
+            # Set here, where the object is at hand: change_view would fetch it again.
+            context["can_reorder"] = self.has_change_permission(request, obj)
+            context["reorder_url"] = reverse("admin:courses_course_reorder_modules", args=[obj.pk])
+            context["site_url_for_course"] = reverse(
+                "admin:view_on_site", args=[admin_views.content_type_id(Course), obj.pk]
+            )
+            context["learner_url"] = obj.get_absolute_url()
+            context["export_url"] = reverse("admin:courses_course_export", args=[obj.pk])
+            if request.user.has_perm("enrollment.view_coursereport"):
+                context["report_url"] = reverse(
+                    "admin:enrollment_coursereport_change", args=[obj.pk]
+                )
             modules = inline_objects(context, Module)
             context["module_rows"] = [
                 {
@@ -612,7 +583,6 @@ class CourseAdmin(
 
 @admin.register(Module)
 class ModuleAdmin(
-    ObjectOncePerRequestMixin,
     ProgressFollowsContentMixin,
     ChildrenThroughServicesMixin,
     admin.ModelAdmin,
@@ -683,22 +653,6 @@ class ModuleAdmin(
     def save_model(self, request: HttpRequest, obj: Module, form: ModelForm, change: bool) -> None:
         module_save(obj)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        context = dict(extra_context or {})
-        module = self.get_object(request, object_id)
-        if module is not None:
-            context["can_reorder"] = self.has_change_permission(request, module)
-            context["reorder_url"] = reverse("admin:courses_module_reorder_items", args=[module.pk])
-            context["add_lesson_url"] = reverse("admin:courses_lesson_add") + f"?module={module.pk}"
-            context["add_quiz_url"] = reverse("admin:courses_activity_add") + f"?module={module.pk}"
-        return super().change_view(request, object_id, form_url, context)
-
     def render_change_form(
         self,
         request: HttpRequest,
@@ -709,6 +663,11 @@ class ModuleAdmin(
         obj: Module | None = None,
     ) -> HttpResponse:
         if obj is not None:
+            # Set here, where the object is at hand: change_view would fetch it again.
+            context["can_reorder"] = self.has_change_permission(request, obj)
+            context["reorder_url"] = reverse("admin:courses_module_reorder_items", args=[obj.pk])
+            context["add_lesson_url"] = reverse("admin:courses_lesson_add") + f"?module={obj.pk}"
+            context["add_quiz_url"] = reverse("admin:courses_activity_add") + f"?module={obj.pk}"
             lessons, quizzes = inline_objects(context, Lesson), inline_objects(context, Activity)
             if lessons is None or quizzes is None:
                 items = Module.objects.with_items().get(pk=obj.pk).ordered_items()
@@ -775,6 +734,7 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
         wrap = self.admin_site.admin_view
         name = self.model._meta.model_name
         return [
+            path("preview/", wrap(self.preview_view), name=f"courses_{name}_preview"),
             path(
                 "<int:item_id>/move-to-module/",
                 wrap(self.move_to_module_view),
@@ -782,6 +742,14 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
             ),
             *super().get_urls(),
         ]
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError  # each editor previews its own fields
+
+    def check_preview_permission(self, request: HttpRequest) -> None:
+        """Whoever may add or change items may preview what they type."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
 
     @method_decorator(require_POST)
     def move_to_module_view(self, request: HttpRequest, item_id: int) -> HttpResponse:
@@ -845,20 +813,12 @@ class LessonAdmin(ModuleItemAdmin):
     form = LessonAdminForm
     fields = ["module", "title", "markdown", "display_order"]
 
-    def get_urls(self) -> list[URLPattern]:
-        wrap = self.admin_site.admin_view
-        return [
-            path("preview/", wrap(self.preview_view), name="courses_lesson_preview"),
-            *super().get_urls(),
-        ]
-
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """The lesson form's title and body, rendered as the learner page renders
         them: a page of its own, or (`fragment`) only the body, for the live
         preview beside the editor."""
-        if not (self.has_add_permission(request) or self.has_change_permission(request)):
-            raise PermissionDenied
+        self.check_preview_permission(request)
         context = {
             "title": request.POST.get("title", ""),
             "body": render_markdown(request.POST.get("markdown", "")),
@@ -872,20 +832,12 @@ class LessonAdmin(ModuleItemAdmin):
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
 
-    def get_urls(self) -> list[URLPattern]:
-        wrap = self.admin_site.admin_view
-        return [
-            path("preview/", wrap(self.preview_view), name="courses_activity_preview"),
-            *super().get_urls(),
-        ]
-
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """The quiz form's question and options as learners see them (the
         question through the learners' renderer, options lettered), never the
         answer: the live preview beside the quiz editor."""
-        if not (self.has_add_permission(request) or self.has_change_permission(request)):
-            raise PermissionDenied
+        self.check_preview_permission(request)
         options = [request.POST.get(name, "").strip() for name in OPTION_FIELDS]
         context = {
             "question": render_markdown(request.POST.get("question", "")),

@@ -320,11 +320,10 @@ def search_suggestions(text: str) -> list[str]:
         titles = _postgresql_similar_titles(text)
     else:
         titles = _fallback_similar_titles(text)
-    chosen: list[str] = []
+    chosen: dict[str, str] = {}  # casefolded -> first spelling seen
     for title in titles:
-        if title.casefold() not in {seen.casefold() for seen in chosen}:
-            chosen.append(title)
-    return chosen[:SUGGESTION_COUNT]
+        chosen.setdefault(title.casefold(), title)
+    return list(chosen.values())[:SUGGESTION_COUNT]
 
 
 # `%(text)s <%% column` is pg_trgm's word-similarity operator (above

@@ -52,11 +52,9 @@ def home_shelves(*, user: Any) -> HomeShelves:
             row for row in dashboard_rows(user=user, limit=CONTINUE_POOL) if not row.finished
         ][:HOME_SHELF_SIZE]
         shown.update(row.course.pk for row in shelves.continue_learning)
-    shelves.trending_courses = [
-        course for course in trending_courses(fallback=[]) if course.pk not in shown
-    ]
+    shelves.trending_courses = [course for course in trending_courses() if course.pk not in shown]
     shown.update(course.pk for course in shelves.trending_courses)
-    shelves.trending_modules = trending_modules(fallback=[])
+    shelves.trending_modules = trending_modules()
     shelves.newest_courses = [
         course for course in newest_courses(limit=NEWEST_POOL) if course.pk not in shown
     ][:HOME_SHELF_SIZE]
@@ -79,22 +77,17 @@ def trending_course_ids() -> list[int]:
     )
 
 
-def trending_courses(*, fallback: list[Course]) -> list[Course]:
+def trending_courses() -> list[Course]:
     """The busiest published courses of the last TRENDING_DAYS (ids cached for a
-    few minutes), topped up with `fallback` courses not already shown."""
+    few minutes)."""
     course_ids = cache.get_or_set(TRENDING_CACHE_KEY, trending_course_ids, TRENDING_CACHE_SECONDS)
     by_id = Course.objects.published().in_bulk(course_ids) if course_ids else {}
-    chosen = [by_id[course_id] for course_id in course_ids if course_id in by_id]
-    if len(chosen) < HOME_SHELF_SIZE and fallback:
-        # Too little activity yet: fill the shelf with the fallback courses.
-        seen = {course.pk for course in chosen}
-        chosen += [course for course in fallback if course.pk not in seen]
-    return chosen[:HOME_SHELF_SIZE]
+    return [by_id[course_id] for course_id in course_ids if course_id in by_id]
 
 
-def trending_modules(*, fallback: list[Course]) -> list[Module]:
+def trending_modules() -> list[Module]:
     """The modules most learners worked in over the last TRENDING_DAYS (ids
-    cached for a few minutes), topped up with the opening modules of `fallback`."""
+    cached for a few minutes)."""
     module_ids = cache.get_or_set(
         TRENDING_MODULES_CACHE_KEY,
         lambda: trending_module_ids(
@@ -110,25 +103,7 @@ def trending_modules(*, fallback: list[Course]) -> list[Module]:
         if module_ids
         else {}
     )
-    chosen = [by_id[module_id] for module_id in module_ids if module_id in by_id]
-    if len(chosen) < HOME_SHELF_SIZE and fallback:
-        seen = {module.pk for module in chosen}
-        chosen += [module for module in opening_modules(fallback) if module.pk not in seen]
-    return chosen[:HOME_SHELF_SIZE]
-
-
-def opening_modules(courses: list[Course], *, per_course: int = 2) -> list[Module]:
-    """The first `per_course` modules of each of `courses`, in the courses'
-    order, at most a shelf of them: one query."""
-    by_pk = {course.pk: course for course in courses}
-    chosen: dict[int, list[Module]] = {pk: [] for pk in by_pk}
-    for module in Module.objects.filter(course__in=courses).only(
-        "module_id", "course_id", "title", "module_order"
-    ):
-        if len(chosen[module.course_id]) < per_course:
-            module.course = by_pk[module.course_id]
-            chosen[module.course_id].append(module)
-    return [module for pk in by_pk for module in chosen[pk]][:HOME_SHELF_SIZE]
+    return [by_id[module_id] for module_id in module_ids if module_id in by_id]
 
 
 def course_outline(*, course_id: int, user: Any) -> Course | None:

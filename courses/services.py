@@ -221,16 +221,23 @@ def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None
 
     `modules` must be exactly the course's modules."""
     _lock_course(course.pk)
-    current = {module.pk: module.module_order for module in Module.objects.filter(course=course)}
-    wanted = [module.pk for module in modules]
-    if sorted(wanted) != sorted(current):
+    current = list(Module.objects.filter(course=course))
+    if sorted(module.pk for module in modules) != sorted(module.pk for module in current):
         raise ValueError("the new order must list each of the course's modules once")
+    _write_module_order(course_id=course.pk, current=current, modules=modules)
+
+
+def _write_module_order(
+    *, course_id: int, current: Sequence[Module], modules: Sequence[Module]
+) -> None:
+    """Number `modules` 1..n. The caller holds the course lock and has checked
+    that `modules` are the course's `current` modules, in a new order."""
     # Move every row past the current range first, so no two rows ever share a
     # position while the unique constraint is checked row by row.
-    offset = max([*current.values(), len(wanted)]) + 1
-    Module.objects.filter(course=course).update(module_order=F("module_order") + offset)
-    for position, module_id in enumerate(wanted, start=1):
-        Module.objects.filter(pk=module_id).update(module_order=position)
+    offset = max([*(module.module_order for module in current), len(modules)]) + 1
+    Module.objects.filter(course_id=course_id).update(module_order=F("module_order") + offset)
+    for position, module in enumerate(modules, start=1):
+        Module.objects.filter(pk=module.pk).update(module_order=position)
 
 
 @transaction.atomic
@@ -241,12 +248,15 @@ def module_move(*, module: Module, steps: int) -> None:
     _lock_course(module.course_id)
     modules = list(Module.objects.filter(course_id=module.course_id))
     index = [other.pk for other in modules].index(module.pk)
-    course_reorder_modules(course=module.course, modules=_moved(modules, index, steps))
+    _write_module_order(
+        course_id=module.course_id, current=modules, modules=_moved(modules, index, steps)
+    )
 
 
 def _renumber_modules(*, course_id: int) -> None:
-    course = Course.objects.get(pk=course_id)
-    course_reorder_modules(course=course, modules=list(Module.objects.filter(course=course)))
+    """Close gaps in a course's module order (the caller holds the course lock)."""
+    modules = list(Module.objects.filter(course_id=course_id))
+    _write_module_order(course_id=course_id, current=modules, modules=modules)
 
 
 # Lessons and quizzes: one sequence per module, shared by both tables.
@@ -296,7 +306,7 @@ def item_delete(*, item: Item) -> None:
     module = item.module
     _lock_course(module.course_id)
     item.delete()
-    module_reorder_items(module=module, items=module_items(module_id=module.pk))
+    _renumber_items(module_id=module.pk)
     course_refresh_counts(course_id=module.course_id)
 
 
@@ -309,11 +319,23 @@ def module_reorder_items(*, module: Module, items: Sequence[Item]) -> None:
     current = module_items(module_id=module.pk)
     if sorted(item.key for item in items) != sorted(item.key for item in current):
         raise ValueError("the new order must list each of the module's items once")
+    _write_item_order(module_id=module.pk, current=current, items=items)
+
+
+def _write_item_order(*, module_id: int, current: Sequence[Item], items: Sequence[Item]) -> None:
+    """Number `items` 1..n, one sequence over both tables. The caller holds the
+    course lock and has checked that `items` are the module's `current` items."""
     offset = max([*(item.display_order for item in current), len(items)]) + 1
     for model in (Lesson, Activity):
-        model.objects.filter(module=module).update(display_order=F("display_order") + offset)
+        model.objects.filter(module_id=module_id).update(display_order=F("display_order") + offset)
     for position, item in enumerate(items, start=1):
         type(item).objects.filter(pk=item.pk).update(display_order=position)
+
+
+def _renumber_items(*, module_id: int) -> None:
+    """Close gaps in a module's item order (the caller holds the course lock)."""
+    items = module_items(module_id=module_id)
+    _write_item_order(module_id=module_id, current=items, items=items)
 
 
 @transaction.atomic
@@ -330,11 +352,11 @@ def item_move(*, item: Item, steps: int = 0, to_module: Module | None = None) ->
         type(item).objects.filter(pk=item.pk).update(
             module=to_module, display_order=_next_display_order(module_id=to_module.pk)
         )
-        module_reorder_items(module=source, items=module_items(module_id=source.pk))
+        _renumber_items(module_id=source.pk)
         return
     items = module_items(module_id=source.pk)
     index = [other.key for other in items].index(item.key)
-    module_reorder_items(module=source, items=_moved(items, index, steps))
+    _write_item_order(module_id=source.pk, current=items, items=_moved(items, index, steps))
 
 
 def _moved(sequence: list, index: int, steps: int) -> list:

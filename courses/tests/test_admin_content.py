@@ -361,6 +361,8 @@ def test_editing_a_quiz_saves_question_options_and_answer(client_for_editor, mod
         ({"option_3": "", "option_4": "Delta"}, "Fill the options in order: option 3 is empty."),
         ({"option_3": "Alpha"}, "Two options say the same thing."),
         ({"option_2": ""}, "This field is required."),
+        # Every option row removed in the editor: refused, never a 500.
+        ({"option_1": "", "option_2": "", "option_3": ""}, "This field is required."),
         ({"correct_option": "9"}, "Select a valid choice. 9 is not one of the available choices."),
     ],
 )

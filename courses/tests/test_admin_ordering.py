@@ -143,6 +143,30 @@ def test_order_tables_carry_the_handles_and_the_reorder_address(client_for_edito
     assert f'data-reorder-url="{course_reorder}"' in course_html
 
 
+def test_the_same_new_order_posted_twice_is_saved_once_and_stays(client_for_editor, module):
+    # A second click (or a retried request) posts the order already saved.
+    new_order = list(reversed(keys(module)))
+    first = reorder_items(client_for_editor, module, new_order)
+    second = reorder_items(client_for_editor, module, new_order)
+    assert first.status_code == second.status_code == HTTPStatus.OK
+    assert second.json()["order"] == new_order
+    assert keys(module) == new_order
+    orders = sorted(
+        item.display_order
+        for item in [*Lesson.objects.filter(module=module), *Activity.objects.filter(module=module)]
+    )
+    assert orders == [1, 2, 3, 4, 5]
+
+
+def test_the_up_button_on_the_first_item_leaves_the_order_alone(client_for_editor, module):
+    before = keys(module)
+    url = reverse("admin:courses_module_move_item", args=[module.pk])
+    for _ in range(2):
+        response = client_for_editor.post(url, {"move": f"{before[0]}:-1"})
+        assert response.status_code == HTTPStatus.FOUND
+    assert keys(module) == before
+
+
 # --- moving an item to another module ------------------------------------------------------
 
 
@@ -192,3 +216,13 @@ def test_a_single_module_course_offers_no_move(client_for_editor, module):
     page = client_for_editor.get(reverse("admin:courses_lesson_change", args=[lesson.pk]))
     assert page.context["move_modules"] == []
     assert "Move to another module" not in page.content.decode()
+
+
+def test_an_item_cannot_move_to_its_own_module(client_for_editor):
+    course = make_course(modules=2, lessons=2, quizzes=0)
+    first = course.modules.first()
+    lesson = Lesson.objects.filter(module=first).first()
+    url = reverse("admin:courses_lesson_move_to_module", args=[lesson.pk])
+    response = client_for_editor.post(url, {"to_module": first.pk}, follow=True)
+    assert "Choose another module of this course." in response.content.decode()
+    assert ordered_titles(first) == ["Lesson 1.1", "Lesson 1.2"]
