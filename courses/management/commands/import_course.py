@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from athena.wording import counted
 from courses.documents import DocumentError, parse_document
+from courses.management.arguments import add_preference_arguments
 from courses.models import PREFERENCE_CHOICES
 from courses.services import course_import_documents
 
@@ -24,13 +25,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE")
-        for key, choices in PREFERENCE_CHOICES.items():
-            parser.add_argument(
-                f"--{key}",
-                type=str.lower,
-                choices=choices.values,
-                help=f"Set the courses' {key}, overriding the documents.",
-            )
+        add_preference_arguments(
+            parser, required=False, help="Set the courses' {key}, overriding the documents."
+        )
         parser.add_argument("--publish", action="store_true", help="Publish the courses.")
         parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
 

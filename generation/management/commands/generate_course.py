@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from courses.management.arguments import add_preference_arguments
 from courses.models import PREFERENCE_CHOICES
 from generation.llm import llm_settings_configured
 from generation.pipeline import (
@@ -39,14 +40,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("topic", metavar="TOPIC", help="What the course is about.")
-        for key, choices in PREFERENCE_CHOICES.items():
-            parser.add_argument(
-                f"--{key}",
-                type=str.lower,
-                choices=choices.values,
-                required=True,
-                help=f"The course's {key}.",
-            )
+        add_preference_arguments(parser, required=True, help="The course's {key}.")
         parser.add_argument("--publish", action="store_true", help="Publish the course.")
         parser.add_argument(
             "--owner", metavar="USERNAME", help="The user who owns the course (optional)."
