@@ -74,6 +74,18 @@ def test_a_confirmation_link_never_logs_out_another_account_by_a_forged_uid(clie
     assert not User.objects.get(username="ada").is_active
 
 
+def test_confirming_while_logged_in_as_another_account_says_it_switches(client):
+    grace = make_user(username="grace")
+    signup(client)
+    link = link_in(mail.outbox[0], "/accounts/activate/")
+    client.force_login(grace)
+    page = client.get(link).content.decode()
+    assert "You are logged in as <strong>grace</strong>" in page
+    assert int(client.session["_auth_user_id"]) == grace.pk
+    client.post(link)
+    assert int(client.session["_auth_user_id"]) == User.objects.get(username="ada").pk
+
+
 def test_an_unconfirmed_account_cannot_log_in(client):
     signup(client)
     response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
