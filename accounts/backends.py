@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
+
+from accounts.lockout import account_username
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -18,8 +19,7 @@ class UsernameOrEmailBackend(ModelBackend):
         **kwargs: Any,
     ) -> Any:
         if username and "@" in username:
-            user_model = get_user_model()
-            matches = list(user_model._default_manager.filter(email__iexact=username)[:2])
-            if len(matches) == 1:
-                username = getattr(matches[0], user_model.USERNAME_FIELD)
+            # The same reading as the lockout key's, so failures count for the
+            # account this log-in would open.
+            username = account_username(username) or username
         return super().authenticate(request, username=username, password=password, **kwargs)

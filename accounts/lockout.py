@@ -31,26 +31,27 @@ def _identifier(request: HttpRequest | None, credentials: dict[str, Any] | None)
 
 
 def account_username(identifier: str) -> str | None:
-    """The username of the account `identifier` names (its username, or its
-    e-mail address in any case), or None."""
+    """The username of the account `identifier` names, or None: as the login
+    backend (accounts.backends) reads it, an address (with "@") is an account's
+    e-mail in any case first, else a username."""
     user_model = get_user_model()
     manager = user_model._default_manager
     username_field = user_model.USERNAME_FIELD
     max_length = user_model._meta.get_field(username_field).max_length or KEY_MAX_LENGTH
     if not identifier or len(identifier) > KEY_MAX_LENGTH:
         return None
-    if len(identifier) <= max_length:
-        found = manager.filter(**{username_field: identifier}).values_list(
-            username_field, flat=True
-        )
-        if username := found.first():
-            return username
     if "@" in identifier:
         matches = list(
             manager.filter(email__iexact=identifier).values_list(username_field, flat=True)[:2]
         )
         if len(matches) == 1:
             return matches[0]
+    if len(identifier) <= max_length:
+        found = manager.filter(**{username_field: identifier}).values_list(
+            username_field, flat=True
+        )
+        if username := found.first():
+            return username
     return None
 
 

@@ -60,6 +60,9 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """Confirm a new account from the e-mailed link: a page with a button, so
     a mail scanner that fetches the link does not confirm it; then log in."""
     user = _user_from_uidb64(uidb64)
+    if user is not None and user.pk == request.user.pk:
+        # A second click from the browser the first one logged in: it is done.
+        return redirect(_safe_next(request) or "enrollment:dashboard")
     validlink = user is not None and activation_token.check_token(user, token)
     if validlink and request.method == "POST":
         account_activate(user=user)

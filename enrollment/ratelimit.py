@@ -22,6 +22,12 @@ def _window_hit(key: str, *, limit: int) -> bool:
     except ValueError:  # the window ended between add() and incr()
         cache.set(key, 1, timeout=WINDOW_SECONDS)
         count = 1
+    if count == 1:
+        # Django's Redis incr() is EXISTS then INCR: should the window end
+        # between the two, INCR makes a counter that never expires, and the
+        # learner would be refused this quiz for good. The first hit of a
+        # window gives its counter the window's lifetime again.
+        cache.touch(key, WINDOW_SECONDS)
     return count <= limit
 
 

@@ -124,16 +124,6 @@ def quiz_answer(*, user: AbstractBaseUser, activity: Activity, option_number: in
     return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
 
 
-def quiz_attempt_record(
-    *, user: AbstractBaseUser, activity: Activity, chosen_option: int
-) -> QuizAttempt:
-    """`quiz_answer` for a known learner, answering the stored attempt."""
-    outcome = quiz_answer(user=user, activity=activity, option_number=chosen_option)
-    if outcome.attempt is None:
-        raise NotEnrolled("Only an enrolled learner's attempt is stored.")
-    return outcome.attempt
-
-
 def resume_point_set(
     *,
     user: AbstractBaseUser,

@@ -50,6 +50,42 @@ def test_sign_up_sends_a_confirmation_link_that_logs_in(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_confirmation_link_clicked_again_while_logged_in_goes_to_the_dashboard(client):
+    signup(client)
+    link = link_in(mail.outbox[0], "/accounts/activate/")
+    client.post(link)
+    for again in (client.get(link), client.post(link)):
+        assert again.status_code == HTTPStatus.FOUND
+        assert again["Location"] == reverse("enrollment:dashboard")
+    assert User.objects.get(username="ada").is_active
+
+
+def test_a_confirmation_link_never_logs_out_another_account_by_a_forged_uid(client):
+    make_user(username="grace")
+    signup(client)
+    link = link_in(mail.outbox[0], "/accounts/activate/")
+    grace = User.objects.get(username="grace")
+    client.force_login(grace)
+    forged = re.sub(r"/activate/[^/]+/", "/activate/Zm9v/", link)
+    response = client.post(forged)
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "invalid or has already been used" in response.content.decode()
+    assert int(client.session["_auth_user_id"]) == grace.pk
+    assert not User.objects.get(username="ada").is_active
+
+
+def test_confirming_while_logged_in_as_another_account_says_it_switches(client):
+    grace = make_user(username="grace")
+    signup(client)
+    link = link_in(mail.outbox[0], "/accounts/activate/")
+    client.force_login(grace)
+    page = client.get(link).content.decode()
+    assert "You are logged in as <strong>grace</strong>" in page
+    assert int(client.session["_auth_user_id"]) == grace.pk
+    client.post(link)
+    assert int(client.session["_auth_user_id"]) == User.objects.get(username="ada").pk
+
+
 def test_an_unconfirmed_account_cannot_log_in(client):
     signup(client)
     response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD})

@@ -81,3 +81,19 @@ def test_a_very_long_or_nul_username_is_a_form_error(client, login_url):
         assert "errornote" in response.content.decode() or "error" in response.content.decode()
     # What axes stores fits its 255-character column on every database.
     assert all(len(attempt.username) <= 255 for attempt in AccessAttempt.objects.all())
+
+
+def test_an_address_that_is_also_another_accounts_username_counts_for_the_account_it_logs_in(
+    client, settings
+):
+    # Usernames may contain "@": the backend reads an address as the e-mail first.
+    bystander = make_user(username="eve@example.com")
+    owner = make_user(username="yves")
+    owner.email = "eve@example.com"
+    owner.save(update_fields=["email"])
+    fail(client, settings, "eve@example.com", "10.0.3.1")
+    response = log_in(client, "/accounts/login/", "yves", PASSWORD, "10.0.3.2")
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    response = log_in(client, "/accounts/login/", bystander.email, PASSWORD, "10.0.3.3")
+    assert response.status_code == HTTPStatus.FOUND
+    assert int(client.session["_auth_user_id"]) == bystander.pk

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from courses.models import Lesson
 from enrollment.models import Enrollment, QuizAttempt
-from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
+from enrollment.services import enrollment_create, lesson_complete, quiz_answer
 from tests.factories import course_items, make_course, make_user
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_history_is_listed_searchable_and_filterable(superuser_client, model):
     enrollment_create(user=learner, course=course)
     first, quiz, *_ = course_items(course)
     lesson_complete(user=learner, lesson=first)
-    quiz_attempt_record(user=learner, activity=quiz, chosen_option=1)
+    quiz_answer(user=learner, activity=quiz, option_number=1)
     url = reverse(f"admin:enrollment_{model}_changelist")
     response = superuser_client.get(url, {"q": "searchme"})
     assert response.status_code == HTTPStatus.OK
@@ -47,7 +47,7 @@ def test_history_cannot_be_added_or_edited(superuser_client):
     learner, course = make_user(), make_course()
     enrollment, _ = enrollment_create(user=learner, course=course)
     quiz = next(item for item in course_items(course) if item.kind == "activity")
-    attempt = quiz_attempt_record(user=learner, activity=quiz, chosen_option=1)
+    attempt = quiz_answer(user=learner, activity=quiz, option_number=1).attempt
     assert superuser_client.get(reverse("admin:enrollment_enrollment_add")).status_code == 403
     response = superuser_client.post(
         reverse("admin:enrollment_quizattempt_change", args=[attempt.pk]),
@@ -65,7 +65,7 @@ def test_filter_attempts_by_course(superuser_client):
     for course in (first, second):
         enrollment_create(user=learner, course=course)
         quiz = next(item for item in course_items(course) if item.kind == "activity")
-        quiz_attempt_record(user=learner, activity=quiz, chosen_option=2)
+        quiz_answer(user=learner, activity=quiz, option_number=2)
     response = superuser_client.get(
         reverse("admin:enrollment_quizattempt_changelist"),
         {"activity__module__course__course_id__exact": first.pk},
@@ -102,9 +102,9 @@ def test_the_course_report_counts_learners_and_quiz_success(superuser_client):
     for learner in (finisher, starter, idle):
         enrollment_create(user=learner, course=course)
     lesson_complete(user=finisher, lesson=lesson)
-    quiz_attempt_record(user=finisher, activity=quiz, chosen_option=1)
-    quiz_attempt_record(user=finisher, activity=quiz, chosen_option=2)
-    quiz_attempt_record(user=starter, activity=quiz, chosen_option=3)
+    quiz_answer(user=finisher, activity=quiz, option_number=1)
+    quiz_answer(user=finisher, activity=quiz, option_number=2)
+    quiz_answer(user=starter, activity=quiz, option_number=3)
     response = superuser_client.get(
         reverse("admin:enrollment_coursereport_change", args=[course.pk])
     )

@@ -4,8 +4,13 @@ minute, with a page that says so: a script cannot try every option."""
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.test import RequestFactory
+from freezegun import freeze_time
 
 from enrollment.models import QuizAttempt
+from enrollment.ratelimit import quiz_submission_allowed
 from enrollment.services import enrollment_create
 from tests.factories import course_items, logged_in, make_course, make_user
 
@@ -55,3 +60,16 @@ def test_reading_the_quiz_is_not_limited(settings):
     client = logged_in(make_user())
     for _ in range(3):
         assert client.get(quiz.get_absolute_url()).status_code == HTTPStatus.OK
+
+
+def test_a_counter_left_without_expiry_by_a_lost_race_still_ends_with_its_window(settings):
+    settings.ATHENA_QUIZ_ATTEMPTS_PER_MINUTE = 1
+    request = RequestFactory().post("/", REMOTE_ADDR="10.1.2.3")
+    request.user = AnonymousUser()
+    with freeze_time("2026-01-01 12:00:00") as clock:
+        # What Redis keeps when the window ends between incr()'s EXISTS and INCR.
+        cache.set("quiz-submissions:7:addr:10.1.2.3", 0, timeout=None)
+        assert quiz_submission_allowed(request=request, activity_id=7)
+        assert not quiz_submission_allowed(request=request, activity_id=7)
+        clock.tick(61)
+        assert quiz_submission_allowed(request=request, activity_id=7)

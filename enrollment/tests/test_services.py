@@ -20,7 +20,6 @@ from enrollment.services import (
     lesson_complete,
     lesson_uncomplete,
     quiz_answer,
-    quiz_attempt_record,
 )
 from tests.factories import make_course, make_user
 
@@ -148,10 +147,10 @@ def test_a_quiz_is_complete_once_answered_correctly():
     user, course = make_user(), make_course(modules=1, lessons=0, quizzes=1)
     enrollment_create(user=user, course=course)
     (quiz,) = outline(course).ordered_items()
-    assert not quiz_attempt_record(user=user, activity=quiz, chosen_option=1).is_correct
+    assert not quiz_answer(user=user, activity=quiz, option_number=1).attempt.is_correct
     assert progress_of(user, course).completed == 0
-    assert quiz_attempt_record(user=user, activity=quiz, chosen_option=2).is_correct
-    quiz_attempt_record(user=user, activity=quiz, chosen_option=2)
+    assert quiz_answer(user=user, activity=quiz, option_number=2).attempt.is_correct
+    quiz_answer(user=user, activity=quiz, option_number=2)
     progress = progress_of(user, course)
     assert progress.completed == 1
     assert progress.finished
@@ -162,7 +161,7 @@ def test_an_answer_outside_the_options_is_refused():
     user, course = make_user(), make_course(modules=1, lessons=0, quizzes=1)
     (quiz,) = outline(course).ordered_items()
     with pytest.raises(ValueError, match="not an option"):
-        quiz_attempt_record(user=user, activity=quiz, chosen_option=4)
+        quiz_answer(user=user, activity=quiz, option_number=4)
     assert not QuizAttempt.objects.exists()
 
 
@@ -171,7 +170,7 @@ def test_progress_per_module_and_course_and_next_up_across_modules():
     enrollment_create(user=user, course=course)
     items = outline(course).ordered_items()
     lesson_complete(user=user, lesson=items[0])
-    quiz_attempt_record(user=user, activity=items[1], chosen_option=2)
+    quiz_answer(user=user, activity=items[1], option_number=2)
     progress = progress_of(user, course)
     assert [(m.completed, m.total, m.percent) for m in progress.modules] == [(2, 2, 100), (0, 2, 0)]
     assert (progress.completed, progress.total, progress.percent) == (2, 4, 50)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from courses.models import Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion
-from enrollment.services import enrollment_create, lesson_complete, quiz_attempt_record
+from enrollment.services import enrollment_create, lesson_complete, quiz_answer
 from tests.factories import PASSWORD, course_items, make_course, make_user
 from tests.helpers import link_in
 
@@ -163,7 +163,7 @@ def test_resume_and_next_up(client, learner):
     assert client.get(resume)["Location"] == first.get_absolute_url()
     lesson_complete(user=learner, lesson=first)
     assert client.get(next_up)["Location"] == quiz.get_absolute_url()
-    quiz_attempt_record(user=learner, activity=quiz, chosen_option=2)
+    quiz_answer(user=learner, activity=quiz, option_number=2)
     lesson_complete(user=learner, lesson=second)
     assert client.get(next_up)["Location"] == course.get_absolute_url()
 
@@ -172,12 +172,12 @@ def test_results_summarise_the_learners_quizzes(client, learner):
     course = make_course(modules=1, lessons=0, quizzes=2)
     enrollment_create(user=learner, course=course)
     first, second = course_items(course)
-    quiz_attempt_record(user=learner, activity=first, chosen_option=2)
-    quiz_attempt_record(user=learner, activity=second, chosen_option=1)
-    quiz_attempt_record(user=learner, activity=second, chosen_option=2)
+    quiz_answer(user=learner, activity=first, option_number=2)
+    quiz_answer(user=learner, activity=second, option_number=1)
+    quiz_answer(user=learner, activity=second, option_number=2)
     other = make_user()
     enrollment_create(user=other, course=course)
-    quiz_attempt_record(user=other, activity=second, chosen_option=1)
+    quiz_answer(user=other, activity=second, option_number=1)
     response = client.get(reverse("enrollment:course-results", args=[course.pk]))
     text = response.content.decode()
     assert "You passed <strong>2 of 2</strong> quizzes, 1 on the first try (50%)" in text
