@@ -113,7 +113,7 @@ def quiz_answer(*, user: AbstractBaseUser, activity: Activity, option_number: in
 
     Raises NotAnOption for a number that is not one of the quiz's options. The
     user and the quiz come from the session and the URL, never from the form."""
-    if not 1 <= option_number <= len(activity.options):
+    if not activity.has_option(option_number):
         raise NotAnOption(f"{option_number} is not an option of {activity}")
     correct = option_number == activity.answer
     attempt = None
