@@ -141,6 +141,24 @@ def test_a_visitor_with_a_csrf_cookie_keeps_their_secret(course):
         assert answer.status_code == HTTPStatus.FOUND
 
 
+@pytest.mark.parametrize("stale", ["x" * 10, "not-a-token!" * 3, "A1" * 32])
+def test_a_visitor_with_a_stale_csrf_cookie_gets_a_new_token_that_works(course, stale):
+    """A cookie from an old deploy or a truncated one: the cached page gives the
+    visitor a fresh secret and its cookie, and the form they post is accepted."""
+    url = course.get_absolute_url()
+    served(Client(), url)
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.cookies["csrftoken"] = stale
+    response, state = served(visitor, url)
+    assert state == "hit"
+    assert response.cookies["csrftoken"].value != stale
+    token = TOKEN.search(response.content.decode()).group(1)
+    enroll = visitor.post(
+        reverse("enrollment:enroll", args=[course.pk]), {"csrfmiddlewaretoken": token}
+    )
+    assert enroll.status_code == HTTPStatus.FOUND
+
+
 def test_the_trivial_floor_view_is_never_stored():
     response = Client().get(reverse("healthz-trivial"))
     assert response.status_code == HTTPStatus.OK
