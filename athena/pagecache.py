@@ -107,6 +107,9 @@ class AnonymousPageCacheMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # Hands out each visitor's token on a replayed page; built once, as
+        # Django builds its own middleware (it keeps no per-request state).
+        self.csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = settings.PAGE_CACHE_SECONDS
@@ -155,8 +158,7 @@ class AnonymousPageCacheMiddleware:
         if stored["csrf"]:
             # The visitor's own token, as CsrfViewMiddleware would give it: from
             # their CSRF cookie, or a new secret (and its cookie, set below).
-            csrf = CsrfViewMiddleware(lambda request: HttpResponse())
-            csrf.process_request(request)
+            self.csrf.process_request(request)
             token = get_token(request).encode()
             body = stored["body"].replace(CSRF_PLACEHOLDER, token)
         else:
@@ -168,7 +170,7 @@ class AnonymousPageCacheMiddleware:
             for name, value in stored["headers"]:
                 response[name] = value
         if stored["csrf"]:
-            csrf.process_response(request, response)
+            self.csrf.process_response(request, response)
         if not stored["csrf"]:
             # A page with the visitor's own token is never the same twice.
             response["ETag"] = etag
