@@ -11,8 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-STRONG_KEY = "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 4
-
+from tests.servers import STRONG_KEY
 
 # Set for the test session only (pyproject.toml, tests/browser/conftest.py).
 TEST_ONLY_VARIABLES = ("SECRET_KEY", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
