@@ -14,11 +14,9 @@ Any non-2xx answer fails the run. See docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import math
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -35,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Run as a script (python bench/run.py): the project's test servers module is
 # the one way to start and stop gunicorn, shared with the operations tests.
 sys.path.insert(0, str(ROOT))
-from tests.servers import Gunicorn, fetch  # noqa: E402
+from tests.servers import Gunicorn, Visitor, fetch  # noqa: E402
 
 LUA = ROOT / "bench" / "wrk" / "report.lua"
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
@@ -137,17 +135,9 @@ class Bench:
     # Logging in over HTTP, as a browser does.
 
     def log_in(self, username: str) -> dict[str, str]:
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        with opener.open(f"{self.base}/accounts/login/") as answer:
-            html = answer.read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-        form = urllib.parse.urlencode(
-            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-        ).encode()
-        with opener.open(f"{self.base}/accounts/login/", data=form) as answer:
-            answer.read()
-        cookies = {cookie.name: cookie.value for cookie in jar}
+        visitor = Visitor()
+        visitor.log_in(self.server, username, PASSWORD)
+        cookies = {cookie.name: cookie.value for cookie in visitor.cookies}
         if "sessionid" not in cookies:
             raise SystemExit(f"could not log in as {username}")
         return cookies
