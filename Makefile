@@ -65,25 +65,22 @@ run: $(VENV)/.runtime-installed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The browser tests drive Debian's Chromium; install it when we may (root with apt).
-chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+# A tool from Debian, installed when we may (root with apt), else named as missing.
+# $(1): the test that it is there, $(2): the package, $(3): what it is for,
+# $(4): what happens without it.
+apt_tool = @if $(1); then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Chromium for the browser tests (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing $(2) for $(3) (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	else \
-		echo "Chromium is not installed (/usr/bin/chromium): browser tests will be skipped."; \
+		echo "$(2) is not installed: $(4)."; \
 	fi
 
-# The load benchmark and its smoke test drive wrk; install it when we may.
+chromium:
+	$(call apt_tool,[ -x /usr/bin/chromium ],chromium,the browser tests,browser tests will be skipped)
+
 wrk:
-	@if command -v wrk >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing wrk for the benchmark (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	else \
-		echo "wrk is not installed: the benchmark cannot run (its smoke test is skipped)."; \
-	fi
+	$(call apt_tool,command -v wrk >/dev/null,wrk,the benchmark,the benchmark cannot run (its smoke test is skipped))
 
 $(VENV)/.bench-installed: requirements.txt requirements-bench.txt $(VENV)/.python
 	$(BIN)/pip install --quiet -r requirements-bench.txt

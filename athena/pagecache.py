@@ -49,8 +49,24 @@ CSRF_PLACEHOLDER = b"@@athena-csrf-token@@"
 _TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
 
-def content_version() -> str:
-    return cache.get(CONTENT_VERSION_KEY) or "0"
+def versioned_get(key: str) -> tuple[str, Any]:
+    """The current content version, and what `versioned_set` stored under `key`
+    if it was stored under that version (else None): one cache round trip.
+    For anything cached that an edit to course content must retire."""
+    found = cache.get_many([CONTENT_VERSION_KEY, key])
+    version = found.get(CONTENT_VERSION_KEY) or "0"
+    stored = found.get(key)
+    # Anything else under the key (an entry in an older format, written before
+    # a deploy) is a miss, never an error.
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return version, stored[1]
+    return version, None
+
+
+def versioned_set(key: str, value: Any, *, version: str, timeout: int) -> None:
+    """Store `value` under `key` for `versioned_get`, tagged with the content
+    version read before it was computed (a later edit then retires it)."""
+    cache.set(key, (version, value), timeout)
 
 
 def bump_content_version() -> None:
@@ -107,28 +123,28 @@ class AnonymousPageCacheMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # Hands out each visitor's token on a replayed page; built once, as
+        # Django builds its own middleware (it keeps no per-request state).
+        self.csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = settings.PAGE_CACHE_SECONDS
         if not timeout or request.method not in ("GET", "HEAD") or not _anonymous(request):
             return self.get_response(request)
-        # One round trip for both: the current version and the stored page.
         key = _page_key(request)
-        found = cache.get_many([CONTENT_VERSION_KEY, key])
-        version = found.get(CONTENT_VERSION_KEY) or "0"
-        stored = found.get(key)
-        if stored is not None and stored["version"] == version:
+        version, stored = versioned_get(key)
+        if stored is not None:
             return self._replay(request, stored)
         response = self.get_response(request)
         if _storable(request, response):
-            stored = self._store(request, response, version)
-            cache.set(key, stored, timeout)
+            stored = self._store(request, response)
+            versioned_set(key, stored, version=version, timeout=timeout)
             if not stored["csrf"]:
                 response["ETag"] = stored["etag"]
             response["X-Page-Cache"] = "miss"
         return response
 
-    def _store(self, request: HttpRequest, response: HttpResponse, version: str) -> dict[str, Any]:
+    def _store(self, request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
         body = response.content
         # CsrfViewMiddleware (re)sets its cookie whenever the page used a token.
         csrf = settings.CSRF_COOKIE_NAME in response.cookies
@@ -140,8 +156,6 @@ class AnonymousPageCacheMiddleware:
             if name.lower() not in _NOT_STORED_HEADERS
         ]
         return {
-            "version": version,
-            "status": response.status_code,
             "body": body,
             "headers": headers,
             "etag": quote_etag(hashlib.blake2b(body, digest_size=12).hexdigest()),
@@ -155,8 +169,7 @@ class AnonymousPageCacheMiddleware:
         if stored["csrf"]:
             # The visitor's own token, as CsrfViewMiddleware would give it: from
             # their CSRF cookie, or a new secret (and its cookie, set below).
-            csrf = CsrfViewMiddleware(lambda request: HttpResponse())
-            csrf.process_request(request)
+            self.csrf.process_request(request)
             token = get_token(request).encode()
             body = stored["body"].replace(CSRF_PLACEHOLDER, token)
         else:
@@ -168,7 +181,7 @@ class AnonymousPageCacheMiddleware:
             for name, value in stored["headers"]:
                 response[name] = value
         if stored["csrf"]:
-            csrf.process_response(request, response)
+            self.csrf.process_response(request, response)
         if not stored["csrf"]:
             # A page with the visitor's own token is never the same twice.
             response["ETag"] = etag

@@ -148,8 +148,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
 # Seconds an anonymous visitor's page is kept (athena.pagecache); content edits
 # retire cached pages at once, so this only bounds how stale the parts that
-# follow learner activity (trending shelves, popularity) may get. 0 turns it off.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# follow learner activity (trending shelves, popularity) may get. 0 turns it off,
+# the default with DEBUG on: a template edit shows on the next reload.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 300)
 # Seconds a course's outline (modules, lessons and quizzes: titles and order)
 # is kept for the learner pages (courses.selectors.course_outline); content
 # edits retire it at once, like the pages above. 0 reads it from the database.
@@ -225,7 +226,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)

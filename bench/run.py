@@ -14,25 +14,27 @@ Any non-2xx answer fails the run. See docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import math
 import os
-import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script (python bench/run.py): the project's test servers module is
+# the one way to start and stop gunicorn, shared with the operations tests.
+sys.path.insert(0, str(ROOT))
+from tests.servers import Gunicorn, Visitor, fetch  # noqa: E402
+
 LUA = ROOT / "bench" / "wrk" / "report.lua"
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 FLOORS = ("floor: /healthz/live", "floor: trivial view")
@@ -51,18 +53,10 @@ def progress(done: int, total: int, label: str) -> None:
     sys.stderr.flush()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Bench:
     def __init__(self, options: argparse.Namespace) -> None:
         self.options = options
         self.python = sys.executable
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = Path(tempfile.mkdtemp(prefix="athena-bench-"))
         self.env = {
             **os.environ,
@@ -74,7 +68,6 @@ class Bench:
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",
             "STATIC_ROOT": str(self.tmp / "static"),
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "LOG_LEVEL": "WARNING",
             # The benchmark's own user asks for many pages from one address.
             "AXES_FAILURE_LIMIT": "1000",
@@ -92,7 +85,9 @@ class Bench:
         if options.cache_url:
             self.env["CACHE_URL"] = options.cache_url
             self.env["CACHE_KEY_PREFIX"] = f"bench{os.getpid()}"
-        self.server: subprocess.Popen | None = None
+        # Started and stopped once per catalog size, on the same port.
+        self.server = Gunicorn(self.env, self.tmp / "gunicorn.log")
+        self.base = self.server.url("")
         self.results: list[dict[str, Any]] = []
 
     # Set-up and tear-down.
@@ -128,44 +123,21 @@ class Bench:
             self.psql_admin(f'DROP DATABASE IF EXISTS "{self.created_database}" WITH (FORCE)')
 
     def start_server(self) -> None:
-        self.server_log = open(self.tmp / "gunicorn.log", "a")  # noqa: SIM115
-        command = [self.python, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
-        self.server = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.server_log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz/ready", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit(f"gunicorn did not become ready; see {self.tmp / 'gunicorn.log'}")
+        self.server.start()
+        # Live is not enough: the pages need the database and the cache.
+        ready = fetch(self.server.url("/healthz/ready"), timeout=10)
+        if ready.status != HTTPStatus.OK:
+            raise SystemExit(f"gunicorn is not ready ({ready.status}): {ready.body[:500]}")
 
     def stop_server(self) -> None:
-        if self.server and self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-            try:
-                self.server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-        self.server = None
+        self.server.stop()
 
     # Logging in over HTTP, as a browser does.
 
     def log_in(self, username: str) -> dict[str, str]:
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        with opener.open(f"{self.base}/accounts/login/") as answer:
-            html = answer.read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-        form = urllib.parse.urlencode(
-            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-        ).encode()
-        with opener.open(f"{self.base}/accounts/login/", data=form) as answer:
-            answer.read()
-        cookies = {cookie.name: cookie.value for cookie in jar}
+        visitor = Visitor()
+        visitor.log_in(self.server, username, PASSWORD)
+        cookies = {cookie.name: cookie.value for cookie in visitor.cookies}
         if "sessionid" not in cookies:
             raise SystemExit(f"could not log in as {username}")
         return cookies

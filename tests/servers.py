@@ -7,6 +7,7 @@ gunicorn's workers speak to a real PostgreSQL.
 
 import contextlib
 import http.client
+import http.cookiejar
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -172,6 +174,29 @@ class Gunicorn:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class Visitor:
+    """One browser over HTTP: a cookie jar shared by whichever server answers;
+    redirects are shown, not followed."""
+
+    def __init__(self) -> None:
+        self.cookies = http.cookiejar.CookieJar()
+        self.browser = opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def get(self, url: str) -> Response:
+        return fetch(url, using=self.browser)
+
+    def post(self, url: str, data: dict[str, str]) -> Response:
+        token = next(c.value for c in self.cookies if c.name == "csrftoken")
+        return fetch(url, data={"csrfmiddlewaretoken": token, **data}, using=self.browser)
+
+    def log_in(self, server: Gunicorn, username: str, password: str) -> Response:
+        page = self.get(server.url("/accounts/login/"))
+        assert page.status == HTTPStatus.OK
+        return self.post(
+            server.url("/accounts/login/"), {"username": username, "password": password}
+        )
 
 
 def postgresql_bin_dir() -> Path | None:

@@ -11,8 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-STRONG_KEY = "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 4
-
+from tests.servers import STRONG_KEY
 
 # Set for the test session only (pyproject.toml, tests/browser/conftest.py).
 TEST_ONLY_VARIABLES = ("SECRET_KEY", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -24,7 +23,11 @@ def run(arguments: list[str], **env: str) -> subprocess.CompletedProcess:
     environment = {
         name: value for name, value in os.environ.items() if name not in TEST_ONLY_VARIABLES
     }
-    environment.update({name: value for name, value in env.items() if value})
+    for name, value in env.items():
+        if value:
+            environment[name] = value
+        else:
+            environment.pop(name, None)
     return subprocess.run(  # noqa: S603
         [sys.executable, *arguments],
         capture_output=True,
@@ -396,3 +399,20 @@ def test_a_zero_statement_timeout_turns_the_database_timeouts_off():
     _, client, options = result.stdout.split(maxsplit=2)
     assert float(client) == 0
     assert "-c statement_timeout=0" in options
+
+
+PRINT_PAGE_CACHE_SECONDS = "from django.conf import settings; print(settings.PAGE_CACHE_SECONDS)"
+
+
+@pytest.mark.parametrize(("debug", "seconds"), [("true", "0"), ("false", "300")])
+def test_the_page_cache_is_off_by_default_with_debug_on(debug, seconds):
+    """A developer's template edit shows on the next reload, logged in or not."""
+    result = run(
+        ["-c", PRINT_PAGE_CACHE_SECONDS],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DEBUG=debug,
+        SECRET_KEY=STRONG_KEY,
+        PAGE_CACHE_SECONDS="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == seconds

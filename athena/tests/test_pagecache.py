@@ -141,6 +141,24 @@ def test_a_visitor_with_a_csrf_cookie_keeps_their_secret(course):
         assert answer.status_code == HTTPStatus.FOUND
 
 
+@pytest.mark.parametrize("stale", ["x" * 10, "not-a-token!" * 3, "A1" * 32])
+def test_a_visitor_with_a_stale_csrf_cookie_gets_a_new_token_that_works(course, stale):
+    """A cookie from an old deploy or a truncated one: the cached page gives the
+    visitor a fresh secret and its cookie, and the form they post is accepted."""
+    url = course.get_absolute_url()
+    served(Client(), url)
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.cookies["csrftoken"] = stale
+    response, state = served(visitor, url)
+    assert state == "hit"
+    assert response.cookies["csrftoken"].value != stale
+    token = TOKEN.search(response.content.decode()).group(1)
+    enroll = visitor.post(
+        reverse("enrollment:enroll", args=[course.pk]), {"csrfmiddlewaretoken": token}
+    )
+    assert enroll.status_code == HTTPStatus.FOUND
+
+
 def test_the_trivial_floor_view_is_never_stored():
     response = Client().get(reverse("healthz-trivial"))
     assert response.status_code == HTTPStatus.OK
@@ -351,3 +369,16 @@ def test_the_admin_item_and_module_pages_retire_cached_pages(
         assert response.status_code == HTTPStatus.FOUND
 
     assert_retired_by(edit, course, django_capture_on_commit_callbacks)
+
+
+def test_a_page_stored_in_an_older_format_is_a_miss_not_an_error(course):
+    """Redis outlives a deploy: what an older release stored under a page's key
+    is rendered afresh, not replayed and not a 500."""
+    url = reverse("courses:catalog")
+    served(Client(), url)
+    for key in list(cache._cache):
+        if ":page:" in key:
+            cache.set(key.split(":", 2)[2], {"version": "0", "body": b"old"}, 300)
+    response, state = served(Client(), url)
+    assert state == "miss"
+    assert "Cached course" in response.content.decode()

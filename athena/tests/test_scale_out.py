@@ -6,11 +6,9 @@ and key prefix; only those keys are removed afterwards). Part of the PostgreSQL
 run of CI; skipped when Redis is not reachable unless ATHENA_REQUIRE_REDIS=1.
 """
 
-import http.cookiejar
 import json
 import os
 import re
-import urllib.request
 from http import HTTPStatus
 
 import environ
@@ -19,7 +17,7 @@ import pytest
 import redis
 from psycopg import sql
 
-from tests.servers import Gunicorn, fetch, manage, opener, production_environment
+from tests.servers import Gunicorn, Visitor, fetch, manage, production_environment
 
 SHARED_DATABASE = os.environ.get("DATABASE_URL", "")
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -119,28 +117,6 @@ def site(shared_database, shared_cache, tmp_path_factory):
     finally:
         first.stop()
         second.stop()
-
-
-class Visitor:
-    """One browser: a cookie jar shared by whichever server answers."""
-
-    def __init__(self) -> None:
-        self.cookies = http.cookiejar.CookieJar()
-        self.browser = opener(urllib.request.HTTPCookieProcessor(self.cookies))
-
-    def get(self, url: str):
-        return fetch(url, using=self.browser)
-
-    def post(self, url: str, data: dict[str, str]):
-        token = next(c.value for c in self.cookies if c.name == "csrftoken")
-        return fetch(url, data={"csrfmiddlewaretoken": token, **data}, using=self.browser)
-
-    def log_in(self, server: Gunicorn, username: str, password: str):
-        page = self.get(server.url("/accounts/login/"))
-        assert page.status == HTTPStatus.OK
-        return self.post(
-            server.url("/accounts/login/"), {"username": username, "password": password}
-        )
 
 
 def test_a_session_started_on_one_server_continues_on_the_other(site):
