@@ -175,6 +175,11 @@ def validate_quiz_content(value: Any) -> None:
         )
 
 
+def may_see_drafts(user: Any) -> bool:
+    """Whether `user` may see every draft: staff who may edit courses."""
+    return getattr(user, "is_staff", False) and user.has_perm("courses.change_course")
+
+
 class CourseQuerySet(models.QuerySet["Course"]):
     def published(self) -> CourseQuerySet:
         return self.filter(status=Course.Status.PUBLISHED)
@@ -184,7 +189,7 @@ class CourseQuerySet(models.QuerySet["Course"]):
         permission) and, for a learner, the drafts they had built for them
         (generated courses); everybody else, Support staff included, sees
         published courses only. Learners are checked without a permission query."""
-        if getattr(user, "is_staff", False) and user.has_perm("courses.change_course"):
+        if may_see_drafts(user):
             return self.all()
         if getattr(user, "is_authenticated", False):
             return self.filter(Q(status=Course.Status.PUBLISHED) | Q(created_by=user))
@@ -420,6 +425,12 @@ class Course(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    def is_visible_to(self, user: Any) -> bool:
+        """`CourseQuerySet.visible_to`'s rule for a course already loaded."""
+        if self.is_published or may_see_drafts(user):
+            return True
+        return getattr(user, "is_authenticated", False) and self.created_by_id == user.pk
 
     @property
     def counts(self) -> dict[str, int]:

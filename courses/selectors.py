@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from athena.pagecache import CONTENT_VERSION_KEY
+from athena.pagecache import versioned_get, versioned_set
 from courses.models import Course, Module
 from enrollment.selectors import DashboardRow, dashboard_rows, trending_module_ids
 
@@ -120,14 +120,10 @@ def course_outline(*, course_id: int, user: Any) -> Course | None:
     if not timeout:
         return Course.objects.visible_to(user).with_outline_titles().filter(pk=course_id).first()
     key = f"courses:outline:{course_id}"
-    found = cache.get_many([CONTENT_VERSION_KEY, key])
-    version = found.get(CONTENT_VERSION_KEY) or "0"
-    stored = found.get(key)
-    if stored is not None and stored[0] == version:
-        course = stored[1]
-    else:
+    version, course = versioned_get(key)
+    if course is None:
         course = Course.objects.with_outline_titles().filter(pk=course_id).first()
-        cache.set(key, (version, course), timeout)
-    if course is None or not (course.is_published or getattr(user, "is_staff", False)):
+        versioned_set(key, course, version=version, timeout=timeout)
+    if course is None or not course.is_visible_to(user):
         return None
     return course

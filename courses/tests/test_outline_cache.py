@@ -71,3 +71,22 @@ def test_an_unpublished_course_is_gone_at_once(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         services.course_unpublish(course_ids=[course.pk])
     assert learner.get(course.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_cached_draft_follows_the_same_rule_as_the_catalog():
+    """The cached outline decides who sees a draft as `visible_to` does: its
+    requester sees their generated draft, Support staff (who may not edit
+    courses) do not."""
+    from django.contrib.auth.models import Group
+
+    from courses.models import Course
+
+    requester, support = make_user(), make_user(is_staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    draft = make_course(publish=False, modules=1, lessons=1, quizzes=0)
+    Course.objects.filter(pk=draft.pk).update(created_by=requester)
+    url = draft.get_absolute_url()
+    for attempt in range(2):  # the second request reads the cached outline
+        assert logged_in(requester).get(url).status_code == HTTPStatus.OK, attempt
+        assert logged_in(support).get(url).status_code == HTTPStatus.NOT_FOUND, attempt
+        assert logged_in(make_user()).get(url).status_code == HTTPStatus.NOT_FOUND, attempt
