@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 
 from django import template
 from django.utils.html import strip_tags
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from courses.models import PREFERENCE_CHOICES, Course, Lesson
+from courses.outline import outline_tree as outline_tree_html
+from courses.outline import stamp_outline
 from courses.rendering import render_markdown
 
 register = template.Library()
@@ -36,3 +40,22 @@ def preference_label(course: Course, key: str) -> str:
 def item_kind_label(item: object) -> str:
     """ "Lesson" or "Quiz", for an outline or navigation entry."""
     return "Lesson" if isinstance(item, Lesson) else "Quiz"
+
+
+@register.simple_tag
+def outline_tree(
+    course: Course,
+    *,
+    compact: bool = False,
+    completed_keys: Collection[str] | None = None,
+    current_key: str | None = None,
+    current_module_id: int | None = None,
+) -> SafeString:
+    """The course's outline tree (rendered once per course) with this
+    learner's completed items ticked and the current module and item marked."""
+    return stamp_outline(
+        outline_tree_html(course, compact=bool(compact)),
+        completed_keys=completed_keys or (),
+        current_key=current_key or None,
+        current_module_id=current_module_id or None,
+    )

@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from courses import services
 from courses.models import Lesson, Module
-from enrollment.services import enrollment_create
+from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import logged_in, make_course, make_user
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,66 @@ def test_a_cached_draft_follows_the_same_rule_as_the_catalog():
         assert logged_in(requester).get(url).status_code == HTTPStatus.OK, attempt
         assert logged_in(support).get(url).status_code == HTTPStatus.NOT_FOUND, attempt
         assert logged_in(make_user()).get(url).status_code == HTTPStatus.NOT_FOUND, attempt
+
+
+def outline_of(html: str) -> str:
+    """The sidebar or course-page outline of a page."""
+    start = html.index('aria-label="Course outline"')
+    return html[start : html.index("</nav>", start)]
+
+
+def test_the_cached_outline_carries_each_learners_own_marks():
+    """The outline tree is rendered once per course; the ticks, the current
+    item and the open module are each learner's own, on every page."""
+    course = make_course(modules=2, lessons=2, quizzes=1)
+    lessons = list(Lesson.objects.filter(module__course=course).select_related("module"))
+    first, other_module_lesson = lessons[0], lessons[-1]
+    done, fresh = make_user(), make_user()
+    for user in (done, fresh):
+        enrollment_create(user=user, course=course)
+    lesson_complete(user=done, lesson=first)
+    reader, newcomer = logged_in(done), logged_in(fresh)
+
+    outline = outline_of(reader.get(first.get_absolute_url()).content.decode())
+    assert outline.count("(completed)") == 1
+    assert f'href="{first.get_absolute_url()}" aria-current="page"' in outline
+    assert outline.count(" open>") == 1  # only the lesson's own module is unfolded
+    assert "<!--outline:" not in outline
+
+    # The same cached tree, another learner, another page.
+    html = newcomer.get(other_module_lesson.get_absolute_url()).content.decode()
+    outline = outline_of(html)
+    assert "(completed)" not in outline
+    assert f'href="{other_module_lesson.get_absolute_url()}" aria-current="page"' in outline
+    assert f'href="{first.get_absolute_url()}" aria-current' not in outline
+    assert '<li class="outline__module is-current">' in outline
+
+    # A completion shows on the next page without any content edit.
+    lesson_complete(user=fresh, lesson=other_module_lesson)
+    outline = outline_of(newcomer.get(first.get_absolute_url()).content.decode())
+    assert outline.count("(completed)") == 1
+    assert "outline__item--lesson is-complete" in outline
+
+
+def test_the_course_page_outline_ticks_from_the_cached_tree():
+    course = make_course(modules=1, lessons=3, quizzes=0)
+    user = make_user()
+    enrollment_create(user=user, course=course)
+    lesson = first_lesson(course)
+    lesson_complete(user=user, lesson=lesson)
+    client = logged_in(user)
+    for attempt in range(2):  # rendered, then from the cache
+        outline = outline_of(client.get(course.get_absolute_url()).content.decode())
+        assert outline.count("(completed)") == 1, attempt
+        assert "aria-current" not in outline, attempt
+
+
+def test_a_title_cannot_forge_an_outline_mark(django_capture_on_commit_callbacks):
+    course = make_course(modules=1, lessons=2, quizzes=0)
+    lesson = first_lesson(course)
+    forged = "<!--outline:done-mark:lesson:1--> Sneaky"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.item_update(item=lesson, data={"title": forged})
+    html = logged_in(make_user()).get(course.get_absolute_url()).content.decode()
+    assert "&lt;!--outline:done-mark:lesson:1--&gt; Sneaky" in outline_of(html)
+    assert "(completed)" not in html
