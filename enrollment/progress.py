@@ -4,10 +4,13 @@ point, and the progress derived from the course's one ordered item sequence."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import CharField, DateTimeField, F, Value
+from django.db import connection
+from django.db.models import CharField, F, Value
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from courses.models import Activity, Course, Lesson, Module
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
@@ -27,16 +30,43 @@ class LearnerState:
         return self.enrollment_id is not None
 
 
-def _tagged(queryset: Any, tag: str, id_field: str, at_field: str | None = None) -> Any:
-    """Rows of (tag, id, timestamp), so several tables can be read in one UNION."""
-    return (
-        queryset.order_by()
-        .annotate(
-            row_tag=Value(tag, output_field=CharField()),
-            row_at=F(at_field) if at_field else Value(None, output_field=DateTimeField()),
-        )
-        .values_list("row_tag", id_field, "row_at")
-    )
+# The learner's state in one course, as (tag, id, timestamp) rows. Written out
+# rather than built with the ORM: it runs on every learner page, and building
+# the five-part UNION cost more than the query itself (about 1.5 ms a page).
+_LEARNER_STATE_SQL = f"""
+SELECT 'enrollment', e.enrollment_id, e.last_accessed_at
+  FROM {Enrollment._meta.db_table} e
+ WHERE e.user_id = %s AND e.course_id = %s
+UNION ALL
+SELECT 'lesson', c.lesson_id, NULL
+  FROM {LessonCompletion._meta.db_table} c
+  JOIN {Lesson._meta.db_table} l ON l.lesson_id = c.lesson_id
+  JOIN {Module._meta.db_table} m ON m.module_id = l.module_id
+ WHERE c.user_id = %s AND m.course_id = %s
+UNION ALL
+SELECT 'activity', a.activity_id, NULL
+  FROM {Activity._meta.db_table} a
+  JOIN {Module._meta.db_table} m ON m.module_id = a.module_id
+ WHERE m.course_id = %s AND EXISTS (
+       SELECT 1 FROM {QuizAttempt._meta.db_table} q
+        WHERE q.user_id = %s AND q.activity_id = a.activity_id AND q.is_correct)
+UNION ALL
+SELECT CASE WHEN r.lesson_id IS NULL THEN 'resume-activity' ELSE 'resume-lesson' END,
+       COALESCE(r.lesson_id, r.activity_id), NULL
+  FROM {ResumePoint._meta.db_table} r
+ WHERE r.user_id = %s AND r.course_id = %s
+   AND (r.lesson_id IS NOT NULL OR r.activity_id IS NOT NULL)
+"""  # noqa: S608 - table names from the models, values as parameters
+
+
+def _datetime(value: datetime | str) -> datetime:
+    """A timestamp read without the ORM: SQLite hands it back naive (or as
+    text), in UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 def learner_state(*, user: Any, course_id: int) -> LearnerState:
@@ -44,38 +74,14 @@ def learner_state(*, user: Any, course_id: int) -> LearnerState:
     state = LearnerState()
     if not getattr(user, "is_authenticated", False):
         return state
-    rows = _tagged(
-        Enrollment.objects.filter(user=user, course_id=course_id),
-        "enrollment",
-        "enrollment_id",
-        "last_accessed_at",
-    ).union(
-        _tagged(
-            LessonCompletion.objects.filter(user=user, lesson__module__course_id=course_id),
-            "lesson",
-            "lesson_id",
-        ),
-        _tagged(
-            QuizAttempt.objects.filter(
-                user=user, is_correct=True, activity__module__course_id=course_id
-            ),
-            "activity",
-            "activity_id",
-        ),
-        _tagged(
-            ResumePoint.objects.filter(user=user, course_id=course_id, lesson__isnull=False),
-            "resume-lesson",
-            "lesson_id",
-        ),
-        _tagged(
-            ResumePoint.objects.filter(user=user, course_id=course_id, activity__isnull=False),
-            "resume-activity",
-            "activity_id",
-        ),
-    )
+    user_id = user.pk
+    params = [user_id, course_id, user_id, course_id, course_id, user_id, user_id, course_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_LEARNER_STATE_SQL, params)
+        rows = cursor.fetchall()
     for tag, object_id, at in rows:
         if tag == "enrollment":
-            state.enrollment_id, state.last_accessed_at = object_id, at
+            state.enrollment_id, state.last_accessed_at = object_id, _datetime(at)
         elif tag in ("lesson", "activity"):
             state.completed_keys.add(f"{tag}:{object_id}")
         else:
