@@ -49,24 +49,38 @@ CSRF_PLACEHOLDER = b"@@athena-csrf-token@@"
 _TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
 
-def versioned_get(key: str) -> tuple[str, Any]:
-    """The current content version, and what `versioned_set` stored under `key`
-    if it was stored under that version (else None): one cache round trip.
-    For anything cached that an edit to course content must retire."""
-    found = cache.get_many([CONTENT_VERSION_KEY, key])
+def versioned_get_many(keys: list[str]) -> tuple[str, dict[str, Any]]:
+    """The current content version, and what `versioned_set_many` stored under
+    each of `keys` under that version (keys stored under an older one, or not
+    at all, are left out): one cache round trip. For anything cached that an
+    edit to course content must retire."""
+    found = cache.get_many([CONTENT_VERSION_KEY, *keys])
     version = found.get(CONTENT_VERSION_KEY) or "0"
-    stored = found.get(key)
-    # Anything else under the key (an entry in an older format, written before
-    # a deploy) is a miss, never an error.
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
-        return version, stored[1]
-    return version, None
+    current = {}
+    for key in keys:
+        stored = found.get(key)
+        # Anything else under the key (an entry in an older format, written
+        # before a deploy) is a miss, never an error.
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+            current[key] = stored[1]
+    return version, current
+
+
+def versioned_get(key: str) -> tuple[str, Any]:
+    """`versioned_get_many` for one key: the version, and the value or None."""
+    version, found = versioned_get_many([key])
+    return version, found.get(key)
+
+
+def versioned_set_many(values: dict[str, Any], *, version: str, timeout: int) -> None:
+    """Store `values` for `versioned_get_many`, tagged with the content version
+    read before they were computed (a later edit then retires them)."""
+    cache.set_many({key: (version, value) for key, value in values.items()}, timeout)
 
 
 def versioned_set(key: str, value: Any, *, version: str, timeout: int) -> None:
-    """Store `value` under `key` for `versioned_get`, tagged with the content
-    version read before it was computed (a later edit then retires it)."""
-    cache.set(key, (version, value), timeout)
+    """`versioned_set_many` for one key."""
+    versioned_set_many({key: value}, version=version, timeout=timeout)
 
 
 def bump_content_version() -> None:

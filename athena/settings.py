@@ -152,7 +152,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # the default with DEBUG on: a template edit shows on the next reload.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 300)
 # Seconds a course's outline (modules, lessons and quizzes: titles and order)
-# is kept for the learner pages (courses.selectors.course_outline); content
+# is kept for the learner pages (courses.outline.course_outline); content
 # edits retire it at once, like the pages above. 0 reads it from the database.
 OUTLINE_CACHE_SECONDS = env.int("OUTLINE_CACHE_SECONDS", default=3600)
 # Sessions stay in the database (Django's default engine), shared by every app

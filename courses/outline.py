@@ -1,14 +1,14 @@
-"""The course outline as HTML: rendered once per course, stamped per learner.
+"""The course outline: every module, lesson and quiz of a course, read from
+the shared cache, and as HTML rendered once per course and stamped per learner.
 
-The outline lists every module, lesson and quiz of a course with their links:
-some sixty entries and as many `reverse()` calls, the costliest part of a
-learner's page. All of it is the same for every learner except four marks: what
+As HTML the outline is some sixty links and as many `reverse()` calls, the
+costliest part of a learner's page. All of it is the same for every learner except four marks: what
 they have completed, which item and module they are on. So the tree is rendered
 once per course and content version (kept in the shared cache beside the course
 outline, retired by any content edit), with a marker where each of those marks
 goes, and each page fills the markers in with one regular-expression pass.
 
-Markers are HTML comments: `<!--outline:done:lesson:12-->`. Nothing a course
+Markers are HTML comments: `<!--outline:done-mark:lesson:12-->`. Nothing a course
 author writes can forge one, because titles are escaped (`<` becomes `&lt;`).
 """
 
@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from athena.pagecache import versioned_get, versioned_set
+from athena.pagecache import versioned_get, versioned_get_many, versioned_set, versioned_set_many
 from courses.models import Course
 
 TREE_TEMPLATE = "includes/_outline_tree.html"
@@ -30,6 +31,58 @@ _DONE = (
     ' <span class="outline__done" title="Completed"><span aria-hidden="true">✓</span>'
     '<span class="visually-hidden">(completed)</span></span>'
 )
+
+
+def course_outlines(course_ids: list[int]) -> dict[int, Course]:
+    """`Course.objects.with_outline_titles()` for each of `course_ids` that
+    exists, by id: the course with its modules, lessons and quizzes (titles,
+    order, ids), as the learner pages read them. Who may see each course is
+    the caller's to decide.
+
+    The outline is content: with OUTLINE_CACHE_SECONDS set it is kept in the
+    shared cache under the content version (athena.pagecache), which every
+    content edit moves on, so any number of outlines take one cache round trip;
+    those missing take four queries together."""
+    timeout = settings.OUTLINE_CACHE_SECONDS
+    if not timeout:
+        return _read_outlines(course_ids)
+    keys = {course_id: f"courses:outline:{course_id}" for course_id in course_ids}
+    version, found = versioned_get_many(list(keys.values()))
+    outlines = {
+        course_id: found[key] for course_id, key in keys.items() if found.get(key) is not None
+    }
+    missing = [course_id for course_id in course_ids if course_id not in outlines]
+    if missing:
+        read = _read_outlines(missing)
+        versioned_set_many(
+            {keys[course_id]: course for course_id, course in read.items()},
+            version=version,
+            timeout=timeout,
+        )
+        outlines.update(read)
+    return outlines
+
+
+def _read_outlines(course_ids: list[int]) -> dict[int, Course]:
+    courses = Course.objects.with_outline_titles()
+    # One id (a page's URL, which may hold any number) goes through an exact
+    # lookup: Django answers it with nothing for a number past the column's
+    # range, where an IN lookup would fail.
+    if len(course_ids) == 1:
+        courses = courses.filter(pk=course_ids[0])
+    else:
+        courses = courses.filter(pk__in=course_ids)
+    return {course.pk: course for course in courses}
+
+
+def course_outline(*, course_id: int, user: Any) -> Course | None:
+    """The course with its outline (`course_outlines`), or None when there is
+    no such course or `user` may not see it (drafts are for staff), decided on
+    every request, never cached."""
+    course = course_outlines([course_id]).get(course_id)
+    if course is None or not course.is_visible_to(user):
+        return None
+    return course
 
 
 def outline_tree(course: Course, *, compact: bool) -> str:

@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from athena.pagecache import versioned_get, versioned_set
 from courses.models import Course, Module
 from enrollment.selectors import DashboardRow, dashboard_rows, trending_module_ids
 
@@ -104,26 +102,3 @@ def trending_modules() -> list[Module]:
         else {}
     )
     return [by_id[module_id] for module_id in module_ids if module_id in by_id]
-
-
-def course_outline(*, course_id: int, user: Any) -> Course | None:
-    """`Course.objects.visible_to(user).with_outline_titles()` for one course:
-    the course with its modules, lessons and quizzes (titles, order, ids), as
-    the course, module, lesson and quiz pages read it, or None.
-
-    The outline is content: with OUTLINE_CACHE_SECONDS set it is kept in the
-    shared cache under the content version (athena.pagecache), which every
-    content edit moves on, so a learner's page reads it in one cache round trip
-    instead of four queries. Who may see it (drafts are for staff) is decided
-    on every request, never cached."""
-    timeout = settings.OUTLINE_CACHE_SECONDS
-    if not timeout:
-        return Course.objects.visible_to(user).with_outline_titles().filter(pk=course_id).first()
-    key = f"courses:outline:{course_id}"
-    version, course = versioned_get(key)
-    if course is None:
-        course = Course.objects.with_outline_titles().filter(pk=course_id).first()
-        versioned_set(key, course, version=version, timeout=timeout)
-    if course is None or not course.is_visible_to(user):
-        return None
-    return course

@@ -33,6 +33,7 @@ from courses.models import (
     Level,
     Module,
 )
+from courses.outline import course_outline
 from courses.search import parse_search, search_snippets, search_suggestions
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import NotAnOption, QuizOutcome, learner_visit, quiz_answer
@@ -245,9 +246,7 @@ class CourseDetailView(DetailView):
     context_object_name = "course"
 
     def get_object(self, queryset: QuerySet | None = None) -> Course:
-        course = selectors.course_outline(
-            course_id=self.kwargs["course_id"], user=self.request.user
-        )
+        course = course_outline(course_id=self.kwargs["course_id"], user=self.request.user)
         if course is None:
             raise Http404("No such course.")
         return course
@@ -276,9 +275,7 @@ class CourseOutlineMixin:
 
     @cached_property
     def course(self) -> Course:
-        course = selectors.course_outline(
-            course_id=self.kwargs["course_id"], user=self.request.user
-        )
+        course = course_outline(course_id=self.kwargs["course_id"], user=self.request.user)
         if course is None:
             raise Http404("No such course.")
         return course

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from courses.models import Activity, Course, Module
+from courses.models import Activity, Course
+from courses.outline import course_outlines
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.progress import (
     CourseProgress,
@@ -70,28 +71,27 @@ def dashboard_rows(*, user: Any, limit: int | None = None) -> list[DashboardRow]
     """The learner's courses, most recently accessed first (the latest `limit`
     of them when given), each with its progress and where to continue.
 
-    Five queries whatever the number of enrollments: the enrollments with
-    their courses, the courses' outlines (modules, lessons, quizzes: titles
-    only) and the learner's completions and resume points."""
-    enrollments = (
-        Enrollment.objects.filter(user=user, course__in=Course.objects.visible_to(user))
-        .select_related("course")
-        .prefetch_related(Prefetch("course__modules", queryset=Module.objects.with_item_titles()))
-        .order_by("-last_accessed_at", "-enrollment_id")
-    )
+    Two queries whatever the number of enrollments: the enrollments, and the
+    learner's completions and resume points; the courses with their outlines
+    come from the shared cache (four more queries for those not there yet)."""
+    enrollments = Enrollment.objects.filter(
+        user=user, course__in=Course.objects.visible_to(user)
+    ).order_by("-last_accessed_at", "-enrollment_id")
     enrollments = list(enrollments[:limit] if limit else enrollments)
     if not enrollments:
         return []
-    states = learner_states(user=user, course_ids=[row.course_id for row in enrollments])
+    outlines = course_outlines([row.course_id for row in enrollments])
+    states = learner_states(user=user, course_ids=list(outlines))
     rows = []
     for enrollment in enrollments:
+        course = outlines.get(enrollment.course_id)
+        if course is None:
+            continue  # deleted since the enrollments were read
+        enrollment.course = course
         state = states[enrollment.course_id]
-        state.enrollment_id = enrollment.pk
-        state.last_accessed_at = enrollment.last_accessed_at
         rows.append(
             DashboardRow(
-                enrollment=enrollment,
-                progress=course_progress(course=enrollment.course, state=state),
+                enrollment=enrollment, progress=course_progress(course=course, state=state)
             )
         )
     return rows

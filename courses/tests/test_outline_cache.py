@@ -1,4 +1,4 @@
-"""The course outline from the shared cache (courses.selectors.course_outline):
+"""The course outline from the shared cache (courses.outline.course_outline):
 fewer queries for learners, fresh after any content edit, drafts still hidden."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
 from courses import services
 from courses.models import Lesson, Module
@@ -42,6 +43,24 @@ def test_a_learner_page_reads_the_outline_from_the_cache(django_assert_num_queri
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     assert "Module 2" in response.content.decode()
+
+
+def test_the_dashboard_reads_every_outline_from_the_cache(django_assert_num_queries):
+    user = make_user()
+    courses = [make_course(modules=2, lessons=2, quizzes=1) for _ in range(4)]
+    for course in courses:
+        enrollment_create(user=user, course=course)
+    lesson_complete(user=user, lesson=first_lesson(courses[0]))
+    client = logged_in(user)
+    dashboard = reverse("enrollment:dashboard")
+    client.get(dashboard)  # stores the outlines
+    # Session, user, the enrollments, the learner's completions and resume
+    # points: the four courses with their modules, lessons and quizzes come
+    # from the cache.
+    with django_assert_num_queries(4):
+        html = client.get(dashboard).content.decode()
+    assert html.count("of 6 done") == 4
+    assert "1 of 6 done" in html
 
 
 def test_an_edit_shows_in_the_outline_at_once(django_capture_on_commit_callbacks):

@@ -64,8 +64,9 @@ def _late_item(course: Course, model: type[Lesson | Activity]) -> Lesson | Activ
 LEARNER_PAGES = [
     # Cold cache: trending course ids and their rows, trending module ids and
     # their rows, the newest courses. A learner's "Continue learning" row adds
-    # their enrollments, the courses' modules, lessons and quizzes, and progress.
-    ("home", 5, SESSION + 5),
+    # their enrollments, the courses with their modules, lessons and quizzes
+    # (then kept in the cache), and progress.
+    ("home", 5, SESSION + 6),
     ("catalog", 2, SESSION),  # the (capped) count, the page of courses
     ("catalog-search", 3, SESSION),  # and the matching lesson or quiz per result
     ("course", 4, SESSION + 1),  # course, modules, lessons, quizzes

@@ -153,9 +153,10 @@ def test_home_runs_few_queries_with_many_courses(client, django_assert_num_queri
     with django_assert_num_queries(3):  # the trending ids come from the cache
         assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
     # A learner adds the session and user (2) and "Continue learning": their
-    # enrollments, the courses' modules, lessons and quizzes, their progress (5).
+    # enrollments, the courses with their modules, lessons and quizzes, their
+    # progress (6).
     client.force_login(learners[0])
-    with django_assert_num_queries(3 + 2 + 5):
+    with django_assert_num_queries(3 + 2 + 6):
         html = html_of(client.get(reverse("courses:home")))
     assert html.count(">Continue: Quiz 1.1<") == 6
 

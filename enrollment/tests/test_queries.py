@@ -62,10 +62,10 @@ def test_dashboard_count_for_a_learner_in_many_courses(
     _take_part(learner, course)
     for other in Course.objects.exclude(pk=course.pk)[:20]:
         enrollment_create(user=learner, course=other)
-    # The enrollments with their courses; the courses' modules, lessons and
-    # quizzes (each button names its item); the learner's completions and
-    # resume points.
-    with django_assert_num_queries(SESSION + 5):
+    # The enrollments; the courses with their modules, lessons and quizzes
+    # (each button names its item); the learner's completions and resume
+    # points.
+    with django_assert_num_queries(SESSION + 6):
         response = client.get(reverse("enrollment:dashboard"))
     assert response.status_code == HTTPStatus.OK
 
