@@ -142,6 +142,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://athena")}
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, keeping its redis-py client between calls (athena/cache.py).
+    CACHES["default"]["BACKEND"] = "athena.cache.RedisCache"
+    # Sessions read from the shared cache, written to both it and the database:
+    # a logged-in page skips its session query. Only with a cache every server
+    # and worker shares; with a per-process cache a worker could read a session
+    # another one has since changed.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # A silent Redis must not hold a request (or the readiness check) for long.
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)

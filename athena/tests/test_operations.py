@@ -67,7 +67,7 @@ def test_readiness_answers_503_naming_the_database_when_it_is_unreachable(
 # Nothing listens on port 1: a Redis that refuses connections.
 UNREACHABLE_REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "athena.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
     }
 }
@@ -416,3 +416,30 @@ def test_the_page_cache_is_off_by_default_with_debug_on(debug, seconds):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == seconds
+
+
+PRINT_CACHE_AND_SESSIONS = (
+    "from django.conf import settings; "
+    "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)"
+)
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "backend", "sessions"),
+    [
+        ("redis://redis:6379/0", "athena.cache.RedisCache", "cached_db"),
+        ("", "django.core.cache.backends.locmem.LocMemCache", "db"),
+    ],
+)
+def test_sessions_come_from_the_cache_only_when_it_is_shared(cache_url, backend, sessions):
+    """With Redis every worker reads a session from the cache; with the
+    per-process default cache each reads the database, which they share."""
+    result = run(
+        ["-c", PRINT_CACHE_AND_SESSIONS],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        CACHE_URL=cache_url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [backend, f"django.contrib.sessions.backends.{sessions}"]
