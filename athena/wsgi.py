@@ -3,6 +3,7 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "athena.settings")
 
@@ -10,3 +11,7 @@ from athena.startup import require_production_secret_key
 
 require_production_secret_key()
 application = get_wsgi_application()
+# Import the URLconf, and with it every view and the admin, now rather than on
+# a worker's first request (about half a second). With gunicorn's preload_app
+# this happens once, in the master, before the workers are forked.
+get_resolver().url_patterns  # noqa: B018
