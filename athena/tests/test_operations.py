@@ -443,3 +443,22 @@ def test_sessions_come_from_the_cache_only_when_it_is_shared(cache_url, backend,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [backend, f"django.contrib.sessions.backends.{sessions}"]
+
+
+def test_loading_the_wsgi_app_opens_no_connection():
+    """gunicorn preloads the app in its master and forks the workers from it:
+    a database connection or cache client made while loading would be shared
+    by every worker."""
+    result = run(
+        [
+            "-c",
+            "import athena.wsgi; from django.db import connections; "
+            "from django.core.cache import caches; "
+            "print(connections['default'].connection, '_cache' in caches['default'].__dict__)",
+        ],
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        CACHE_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["None", "False"]
