@@ -49,13 +49,28 @@ CSRF_PLACEHOLDER = b"@@athena-csrf-token@@"
 _TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
 
+def content_version() -> str:
+    """The current content version: one cache round trip."""
+    return _established(cache.get(CONTENT_VERSION_KEY))
+
+
+def _established(version: str | None) -> str:
+    """`version`, or, when the cache holds none (new, flushed or restarted), a
+    new one that every process then shares: a version is never reused, so
+    nothing stored under an older one (in a process's memory too) matches."""
+    if version is None:
+        cache.add(CONTENT_VERSION_KEY, f"{time.time_ns():x}", None)
+        version = cache.get(CONTENT_VERSION_KEY) or f"{time.time_ns():x}"
+    return version
+
+
 def versioned_get_many(keys: list[str]) -> tuple[str, dict[str, Any]]:
     """The current content version, and what `versioned_set_many` stored under
     each of `keys` under that version (keys stored under an older one, or not
     at all, are left out): one cache round trip. For anything cached that an
     edit to course content must retire."""
     found = cache.get_many([CONTENT_VERSION_KEY, *keys])
-    version = found.get(CONTENT_VERSION_KEY) or "0"
+    version = _established(found.get(CONTENT_VERSION_KEY))
     current = {}
     for key in keys:
         stored = found.get(key)

@@ -172,3 +172,17 @@ def test_a_title_cannot_forge_an_outline_mark(django_capture_on_commit_callbacks
     html = logged_in(make_user()).get(course.get_absolute_url()).content.decode()
     assert "&lt;!--outline:done-mark:lesson:1--&gt; Sneaky" in outline_of(html)
     assert "(completed)" not in html
+
+
+def test_a_flushed_cache_never_brings_back_an_outline_kept_in_memory():
+    """Each process keeps the outlines it used, tagged with the content version.
+    A flushed (or restarted) Redis loses the version: the next one must be new,
+    or a process would serve its remembered outline as current."""
+    course = make_course(modules=2)
+    client = logged_in(make_user())
+    assert "Module 2" in client.get(course.get_absolute_url()).content.decode()
+    # Changed behind the services' back (no new version), then the cache is lost.
+    Module.objects.filter(course=course, module_order=2).update(title="Renamed in the database")
+    cache.clear()
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "Renamed in the database" in html
