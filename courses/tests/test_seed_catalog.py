@@ -58,6 +58,15 @@ def test_seeding_again_adds_up_to_the_size_asked_for():
     assert Course.objects.count() == 6
 
 
+def test_the_bench_learner_has_five_courses_at_every_size():
+    """The dashboard is measured at each size: the same work each time."""
+    for size in (6, 9, 12):
+        targets = seed(courses=size, learners=2, bench_password=PASSWORD)
+        enrolled = Enrollment.objects.filter(user__username="bench-learner")
+        assert enrolled.count() == 5
+        assert enrolled.filter(course_id=targets["course_id"]).exists()
+
+
 def test_seeded_pages_answer_for_visitors_and_the_bench_learner():
     targets = seed(courses=3, learners=2, bench_password=PASSWORD)
     course = f"/courses/{targets['course_id']}/"
