@@ -15,8 +15,6 @@ author writes can forge one, because titles are escaped (`<` becomes `&lt;`).
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
 
@@ -24,6 +22,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from athena.memo import LocalLRU
 from athena.pagecache import content_version, versioned_get_many, versioned_set_many
 from courses.models import Course
 
@@ -71,31 +70,22 @@ def course_outlines(course_ids: list[int]) -> dict[int, Course]:
     return outlines | shared
 
 
-# Outlines this process has used, by course id: (content version, course),
-# most recently used last. Bounded: a worker keeps at most this many.
-LOCAL_OUTLINES = 200
-_local: OrderedDict[int, tuple[str, Course]] = OrderedDict()
-_local_lock = threading.Lock()
+# Outlines this process has used, by course id: (content version, course).
+LOCAL_OUTLINES = LocalLRU(200)
 
 
 def _local_outlines(course_ids: list[int], *, version: str) -> dict[int, Course]:
     found = {}
-    with _local_lock:
-        for course_id in course_ids:
-            entry = _local.get(course_id)
-            if entry is not None and entry[0] == version:
-                _local.move_to_end(course_id)
-                found[course_id] = entry[1]
+    for course_id in course_ids:
+        entry = LOCAL_OUTLINES.get(course_id)
+        if entry is not None and entry[0] == version:
+            found[course_id] = entry[1]
     return found
 
 
 def _remember_outlines(outlines: dict[int, Course], *, version: str) -> None:
-    with _local_lock:
-        for course_id, course in outlines.items():
-            _local[course_id] = (version, course)
-            _local.move_to_end(course_id)
-        while len(_local) > LOCAL_OUTLINES:
-            _local.popitem(last=False)
+    for course_id, course in outlines.items():
+        LOCAL_OUTLINES.put(course_id, (version, course))
 
 
 def _read_outlines(course_ids: list[int]) -> dict[int, Course]:

@@ -27,6 +27,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from athena.memo import LocalLRU
+
 # Bump when the renderer or the allow-list changes, to retire cached HTML.
 RENDERER_VERSION = "4"
 CACHE_TIMEOUT = 60 * 60 * 24 * 7
@@ -146,13 +148,22 @@ def render_inline_markdown_uncached(text: str) -> str:
     return _sanitise(_markdown.renderInline(text or ""))
 
 
+# Fragments this process rendered or fetched lately: a quiz page shows six or
+# more (question, options, explanation), each a cache round trip otherwise.
+# Keyed by the text's hash, so an entry is never stale.
+LOCAL_FRAGMENTS = LocalLRU(2000)
+
+
 def _cached(kind: str, text: str, render: Callable[[str], str]) -> SafeString:
     digest = hashlib.sha256((text or "").encode("utf-8")).hexdigest()
     key = f"{kind}:{RENDERER_VERSION}:{digest}"
-    html = cache.get(key)
+    html = LOCAL_FRAGMENTS.get(key)
     if html is None:
-        html = render(text)
-        cache.set(key, html, CACHE_TIMEOUT)
+        html = cache.get(key)
+        if html is None:
+            html = render(text)
+            cache.set(key, html, CACHE_TIMEOUT)
+        LOCAL_FRAGMENTS.put(key, html)
     return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _sanitise
 
 

@@ -291,8 +291,16 @@ class CourseOutlineMixin:
         return super().get_queryset().filter(module_id=self.module.pk)
 
     def get_object(self, queryset: QuerySet | None = None) -> Any:
-        item = super().get_object(queryset)
-        item.module = self.module  # the outline's module, with its course
+        # Kept on the course's outline: where the outline is the one this
+        # process keeps for the current content version (courses.outline),
+        # so is the item, content included; read only on the first request.
+        kept = self.course.__dict__.setdefault("_items", {})
+        key = (self.model, self.kwargs[self.pk_url_kwarg])
+        item = kept.get(key)
+        if item is None or item.module_id != self.module.pk:
+            item = super().get_object(queryset)
+            item.module = self.module  # the outline's module, with its course
+            kept[key] = item
         return item
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

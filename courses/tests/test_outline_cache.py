@@ -37,12 +37,15 @@ def test_a_learner_page_reads_the_outline_from_the_cache(django_assert_num_queri
     lesson = first_lesson(course)
     url = lesson.get_absolute_url()
     client.get(url)  # stores the outline (and records the visit)
-    # Session, user, the lesson, the learner's state: the course, its modules,
-    # lessons and quizzes (four queries) come from the cache.
-    with django_assert_num_queries(4):
+    # Session, user, the learner's state: the course, its modules, lessons and
+    # quizzes (four queries) come from the cache, and the lesson itself (one)
+    # from the outline this process keeps.
+    with django_assert_num_queries(3):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
-    assert "Module 2" in response.content.decode()
+    html = response.content.decode()
+    assert "Module 2" in html
+    assert "Part 1.1" in html  # the lesson's own text
 
 
 def test_the_dashboard_reads_every_outline_from_the_cache(django_assert_num_queries):
@@ -172,6 +175,34 @@ def test_a_title_cannot_forge_an_outline_mark(django_capture_on_commit_callbacks
     html = logged_in(make_user()).get(course.get_absolute_url()).content.decode()
     assert "&lt;!--outline:done-mark:lesson:1--&gt; Sneaky" in outline_of(html)
     assert "(completed)" not in html
+
+
+def test_an_edited_lesson_shows_at_once_in_every_process_that_kept_it(
+    django_capture_on_commit_callbacks,
+):
+    course = make_course(modules=1, lessons=2, quizzes=1)
+    lesson = first_lesson(course)
+    client = logged_in(make_user())
+    assert "Part 1.1" in client.get(lesson.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        lesson.set_markdown("## Rewritten\n\nNew words.")
+        services.item_update(item=lesson, data={"content": lesson.content})
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert "Rewritten" in html
+    assert "Part 1.1" not in html
+
+
+def test_a_kept_lesson_is_only_found_under_its_own_module():
+    course = make_course(modules=2, lessons=1, quizzes=0)
+    lesson = first_lesson(course)
+    other_module = Module.objects.get(course=course, module_order=2)
+    client = logged_in(make_user())
+    assert client.get(lesson.get_absolute_url()).status_code == HTTPStatus.OK
+    wrong = reverse(
+        "courses:lesson-detail",
+        kwargs={"course_id": course.pk, "module_id": other_module.pk, "lesson_id": lesson.pk},
+    )
+    assert client.get(wrong).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_a_flushed_cache_never_brings_back_an_outline_kept_in_memory():
