@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from courses.models import Activity, Course
+from courses.models import Activity, Course, visible_courses
 from courses.outline import course_outlines
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.progress import (
@@ -75,7 +75,7 @@ def dashboard_rows(*, user: Any, limit: int | None = None) -> list[DashboardRow]
     learner's completions and resume points; the courses with their outlines
     come from the shared cache (four more queries for those not there yet)."""
     enrollments = Enrollment.objects.filter(
-        user=user, course__in=Course.objects.visible_to(user)
+        visible_courses(user, path="course__"), user=user
     ).order_by("-last_accessed_at", "-enrollment_id")
     enrollments = list(enrollments[:limit] if limit else enrollments)
     if not enrollments:
