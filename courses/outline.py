@@ -88,6 +88,29 @@ def _remember_outlines(outlines: dict[int, Course], *, version: str) -> None:
         LOCAL_OUTLINES.put(course_id, (version, course))
 
 
+# Lessons and quizzes (content included) this process has shown, by model
+# and id: (the outline they were shown with, the item). An item is only taken
+# with that very outline object, so a new content version (a new outline)
+# retires it. Bounded by count, apart from the outlines: a lesson is some
+# kilobytes.
+LOCAL_ITEMS = LocalLRU(1000)
+
+
+def kept_item(course: Course, key: tuple[str, int]) -> Any:
+    """The lesson or quiz `keep_item` kept under `key` with this `course`
+    object (a kept outline), or None."""
+    entry = LOCAL_ITEMS.get(key)
+    return entry[1] if entry is not None and entry[0] is course else None
+
+
+def keep_item(course: Course, key: tuple[str, int], item: Any) -> None:
+    """Keep the page's lesson or quiz with the outline it was read under, so
+    the next page showing it reads no row (outline cache on only: without it
+    every outline is new)."""
+    if settings.OUTLINE_CACHE_SECONDS:
+        LOCAL_ITEMS.put(key, (course, item))
+
+
 def _read_outlines(course_ids: list[int]) -> dict[int, Course]:
     courses = Course.objects.with_outline_titles()
     # One id (a page's URL, which may hold any number) goes through an exact

@@ -33,7 +33,7 @@ from courses.models import (
     Level,
     Module,
 )
-from courses.outline import course_outline
+from courses.outline import course_outline, keep_item, kept_item
 from courses.search import parse_search, search_snippets, search_suggestions
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import NotAnOption, QuizOutcome, learner_visit, quiz_answer
@@ -291,16 +291,12 @@ class CourseOutlineMixin:
         return super().get_queryset().filter(module_id=self.module.pk)
 
     def get_object(self, queryset: QuerySet | None = None) -> Any:
-        # Kept on the course's outline: where the outline is the one this
-        # process keeps for the current content version (courses.outline),
-        # so is the item, content included; read only on the first request.
-        kept = self.course.__dict__.setdefault("_items", {})
-        key = (self.model, self.kwargs[self.pk_url_kwarg])
-        item = kept.get(key)
+        key = (self.model._meta.label, self.kwargs[self.pk_url_kwarg])
+        item = kept_item(self.course, key)
         if item is None or item.module_id != self.module.pk:
             item = super().get_object(queryset)
             item.module = self.module  # the outline's module, with its course
-            kept[key] = item
+            keep_item(self.course, key, item)
         return item
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
