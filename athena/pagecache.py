@@ -59,9 +59,14 @@ def _established(version: str | None) -> str:
     new one that every process then shares: a version is never reused, so
     nothing stored under an older one (in a process's memory too) matches."""
     if version is None:
-        cache.add(CONTENT_VERSION_KEY, f"{time.time_ns():x}", None)
-        version = cache.get(CONTENT_VERSION_KEY) or f"{time.time_ns():x}"
+        cache.add(CONTENT_VERSION_KEY, _new_version(), None)
+        version = cache.get(CONTENT_VERSION_KEY) or _new_version()
     return version
+
+
+def _new_version() -> str:
+    """A version no earlier one can equal: the clock, in nanoseconds."""
+    return f"{time.time_ns():x}"
 
 
 def versioned_get_many(keys: list[str]) -> tuple[str, dict[str, Any]]:
@@ -102,7 +107,7 @@ def bump_content_version() -> None:
     """Retire every cached page now. A fresh value, not an increment: it works
     on every cache backend and never collides with a version some other
     process is still writing under."""
-    cache.set(CONTENT_VERSION_KEY, f"{time.time_ns():x}", None)
+    cache.set(CONTENT_VERSION_KEY, _new_version(), None)
 
 
 def content_changed() -> None:
