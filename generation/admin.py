@@ -61,31 +61,9 @@ class GenerationJobAdmin(admin.ModelAdmin):
         ),
         ("Error", {"fields": ["error_reason", "error_detail_text"]}),
     ]
-    readonly_fields = [
-        "requester",
-        "topic",
-        "level",
-        "duration",
-        "focus",
-        "retry_of",
-        "state",
-        "stage",
-        "stage_label",
-        "percent",
-        "course_link",
-        "task_id",
-        "created_at",
-        "started_at",
-        "heartbeat_at",
-        "finished_at",
-        "duration_text",
-        "model_name",
-        "prompt_tokens",
-        "completion_tokens",
-        "usage_table",
-        "error_reason",
-        "error_detail_text",
-    ]
+    # Every field shown is read-only (a job is a record); computed ones must be
+    # listed here to be shown at all.
+    readonly_fields = [name for _, section in fieldsets for name in section["fields"]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # learners ask from the site; operators use generate_course
