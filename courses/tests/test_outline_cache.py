@@ -217,3 +217,19 @@ def test_a_flushed_cache_never_brings_back_an_outline_kept_in_memory():
     cache.clear()
     html = client.get(course.get_absolute_url()).content.decode()
     assert "Renamed in the database" in html
+
+
+def test_a_kept_lesson_deleted_by_staff_is_gone_at_once(django_capture_on_commit_callbacks):
+    course = make_course(modules=1, lessons=2, quizzes=0)
+    lesson = first_lesson(course)
+    user = make_user()
+    enrollment_create(user=user, course=course)
+    client = logged_in(user)
+    url = lesson.get_absolute_url()
+    assert client.get(url).status_code == HTTPStatus.OK  # the lesson is now kept
+    with django_capture_on_commit_callbacks(execute=True):
+        services.item_delete(item=lesson)
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    # The course page, from a new outline, lists the one lesson left.
+    outline = outline_of(client.get(course.get_absolute_url()).content.decode())
+    assert outline.count("outline__item--lesson") == 1
