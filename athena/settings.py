@@ -133,6 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "keepalives_interval": 5,
             "keepalives_count": 3,
             "tcp_user_timeout": int(DATABASE_CLIENT_TIMEOUT * 1000),
+            # Prepared statements for the few hand-written queries every learner
+            # page runs (athena.db.prepared_cursor): planned once per connection,
+            # from their fifth run. Off (false) behind a pooler in transaction
+            # mode that cannot keep them (PgBouncer before 1.21).
+            "prepare_threshold": 5
         }
     )
     DATABASES["default"]["ENGINE"] = "athena.postgresql"

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from athena.db import prepared_cursor
 from courses.models import Activity, Course, Lesson, Module
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 
@@ -52,9 +52,9 @@ UNION ALL
 SELECT 'activity', a.activity_id, NULL, m.course_id
   FROM {Activity._meta.db_table} a
   JOIN {Module._meta.db_table} m ON m.module_id = a.module_id
- WHERE EXISTS (
-       SELECT 1 FROM {QuizAttempt._meta.db_table} q
-        WHERE q.user_id = %s AND q.activity_id = a.activity_id AND q.is_correct)
+ WHERE (SELECT TRUE FROM {QuizAttempt._meta.db_table} q
+         WHERE q.user_id = %s AND q.activity_id = a.activity_id AND q.is_correct
+         LIMIT 1)
    AND m.course_id IN ({courses})
 UNION ALL
 SELECT CASE WHEN r.lesson_id IS NULL THEN 'resume-activity' ELSE 'resume-lesson' END,
@@ -82,7 +82,7 @@ def learner_states(*, user: Any, course_ids: list[int]) -> dict[int, LearnerStat
     if not course_ids or not getattr(user, "is_authenticated", False):
         return states
     params = [user.pk, *course_ids] * 4
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_learner_state_sql(len(course_ids)), params)
         rows = cursor.fetchall()
     for tag, object_id, at, course_id in rows:
