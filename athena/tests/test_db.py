@@ -1,0 +1,48 @@
+"""Prepared statements for the hand-written queries every learner page runs
+(athena.db.prepared_cursor, athena.postgresql)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from athena.tests.test_operations import run
+from enrollment.progress import learner_state
+from enrollment.services import enrollment_create, lesson_complete
+from tests.factories import course_items, make_course, make_user
+from tests.servers import STRONG_KEY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_the_learners_state_is_planned_once_per_connection():
+    user, course = make_user(), make_course(modules=1, lessons=2, quizzes=1)
+    enrollment_create(user=user, course=course)
+    lesson_complete(user=user, lesson=course_items(course)[0])
+    states = [learner_state(user=user, course_id=course.pk) for _ in range(7)]
+    # The same answer from the prepared statement as before it.
+    assert all(state == states[0] for state in states)
+    assert states[0].completed_keys == {course_items(course)[0].key}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("lesson_completions" in statement for statement in prepared)
+
+
+@pytest.mark.parametrize(("setting", "threshold"), [("", "5"), ("false", "None")])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(setting, threshold):
+    result = run(
+        [
+            "-c",
+            "from django.conf import settings; "
+            "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])",
+        ],
+        DJANGO_SETTINGS_MODULE="athena.settings",
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/athena",
+        DATABASE_PREPARED_STATEMENTS=setting,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == threshold
