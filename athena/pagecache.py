@@ -25,10 +25,12 @@ the parts that follow learner activity (trending shelves, popularity) can be.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -51,20 +53,21 @@ _TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
 def content_version() -> str:
     """The current content version: one cache round trip."""
-    return _established(cache.get(CONTENT_VERSION_KEY))
+    return established_version(CONTENT_VERSION_KEY, cache.get(CONTENT_VERSION_KEY))
 
 
-def _established(version: str | None) -> str:
-    """`version`, or, when the cache holds none (new, flushed or restarted), a
-    new one that every process then shares: a version is never reused, so
-    nothing stored under an older one (in a process's memory too) matches."""
+def established_version(key: str, version: str | None) -> str:
+    """`version`, read from `key`, or, when the cache holds none there (new,
+    flushed or restarted), a new one that every process then shares: a
+    version is never reused, so nothing stored under an older one (in a
+    process's memory too) matches."""
     if version is None:
-        cache.add(CONTENT_VERSION_KEY, _new_version(), None)
-        version = cache.get(CONTENT_VERSION_KEY) or _new_version()
+        cache.add(key, new_version(), None)
+        version = cache.get(key) or new_version()
     return version
 
 
-def _new_version() -> str:
+def new_version() -> str:
     """A version no earlier one can equal: the clock, in nanoseconds."""
     return f"{time.time_ns():x}"
 
@@ -75,7 +78,7 @@ def versioned_get_many(keys: list[str]) -> tuple[str, dict[str, Any]]:
     at all, are left out): one cache round trip. For anything cached that an
     edit to course content must retire."""
     found = cache.get_many([CONTENT_VERSION_KEY, *keys])
-    version = _established(found.get(CONTENT_VERSION_KEY))
+    version = established_version(CONTENT_VERSION_KEY, found.get(CONTENT_VERSION_KEY))
     current = {}
     for key in keys:
         stored = found.get(key)
@@ -107,7 +110,7 @@ def bump_content_version() -> None:
     """Retire every cached page now. A fresh value, not an increment: it works
     on every cache backend and never collides with a version some other
     process is still writing under."""
-    cache.set(CONTENT_VERSION_KEY, _new_version(), None)
+    cache.set(CONTENT_VERSION_KEY, new_version(), None)
 
 
 def content_changed() -> None:
@@ -122,7 +125,39 @@ def content_changed() -> None:
 def _page_key(request: HttpRequest) -> str:
     # get_host() also refuses a host not in ALLOWED_HOSTS, as the view would.
     raw = f"{request.get_host()}:{request.get_full_path()}"
-    return f"{PAGE_KEY_PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return f"{PAGE_KEY_PREFIX}:{release()}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+# What a page is made from besides data: the code, templates and static files
+# (their hashed names are in every page).
+_RELEASE_SOURCES = (
+    "templates",
+    "static",
+    "athena",
+    "accounts",
+    "courses",
+    "enrollment",
+    "generation",
+    "notifications",
+)
+
+
+@functools.cache
+def release() -> str:
+    """This build of Athena, for keys of rendered pages: a deploy must not
+    serve pages its predecessor rendered (other markup, static file names that
+    are gone). ATHENA_RELEASE when set (a commit id at image build), else a
+    digest of the source files, read once per process."""
+    if settings.ATHENA_RELEASE:
+        return settings.ATHENA_RELEASE
+    digest = hashlib.blake2b(digest_size=8)
+    base = Path(settings.BASE_DIR)
+    for top in _RELEASE_SOURCES:
+        for path in sorted((base / top).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt", ".css", ".js", ".svg"} and path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _anonymous(request: HttpRequest) -> bool:
@@ -183,7 +218,7 @@ class AnonymousPageCacheMiddleware:
         # CsrfViewMiddleware (re)sets its cookie whenever the page used a token.
         csrf = settings.CSRF_COOKIE_NAME in response.cookies
         if csrf:
-            body = _punch_csrf_tokens(body, request.META["CSRF_COOKIE"])
+            body = punch_csrf_tokens(body, request.META["CSRF_COOKIE"])
         headers = [
             (name, value)
             for name, value in response.items()
@@ -225,7 +260,7 @@ class AnonymousPageCacheMiddleware:
         return response
 
 
-def _punch_csrf_tokens(body: bytes, secret: str) -> bytes:
+def punch_csrf_tokens(body: bytes, secret: str) -> bytes:
     """`body` with every CSRF token made from `secret` (each `{% csrf_token %}`
     masks it afresh) replaced by the placeholder, wherever it appears."""
 

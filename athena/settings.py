@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "athena.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A learner's pages kept until what they show changes, served before the
+    # user is loaded (athena.learnerpages).
+    "athena.learnerpages.LearnerPageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -138,6 +141,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # from their fifth run. Off (false) behind a pooler in transaction
             # mode that cannot keep them (PgBouncer before 1.21).
             "prepare_threshold": 5
+            if env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+            else None,
         }
     )
     DATABASES["default"]["ENGINE"] = "athena.postgresql"
@@ -163,6 +168,18 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # follow learner activity (trending shelves, popularity) may get. 0 turns it off,
 # the default with DEBUG on: a template edit shows on the next reload.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 300)
+# Seconds a logged-in learner's page is kept for them (athena.learnerpages);
+# any change to what it shows retires it at once. Only with a cache shared by
+# every process (CACHE_URL=redis://...): a change made in one process must
+# reach the others. 0 turns it off.
+LEARNER_PAGE_CACHE_SECONDS = env.int(
+    "LEARNER_PAGE_CACHE_SECONDS",
+    default=PAGE_CACHE_SECONDS if CACHES["default"]["BACKEND"] == "athena.cache.RedisCache" else 0,
+)
+# Names this build in the keys of cached pages (athena.pagecache.release), so a
+# deploy never serves its predecessor's pages: the image's commit id, say.
+# Empty: a digest of the source files, computed once per process.
+ATHENA_RELEASE = env.str("ATHENA_RELEASE", default="")
 # Seconds a course's outline (modules, lessons and quizzes: titles and order)
 # is kept for the learner pages (courses.outline.course_outline); content
 # edits retire it at once, like the pages above. 0 reads it from the database.

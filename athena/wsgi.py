@@ -7,6 +7,7 @@ from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "athena.settings")
 
+from athena.pagecache import release
 from athena.startup import require_production_secret_key
 
 require_production_secret_key()
@@ -15,3 +16,5 @@ application = get_wsgi_application()
 # a worker's first request (about half a second). With gunicorn's preload_app
 # this happens once, in the master, before the workers are forked.
 get_resolver().url_patterns  # noqa: B018
+# The release digest (cached page keys) reads the source files once: here too.
+release()

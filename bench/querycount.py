@@ -4,8 +4,10 @@ CaptureQueriesContext through the test client (not under load).
 Run by bench/run.py with the benchmark's environment; reads the page list as
 JSON on stdin and prints {name: queries} as JSON. Each page is asked twice and
 the second (warm) answer counted, as most requests under load meet warm caches.
-Pages are counted as rendered: run with PAGE_CACHE_SECONDS=0, since a page
-served from the anonymous page cache makes no query at all.
+Pages are counted as rendered: run with PAGE_CACHE_SECONDS=0 and
+LEARNER_PAGE_CACHE_SECONDS=0, since a page served from the anonymous page
+cache makes no query at all, and one served from a learner's kept pages
+reads only the session.
 """
 
 import json

@@ -180,6 +180,12 @@ def may_see_drafts(user: Any) -> bool:
     return getattr(user, "is_staff", False) and user.has_perm("courses.change_course")
 
 
+def _prefetched(instance: models.Model, relation: str) -> bool:
+    """Whether `relation` of `instance` was prefetched (prefetch_related): its
+    rows are then fixed for the instance's life."""
+    return relation in getattr(instance, "_prefetched_objects_cache", {})
+
+
 def visible_courses(user: Any, *, path: str = "") -> Q:
     """`CourseQuerySet.visible_to`'s rule as a condition, on the course at
     `path` ("course__" from an enrollment): a join rather than an IN
@@ -449,14 +455,25 @@ class Course(models.Model):
     def ordered_items(self) -> list[Lesson | Activity]:
         """Every lesson and activity of the course in reading order, across modules.
 
-        Uses prefetched modules and items when present (`with_outline()`)."""
-        return [item for module in self.modules.all() for item in module.ordered_items()]
+        Uses prefetched modules and items when present (`with_outline()`),
+        and then works the list out once per instance (a kept outline serves
+        many pages): read it, never change it."""
+        items = self.__dict__.get("_ordered_items")
+        if items is None:
+            items = [item for module in self.modules.all() for item in module.ordered_items()]
+            if _prefetched(self, "modules"):
+                self.__dict__["_ordered_items"] = items
+        return items
 
     def item_position(self, item: Lesson | Activity) -> ItemPosition:
         """Where `item` sits in the course's reading order, with its neighbours
         across module boundaries: what previous/next and "continue" follow."""
         items = self.ordered_items()
-        index = [entry.key for entry in items].index(item.key)
+        positions = self.__dict__.get("_item_positions")
+        if positions is None or positions[0] is not items:
+            positions = (items, {entry.key: index for index, entry in enumerate(items)})
+            self.__dict__["_item_positions"] = positions
+        index = positions[1][item.key]
         return ItemPosition(
             number=index + 1,
             count=len(items),
@@ -536,9 +553,14 @@ class Module(models.Model):
     def ordered_items(self) -> list[Lesson | Activity]:
         """The module's lessons and activities merged in their shared display order.
 
-        Uses prefetched lessons and activities when present (`with_items()`)."""
-        items: list[Lesson | Activity] = [*self.lessons.all(), *self.activities.all()]
-        items.sort(key=lambda item: (item.display_order, item.kind, item.pk))
+        Uses prefetched lessons and activities when present (`with_items()`),
+        and then works the list out once per instance: read it, never change it."""
+        items = self.__dict__.get("_ordered_items")
+        if items is None:
+            items = [*self.lessons.all(), *self.activities.all()]
+            items.sort(key=lambda item: (item.display_order, item.kind, item.pk))
+            if _prefetched(self, "lessons") and _prefetched(self, "activities"):
+                self.__dict__["_ordered_items"] = items
         return items
 
 

@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import ngettext
 from django.views.generic import DetailView, ListView, TemplateView
 
+from athena.learnerpages import keep_for_learner, kept_answer
 from courses import selectors
 from courses.models import (
     PREFERENCE_CHOICES,
@@ -35,8 +36,15 @@ from courses.models import (
 )
 from courses.outline import course_outline, keep_item, kept_item
 from courses.search import parse_search, search_snippets, search_suggestions
+from enrollment.progress import LearnerState, learner_state
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
-from enrollment.services import NotAnOption, QuizOutcome, learner_visit, quiz_answer
+from enrollment.services import (
+    NotAnOption,
+    QuizOutcome,
+    learner_visit,
+    next_visit_recorded,
+    quiz_answer,
+)
 
 CATALOG_PAGE_SIZE = 24
 # The catalog counts and pages through at most this many results: a bounded
@@ -231,16 +239,30 @@ def _catalog_order(courses: QuerySet[Course], *, sort: str) -> QuerySet[Course]:
 
 
 def record_learner_visit_context(
-    request: HttpRequest, course: Course, item: Lesson | Activity | None = None
+    request: HttpRequest,
+    course: Course,
+    item: Lesson | Activity | None = None,
+    state: LearnerState | None = None,
 ) -> dict[str, Any]:
     """The learner's enrollment and progress for a course page. Writes: records
     an enrolled learner's visit (last access, resume point at `item`). One query
-    to read; none at all for anonymous visitors."""
-    progress = learner_visit(user=request.user, course=course, item=item)
+    to read (none with the learner's `state` already read); none at all for
+    anonymous visitors."""
+    progress = learner_visit(user=request.user, course=course, item=item, state=state)
     return {"progress": progress, "completed_keys": progress.completed_keys}
 
 
-class CourseDetailView(DetailView):
+class LearnerPageMixin:
+    """For the pages of a course: a learner's page may be kept for them until
+    something on it changes (athena.learnerpages), or until their visit is
+    due to be recorded again."""
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **response_kwargs)
+        return keep_for_learner(response, until=next_visit_recorded(context["progress"].state))
+
+
+class CourseDetailView(LearnerPageMixin, DetailView):
     template_name = "courses/course_detail.html"
     pk_url_kwarg = "course_id"
     context_object_name = "course"
@@ -260,7 +282,7 @@ class CourseDetailView(DetailView):
         }
 
 
-class CourseOutlineMixin:
+class CourseOutlineMixin(LearnerPageMixin):
     """What the module, lesson and quiz pages share: the course the URL names
     with its outline (drafts for staff only), the module within it, the lesson
     or quiz within that, where the page sits in the course, and the learner's
@@ -303,7 +325,9 @@ class CourseOutlineMixin:
         item = self.object if isinstance(self.object, Lesson | Activity) else None
         context = {
             **super().get_context_data(**kwargs),
-            **record_learner_visit_context(self.request, self.course, item),
+            **record_learner_visit_context(
+                self.request, self.course, item, getattr(self, "state_read", None)
+            ),
             "course": self.course,
             "module": self.module,
         }
@@ -390,17 +414,35 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
             )
             response["Retry-After"] = str(WINDOW_SECONDS)
             return response
+        # Read once, before the answer (whether it is stored follows the
+        # enrollment), and brought up to date with it for the page.
+        state = learner_state(user=request.user, course_id=self.course.pk)
         try:
             outcome = quiz_answer(
                 user=request.user,
                 activity=self.object,
                 option_number=posted_option_number(request.POST.get("option")),
+                enrolled=state.is_enrolled,
             )
         except NotAnOption:
             raise BadRequest("That is not one of the quiz's options.") from None
-        # The attempt is stored before the page reads the learner's progress,
-        # so a right answer shows as passed at once.
-        return self.render_to_response(self.get_context_data(outcome=outcome))
+        if outcome.attempt is not None and outcome.correct:
+            state.completed_keys.add(self.object.key)  # passed, shown at once
+        self.state_read = state
+        context = self.get_context_data(outcome=outcome)
+        response = self.render_to_response(context)
+        # The same answer in the same state makes the same page.
+        return kept_answer(
+            request,
+            response,
+            inputs=(
+                state.enrollment_id,
+                state.completed_keys,
+                state.resume_key,
+                outcome.chosen,
+                outcome.correct,
+            ),
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         outcome: QuizOutcome | None = kwargs.pop("outcome", None)

@@ -15,6 +15,9 @@ WINDOW_SECONDS = 60
 
 def _window_hit(key: str, *, limit: int) -> bool:
     """Count one hit on `key`; answer whether it is within `limit` this window."""
+    count_in_window = getattr(cache, "count_in_window", None)
+    if count_in_window is not None:  # Redis: one round trip (athena.cache)
+        return count_in_window(key, WINDOW_SECONDS) <= limit
     # add() starts the window only if none is running; incr() is atomic on Redis.
     cache.add(key, 0, timeout=WINDOW_SECONDS)
     try:

@@ -10,9 +10,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from athena.learnerpages import learner_changed
 from courses.models import Activity, Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
-from enrollment.progress import CourseProgress, course_progress, learner_state
+from enrollment.progress import CourseProgress, LearnerState, course_progress, learner_state
 
 # last_accessed_at is written at most this often per enrollment.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -34,11 +35,17 @@ def enrollment_delete(*, user: AbstractBaseUser, course: Course) -> bool:
     """Unenroll. Completions, attempts and the resume point stay, so enrolling
     again picks up where the learner left off."""
     deleted, _ = Enrollment.objects.filter(user=user, course=course).delete()
+    if deleted:
+        learner_changed(user.pk)
     return bool(deleted)
 
 
 def enrollment_touch(
-    *, enrollment_id: int, last_accessed_at: datetime | None, now: datetime | None = None
+    *,
+    enrollment_id: int,
+    user_id: int,
+    last_accessed_at: datetime | None,
+    now: datetime | None = None,
 ) -> bool:
     """Record that the learner opened the course, at most once a TOUCH_INTERVAL.
 
@@ -47,11 +54,13 @@ def enrollment_touch(
     now = now or timezone.now()
     if last_accessed_at is not None and now - last_accessed_at < TOUCH_INTERVAL:
         return False
-    return bool(
-        Enrollment.objects.filter(
-            pk=enrollment_id, last_accessed_at__lt=now - TOUCH_INTERVAL
-        ).update(last_accessed_at=now)
-    )
+    touched = Enrollment.objects.filter(
+        pk=enrollment_id, user_id=user_id, last_accessed_at__lt=now - TOUCH_INTERVAL
+    ).update(last_accessed_at=now)
+    if touched:
+        # An update() sends no signal (enrollment.signals); the dashboard shows it.
+        learner_changed(user_id)
+    return bool(touched)
 
 
 class NotEnrolled(Exception):
@@ -102,14 +111,24 @@ def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
     """Mark a lesson not done (NotEnrolled as for `lesson_complete`)."""
     _require_enrollment(user=user, lesson=lesson)
     deleted, _ = LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
+    if deleted:
+        learner_changed(user.pk)
     return bool(deleted)
 
 
-def quiz_answer(*, user: AbstractBaseUser, activity: Activity, option_number: int) -> QuizOutcome:
+def quiz_answer(
+    *,
+    user: AbstractBaseUser,
+    activity: Activity,
+    option_number: int,
+    enrolled: bool | None = None,
+) -> QuizOutcome:
     """Check a submitted answer on the server and, for a learner enrolled in the
     quiz's course, store the attempt. Anyone else's answer (an anonymous visitor,
     a learner not enrolled) is checked but not stored: progress is for enrolled
-    learners only, as for lessons.
+    learners only, as for lessons. `enrolled` is whether `user` is enrolled in
+    the quiz's course when the caller has just read it (their learner state);
+    without it, one query finds out.
 
     Raises NotAnOption for a number that is not one of the quiz's options. The
     user and the quiz come from the session and the URL, never from the form."""
@@ -117,7 +136,9 @@ def quiz_answer(*, user: AbstractBaseUser, activity: Activity, option_number: in
         raise NotAnOption(f"{option_number} is not an option of {activity}")
     correct = option_number == activity.answer
     attempt = None
-    if user.is_authenticated and _is_enrolled(user=user, module_id=activity.module_id):
+    if enrolled is None:
+        enrolled = user.is_authenticated and _is_enrolled(user=user, module_id=activity.module_id)
+    if enrolled and user.is_authenticated:
         attempt = QuizAttempt.objects.create(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
@@ -152,22 +173,45 @@ def resume_point_set(
         unique_fields=["user", "course"],
         update_fields=["lesson", "activity", "visited_at"],
     )
+    learner_changed(user.pk)  # bulk_create sends no signal (enrollment.signals)
 
 
 def learner_visit(
-    *, user: AbstractBaseUser, course: Course, item: Lesson | Activity | None = None
+    *,
+    user: AbstractBaseUser,
+    course: Course,
+    item: Lesson | Activity | None = None,
+    state: LearnerState | None = None,
 ) -> CourseProgress:
     """What a course page needs to know about its learner, recording the visit.
 
-    One query reads the learner's state; an enrolled learner's visit touches
-    `last_accessed_at` (at most once a minute) and moves the resume point to
-    `item` (only when it changes). `course` comes with `with_outline()`."""
-    state = learner_state(user=user, course_id=course.pk)
+    One query reads the learner's state (none when the caller passes the
+    `state` it read); an enrolled learner's visit touches `last_accessed_at`
+    (at most once a minute) and moves the resume point to `item` (only when
+    it changes). `course` comes with `with_outline()`."""
+    if state is None:
+        state = learner_state(user=user, course_id=course.pk)
     if state.is_enrolled:
-        enrollment_touch(enrollment_id=state.enrollment_id, last_accessed_at=state.last_accessed_at)
+        now = timezone.now()
+        if enrollment_touch(
+            enrollment_id=state.enrollment_id,
+            user_id=user.pk,
+            last_accessed_at=state.last_accessed_at,
+            now=now,
+        ):
+            state.last_accessed_at = now
         if item is not None:
             resume_point_set(
                 user=user, course_id=course.pk, item=item, current_key=state.resume_key
             )
             state.resume_key = item.key
     return course_progress(course=course, state=state)
+
+
+def next_visit_recorded(state: LearnerState) -> float | None:
+    """When the learner's next visit to the course will be recorded (as a
+    `time.time()` moment), or None when visits are not recorded (not enrolled):
+    a page kept for the learner must not be served past it."""
+    if not state.is_enrolled or state.last_accessed_at is None:
+        return None
+    return (state.last_accessed_at + TOUCH_INTERVAL).timestamp()

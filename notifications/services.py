@@ -6,20 +6,25 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from athena.learnerpages import learner_changed
 from notifications.models import Notification
 from notifications.selectors import notification_unread_count_forget
 
 
-def _forget_unread_count(user_id: int) -> None:
+def notifications_changed(*, user_id: int) -> None:
+    """`user_id`'s notifications were written: drop their cached unread count
+    and retire their kept pages (the bell is on them). Every write calls it,
+    the admin's included."""
     # After the commit too: a page rendered between the write and the commit
     # could otherwise cache the old count again.
     notification_unread_count_forget(user_id=user_id)
     transaction.on_commit(lambda: notification_unread_count_forget(user_id=user_id))
+    learner_changed(user_id)
 
 
 def notification_create(*, user: AbstractBaseUser, message: str, url: str = "") -> Notification:
     notification = Notification.objects.create(user=user, message=message[:300], url=url)
-    _forget_unread_count(user.pk)
+    notifications_changed(user_id=user.pk)
     return notification
 
 
@@ -32,12 +37,12 @@ def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> b
         .update(read_at=timezone.now())
     )
     if changed:
-        _forget_unread_count(user.pk)
+        notifications_changed(user_id=user.pk)
     return bool(changed)
 
 
 def notifications_mark_all_read(*, user: AbstractBaseUser) -> int:
     changed = Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
     if changed:
-        _forget_unread_count(user.pk)
+        notifications_changed(user_id=user.pk)
     return changed

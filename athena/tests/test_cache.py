@@ -54,3 +54,17 @@ def test_an_unreachable_redis_is_an_error_not_a_hang():
     )
     with pytest.raises(redis.ConnectionError):
         backend.get("anything")
+
+
+def test_a_window_counts_in_one_round_trip_and_ends_on_time(cache, settings):
+    """The quiz rate limit's counter (enrollment.ratelimit) on Redis."""
+    assert [cache.count_in_window("answers", 60) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("answers") == 3  # readable as the other cache calls store it
+    client = cache._cache.get_client()
+    assert 0 < client.ttl(cache.make_key("answers")) <= 60
+    # The window runs from the first hit: later hits do not extend it.
+    client.expire(cache.make_key("answers"), 5)
+    cache.count_in_window("answers", 60)
+    assert client.ttl(cache.make_key("answers")) <= 5
+    client.delete(cache.make_key("answers"))
+    assert cache.count_in_window("answers", 60) == 1

@@ -14,7 +14,15 @@ from django.urls import reverse
 from tests.servers import STRONG_KEY
 
 # Set for the test session only (pyproject.toml, tests/browser/conftest.py).
-TEST_ONLY_VARIABLES = ("SECRET_KEY", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
+TEST_ONLY_VARIABLES = (
+    "SECRET_KEY",
+    "SECURE_SSL_REDIRECT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    # Off for the test process (pyproject.toml); production has them on.
+    "PAGE_CACHE_SECONDS",
+    "LEARNER_PAGE_CACHE_SECONDS",
+    "OUTLINE_CACHE_SECONDS",
+)
 
 
 def run(arguments: list[str], **env: str) -> subprocess.CompletedProcess:
@@ -420,20 +428,25 @@ def test_the_page_cache_is_off_by_default_with_debug_on(debug, seconds):
 
 PRINT_CACHE_AND_SESSIONS = (
     "from django.conf import settings; "
-    "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)"
+    "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE, "
+    "settings.LEARNER_PAGE_CACHE_SECONDS)"
 )
 
 
 @pytest.mark.parametrize(
-    ("cache_url", "backend", "sessions"),
+    ("cache_url", "backend", "sessions", "learner_pages"),
     [
-        ("redis://redis:6379/0", "athena.cache.RedisCache", "cached_db"),
-        ("", "django.core.cache.backends.locmem.LocMemCache", "db"),
+        ("redis://redis:6379/0", "athena.cache.RedisCache", "cached_db", "300"),
+        ("", "django.core.cache.backends.locmem.LocMemCache", "db", "0"),
     ],
 )
-def test_sessions_come_from_the_cache_only_when_it_is_shared(cache_url, backend, sessions):
+def test_sessions_come_from_the_cache_only_when_it_is_shared(
+    cache_url, backend, sessions, learner_pages
+):
     """With Redis every worker reads a session from the cache; with the
-    per-process default cache each reads the database, which they share."""
+    per-process default cache each reads the database, which they share.
+    Likewise a learner's kept pages: a change in one process must retire them
+    in every other."""
     result = run(
         ["-c", PRINT_CACHE_AND_SESSIONS],
         DJANGO_SETTINGS_MODULE="athena.settings",
@@ -442,7 +455,11 @@ def test_sessions_come_from_the_cache_only_when_it_is_shared(cache_url, backend,
         CACHE_URL=cache_url,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [backend, f"django.contrib.sessions.backends.{sessions}"]
+    assert result.stdout.split() == [
+        backend,
+        f"django.contrib.sessions.backends.{sessions}",
+        learner_pages,
+    ]
 
 
 def test_loading_the_wsgi_app_opens_no_connection():

@@ -141,6 +141,26 @@ def test_a_session_started_on_one_server_continues_on_the_other(site):
     assert re.search(r"\b1 of \d+ done", progress.body), progress.body
 
 
+def test_a_learners_page_kept_on_one_server_is_retired_by_a_change_on_the_other(site):
+    first, second, ids = site
+    grace = Visitor()
+    assert grace.log_in(first, "grace", PASSWORD).status == HTTPStatus.FOUND
+    course, module, lesson = ids["course"], ids["module"], ids["lesson"]
+    assert grace.post(first.url(f"/courses/{course}/enroll/"), {}).status == HTTPStatus.FOUND
+    url = f"/courses/{course}/modules/{module}/lessons/{lesson}/"
+    served = [grace.get(first.url(url)) for _ in range(3)]
+    assert served[-1].headers.get("x-page-cache") == "learner-hit"
+    assert "is-complete" not in served[-1].body
+
+    done = grace.post(second.url(f"{url}done/"), {})
+    assert done.status == HTTPStatus.FOUND
+
+    page = grace.get(first.url(url))
+    assert page.status == HTTPStatus.OK
+    assert page.headers.get("x-page-cache") is None
+    assert "is-complete" in page.body
+
+
 def test_a_login_lockout_hit_on_one_server_holds_on_the_other(site):
     first, second, _ = site
     attacker = Visitor()

@@ -66,11 +66,17 @@ def test_last_access_is_written_at_most_once_a_minute():
     enrollment, _ = enrollment_create(user=user, course=course)
     now = enrollment.last_accessed_at + timedelta(seconds=30)
     assert not enrollment_touch(
-        enrollment_id=enrollment.pk, last_accessed_at=enrollment.last_accessed_at, now=now
+        enrollment_id=enrollment.pk,
+        user_id=user.pk,
+        last_accessed_at=enrollment.last_accessed_at,
+        now=now,
     )
     later = enrollment.last_accessed_at + timedelta(seconds=61)
     assert enrollment_touch(
-        enrollment_id=enrollment.pk, last_accessed_at=enrollment.last_accessed_at, now=later
+        enrollment_id=enrollment.pk,
+        user_id=user.pk,
+        last_accessed_at=enrollment.last_accessed_at,
+        now=later,
     )
     enrollment.refresh_from_db()
     assert enrollment.last_accessed_at == later
