@@ -30,9 +30,12 @@ timeout = env.int("GUNICORN_TIMEOUT", default=30)
 graceful_timeout = env.int("GUNICORN_GRACEFUL_TIMEOUT", default=30)
 keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow without bound; the
-# jitter keeps workers from restarting all at once.
-max_requests = env.int("GUNICORN_MAX_REQUESTS", default=2000)
-max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", default=200)
+# jitter keeps workers from restarting all at once. Rarely: a new worker starts
+# with empty caches and a new database connection, and at 2,000 requests (a
+# few seconds of a busy worker) recycling tripled the pages' p99 latency and
+# cut their throughput by a third (docs/performance.md).
+max_requests = env.int("GUNICORN_MAX_REQUESTS", default=100_000)
+max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", default=10_000)
 # Django is imported once, in the master, and every worker is a fork of it: a
 # recycled worker serves within milliseconds instead of importing Django again
 # (about a second of CPU, taken from the requests being served), and workers
