@@ -142,6 +142,11 @@ def quiz_answer(
         attempt = QuizAttempt.objects.create(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
+        if correct:
+            # Only a right answer changes what the learner's pages show (the
+            # quiz passed); the results page, which counts every attempt, is
+            # never kept.
+            learner_changed(user.pk)
     return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
 
 

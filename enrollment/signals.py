@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from athena.learnerpages import learner_changed
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+from enrollment.models import Enrollment, LessonCompletion, ResumePoint
 from enrollment.pending import enrollment_complete_pending
 
 
@@ -25,13 +25,12 @@ def enroll_pending_course(
 
 
 # Whatever saves these (services, the admin), the learner's pages show it:
-# enrollments, completions, answers, the resume point. Deletes send no signal
+# enrollments, completions, the resume point (answers: quiz_answer). Deletes send no signal
 # here (a receiver would cost every bulk delete a SELECT of its rows): the
 # services and admin that delete call learner_changed, as do the writes that
 # send none (update(), bulk_create()); see enrollment.services and .admin.
 @receiver(post_save, sender=Enrollment, dispatch_uid="learner-pages-enrollment")
 @receiver(post_save, sender=LessonCompletion, dispatch_uid="learner-pages-lesson")
-@receiver(post_save, sender=QuizAttempt, dispatch_uid="learner-pages-attempt")
 @receiver(post_save, sender=ResumePoint, dispatch_uid="learner-pages-resume")
 def learner_row_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     learner_changed(instance.user_id)

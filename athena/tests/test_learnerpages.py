@@ -186,6 +186,21 @@ def test_a_right_answer_shows_at_once_on_the_quiz_page(user, quiz, committed):
     assert "You have answered this quiz correctly" in html
 
 
+def test_a_wrong_answer_keeps_the_learners_pages(user, quiz, committed):
+    """Nothing a kept page shows counts wrong answers (the results page,
+    which does, is never kept)."""
+    client = logged_in(user)
+    with committed():
+        page(client, quiz.get_absolute_url())  # the resume point: this quiz
+    kept(client, reverse("enrollment:dashboard"))
+    wrong = next(number for number in range(1, len(quiz.options) + 1) if number != quiz.answer)
+    with committed():
+        client.post(quiz.get_absolute_url(), {"option": str(wrong)})
+    assert page(client, reverse("enrollment:dashboard"))[1] == HIT
+    results = reverse("enrollment:course-results", args=[quiz.module.course_id])
+    assert "Not passed yet" in page(client, results)[0]
+
+
 def test_an_answer_page_is_made_again_only_when_something_on_it_changed(
     user, quiz, committed, django_assert_num_queries
 ):
