@@ -2,10 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import connections, router
+from django.db.models import Model
 from django.http import HttpRequest
 
 from accounts.lockout import account_username
+from athena.db import prepared_cursor
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -23,3 +28,42 @@ class UsernameOrEmailBackend(ModelBackend):
             # account this log-in would open.
             username = account_username(username) or username
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user, as ModelBackend reads it, but on PostgreSQL with
+        one prepared query: it runs on every logged-in request, and building
+        the query with the ORM cost more than running it (about 0.2 ms of the
+        0.26 ms Django's get() takes here)."""
+        model = get_user_model()
+        using = router.db_for_read(model)
+        fields = model._meta.concrete_fields
+        if not _readable_as_is(model, using):
+            return super().get_user(user_id)
+        try:
+            pk = model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        with prepared_cursor(using) as cursor:
+            cursor.execute(_user_sql(model, cursor.db.ops.quote_name), [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        user = model.from_db(using, [field.attname for field in fields], row)
+        return user if self.user_can_authenticate(user) else None
+
+
+def _readable_as_is(model: type[Model], using: str) -> bool:
+    """Whether the driver hands `model`'s columns back as the fields hold them
+    (PostgreSQL through psycopg does for the user's plain columns; SQLite
+    does not for dates and booleans), so a row can go to `from_db` unchanged."""
+    connection = connections[using]
+    return connection.vendor == "postgresql" and not any(
+        hasattr(field, "from_db_value") or connection.ops.get_db_converters(field.cached_col)
+        for field in model._meta.concrete_fields
+    )
+
+
+def _user_sql(model: type[Model], quote: Any) -> str:
+    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    return f"SELECT {columns} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 
+from accounts.backends import UsernameOrEmailBackend
 from athena.tests.test_operations import run
 from enrollment.progress import learner_state
 from enrollment.services import enrollment_create, lesson_complete
-from tests.factories import course_items, make_course, make_user
+from tests.factories import PASSWORD, course_items, make_course, make_user
 from tests.servers import STRONG_KEY
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +48,29 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(setting, threshold):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == threshold
+
+
+def test_the_session_user_is_read_as_django_reads_it():
+    """accounts.backends reads the session's user with one prepared query on
+    PostgreSQL (the ORM elsewhere): the same user, every field, and the
+    same refusals."""
+    backend = UsernameOrEmailBackend()
+    user = make_user(first_name="Ada", last_name="Lovelace", is_staff=True)
+    user.refresh_from_db()
+    for _ in range(7):
+        read = backend.get_user(str(user.pk))
+    fields = [field.attname for field in get_user_model()._meta.concrete_fields]
+    assert {name: getattr(read, name) for name in fields} == {
+        name: getattr(user, name) for name in fields
+    }
+    assert read.check_password(PASSWORD)
+    assert read._state.db == "default"
+    assert not read._state.adding
+    assert backend.get_user(str(user.pk + 1000)) is None
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    assert backend.get_user(str(user.pk)) is None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        assert any("auth_user" in statement for statement in prepared)
