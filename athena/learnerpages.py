@@ -171,14 +171,20 @@ class LearnerPageCacheMiddleware:
 
 
 def kept_answer(
-    request: HttpRequest, response: SimpleTemplateResponse, *, inputs: tuple[Any, ...]
+    request: HttpRequest,
+    *,
+    inputs: tuple[Any, ...],
+    render: Callable[[], SimpleTemplateResponse],
+    reusable: bool = True,
 ) -> HttpResponse:
-    """The page answering a learner's POST (`response`, not rendered yet: a
-    quiz's answer), or the same page rendered before, when everything it shows
-    was the same: course content, the bell's count, the learner (not staff)
-    and `inputs` (their state after the POST, the answer's outcome). The POST
-    itself has been handled; only its rendering is saved, one page per
-    learner and URL."""
+    """The page answering a learner's POST (a quiz's answer), made by `render`
+    (a view's response, not rendered yet), or the same page as made before,
+    when everything it shows was the same: course content, the bell's count,
+    the learner (not staff) and `inputs` (their state after the POST, the
+    answer's outcome), and it has not expired (`keep_for_learner`). The POST
+    itself has been handled by then; what is saved is making the page (its
+    context too: `reusable` False when making it records something, such as
+    a visit). One page per learner and URL."""
     timeout = settings.LEARNER_PAGE_CACHE_SECONDS
     user = request.user
     if (
@@ -186,10 +192,9 @@ def kept_answer(
         or not user.is_authenticated
         or user.is_staff
         or user.is_superuser
-        or response.status_code != 200
         or get_messages(request)
     ):
-        return response
+        return render()
     key = f"learner-answer:{_page_key(request, user.pk)}"
     unread_key = unread_count_cache_key(user.pk)
     found = cache.get_many([CONTENT_VERSION_KEY, unread_key, key])
@@ -200,12 +205,21 @@ def kept_answer(
         established_version(CONTENT_VERSION_KEY, found.get(CONTENT_VERSION_KEY)), unread, inputs
     )
     stored = found.get(key)
-    if isinstance(stored, dict) and stored.get("versions") == (digest,):
+    if (
+        reusable
+        and isinstance(stored, dict)
+        and stored.get("versions") == (digest,)
+        and stored["until"] > time.time()
+    ):
         return _replayed(request, stored)
+    response = render()
     response.render()
-    if getattr(request, "_csp_nonce", None) is None:
-        until = time.time() + timeout
-        cache.set(key, _stored(request, response, versions=(digest,), until=until), timeout)
+    if response.status_code == 200 and getattr(request, "_csp_nonce", None) is None:
+        until = min(
+            getattr(response, "learner_page_until", None) or float("inf"), time.time() + timeout
+        )
+        stored = _stored(request, response, versions=(digest,), until=until)
+        cache.set(key, stored, max(1, int(until - time.time())))
     return response
 
 

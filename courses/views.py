@@ -417,31 +417,34 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
         # Read once, before the answer (whether it is stored follows the
         # enrollment), and brought up to date with it for the page.
         state = learner_state(user=request.user, course_id=self.course.pk)
+        passed_before = self.object.key in state.completed_keys
         try:
             outcome = quiz_answer(
                 user=request.user,
                 activity=self.object,
                 option_number=posted_option_number(request.POST.get("option")),
                 enrolled=state.is_enrolled,
+                passed=passed_before,
             )
         except NotAnOption:
             raise BadRequest("That is not one of the quiz's options.") from None
         if outcome.attempt is not None and outcome.correct:
             state.completed_keys.add(self.object.key)  # passed, shown at once
         self.state_read = state
-        context = self.get_context_data(outcome=outcome)
-        response = self.render_to_response(context)
-        # The same answer in the same state makes the same page.
+        # The same answer in the same state makes the same page, unless the
+        # visit is to be recorded (another resume point, or its minute is up).
         return kept_answer(
             request,
-            response,
             inputs=(
                 state.enrollment_id,
                 state.completed_keys,
-                state.resume_key,
+                # Where the visit leaves the resume point.
+                self.object.key if state.is_enrolled else state.resume_key,
                 outcome.chosen,
                 outcome.correct,
             ),
+            reusable=not state.is_enrolled or state.resume_key == self.object.key,
+            render=lambda: self.render_to_response(self.get_context_data(outcome=outcome)),
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

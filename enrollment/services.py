@@ -122,13 +122,15 @@ def quiz_answer(
     activity: Activity,
     option_number: int,
     enrolled: bool | None = None,
+    passed: bool | None = None,
 ) -> QuizOutcome:
     """Check a submitted answer on the server and, for a learner enrolled in the
     quiz's course, store the attempt. Anyone else's answer (an anonymous visitor,
     a learner not enrolled) is checked but not stored: progress is for enrolled
     learners only, as for lessons. `enrolled` is whether `user` is enrolled in
-    the quiz's course when the caller has just read it (their learner state);
-    without it, one query finds out.
+    the quiz's course and `passed` whether they had answered it right before,
+    when the caller has just read them (their learner state); without
+    `enrolled`, one query finds out.
 
     Raises NotAnOption for a number that is not one of the quiz's options. The
     user and the quiz come from the session and the URL, never from the form."""
@@ -142,10 +144,10 @@ def quiz_answer(
         attempt = QuizAttempt.objects.create(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
-        if correct:
-            # Only a right answer changes what the learner's pages show (the
-            # quiz passed); the results page, which counts every attempt, is
-            # never kept.
+        if correct and not passed:
+            # Only a first right answer changes what the learner's pages show
+            # (the quiz passed); the results page, which counts every attempt,
+            # is never kept.
             learner_changed(user.pk)
     return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
 

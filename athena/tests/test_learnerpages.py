@@ -21,7 +21,7 @@ from django.utils import timezone
 from athena.pagecache import release
 from courses import services
 from courses.models import Activity, Course, Lesson
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt
+from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.services import enrollment_create, enrollment_touch, lesson_complete
 from enrollment.templatetags.enrollment_tags import time_ago_changes
 from notifications.models import Notification
@@ -207,6 +207,7 @@ def test_an_answer_page_is_made_again_only_when_something_on_it_changed(
     client = logged_in(user)
     url = quiz.get_absolute_url()
     wrong = next(number for number in range(1, len(quiz.options) + 1) if number != quiz.answer)
+    page(client, url)  # the quiz first, as a learner opens it: the resume point
     first = client.post(url, {"option": str(wrong)})
     assert first.get("X-Page-Cache", "") == ""
     assert first.templates
@@ -233,6 +234,30 @@ def test_an_answer_page_is_made_again_only_when_something_on_it_changed(
     answer = client.post(url, {"option": str(wrong)})
     assert answer.get("X-Page-Cache", "") == ""
     assert "Retitled quiz" in answer.content.decode()
+
+
+def test_an_answer_records_the_visit_it_is_due(user, quiz, lesson, committed, monkeypatch):
+    """A kept answer page is not served where answering records the visit:
+    a resume point elsewhere (another tab), or the minute being up."""
+    client = logged_in(user)
+    url = quiz.get_absolute_url()
+    page(client, url)
+    client.post(url, {"option": "1"})
+    assert client.post(url, {"option": "1"}).get("X-Page-Cache") == HIT
+    with committed():
+        page(client, lesson.get_absolute_url())  # the resume point moves on
+    assert client.post(url, {"option": "1"}).get("X-Page-Cache", "") == ""
+    assert ResumePoint.objects.get(user=user).activity_id == quiz.pk
+    assert client.post(url, {"option": "1"}).get("X-Page-Cache") == HIT
+    later = time.time() + 120
+    Enrollment.objects.filter(user=user).update(
+        last_accessed_at=timezone.now() - timedelta(minutes=2)
+    )
+    monkeypatch.setattr("athena.learnerpages.time.time", lambda: later)
+    assert client.post(url, {"option": "1"}).get("X-Page-Cache", "") == ""
+    assert Enrollment.objects.get(user=user).last_accessed_at > timezone.now() - timedelta(
+        seconds=30
+    )
 
 
 def test_an_answer_page_kept_carries_a_working_token(user, quiz):
