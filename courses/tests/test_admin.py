@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.admin import CourseAdmin
+from courses.admin_filters import drill_down
 from courses.documents import course_export, parse_document
 from courses.models import TITLE_MAX_LENGTH, Course, Module
 from enrollment.models import Enrollment
@@ -129,13 +131,14 @@ def test_course_list_runs_a_fixed_number_of_queries(client_for_editor, django_as
     url = reverse(CHANGELIST)
     # Session, user, permissions (2), the capped count of the listed rows (no
     # count of the whole table: show_full_result_count is off), the page of rows
-    # with their enrollment counts, and the date hierarchy (range, days).
-    with django_assert_num_queries(8):
+    # with their enrollment counts, and the date hierarchy (its range, then the
+    # range and one index probe per day shown: courses.admin_filters.drill_down).
+    with django_assert_num_queries(9):
         client_for_editor.get(url)
     for _ in range(20):
         course = make_course(modules=1)
         Enrollment.objects.create(user=make_user(), course=course)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client_for_editor.get(url)
     assert len(response.context["cl"].result_list) == 23
 
@@ -547,3 +550,35 @@ def test_the_admin_calls_activities_quizzes():
     assert ">Activities<" not in index
     listing = client.get(reverse("admin:courses_activity_changelist")).content.decode()
     assert "Select quiz to change" in listing
+
+
+def test_the_date_hierarchy_offers_the_periods_that_hold_courses(client_for_editor):
+    """Found by index probes (drill_down), the same choices as Django's
+    DISTINCT over every row: years, months and days with courses, no others."""
+    moments = [
+        datetime(2024, 3, 5, 10, tzinfo=UTC),
+        datetime(2024, 3, 5, 23, tzinfo=UTC),
+        datetime(2024, 3, 20, 8, tzinfo=UTC),
+        datetime(2024, 11, 1, 12, tzinfo=UTC),
+        datetime(2026, 1, 2, 12, tzinfo=UTC),
+    ]
+    for moment in moments:
+        Course.objects.filter(pk=make_course().pk).update(created_at=moment)
+    plain = Course.objects.all()
+    probed = drill_down(Course.objects.all())
+    for kind in ("year", "month", "day"):
+        assert list(probed.datetimes("created_at", kind)) == list(
+            plain.datetimes("created_at", kind)
+        ), kind
+    march = {"created_at__year": 2024, "created_at__month": 3}
+    assert list(probed.filter(**march).datetimes("created_at", "day")) == list(
+        plain.filter(**march).datetimes("created_at", "day")
+    )
+    html = client_for_editor.get(reverse(CHANGELIST)).content.decode()
+    assert ">2024<" in html
+    assert ">2026<" in html
+    assert ">2025<" not in html
+    html = client_for_editor.get(reverse(CHANGELIST), {"created_at__year": 2024}).content.decode()
+    assert "March 2024" in html
+    assert "November 2024" in html
+    assert "April 2024" not in html
