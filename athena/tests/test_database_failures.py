@@ -44,7 +44,7 @@ TIMEOUTS = {
     "DATABASE_CONNECT_TIMEOUT": "2",
     "HEALTHZ_DATABASE_TIMEOUT": "2",
 }
-PAGE = "/courses/"  # queries the database on every request
+PAGE = "/courses/"  # queries the database on every request (page cache off below)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,12 @@ def cluster():
 @pytest.fixture(scope="module")
 def server(cluster, tmp_path_factory):
     environment = production_environment(
-        DATABASE_URL=cluster.url("athena"), WEB_CONCURRENCY="2", GUNICORN_THREADS="4", **TIMEOUTS
+        DATABASE_URL=cluster.url("athena"),
+        WEB_CONCURRENCY="2",
+        GUNICORN_THREADS="4",
+        # PAGE must reach the database on every request, not the page cache.
+        PAGE_CACHE_SECONDS="0",
+        **TIMEOUTS,
     )
     manage("migrate", "--no-input", environment=environment)
     gunicorn = Gunicorn(environment, tmp_path_factory.mktemp("failures") / "gunicorn.log")
