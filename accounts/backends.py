@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -36,34 +37,38 @@ class UsernameOrEmailBackend(ModelBackend):
         0.26 ms Django's get() takes here)."""
         model = get_user_model()
         using = router.db_for_read(model)
-        fields = model._meta.concrete_fields
-        if not _readable_as_is(model, using):
+        read = _row_reader(model, using)
+        if read is None:
             return super().get_user(user_id)
+        sql, attnames = read
         try:
             pk = model._meta.pk.to_python(user_id)
         except ValidationError:
             return None
         with prepared_cursor(using) as cursor:
-            cursor.execute(_user_sql(model, cursor.db.ops.quote_name), [pk])
+            cursor.execute(sql, [pk])
             row = cursor.fetchone()
         if row is None:
             return None
-        user = model.from_db(using, [field.attname for field in fields], row)
+        user = model.from_db(using, attnames, row)
         return user if self.user_can_authenticate(user) else None
 
 
-def _readable_as_is(model: type[Model], using: str) -> bool:
-    """Whether the driver hands `model`'s columns back as the fields hold them
-    (PostgreSQL through psycopg does for the user's plain columns; SQLite
-    does not for dates and booleans), so a row can go to `from_db` unchanged."""
+@functools.cache
+def _row_reader(model: type[Model], using: str) -> tuple[str, list[str]] | None:
+    """The query reading one `model` row by primary key and the attribute
+    names of its columns, worked out once per process; None where the driver
+    does not hand the columns back as the fields hold them (SQLite does not
+    for dates and booleans), so a row could not go to `from_db` unchanged."""
     connection = connections[using]
-    return connection.vendor == "postgresql" and not any(
+    fields = model._meta.concrete_fields
+    if connection.vendor != "postgresql" or any(
         hasattr(field, "from_db_value") or connection.ops.get_db_converters(field.cached_col)
-        for field in model._meta.concrete_fields
-    )
-
-
-def _user_sql(model: type[Model], quote: Any) -> str:
-    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+        for field in fields
+    ):
+        return None
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    return f"SELECT {columns} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model
+    sql = f"SELECT {columns} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model
+    return sql, [field.attname for field in fields]

@@ -3,6 +3,7 @@ courses a list of links is useless (and slow), so these search instead."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -149,10 +150,16 @@ class DateDrillDownQuerySet(QuerySet):
 
 def drill_down(queryset: QuerySet) -> QuerySet:
     """`queryset` as a DateDrillDownQuerySet (its class's own methods kept)."""
-    cls = type(queryset)
-    if not issubclass(cls, DateDrillDownQuerySet):
-        cls = type(f"DateDrillDown{cls.__name__}", (DateDrillDownQuerySet, cls), {})
+    cls = _drill_down_class(type(queryset))
     return cls(model=queryset.model, query=queryset.query.chain(), using=queryset.db)
+
+
+@functools.cache
+def _drill_down_class(cls: type[QuerySet]) -> type[QuerySet]:
+    """One class per queryset class, made once, not on every list page."""
+    if issubclass(cls, DateDrillDownQuerySet):
+        return cls
+    return type(f"DateDrillDown{cls.__name__}", (DateDrillDownQuerySet, cls), {})
 
 
 def _periods(first: datetime, last: datetime, kind: str) -> list[tuple[datetime, datetime]]:
