@@ -127,11 +127,16 @@ class Bench:
         os.sync()
         self.wait_for_autovacuum()
 
+    @property
+    def on_postgresql(self) -> bool:
+        """Whether the run's database is PostgreSQL (the smoke run's is SQLite)."""
+        return self.env["DATABASE_URL"].startswith(("postgres://", "postgresql://"))
+
     def vacuum(self, table: str) -> None:
         """VACUUM (ANALYZE) a table the load wrote to (PostgreSQL only)."""
         import psycopg
 
-        if not self.env["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+        if not self.on_postgresql:
             return
         with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
             conn.execute(f"VACUUM (ANALYZE) {table}")
@@ -141,7 +146,7 @@ class Bench:
         the load just wrote: it would take a core from the measurement."""
         import psycopg
 
-        if not self.env["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+        if not self.on_postgresql:
             return
         deadline = time.monotonic() + limit
         with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:

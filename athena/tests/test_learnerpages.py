@@ -89,6 +89,17 @@ def kept(client: Client, url: str) -> str:
     raise AssertionError(f"{url} was never served from the learner page cache")
 
 
+def made_again(client: Client, url: str) -> str:
+    """The page's HTML, asserting it was made for this request (not kept)."""
+    html, state = page(client, url)
+    assert state == "", url
+    return html
+
+
+def wrong_option(quiz: Activity) -> int:
+    return next(number for number in range(1, len(quiz.options) + 1) if number != quiz.answer)
+
+
 def without_tokens(html: str) -> str:
     return TOKEN.sub("", html)
 
@@ -181,8 +192,7 @@ def test_a_right_answer_shows_at_once_on_the_quiz_page(user, quiz, committed):
         answer = client.post(url, {"option": str(quiz.answer)})
     assert answer.get("X-Page-Cache", "") == ""  # an answer is never served from here
     assert "Correct!" in answer.content.decode()
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "You have answered this quiz correctly" in html
 
 
@@ -193,7 +203,7 @@ def test_a_wrong_answer_keeps_the_learners_pages(user, quiz, committed):
     with committed():
         page(client, quiz.get_absolute_url())  # the resume point: this quiz
     kept(client, reverse("enrollment:dashboard"))
-    wrong = next(number for number in range(1, len(quiz.options) + 1) if number != quiz.answer)
+    wrong = wrong_option(quiz)
     with committed():
         client.post(quiz.get_absolute_url(), {"option": str(wrong)})
     assert page(client, reverse("enrollment:dashboard"))[1] == HIT
@@ -206,7 +216,7 @@ def test_an_answer_page_is_made_again_only_when_something_on_it_changed(
 ):
     client = logged_in(user)
     url = quiz.get_absolute_url()
-    wrong = next(number for number in range(1, len(quiz.options) + 1) if number != quiz.answer)
+    wrong = wrong_option(quiz)
     page(client, url)  # the quiz first, as a learner opens it: the resume point
     first = client.post(url, {"option": str(wrong)})
     assert first.get("X-Page-Cache", "") == ""
@@ -278,14 +288,12 @@ def test_enrolling_and_leaving_show_at_once(course, committed):
     kept(client, url)
     with committed():
         client.post(reverse("enrollment:enroll", args=[course.pk]))
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "0 of 6 done" in html
     kept(client, url)
     with committed():
         client.post(reverse("enrollment:unenroll", args=[course.pk]))
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "0 of 6 done" not in html
 
 
@@ -296,8 +304,7 @@ def test_a_content_edit_shows_at_once(user, lesson, committed):
     lesson.set_markdown("Rewritten by staff.")
     with committed():
         services.item_update(item=lesson, data={"content": lesson.content})
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "Rewritten by staff." in html
 
 
@@ -307,14 +314,12 @@ def test_the_bell_shows_a_new_notification_and_its_reading_at_once(user, lesson,
     assert "1 unread" not in kept(client, url)
     with committed():
         notification_create(user=user, message="Your course is ready.")
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "1 unread" in html
     kept(client, url)
     with committed():
         notifications_mark_all_read(user=user)
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "1 unread" not in html
 
 
@@ -338,8 +343,7 @@ def test_a_password_changed_elsewhere_ends_the_session_at_once(user, lesson, com
     user.set_password("a-new-password-9876")
     with committed():
         user.save()
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "Log out" not in html
     assert "Log in" in html
 
@@ -351,8 +355,7 @@ def test_a_deactivated_account_gets_no_page_of_its_own(user, lesson, committed):
     user.is_active = False
     with committed():
         user.save()
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "Log out" not in html
 
 
@@ -406,8 +409,7 @@ def test_a_waiting_message_is_shown_and_never_kept(user, lesson):
     url = lesson.get_absolute_url()
     kept(client, url)
     client.cookies["messages"] = _messages_cookie("Welcome back.")
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert "Welcome back." in html
     html, state = page(client, url)
     assert state == HIT
@@ -433,8 +435,7 @@ def test_the_dashboard_follows_where_the_learner_went_last(user, course, committ
             user_id=user.pk,
             last_accessed_at=enrollment.last_accessed_at,
         )
-    html, state = page(client, url)
-    assert state == ""
+    html = made_again(client, url)
     assert html.index("Kept course") < html.index("Other course")
 
 
@@ -541,3 +542,12 @@ def _messages_cookie(text: str) -> str:
     response = HttpResponse()
     storage.update(response)
     return response.cookies["messages"].value
+
+
+def test_a_stale_or_forged_session_cookie_gets_the_visitors_page(user, lesson):
+    kept(logged_in(user), lesson.get_absolute_url())
+    client = Client()
+    client.cookies["sessionid"] = "not-a-session-this-server-made"
+    html = made_again(client, lesson.get_absolute_url())
+    assert "Log in" in html
+    assert "Log out" not in html
