@@ -51,22 +51,20 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.response import SimpleTemplateResponse
 
 from athena.pagecache import (
     CONTENT_VERSION_KEY,
-    CSRF_PLACEHOLDER,
     established_version,
+    keepable,
     new_version,
-    punch_csrf_tokens,
     release,
+    replayed_body,
 )
 from notifications.selectors import notification_unread_count, unread_count_cache_key
 
 LEARNER_PAGE_KEY_PREFIX = "learner-page"
-# Headers not replayed: cookies are set afresh for each answer.
-_NOT_STORED_HEADERS = {"set-cookie", "x-request-id", "x-page-cache"}
 # Where django.contrib.messages keeps messages that did not fit in its cookie.
 _SESSION_MESSAGES_KEY = "_messages"
 
@@ -260,11 +258,8 @@ def _storable(request: HttpRequest, response: HttpResponse, user_id: Any) -> boo
 
 
 def _replayed(request: HttpRequest, stored: dict[str, Any]) -> HttpResponse:
-    """A kept page as an answer to `request`, with the learner's own CSRF
-    token (their secret, masked afresh) where the page had one."""
-    body = stored["body"]
-    if stored["csrf"]:
-        body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    """A kept page as an answer to `request`, with the learner's own CSRF token."""
+    body = replayed_body(request, stored)
     response = HttpResponse(b"" if request.method == "HEAD" else body)
     for name, value in stored["headers"]:
         response[name] = value
@@ -275,18 +270,4 @@ def _replayed(request: HttpRequest, stored: dict[str, Any]) -> HttpResponse:
 def _stored(
     request: HttpRequest, response: HttpResponse, *, versions: tuple, until: float
 ) -> dict[str, Any]:
-    body = response.content
-    secret = request.META.get("CSRF_COOKIE")
-    if secret:
-        body = punch_csrf_tokens(body, secret)
-    return {
-        "versions": versions,
-        "until": until,
-        "body": body,
-        "headers": [
-            (name, value)
-            for name, value in response.items()
-            if name.lower() not in _NOT_STORED_HEADERS
-        ],
-        "csrf": CSRF_PLACEHOLDER in body,
-    }
+    return {**keepable(request, response), "versions": versions, "until": until}

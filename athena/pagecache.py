@@ -45,7 +45,7 @@ CONTENT_VERSION_KEY = "content-version"
 PAGE_KEY_PREFIX = "page"
 # Headers the middleware between this one and the view adds that must not be
 # replayed to another visitor (none set cookies on a stored page; see above).
-_NOT_STORED_HEADERS = {"set-cookie", "x-request-id"}
+_NOT_STORED_HEADERS = {"set-cookie", "x-request-id", "x-page-cache"}
 # Stands in for a CSRF token in a stored page; a token is 64 letters and digits.
 CSRF_PLACEHOLDER = b"@@athena-csrf-token@@"
 _TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
@@ -214,23 +214,9 @@ class AnonymousPageCacheMiddleware:
         return response
 
     def _store(self, request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
-        body = response.content
-        # CsrfViewMiddleware (re)sets its cookie whenever the page used a token.
-        csrf = settings.CSRF_COOKIE_NAME in response.cookies
-        if csrf:
-            body = punch_csrf_tokens(body, request.META["CSRF_COOKIE"])
-        headers = [
-            (name, value)
-            for name, value in response.items()
-            if name.lower() not in _NOT_STORED_HEADERS
-        ]
-        return {
-            "body": body,
-            "headers": headers,
-            "etag": quote_etag(hashlib.blake2b(body, digest_size=12).hexdigest()),
-            "last_modified": http_date(),
-            "csrf": csrf,
-        }
+        stored = keepable(request, response)
+        etag = hashlib.blake2b(stored["body"], digest_size=12).hexdigest()
+        return {**stored, "etag": quote_etag(etag), "last_modified": http_date()}
 
     def _replay(self, request: HttpRequest, stored: dict[str, Any]) -> HttpResponse:
         etag = stored["etag"]
@@ -239,10 +225,7 @@ class AnonymousPageCacheMiddleware:
             # The visitor's own token, as CsrfViewMiddleware would give it: from
             # their CSRF cookie, or a new secret (and its cookie, set below).
             self.csrf.process_request(request)
-            token = get_token(request).encode()
-            body = stored["body"].replace(CSRF_PLACEHOLDER, token)
-        else:
-            body = stored["body"]
+        body = replayed_body(request, stored)
         if not stored["csrf"] and etag in [t.strip() for t in if_none_match.split(",")]:
             response = HttpResponse(status=304)
         else:
@@ -258,6 +241,32 @@ class AnonymousPageCacheMiddleware:
         response["X-Page-Cache"] = "hit"
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+def keepable(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """What is kept of a rendered page to serve it again (here and in
+    athena.learnerpages): the body with every CSRF token punched out, the
+    headers but cookies and the request's own, and whether it had tokens."""
+    body = response.content
+    # get_token() (every {% csrf_token %}) flags the cookie for an update,
+    # which CsrfViewMiddleware's process_response then sets (and unflags).
+    csrf = bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")) or (
+        settings.CSRF_COOKIE_NAME in response.cookies
+    )
+    if csrf:
+        body = punch_csrf_tokens(body, request.META["CSRF_COOKIE"])
+    headers = [
+        (name, value) for name, value in response.items() if name.lower() not in _NOT_STORED_HEADERS
+    ]
+    return {"body": body, "headers": headers, "csrf": csrf}
+
+
+def replayed_body(request: HttpRequest, stored: dict[str, Any]) -> bytes:
+    """A kept body with the requester's own CSRF token (their secret, masked
+    afresh; CsrfViewMiddleware must have read the cookie) where it had one."""
+    if not stored["csrf"]:
+        return stored["body"]
+    return stored["body"].replace(CSRF_PLACEHOLDER, get_token(request).encode())
 
 
 def punch_csrf_tokens(body: bytes, secret: str) -> bytes:
