@@ -85,15 +85,17 @@ def test_theme_toggle_switches_and_is_remembered(open_page, viewport):
     assert dark != light
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
-    assert page.evaluate(background) == dark
+    body = page.locator("body")
+    expect(body).to_have_css("background-color", dark)
     # The choice holds on other pages too.
     page.get_by_role("link", name="Photosynthesis explained").click()
-    assert page.evaluate(background) == dark
+    expect(page.get_by_role("heading", level=1)).to_have_text("Photosynthesis explained")
+    expect(body).to_have_css("background-color", dark)
 
     page.get_by_role("button", name="Switch to light theme").click()
-    assert page.evaluate(background) == light
+    expect(body).to_have_css("background-color", light)
     page.reload()
-    assert page.evaluate(background) == light
+    expect(body).to_have_css("background-color", light)
 
 
 @pytest.mark.django_db(transaction=True)
