@@ -518,7 +518,10 @@ class ModuleQuerySet(models.QuerySet["Module"]):
 
 class Module(models.Model):
     module_id = models.BigAutoField(primary_key=True)
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    # Leads the (course, module_order) unique constraint's index: none of its own.
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="modules", db_index=False
+    )
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -593,7 +596,10 @@ class ModuleItem(models.Model):
 
 class Lesson(ModuleItem):
     lesson_id = models.BigAutoField(primary_key=True)
-    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    # Leads the (module, display_order) unique constraint's index: none of its own.
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, related_name="lessons", db_index=False
+    )
     content = models.JSONField(default=dict)
 
     kind = "lesson"
@@ -631,7 +637,10 @@ class Activity(ModuleItem):
         QUIZ = "quiz", "Quiz"
 
     activity_id = models.BigAutoField(primary_key=True)
-    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="activities")
+    # Leads the (module, display_order) unique constraint's index: none of its own.
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     type = models.CharField(max_length=32, choices=Type.choices, default=Type.QUIZ)
     content = models.JSONField(default=dict, validators=[validate_quiz_content])
 

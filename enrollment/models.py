@@ -12,10 +12,16 @@ from courses.models import Activity, Course, Lesson
 
 class Enrollment(models.Model):
     enrollment_id = models.BigAutoField(primary_key=True)
+    # Both columns lead an index below: none of their own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        db_index=False,
     )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="enrollments", db_index=False
+    )
     enrolled_at = models.DateTimeField(default=timezone.now)
     last_accessed_at = models.DateTimeField(default=timezone.now)
 
@@ -42,8 +48,11 @@ class Enrollment(models.Model):
 class LessonCompletion(models.Model):
     """A learner marked a lesson done. Kept across unenrollment, gone with the lesson."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    user = models.ForeignKey(  # leads the unique constraint's index
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lesson_completions",
+        db_index=False,
     )
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
     completed_at = models.DateTimeField(default=timezone.now)
@@ -65,10 +74,17 @@ class LessonCompletion(models.Model):
 class QuizAttempt(models.Model):
     """One answer a learner submitted to a quiz; a correct one completes the quiz."""
 
+    # Both columns lead an index below: none of their own, one fewer index to
+    # write on every answer a learner submits.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+        db_index=False,
     )
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attempts")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="attempts", db_index=False
+    )
     chosen_option = models.PositiveSmallIntegerField(help_text="1-based option number")
     is_correct = models.BooleanField()
     attempted_at = models.DateTimeField(default=timezone.now)
@@ -93,8 +109,11 @@ class ResumePoint(models.Model):
     Kept across unenrollment so re-enrolling resumes; an item deleted by staff
     clears it (Resume then falls back to Next up)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resume_points"
+    user = models.ForeignKey(  # leads the unique constraint's index
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="resume_points",
+        db_index=False,
     )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="resume_points")
     lesson = models.ForeignKey(

@@ -61,8 +61,11 @@ class GenerationJob(models.Model):
         SUCCEEDED = "succeeded", "Ready"
         FAILED = "failed", "Failed"
 
-    requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
+    requester = models.ForeignKey(  # leads the indexes below
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="generation_jobs",
+        db_index=False,
     )
     topic = models.CharField(max_length=200)
     level = models.CharField(max_length=16, choices=Level.choices)

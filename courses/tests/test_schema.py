@@ -1,6 +1,7 @@
 """The migrated database carries the tables and columns of the seed schema."""
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 SEED_SCHEMA = {
@@ -122,3 +123,71 @@ def test_one_enrollment_per_user_and_course_is_a_database_constraint():
         constraints = connection.introspection.get_constraints(cursor, "user_courses")
     unique_sets = {frozenset(info["columns"]) for info in constraints.values() if info["unique"]}
     assert frozenset({"user_id", "course_id"}) in unique_sets
+
+
+def athena_models():
+    return [
+        model
+        for app in ("courses", "enrollment", "notifications", "generation", "accounts")
+        for model in apps.get_app_config(app).get_models()
+    ]
+
+
+def btree_indexes(table):
+    """Each index of `table` (unique constraints' and the primary key's too)
+    as its tuple of columns, by name."""
+    return {
+        name: tuple(info["columns"])
+        for name, info in _constraints(table).items()
+        if (info["index"] or info["unique"] or info["primary_key"])
+        and info["columns"]
+        and all(info["columns"])  # not an index on an expression
+        and info.get("type") in (None, "btree", "idx")
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", athena_models(), ids=lambda model: model._meta.db_table)
+def test_every_foreign_key_leads_an_index(model):
+    # Deleting a course, a module or a user finds the rows to delete with it
+    # through these.
+    indexes = btree_indexes(model._meta.db_table)
+    leading = {columns[0] for columns in indexes.values()}
+    for field in model._meta.concrete_fields:
+        if field.is_relation:
+            assert field.column in leading, f"{model._meta.db_table}.{field.column}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", athena_models(), ids=lambda model: model._meta.db_table)
+def test_no_index_is_covered_by_another(model):
+    # An index on columns that lead another index only costs writes: every quiz
+    # answer, enrollment and completion updates each index of its table.
+    partial = {index.name for index in model._meta.indexes if index.condition is not None}
+    indexes = {
+        name: columns
+        for name, columns in btree_indexes(model._meta.db_table).items()
+        # A partial index is smaller than the one it looks covered by, and
+        # PostgreSQL's "_like" twin of a text index serves LIKE, not equality.
+        if name not in partial and not name.endswith("_like")
+    }
+    unique = {
+        name
+        for name, info in _constraints(model._meta.db_table).items()
+        if info["unique"] or info["primary_key"]
+    }
+    covered = [
+        (name, other)
+        for name, columns in indexes.items()
+        for other, longer in indexes.items()
+        if name != other
+        and name not in unique
+        and longer[: len(columns)] == columns
+        and (len(longer) > len(columns) or name > other)
+    ]
+    assert covered == []
+
+
+def _constraints(table):
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, table)
