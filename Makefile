@@ -88,7 +88,7 @@ $(VENV)/.bench-installed: requirements.txt requirements-bench.txt $(VENV)/.pytho
 
 # Not part of `make test`: minutes of seeding and load. docs/performance.md.
 SIZES ?= 1000 10000 100000
-BENCH_DURATION ?= 5
+BENCH_DURATION ?= 2
 bench: $(VENV)/.bench-installed wrk
 	$(BIN)/python bench/run.py --sizes $(SIZES) --duration $(BENCH_DURATION)
 

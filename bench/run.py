@@ -4,11 +4,12 @@ For each catalog size it seeds a throwaway PostgreSQL database
 (manage.py seed_catalog), starts gunicorn with the production configuration
 (gunicorn.conf.py, DEBUG off, static files collected, the Redis cache), logs in
 over HTTP, counts each page's queries (bench/querycount.py, not under load) and
-loads each page with wrk (bench/wrk/report.lua). Results go to
+loads each page with wrk (bench/wrk/report.lua), in rounds: every page, floors
+included, once per round, and the median of the rounds reported. Results go to
 bench/results/latest.json and .md, and the p99 chart to docs/performance-p99.png.
 Any non-2xx answer fails the run. See docs/performance.md.
 
-    python bench/run.py --sizes 1000 10000 100000 --duration 5
+    python bench/run.py --sizes 1000 10000 100000 --rounds 3 --duration 2
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import os
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -295,10 +297,11 @@ class Bench:
         self, page: dict[str, Any], sessions: dict[str, dict[str, str]]
     ) -> dict[str, Any]:
         """`load` for the set duration, or longer (up to --max-duration) for a
-        page too slow to answer --p99-samples requests in it: a p99 of a few
-        hundred requests is their slowest one or two, which is noise."""
+        page too slow to answer its share of --p99-samples requests in it: a
+        p99 of a few hundred requests is their slowest one or two, which is
+        noise."""
         row = self.load(page, sessions)
-        wanted = self.options.p99_samples
+        wanted = math.ceil(self.options.p99_samples / self.options.rounds)
         if row["requests"] >= wanted or not row["rps"]:
             return row
         duration = min(self.options.max_duration, math.ceil(wanted / row["rps"]) + 1)
@@ -314,30 +317,41 @@ class Bench:
             pages = [p for p in pages if p.get("floor") or p["name"] in self.options.pages]
         log("  counting queries per page (test client, not under load)")
         queries = self.count_queries(pages)
+        rounds: list[list[dict[str, Any]]] = []
         self.start_server()
         try:
             sessions = {user: self.log_in(user) for user in ("bench-learner", "bench-staff")}
-            rows = []
-            for done, page in enumerate(pages):
-                progress(done, len(pages), page["name"])
-                # A second of load first, discarded: every worker and thread has
-                # then met the page (first-request imports, template loading,
-                # connections, caches), which is not what the load measures.
-                self.warm(page, sessions)
-                self.load(page, sessions, duration=1)
-                rows.append({"page": page, **self.load_enough(page, sessions)})
-                if page.get("method") == "POST":
-                    # Thousands of attempts inserted in seconds would wake
-                    # autovacuum within the minute, in the middle of the pages
-                    # measured next (the admin list ran at half speed): done
-                    # now, it leaves autovacuum nothing to do.
-                    self.vacuum("quiz_attempts")
-            progress(len(pages), len(pages), "done")
+            steps, done = len(pages) * self.options.rounds, 0
+            for number in range(self.options.rounds):
+                rows = []
+                for page in pages:
+                    progress(done, steps, f"{page['name']} (round {number + 1})")
+                    done += 1
+                    if not number:
+                        # A second of load first, discarded: every worker and
+                        # thread has then met the page (first-request imports,
+                        # template loading, connections, caches), which is not
+                        # what the load measures.
+                        self.warm(page, sessions)
+                        self.load(page, sessions, duration=1)
+                    rows.append({"page": page, **self.load_enough(page, sessions)})
+                    if page.get("method") == "POST":
+                        # Thousands of attempts inserted in seconds would wake
+                        # autovacuum within the minute, in the middle of the
+                        # pages measured next (the admin list ran at half
+                        # speed): done now, it leaves autovacuum nothing to do.
+                        self.vacuum("quiz_attempts")
+                rounds.append(rows)
+            progress(steps, steps, "done")
         finally:
             self.stop_server()
-        floor = {row["page"]["name"]: row["rps"] for row in rows if row["page"].get("floor")}
-        for row in rows:
-            page = row.pop("page")
+        by_page = [[rows[number] for rows in rounds] for number in range(len(pages))]
+        floors = {
+            page["name"]: statistics.median(load["rps"] for load in loads)
+            for page, loads in zip(pages, by_page, strict=True)
+            if page.get("floor")
+        }
+        for page, loads in zip(pages, by_page, strict=True):
             self.results.append(
                 {
                     "size": size,
@@ -345,10 +359,8 @@ class Bench:
                     "path": page["path"],
                     "user": page.get("user", ""),
                     "method": page.get("method", "GET"),
-                    **row,
+                    **summary(loads, floors),
                     "queries": queries.get(page["name"], 0),
-                    "ratio_trivial": row["rps"] / floor[FLOORS[1]] if floor[FLOORS[1]] else 0,
-                    "ratio_live": row["rps"] / floor[FLOORS[0]] if floor[FLOORS[0]] else 0,
                     "target": page.get("target"),
                 }
             )
@@ -407,6 +419,7 @@ class Bench:
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "cpus": os.cpu_count(),
             "duration_s": self.options.duration,
+            "rounds": self.options.rounds,
             "threads": self.options.threads,
             "connections": self.options.connections,
             "sizes": self.options.sizes,
@@ -419,11 +432,36 @@ class Bench:
             chart(self.results, Path(self.options.chart))
 
 
+def summary(loads: list[dict[str, Any]], floors: dict[str, float]) -> dict[str, Any]:
+    """One page's rounds as one row: each figure the median of the rounds' (the
+    median drops a round that met a hiccup: a checkpoint, another process),
+    the ratios the median requests/s over the floors' `floors` (their own
+    medians). Counts are summed, and each round is kept."""
+    rps = statistics.median(load["rps"] for load in loads)
+    trivial, live = floors[FLOORS[1]], floors[FLOORS[0]]
+    return {
+        "rps": rps,
+        "p50_ms": statistics.median(load["p50_ms"] for load in loads),
+        "p99_ms": statistics.median(load["p99_ms"] for load in loads),
+        "requests": sum(load["requests"] for load in loads),
+        "non2xx": sum(load["non2xx"] for load in loads),
+        "statuses": " ".join(load["statuses"] for load in loads if load["statuses"]),
+        "ratio_trivial": rps / trivial if trivial else 0.0,
+        "ratio_live": rps / live if live else 0.0,
+        "rounds": [
+            {"rps": load["rps"], "p50_ms": load["p50_ms"], "p99_ms": load["p99_ms"]}
+            for load in loads
+        ],
+    }
+
+
 def markdown_table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     lines = [
         f"Measured {meta['when']} on {meta['cpus']} CPUs; wrk {meta['threads']} threads, "
-        f"{meta['connections']} connections, {meta['duration_s']} s per page. Ratio: "
-        "requests/s over the trivial full-stack view's (and over `/healthz/live`'s).",
+        f"{meta['connections']} connections, {meta['rounds']} rounds of "
+        f"{meta['duration_s']} s per page; each figure is the median of the rounds'. "
+        "Ratio: requests/s over the trivial full-stack view's (and over "
+        "`/healthz/live`'s).",
         "",
         "| courses | page | req/s | p50 ms | p99 ms | queries | non-2xx "
         "| ratio (trivial) | ratio (live) | target |",
@@ -485,15 +523,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--learners", type=int, default=2000)
-    parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times every page (floors included) is loaded per size; the median is reported",
+    )
+    parser.add_argument(
+        "--duration", type=int, default=2, help="seconds of load per page and round"
+    )
     parser.add_argument(
         "--p99-samples",
         type=int,
         default=2000,
-        help="a page answering fewer requests in --duration is loaded again for longer",
+        help="a page answering fewer requests over its rounds is loaded for longer",
     )
     parser.add_argument(
-        "--max-duration", type=int, default=40, help="the longest such a load may run (seconds)"
+        "--max-duration",
+        type=int,
+        default=15,
+        help="the longest such a load may run (seconds per round)",
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=2 * (os.cpu_count() or 1))
