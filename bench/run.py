@@ -9,7 +9,7 @@ included, once per round, and the median of the rounds reported. Results go to
 bench/results/latest.json and .md, and the p99 chart to docs/performance-p99.png.
 Any non-2xx answer fails the run. See docs/performance.md.
 
-    python bench/run.py --sizes 1000 10000 100000 --rounds 3 --duration 2
+    python bench/run.py --sizes 1000 10000 100000 --rounds 5 --duration 2
 """
 
 from __future__ import annotations
@@ -526,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="times every page (floors included) is loaded per size; the median is reported",
     )
     parser.add_argument(
