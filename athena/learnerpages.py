@@ -59,12 +59,13 @@ from athena.pagecache import (
     established_version,
     keepable,
     new_version,
-    release,
+    page_key,
     replayed_body,
 )
 from notifications.selectors import notification_unread_count, unread_count_cache_key
 
 LEARNER_PAGE_KEY_PREFIX = "learner-page"
+LEARNER_ANSWER_KEY_PREFIX = "learner-answer"
 # Where django.contrib.messages keeps messages that did not fit in its cookie.
 _SESSION_MESSAGES_KEY = "_messages"
 
@@ -114,9 +115,8 @@ class LearnerPageCacheMiddleware:
         self.csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        timeout = settings.LEARNER_PAGE_CACHE_SECONDS
         if (
-            not timeout
+            not settings.LEARNER_PAGE_CACHE_SECONDS
             or request.method not in ("GET", "HEAD")
             or settings.SESSION_COOKIE_NAME not in request.COOKIES
             or request.COOKIES.get("messages")
@@ -126,7 +126,7 @@ class LearnerPageCacheMiddleware:
         user_id = session.get(SESSION_KEY)
         if user_id is None or _SESSION_MESSAGES_KEY in session:
             return self.get_response(request)
-        key = _page_key(request, user_id)
+        key = page_key(LEARNER_PAGE_KEY_PREFIX, request, user_id)
         version_key = learner_version_key(user_id)
         found = cache.get_many([CONTENT_VERSION_KEY, version_key, key])
         versions = (
@@ -136,11 +136,7 @@ class LearnerPageCacheMiddleware:
             session.get(BACKEND_SESSION_KEY),
         )
         stored = found.get(key)
-        if (
-            isinstance(stored, dict)
-            and stored.get("versions") == versions
-            and stored["until"] > time.time()
-        ):
+        if _current(stored, versions):
             return self._replay(request, stored)
         # Read before the view reads anything, so a write committed meanwhile
         # leaves this page under versions that are already retired.
@@ -150,11 +146,8 @@ class LearnerPageCacheMiddleware:
             *versions[2:],
         )
         response = self.get_response(request)
-        until = getattr(response, "learner_page_until", False)
-        if until is not False and _storable(request, response, user_id):
-            until = min(until or float("inf"), time.time() + timeout)
-            stored = _stored(request, response, versions=versions, until=until)
-            cache.set(key, stored, max(1, int(until - time.time())))
+        if hasattr(response, "learner_page_until") and _storable(request, response, user_id):
+            _keep(key, request, response, versions=versions)
         return response
 
     def _replay(self, request: HttpRequest, stored: dict[str, Any]) -> HttpResponse:
@@ -183,17 +176,16 @@ def kept_answer(
     itself has been handled by then; what is saved is making the page (its
     context too: `reusable` False when making it records something, such as
     a visit). One page per learner and URL."""
-    timeout = settings.LEARNER_PAGE_CACHE_SECONDS
     user = request.user
     if (
-        not timeout
+        not settings.LEARNER_PAGE_CACHE_SECONDS
         or not user.is_authenticated
         or user.is_staff
         or user.is_superuser
         or get_messages(request)
     ):
         return render()
-    key = f"learner-answer:{_page_key(request, user.pk)}"
+    key = page_key(LEARNER_ANSWER_KEY_PREFIX, request, user.pk)
     unread_key = unread_count_cache_key(user.pk)
     found = cache.get_many([CONTENT_VERSION_KEY, unread_key, key])
     unread = found.get(unread_key)
@@ -203,21 +195,12 @@ def kept_answer(
         established_version(CONTENT_VERSION_KEY, found.get(CONTENT_VERSION_KEY)), unread, inputs
     )
     stored = found.get(key)
-    if (
-        reusable
-        and isinstance(stored, dict)
-        and stored.get("versions") == (digest,)
-        and stored["until"] > time.time()
-    ):
+    if reusable and _current(stored, (digest,)):
         return _replayed(request, stored)
     response = render()
     response.render()
-    if response.status_code == 200 and getattr(request, "_csp_nonce", None) is None:
-        until = min(
-            getattr(response, "learner_page_until", None) or float("inf"), time.time() + timeout
-        )
-        stored = _stored(request, response, versions=(digest,), until=until)
-        cache.set(key, stored, max(1, int(until - time.time())))
+    if _storable(request, response, user.pk):
+        _keep(key, request, response, versions=(digest,))
     return response
 
 
@@ -233,13 +216,6 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_canonical(part) for part in value]
     return value
-
-
-def _page_key(request: HttpRequest, user_id: Any) -> str:
-    # get_host() also refuses a host not in ALLOWED_HOSTS, as the view would.
-    raw = f"{request.get_host()}:{request.get_full_path()}"
-    path = hashlib.sha256(raw.encode()).hexdigest()
-    return f"{LEARNER_PAGE_KEY_PREFIX}:{release()}:{user_id}:{path}"
 
 
 def _storable(request: HttpRequest, response: HttpResponse, user_id: Any) -> bool:
@@ -267,7 +243,25 @@ def _replayed(request: HttpRequest, stored: dict[str, Any]) -> HttpResponse:
     return response
 
 
-def _stored(
-    request: HttpRequest, response: HttpResponse, *, versions: tuple, until: float
-) -> dict[str, Any]:
-    return {**keepable(request, response), "versions": versions, "until": until}
+def _current(stored: Any, versions: tuple[Any, ...]) -> bool:
+    """Whether a page found in the cache was kept under `versions` and has
+    not expired."""
+    return (
+        isinstance(stored, dict)
+        and stored.get("versions") == versions
+        and stored["until"] > time.time()
+    )
+
+
+def _keep(
+    key: str, request: HttpRequest, response: HttpResponse, *, versions: tuple[Any, ...]
+) -> None:
+    """Keep `response` under `key` with `versions`, until the moment its view
+    gave (`keep_for_learner`) or LEARNER_PAGE_CACHE_SECONDS from now,
+    whichever comes first."""
+    until = min(
+        getattr(response, "learner_page_until", None) or float("inf"),
+        time.time() + settings.LEARNER_PAGE_CACHE_SECONDS,
+    )
+    stored = {**keepable(request, response), "versions": versions, "until": until}
+    cache.set(key, stored, max(1, int(until - time.time())))

@@ -122,10 +122,13 @@ def content_changed() -> None:
     transaction.on_commit(bump_content_version)
 
 
-def _page_key(request: HttpRequest) -> str:
+def page_key(prefix: str, request: HttpRequest, *scope: Any) -> str:
+    """The cache key of the page `request` asks for: under `prefix`, this
+    release and `scope` (a learner's id, say), the host and full path hashed."""
     # get_host() also refuses a host not in ALLOWED_HOSTS, as the view would.
     raw = f"{request.get_host()}:{request.get_full_path()}"
-    return f"{PAGE_KEY_PREFIX}:{release()}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    path = hashlib.sha256(raw.encode()).hexdigest()
+    return ":".join([prefix, release(), *map(str, scope), path])
 
 
 # What a page is made from besides data: the code, templates and static files
@@ -200,7 +203,7 @@ class AnonymousPageCacheMiddleware:
         timeout = settings.PAGE_CACHE_SECONDS
         if not timeout or request.method not in ("GET", "HEAD") or not _anonymous(request):
             return self.get_response(request)
-        key = _page_key(request)
+        key = page_key(PAGE_KEY_PREFIX, request)
         version, stored = versioned_get(key)
         if stored is not None:
             return self._replay(request, stored)
