@@ -84,15 +84,20 @@ def learner_changed(user_id: Any) -> None:
 class LearnerRowsAdminMixin:
     """For a ModelAdmin of rows a learner's pages show (with a `user` foreign
     key): deleting them retires the learners' kept pages, as saving does
-    through the model signals."""
+    through the model signals. `learner_rows_changed` is what is done for
+    each learner whose rows changed; an admin whose model sends no signal the
+    pages follow (or that keeps more, such as a count) says so there."""
+
+    def learner_rows_changed(self, user_id: Any) -> None:
+        learner_changed(user_id)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        learner_changed(obj.user_id)
+        self.learner_rows_changed(obj.user_id)
         super().delete_model(request, obj)  # type: ignore[misc]
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for user_id in set(queryset.values_list("user_id", flat=True)):
-            learner_changed(user_id)
+            self.learner_rows_changed(user_id)
         super().delete_queryset(request, queryset)  # type: ignore[misc]
 
 

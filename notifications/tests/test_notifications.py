@@ -7,6 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -184,3 +185,35 @@ def test_with_no_notifications_the_page_says_so(learner_client):
     assert "No notifications yet." in html
     assert "Showing your newest" not in html
     assert "Mark all as read" not in html
+
+
+def test_staff_moving_a_notification_to_another_learner_updates_both_bells(learner_client):
+    learner = make_user(username="meant-for")
+    learner_client.force_login(learner)
+    other = make_user(username="other-learner")
+    notification = notification_create(user=other, message="Sent to the wrong learner")
+    other_client = Client()
+    other_client.force_login(other)
+    assert bell_label(other_client) == "Notifications, 1 unread"
+    assert bell_label(learner_client) == "Notifications"
+    staff = Client()
+    staff.force_login(make_user(username="root", is_staff=True, is_superuser=True))
+    moved = staff.post(
+        reverse("admin:notifications_notification_change", args=[notification.pk]),
+        {"user": learner.pk, "message": notification.message, "url": ""},
+    )
+    assert moved.status_code == HTTPStatus.FOUND
+    assert bell_label(learner_client) == "Notifications, 1 unread"
+    assert bell_label(other_client) == "Notifications"
+
+
+def test_staff_adding_a_notification_in_the_admin_rings_the_bell(learner, learner_client):
+    assert bell_label(learner_client) == "Notifications"
+    staff = Client()
+    staff.force_login(make_user(username="root", is_staff=True, is_superuser=True))
+    added = staff.post(
+        reverse("admin:notifications_notification_add"),
+        {"user": learner.pk, "message": "Welcome to Athena", "url": ""},
+    )
+    assert added.status_code == HTTPStatus.FOUND
+    assert bell_label(learner_client) == "Notifications, 1 unread"
