@@ -317,16 +317,16 @@ class Bench:
             pages = [p for p in pages if p.get("floor") or p["name"] in self.options.pages]
         log("  counting queries per page (test client, not under load)")
         queries = self.count_queries(pages)
-        rounds: list[list[dict[str, Any]]] = []
+        loads: list[list[dict[str, Any]]] = [[] for _ in pages]  # per page, a load a round
         self.start_server()
         try:
             sessions = {user: self.log_in(user) for user in ("bench-learner", "bench-staff")}
-            steps, done = len(pages) * self.options.rounds, 0
+            steps = len(pages) * self.options.rounds
             for number in range(self.options.rounds):
-                rows = []
-                for page in pages:
-                    progress(done, steps, f"{page['name']} (round {number + 1})")
-                    done += 1
+                for index, page in enumerate(pages):
+                    progress(
+                        number * len(pages) + index, steps, f"{page['name']} (round {number + 1})"
+                    )
                     if not number:
                         # A second of load first, discarded: every worker and
                         # thread has then met the page (first-request imports,
@@ -334,24 +334,22 @@ class Bench:
                         # what the load measures.
                         self.warm(page, sessions)
                         self.load(page, sessions, duration=1)
-                    rows.append({"page": page, **self.load_enough(page, sessions)})
+                    loads[index].append(self.load_enough(page, sessions))
                     if page.get("method") == "POST":
                         # Thousands of attempts inserted in seconds would wake
                         # autovacuum within the minute, in the middle of the
                         # pages measured next (the admin list ran at half
                         # speed): done now, it leaves autovacuum nothing to do.
                         self.vacuum("quiz_attempts")
-                rounds.append(rows)
             progress(steps, steps, "done")
         finally:
             self.stop_server()
-        by_page = [[rows[number] for rows in rounds] for number in range(len(pages))]
         floors = {
-            page["name"]: statistics.median(load["rps"] for load in loads)
-            for page, loads in zip(pages, by_page, strict=True)
+            page["name"]: statistics.median(load["rps"] for load in page_loads)
+            for page, page_loads in zip(pages, loads, strict=True)
             if page.get("floor")
         }
-        for page, loads in zip(pages, by_page, strict=True):
+        for page, page_loads in zip(pages, loads, strict=True):
             self.results.append(
                 {
                     "size": size,
@@ -359,7 +357,7 @@ class Bench:
                     "path": page["path"],
                     "user": page.get("user", ""),
                     "method": page.get("method", "GET"),
-                    **summary(loads, floors),
+                    **summary(page_loads, floors),
                     "queries": queries.get(page["name"], 0),
                     "target": page.get("target"),
                 }
@@ -519,6 +517,17 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+def at_least_one(text: str) -> int:
+    """An argument that must be a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -527,12 +536,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, default=2000)
     parser.add_argument(
         "--rounds",
-        type=int,
+        type=at_least_one,
         default=5,
         help="times every page (floors included) is loaded per size; the median is reported",
     )
     parser.add_argument(
-        "--duration", type=int, default=2, help="seconds of load per page and round"
+        "--duration", type=at_least_one, default=2, help="seconds of load per page and round"
     )
     parser.add_argument(
         "--p99-samples",
@@ -542,12 +551,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--max-duration",
-        type=int,
+        type=at_least_one,
         default=15,
         help="the longest such a load may run (seconds per round)",
     )
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--threads", type=at_least_one, default=2)
+    parser.add_argument("--connections", type=at_least_one, default=2 * (os.cpu_count() or 1))
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     )

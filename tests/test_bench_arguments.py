@@ -1,0 +1,27 @@
+"""The benchmark refuses numbers it cannot measure with, before doing anything
+(no database made, no server started)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--rounds", "0"), ("--duration", "0"), ("--connections", "-2"), ("--threads", "two")],
+)
+def test_a_count_below_one_is_refused_with_a_message(option, value):
+    run = subprocess.run(  # noqa: S603 - our own script, our own arguments
+        [sys.executable, str(ROOT / "bench" / "run.py"), option, value],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert f"argument {option}: {value!r} is not a whole number of 1 or more" in run.stderr
