@@ -3,6 +3,7 @@
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 SEED_SCHEMA = {
     "courses": [
@@ -191,3 +192,23 @@ def test_no_index_is_covered_by_another(model):
 def _constraints(table):
     with connection.cursor() as cursor:
         return connection.introspection.get_constraints(cursor, table)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dropping_the_covered_indexes_is_reversible():
+    """athena.migration_helpers.without_own_index drops the index alone, and
+    making it again on the way back (Django's own name for it)."""
+    executor = MigrationExecutor(connection)
+    own_index = "quiz_attempts_user_id_a0a25a5f"
+    assert own_index not in _constraints("quiz_attempts")
+    latest = executor.loader.graph.leaf_nodes("enrollment")
+    try:
+        executor.migrate([("enrollment", "0005_resume_visited_index")])
+        constraints = _constraints("quiz_attempts")
+        assert constraints[own_index]["columns"] == ["user_id"]
+        # The foreign key constraint is still there.
+        assert any(info["foreign_key"] for info in constraints.values())
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    assert own_index not in _constraints("quiz_attempts")
