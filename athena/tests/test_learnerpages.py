@@ -447,6 +447,20 @@ def test_the_dashboard_is_kept_only_until_last_opened_reads_otherwise(user):
     assert entry["until"] == pytest.approx(opened + 60)
 
 
+def test_an_empty_dashboard_is_kept_and_shows_a_first_enrollment_at_once(course, committed):
+    client = logged_in(make_user(username="newcomer"))
+    url = reverse("enrollment:dashboard")
+    assert "You are not enrolled in any course yet." in kept(client, url)
+    (entry,) = _stored_pages()
+    # Nothing on it changes with the clock: kept as long as the setting says.
+    assert entry["until"] == pytest.approx(time.time() + 300, abs=5)
+    with committed():
+        client.post(reverse("enrollment:enroll", args=[course.pk]))
+    html = made_again(client, url)
+    assert "Kept course" in html
+    assert "You are not enrolled in any course yet." not in html
+
+
 def test_last_opened_changes_on_the_minute():
     now = timezone.now()
     assert time_ago_changes(None) is None
