@@ -7,6 +7,7 @@ from django.core.signals import request_finished
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from athena import views
 from athena.log import REQUEST_ID_HEADER, current_request_id, request_id_from
@@ -90,4 +91,22 @@ class DatabaseUnavailableMiddleware:
             str(exception).strip().splitlines()[0] if str(exception).strip() else "",
         )
         response._has_been_logged = True
+        return response
+
+
+class CacheControlMiddleware:
+    """Every page says who may keep it. A page a view marked public
+    (athena.pagecache.public_page) stays so unless it sets a cookie (a CSRF
+    token, a session: one person's); every other page is `private`, kept by
+    the browser only, never by a shared cache (a proxy, a CDN). Placed before
+    the page cache, so a stored page carries what it was served with."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        cache_control = response.get("Cache-Control", "")
+        if "public" not in cache_control or response.cookies:
+            patch_cache_control(response, private=True)
         return response

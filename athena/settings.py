@@ -35,6 +35,7 @@ if DEBUG:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "athena",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,14 +61,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Whole pages for visitors without a session, before anything reads one
-    # (athena.pagecache says what is never stored).
+    # Cache-Control on every page: private unless public and cookieless.
+    "athena.middleware.CacheControlMiddleware",
+    # Whole public pages for visitors without a session, before anything reads
+    # one (athena.pagecache says what is never stored).
     "athena.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # A learner's pages kept until what they show changes, served before the
-    # user is loaded (athena.learnerpages).
-    "athena.learnerpages.LearnerPageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -163,27 +163,16 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
-# Seconds an anonymous visitor's page is kept (athena.pagecache); content edits
-# retire cached pages at once, so this only bounds how stale the parts that
-# follow learner activity (trending shelves, popularity) may get. 0 turns it off,
-# the default with DEBUG on: a template edit shows on the next reload.
+# Seconds an anonymous visitor's page is kept (athena.pagecache). Content edits
+# retire stored pages at once, whatever the cache backend (the key holds a
+# version kept in the database), so this only bounds how stale the parts that
+# follow learner activity (trending shelves, popularity) may get. 0 turns it
+# off, the default with DEBUG on: a template edit shows on the next reload.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 300)
-# Seconds a logged-in learner's page is kept for them (athena.learnerpages);
-# any change to what it shows retires it at once. Only with a cache shared by
-# every process (CACHE_URL=redis://...): a change made in one process must
-# reach the others. 0 turns it off.
-LEARNER_PAGE_CACHE_SECONDS = env.int(
-    "LEARNER_PAGE_CACHE_SECONDS",
-    default=PAGE_CACHE_SECONDS if CACHES["default"]["BACKEND"] == "athena.cache.RedisCache" else 0,
-)
 # Names this build in the keys of cached pages (athena.pagecache.release), so a
 # deploy never serves its predecessor's pages: the image's commit id, say.
 # Empty: a digest of the source files, computed once per process.
 ATHENA_RELEASE = env.str("ATHENA_RELEASE", default="")
-# Seconds a course's outline (modules, lessons and quizzes: titles and order)
-# is kept for the learner pages (courses.outline.course_outline); content
-# edits retire it at once, like the pages above. 0 reads it from the database.
-OUTLINE_CACHE_SECONDS = env.int("OUTLINE_CACHE_SECONDS", default=3600)
 # Sessions stay in the database (Django's default engine), shared by every app
 # server and untouched by a cache flush or a Redis restart.
 # The readiness check's own bound on its database probe (athena.views).

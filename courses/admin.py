@@ -28,7 +28,6 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from athena.pagecache import content_changed
 from athena.wording import counted
 from courses import admin_views
 from courses.admin_filters import (
@@ -52,6 +51,7 @@ from courses.rendering import render_markdown
 from courses.services import (
     ITEM_UPDATE_FIELDS,
     MODULE_UPDATE_FIELDS,
+    course_content_changed,
     course_duplicate,
     course_publish,
     course_reorder_modules,
@@ -496,19 +496,24 @@ class CourseAdmin(
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # The course's own fields are saved here, not through a service: retire
-    # anonymous visitors' cached pages as the services do (athena.pagecache).
+    # The course's own fields are saved here, not through a service: its
+    # versions move on as the services move them (a course published or
+    # unpublished here is a change visitors see).
     def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        content_changed()
+        course_content_changed(
+            course_ids=[obj.pk], public=obj.is_published or "status" in form.changed_data
+        )
 
     def delete_model(self, request: HttpRequest, obj: Course) -> None:
+        public = obj.is_published
         super().delete_model(request, obj)
-        content_changed()
+        course_content_changed(course_ids=[], public=public)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        public = queryset.filter(status=Course.Status.PUBLISHED).exists()
         super().delete_queryset(request, queryset)
-        content_changed()
+        course_content_changed(course_ids=[], public=public)
 
     def save_child(self, obj: Module) -> None:
         module_save(obj)

@@ -405,6 +405,11 @@ class Course(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moved on by every write to the course or anything in it, in the writing
+    # transaction (courses.services.course_content_changed): what a process
+    # keeps of the course (its outline) is filed under it, and read back only
+    # while the row still says the same.
+    content_version = models.BigIntegerField(default=1, db_default=1, editable=False)
 
     objects = CourseQuerySet.as_manager()
 

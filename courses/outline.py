@@ -18,12 +18,11 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from django.conf import settings
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from athena.memo import LocalLRU
-from athena.pagecache import content_version, versioned_get_many, versioned_set_many
 from courses.models import Course
 
 TREE_TEMPLATE = "includes/_outline_tree.html"
@@ -41,51 +40,49 @@ def course_outlines(course_ids: list[int]) -> dict[int, Course]:
     the caller's to decide. The courses returned are shared: read them, never
     change them.
 
-    The outline is content: with OUTLINE_CACHE_SECONDS set it is kept under the
-    content version (athena.pagecache), which every content edit moves on, in
-    two places. This process keeps the outlines it last used, so a page that
-    finds its course there costs one cache round trip (the version) and no
-    unpickling (about 1 ms an outline); the rest come from the shared cache in
-    one more round trip, and those not there from four queries together."""
-    timeout = settings.OUTLINE_CACHE_SECONDS
-    if not timeout:
-        return _read_outlines(course_ids)
-    outlines = _local_outlines(course_ids, version=content_version())
-    missing = [course_id for course_id in course_ids if course_id not in outlines]
-    if not missing:
-        return outlines
-    keys = {course_id: f"courses:outline:{course_id}" for course_id in missing}
-    version, found = versioned_get_many(list(keys.values()))
-    shared = {course_id: found[key] for course_id, key in keys.items() if key in found}
-    unread = [course_id for course_id in missing if course_id not in shared]
+    This process keeps the outlines it last used, each filed under the
+    course's `content_version`, which every write to the course moves on in
+    its own transaction (courses.services.course_content_changed). One query
+    reads the versions now in the database; an outline kept under the same
+    version is exactly what the database holds and is used as it is (no
+    unpickling, no further query); the others are read in four queries
+    together and kept. A change made by any process is therefore seen by
+    every process's next page, whatever the cache backend."""
+    current = _current_versions(course_ids)
+    outlines = {}
+    for course_id, version in current.items():
+        entry = LOCAL_OUTLINES.get(course_id)
+        if entry is not None and entry[0] == version:
+            outlines[course_id] = entry[1]
+    unread = [course_id for course_id in current if course_id not in outlines]
     if unread:
-        read = _read_outlines(unread)
-        versioned_set_many(
-            {keys[course_id]: course for course_id, course in read.items()},
-            version=version,
-            timeout=timeout,
-        )
-        shared.update(read)
-    _remember_outlines(shared, version=version)
-    return outlines | shared
+        for course_id, course in _read_outlines(unread).items():
+            # Filed under the version read before the outline: if a write
+            # committed in between, this entry is already retired.
+            LOCAL_OUTLINES.put(course_id, (current[course_id], course))
+            outlines[course_id] = course
+    return outlines
 
 
 # Outlines this process has used, by course id: (content version, course).
-LOCAL_OUTLINES = LocalLRU(200)
+LOCAL_OUTLINES = LocalLRU(500)
 
 
-def _local_outlines(course_ids: list[int], *, version: str) -> dict[int, Course]:
-    found = {}
-    for course_id in course_ids:
-        entry = LOCAL_OUTLINES.get(course_id)
-        if entry is not None and entry[0] == version:
-            found[course_id] = entry[1]
-    return found
+def _by_ids(queryset: QuerySet[Course], course_ids: list[int]) -> QuerySet[Course]:
+    # One id (a page's URL, which may hold any number) goes through an exact
+    # lookup: Django answers it with nothing for a number past the column's
+    # range, where an IN lookup would fail.
+    if len(course_ids) == 1:
+        return queryset.filter(pk=course_ids[0])
+    return queryset.filter(pk__in=course_ids)
 
 
-def _remember_outlines(outlines: dict[int, Course], *, version: str) -> None:
-    for course_id, course in outlines.items():
-        LOCAL_OUTLINES.put(course_id, (version, course))
+def _current_versions(course_ids: list[int]) -> dict[int, int]:
+    """The content version of each of `course_ids` that exists: one query."""
+    if not course_ids:
+        return {}
+    rows = _by_ids(Course.objects.order_by(), course_ids).values_list("pk", "content_version")
+    return dict(rows)
 
 
 # Lessons and quizzes (content included) this process has shown, by model
@@ -105,22 +102,14 @@ def kept_item(course: Course, key: tuple[str, int]) -> Any:
 
 def keep_item(course: Course, key: tuple[str, int], item: Any) -> None:
     """Keep the page's lesson or quiz with the outline it was read under, so
-    the next page showing it reads no row (outline cache on only: without it
-    every outline is new)."""
-    if settings.OUTLINE_CACHE_SECONDS:
-        LOCAL_ITEMS.put(key, (course, item))
+    the next page showing it, while the course is unchanged, reads no row."""
+    LOCAL_ITEMS.put(key, (course, item))
 
 
 def _read_outlines(course_ids: list[int]) -> dict[int, Course]:
-    courses = Course.objects.with_outline_titles()
-    # One id (a page's URL, which may hold any number) goes through an exact
-    # lookup: Django answers it with nothing for a number past the column's
-    # range, where an IN lookup would fail.
-    if len(course_ids) == 1:
-        courses = courses.filter(pk=course_ids[0])
-    else:
-        courses = courses.filter(pk__in=course_ids)
-    return {course.pk: course for course in courses}
+    return {
+        course.pk: course for course in _by_ids(Course.objects.with_outline_titles(), course_ids)
+    }
 
 
 def course_outline(*, course_id: int, user: Any) -> Course | None:

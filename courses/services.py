@@ -6,36 +6,36 @@ numbered 1..n with no gaps. Nothing else (no signal) does it behind their back."
 from __future__ import annotations
 
 import dataclasses
-import functools
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from athena.pagecache import content_changed
+from athena import versions
 from courses.documents import CourseSpec, LessonSpec, course_export, validate_document
 from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module
 
 Item = Lesson | Activity
 
-P = ParamSpec("P")
-R = TypeVar("R")
+def course_content_changed(*, course_ids: Iterable[int], public: bool | None = None) -> None:
+    """The content of these courses changed in the open transaction: each
+    course's `content_version` moves on (what any process keeps of its outline
+    retires), and so does the public content version (athena.versions: every
+    anonymous visitor's stored page retires) when a visitor could see the
+    change: `public`, or, when not given, whether any of the courses is
+    published. A draft's change retires only that draft's own outline.
 
-
-def changes_content(service: Callable[P, R]) -> Callable[P, R]:
-    """Mark a service that writes course content: once its transaction commits,
-    anonymous visitors' cached pages are retired (athena.pagecache)."""
-
-    @functools.wraps(service)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        result = service(*args, **kwargs)
-        content_changed()
-        return result
-
-    return wrapper
+    Every service below calls it in its transaction, as does the admin for a
+    course's own fields; the change and the new versions commit together."""
+    course_ids = sorted(set(course_ids))
+    Course.objects.filter(pk__in=course_ids).update(content_version=versions.new_value())
+    if public is None:
+        public = Course.objects.filter(pk__in=course_ids, status=Course.Status.PUBLISHED).exists()
+    if public:
+        versions.bump(versions.PUBLIC_CONTENT)
 
 
 # Fields an update may change; structure (parent, order) has its own services.
@@ -54,7 +54,6 @@ def course_count_items(*, course_id: int) -> dict[str, int]:
 
 
 @transaction.atomic
-@changes_content
 def course_refresh_counts(*, course_id: int) -> None:
     """Make `metadata.count` match the course's real content.
 
@@ -67,6 +66,7 @@ def course_refresh_counts(*, course_id: int) -> None:
         return
     metadata = {**course.metadata, "count": counts}
     Course.objects.filter(pk=course_id).update(metadata=metadata)
+    course_content_changed(course_ids=[course_id])
 
 
 def _lock_course(course_id: int) -> None:
@@ -78,7 +78,6 @@ def _lock_course(course_id: int) -> None:
 
 
 @transaction.atomic
-@changes_content
 def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
     """Build a course from a validated document, all of it or nothing."""
     course = Course.objects.create(
@@ -113,18 +112,17 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
                 activities.append(activity)
     Lesson.objects.bulk_create(lessons)
     Activity.objects.bulk_create(activities)
+    course_content_changed(course_ids=[course.pk])
     return course
 
 
 @transaction.atomic
-@changes_content
 def course_import_documents(*, specs: Sequence[CourseSpec], publish: bool = False) -> list[Course]:
     """Import several validated documents: all of them or none."""
     return [course_import(spec=spec, publish=publish) for spec in specs]
 
 
 @transaction.atomic
-@changes_content
 def course_duplicate(*, course: Course) -> Course:
     """A new draft copy of a course, through the course document so there is
     one copier: export, validate, import."""
@@ -134,6 +132,7 @@ def course_duplicate(*, course: Course) -> Course:
     copy = course_import(spec=dataclasses.replace(spec, topic=topic))
     copy.answer_reveal = course.answer_reveal
     copy.save(update_fields=["answer_reveal", "updated_at"])
+    course_content_changed(course_ids=[copy.pk])
     return copy
 
 
@@ -141,31 +140,41 @@ def course_duplicate(*, course: Course) -> Course:
 
 
 @transaction.atomic
-@changes_content
 def course_publish(*, course_ids: Sequence[int]) -> int:
     """Publish the given courses; a course keeps the date it was first published.
     Answer how many changed state."""
     now = timezone.now()
-    return (
-        Course.objects.filter(pk__in=course_ids)
+    changed = list(
+        Course.objects.select_for_update()
+        .filter(pk__in=course_ids)
         .exclude(status=Course.Status.PUBLISHED)
-        .update(
-            status=Course.Status.PUBLISHED,
-            published_at=Coalesce(F("published_at"), Value(now)),
-            updated_at=now,
-        )
+        .values_list("pk", flat=True)
     )
+    Course.objects.filter(pk__in=changed).update(
+        status=Course.Status.PUBLISHED,
+        published_at=Coalesce(F("published_at"), Value(now)),
+        updated_at=now,
+    )
+    if changed:
+        course_content_changed(course_ids=changed, public=True)
+    return len(changed)
 
 
 @transaction.atomic
-@changes_content
 def course_unpublish(*, course_ids: Sequence[int]) -> int:
     """Turn the given courses back into drafts; answer how many changed state."""
-    return (
-        Course.objects.filter(pk__in=course_ids)
+    changed = list(
+        Course.objects.select_for_update()
+        .filter(pk__in=course_ids)
         .exclude(status=Course.Status.DRAFT)
-        .update(status=Course.Status.DRAFT, updated_at=timezone.now())
+        .values_list("pk", flat=True)
     )
+    Course.objects.filter(pk__in=changed).update(
+        status=Course.Status.DRAFT, updated_at=timezone.now()
+    )
+    if changed:
+        course_content_changed(course_ids=changed, public=True)
+    return len(changed)
 
 
 # Modules.
@@ -182,7 +191,6 @@ def _update_fields(instance: Any, data: dict[str, Any], allowed: Iterable[str]) 
 
 
 @transaction.atomic
-@changes_content
 def module_create(*, module: Module) -> Module:
     """Save a new module (its course, title and description set) after the
     course's last one."""
@@ -191,19 +199,19 @@ def module_create(*, module: Module) -> Module:
     module.module_order = (last["last"] or 0) + 1
     module.save()
     course_refresh_counts(course_id=module.course_id)
+    course_content_changed(course_ids=[module.course_id])
     return module
 
 
 @transaction.atomic
-@changes_content
 def module_update(*, module: Module, data: dict[str, Any]) -> Module:
     """Change a module's own fields (title, description, metadata)."""
     _update_fields(module, data, MODULE_UPDATE_FIELDS)
+    course_content_changed(course_ids=[module.course_id])
     return module
 
 
 @transaction.atomic
-@changes_content
 def module_delete(*, module: Module) -> None:
     """Delete a module with its items (and learners' progress on them); the
     course's other modules close the gap."""
@@ -212,10 +220,10 @@ def module_delete(*, module: Module) -> None:
     module.delete()
     _renumber_modules(course_id=course_id)
     course_refresh_counts(course_id=course_id)
+    course_content_changed(course_ids=[course_id])
 
 
 @transaction.atomic
-@changes_content
 def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None:
     """Give the course's modules `module_order` 1..n in the order given.
 
@@ -225,6 +233,7 @@ def course_reorder_modules(*, course: Course, modules: Sequence[Module]) -> None
     if sorted(module.pk for module in modules) != sorted(module.pk for module in current):
         raise ValueError("the new order must list each of the course's modules once")
     _write_module_order(course_id=course.pk, current=current, modules=modules)
+    course_content_changed(course_ids=[course.pk])
 
 
 def _write_module_order(
@@ -241,7 +250,6 @@ def _write_module_order(
 
 
 @transaction.atomic
-@changes_content
 def module_move(*, module: Module, steps: int) -> None:
     """Move a module `steps` places (negative: earlier) within its course,
     stopping at either end; the course's modules are renumbered 1..n."""
@@ -251,6 +259,7 @@ def module_move(*, module: Module, steps: int) -> None:
     _write_module_order(
         course_id=module.course_id, current=modules, modules=_moved(modules, index, steps)
     )
+    course_content_changed(course_ids=[module.course_id])
 
 
 def _renumber_modules(*, course_id: int) -> None:
@@ -277,7 +286,6 @@ def _next_display_order(*, module_id: int) -> int:
 
 
 @transaction.atomic
-@changes_content
 def item_create(*, item: Item) -> Item:
     """Save a new lesson or quiz (module and content set) after its module's
     last item."""
@@ -287,19 +295,19 @@ def item_create(*, item: Item) -> Item:
     item.full_clean(exclude=["module", "display_order"], validate_unique=False)
     item.save()
     course_refresh_counts(course_id=course_id)
+    course_content_changed(course_ids=[course_id])
     return item
 
 
 @transaction.atomic
-@changes_content
 def item_update(*, item: Item, data: dict[str, Any]) -> Item:
     """Change a lesson's or quiz's own fields (title, type, content)."""
     _update_fields(item, data, ITEM_UPDATE_FIELDS)
+    course_content_changed(course_ids=[item.module.course_id])
     return item
 
 
 @transaction.atomic
-@changes_content
 def item_delete(*, item: Item) -> None:
     """Delete a lesson or quiz (and learners' progress on it); the module's
     other items close the gap."""
@@ -308,10 +316,10 @@ def item_delete(*, item: Item) -> None:
     item.delete()
     _renumber_items(module_id=module.pk)
     course_refresh_counts(course_id=module.course_id)
+    course_content_changed(course_ids=[module.course_id])
 
 
 @transaction.atomic
-@changes_content
 def module_reorder_items(*, module: Module, items: Sequence[Item]) -> None:
     """Give the module's lessons and activities display orders 1..n, one sequence
     shared by both, in the order given. `items` must be exactly the module's items."""
@@ -320,6 +328,7 @@ def module_reorder_items(*, module: Module, items: Sequence[Item]) -> None:
     if sorted(item.key for item in items) != sorted(item.key for item in current):
         raise ValueError("the new order must list each of the module's items once")
     _write_item_order(module_id=module.pk, current=current, items=items)
+    course_content_changed(course_ids=[module.course_id])
 
 
 def _write_item_order(*, module_id: int, current: Sequence[Item], items: Sequence[Item]) -> None:
@@ -339,7 +348,6 @@ def _renumber_items(*, module_id: int) -> None:
 
 
 @transaction.atomic
-@changes_content
 def item_move(*, item: Item, steps: int = 0, to_module: Module | None = None) -> None:
     """Move a lesson or quiz `steps` places (negative: earlier) within its
     module's one sequence, stopping at either end; or, with `to_module`, to the
@@ -353,10 +361,11 @@ def item_move(*, item: Item, steps: int = 0, to_module: Module | None = None) ->
             module=to_module, display_order=_next_display_order(module_id=to_module.pk)
         )
         _renumber_items(module_id=source.pk)
-        return
-    items = module_items(module_id=source.pk)
-    index = [other.key for other in items].index(item.key)
-    _write_item_order(module_id=source.pk, current=items, items=_moved(items, index, steps))
+    else:
+        items = module_items(module_id=source.pk)
+        index = [other.key for other in items].index(item.key)
+        _write_item_order(module_id=source.pk, current=items, items=_moved(items, index, steps))
+    course_content_changed(course_ids=[source.course_id])
 
 
 def _moved(sequence: list, index: int, steps: int) -> list:

@@ -19,10 +19,11 @@ from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import ngettext
 from django.views.generic import DetailView, ListView, TemplateView
 
-from athena.learnerpages import keep_for_learner, kept_answer
+from athena.pagecache import public_page
 from courses import selectors
 from courses.models import (
     PREFERENCE_CHOICES,
@@ -42,7 +43,6 @@ from enrollment.services import (
     NotAnOption,
     QuizOutcome,
     learner_visit,
-    next_visit_recorded,
     quiz_answer,
 )
 
@@ -52,7 +52,25 @@ CATALOG_PAGE_SIZE = 24
 CATALOG_RESULT_CAP = 1200
 
 
-class HomeView(TemplateView):
+class PublicPageMixin:
+    """For a page that is the same for every visitor without a session: it
+    says so (athena.pagecache.public_page), so the page cache may keep it for
+    them. A signed-in person's page is their own: `Cache-Control: private`
+    (athena.middleware.PrivatePagesMiddleware) keeps it out of shared caches."""
+
+    request: HttpRequest
+
+    def is_public(self, context: dict[str, Any]) -> bool:
+        return not self.request.user.is_authenticated
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **response_kwargs)
+        if self.is_public(context):
+            public_page(response)
+        return response
+
+
+class HomeView(PublicPageMixin, TemplateView):
     template_name = "courses/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -122,9 +140,15 @@ class CappedPaginator(Paginator):
         return self.found > self.cap
 
 
-class CatalogView(ListView):
+class CatalogView(PublicPageMixin, ListView):
     """The published courses, searched, filtered and sorted as the query string
-    says, a page at a time over at most CATALOG_RESULT_CAP results."""
+    says, a page at a time over at most CATALOG_RESULT_CAP results.
+
+    Public (stored for visitors) only at its canonical addresses: filters and
+    a page number, each valid, in the order the page's own links write them.
+    A search or any other query string is rendered for each request, so what
+    is stored is bounded by the filters' combinations, not by what visitors
+    type."""
 
     template_name = "courses/course_list.html"
     context_object_name = "courses"
@@ -202,6 +226,15 @@ class CatalogView(ListView):
             "page_count": paginator.num_pages,
         }
 
+    def is_public(self, context: dict[str, Any]) -> bool:
+        if self.wanted["q"] or not super().is_public(context):
+            return False
+        wanted = [(name, self.wanted[name]) for name in ("level", "duration", "focus", "sort")]
+        page: Page = context["page_obj"]
+        number = [("page", page.number)] if page.number > 1 else []
+        canonical = urlencode([(name, value) for name, value in wanted if value] + number)
+        return self.request.META.get("QUERY_STRING", "") == canonical
+
 
 # How the catalog's heading names each preference value, as an adjective.
 PREFERENCE_ADJECTIVES = {"medium": "medium-length"}
@@ -252,17 +285,7 @@ def record_learner_visit_context(
     return {"progress": progress, "completed_keys": progress.completed_keys}
 
 
-class LearnerPageMixin:
-    """For the pages of a course: a learner's page may be kept for them until
-    something on it changes (athena.learnerpages), or until their visit is
-    due to be recorded again."""
-
-    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
-        response = super().render_to_response(context, **response_kwargs)
-        return keep_for_learner(response, until=next_visit_recorded(context["progress"].state))
-
-
-class CourseDetailView(LearnerPageMixin, DetailView):
+class CourseDetailView(PublicPageMixin, DetailView):
     template_name = "courses/course_detail.html"
     pk_url_kwarg = "course_id"
     context_object_name = "course"
@@ -282,7 +305,7 @@ class CourseDetailView(LearnerPageMixin, DetailView):
         }
 
 
-class CourseOutlineMixin(LearnerPageMixin):
+class CourseOutlineMixin(PublicPageMixin):
     """What the module, lesson and quiz pages share: the course the URL names
     with its outline (drafts for staff only), the module within it, the lesson
     or quiz within that, where the page sits in the course, and the learner's
@@ -417,35 +440,19 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
         # Read once, before the answer (whether it is stored follows the
         # enrollment), and brought up to date with it for the page.
         state = learner_state(user=request.user, course_id=self.course.pk)
-        passed_before = self.object.key in state.completed_keys
         try:
             outcome = quiz_answer(
                 user=request.user,
                 activity=self.object,
                 option_number=posted_option_number(request.POST.get("option")),
                 enrolled=state.is_enrolled,
-                passed=passed_before,
             )
         except NotAnOption:
             raise BadRequest("That is not one of the quiz's options.") from None
         if outcome.attempt is not None and outcome.correct:
             state.completed_keys.add(self.object.key)  # passed, shown at once
         self.state_read = state
-        # The same answer in the same state makes the same page, unless the
-        # visit is to be recorded (another resume point, or its minute is up).
-        return kept_answer(
-            request,
-            inputs=(
-                state.enrollment_id,
-                state.completed_keys,
-                # Where the visit leaves the resume point.
-                self.object.key if state.is_enrolled else state.resume_key,
-                outcome.chosen,
-                outcome.correct,
-            ),
-            reusable=not state.is_enrolled or state.resume_key == self.object.key,
-            render=lambda: self.render_to_response(self.get_context_data(outcome=outcome)),
-        )
+        return self.render_to_response(self.get_context_data(outcome=outcome))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         outcome: QuizOutcome | None = kwargs.pop("outcome", None)

@@ -12,15 +12,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from athena.learnerpages import LearnerRowsAdminMixin
 from courses.admin_filters import AutocompleteFilter, AutocompleteFilterMediaMixin
 from enrollment import selectors
 from enrollment.models import CourseReport, Enrollment, LessonCompletion, QuizAttempt
 
 
-class ReadOnlyAdmin(LearnerRowsAdminMixin, AutocompleteFilterMediaMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(AutocompleteFilterMediaMixin, admin.ModelAdmin):
     """History is recorded by learners' actions, never typed in by staff (who
-    may delete it: the learner's kept pages then go too).
+    may delete it).
 
     Users and courses are filtered by searching (AutocompleteFilter), not from
     a list of every learner or course that has a row: there may be 100,000."""

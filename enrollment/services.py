@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from athena.db import prepared_insert
-from athena.learnerpages import learner_changed
 from courses.models import Activity, Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.progress import CourseProgress, LearnerState, course_progress, learner_state
@@ -36,8 +35,6 @@ def enrollment_delete(*, user: AbstractBaseUser, course: Course) -> bool:
     """Unenroll. Completions, attempts and the resume point stay, so enrolling
     again picks up where the learner left off."""
     deleted, _ = Enrollment.objects.filter(user=user, course=course).delete()
-    if deleted:
-        learner_changed(user.pk)
     return bool(deleted)
 
 
@@ -58,9 +55,6 @@ def enrollment_touch(
     touched = Enrollment.objects.filter(
         pk=enrollment_id, user_id=user_id, last_accessed_at__lt=now - TOUCH_INTERVAL
     ).update(last_accessed_at=now)
-    if touched:
-        # An update() sends no signal (enrollment.signals); the dashboard shows it.
-        learner_changed(user_id)
     return bool(touched)
 
 
@@ -112,8 +106,6 @@ def lesson_uncomplete(*, user: AbstractBaseUser, lesson: Lesson) -> bool:
     """Mark a lesson not done (NotEnrolled as for `lesson_complete`)."""
     _require_enrollment(user=user, lesson=lesson)
     deleted, _ = LessonCompletion.objects.filter(user=user, lesson=lesson).delete()
-    if deleted:
-        learner_changed(user.pk)
     return bool(deleted)
 
 
@@ -123,15 +115,13 @@ def quiz_answer(
     activity: Activity,
     option_number: int,
     enrolled: bool | None = None,
-    passed: bool | None = None,
 ) -> QuizOutcome:
     """Check a submitted answer on the server and, for a learner enrolled in the
     quiz's course, store the attempt. Anyone else's answer (an anonymous visitor,
     a learner not enrolled) is checked but not stored: progress is for enrolled
     learners only, as for lessons. `enrolled` is whether `user` is enrolled in
-    the quiz's course and `passed` whether they had answered it right before,
-    when the caller has just read them (their learner state); without
-    `enrolled`, one query finds out.
+    the quiz's course, when the caller has just read it (their learner state);
+    without it, one query finds out.
 
     Raises NotAnOption for a number that is not one of the quiz's options. The
     user and the quiz come from the session and the URL, never from the form."""
@@ -146,11 +136,6 @@ def quiz_answer(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
         prepared_insert(attempt)  # at answering speed: the INSERT built once
-        if correct and not passed:
-            # Only a first right answer changes what the learner's pages show
-            # (the quiz passed); the results page, which counts every attempt,
-            # is never kept.
-            learner_changed(user.pk)
     return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
 
 
@@ -182,7 +167,6 @@ def resume_point_set(
         unique_fields=["user", "course"],
         update_fields=["lesson", "activity", "visited_at"],
     )
-    learner_changed(user.pk)  # bulk_create sends no signal (enrollment.signals)
 
 
 def learner_visit(
@@ -215,12 +199,3 @@ def learner_visit(
             )
             state.resume_key = item.key
     return course_progress(course=course, state=state)
-
-
-def next_visit_recorded(state: LearnerState) -> float | None:
-    """When the learner's next visit to the course will be recorded (as a
-    `time.time()` moment), or None when visits are not recorded (not enrolled):
-    a page kept for the learner must not be served past it."""
-    if not state.is_enrolled or state.last_accessed_at is None:
-        return None
-    return (state.last_accessed_at + TOUCH_INTERVAL).timestamp()

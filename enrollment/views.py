@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from athena.learnerpages import keep_for_learner
 from courses.models import Course, Lesson
 from enrollment import selectors
 from enrollment.models import Enrollment
@@ -22,7 +21,6 @@ from enrollment.services import (
     lesson_complete,
     lesson_uncomplete,
 )
-from enrollment.templatetags.enrollment_tags import time_ago_changes
 
 
 def _visible_course(request: HttpRequest, course_id: int) -> Course:
@@ -130,7 +128,7 @@ def course_results(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(user=request.user)
-    response = render(
+    return render(
         request,
         "enrollment/dashboard.html",
         {
@@ -138,6 +136,3 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "completed": [row for row in rows if row.finished],
         },
     )
-    # Kept for the learner until a course's "last opened" would read otherwise.
-    changes = [time_ago_changes(row.enrollment.last_accessed_at) for row in rows]
-    return keep_for_learner(response, until=min(filter(None, changes), default=None))

@@ -6,14 +6,12 @@ to its status page at once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +27,6 @@ from generation.services import (
     generation_request,
     generation_retry,
 )
-from notifications.selectors import UNREAD_CACHE_SECONDS, notification_unread_count_forget
 
 # "My requests" shows this many of the newest jobs.
 JOB_LIST_SIZE = 50
@@ -80,15 +77,7 @@ def _own_job(request: HttpRequest, job_id: int) -> GenerationJob:
     )
     if generation_job_fail_if_stale(job):
         job.refresh_from_db()
-    if job.is_finished and job.finished_at and _recent(job.finished_at):
-        # The worker that notified the learner may not share this process's
-        # cache: count the bell again now that the job is seen to be over.
-        notification_unread_count_forget(user_id=request.user.pk)
     return job
-
-
-def _recent(moment: datetime) -> bool:
-    return timezone.now() - moment < timedelta(seconds=UNREAD_CACHE_SECONDS)
 
 
 @login_required

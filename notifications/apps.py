@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
-
-    def ready(self) -> None:
-        from notifications import signals  # noqa: F401

@@ -33,10 +33,6 @@ TEST_SESSION_VARIABLES = (
     "DJANGO_SETTINGS_MODULE",
     "DATABASE_URL",
     "CACHE_URL",
-    # Off for the test process (pyproject.toml); a production server has them on.
-    "PAGE_CACHE_SECONDS",
-    "LEARNER_PAGE_CACHE_SECONDS",
-    "OUTLINE_CACHE_SECONDS",
 )
 
 

@@ -18,10 +18,6 @@ TEST_ONLY_VARIABLES = (
     "SECRET_KEY",
     "SECURE_SSL_REDIRECT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
-    # Off for the test process (pyproject.toml); production has them on.
-    "PAGE_CACHE_SECONDS",
-    "LEARNER_PAGE_CACHE_SECONDS",
-    "OUTLINE_CACHE_SECONDS",
 )
 
 
@@ -428,25 +424,20 @@ def test_the_page_cache_is_off_by_default_with_debug_on(debug, seconds):
 
 PRINT_CACHE_AND_SESSIONS = (
     "from django.conf import settings; "
-    "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE, "
-    "settings.LEARNER_PAGE_CACHE_SECONDS)"
+    "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)"
 )
 
 
 @pytest.mark.parametrize(
-    ("cache_url", "backend", "sessions", "learner_pages"),
+    ("cache_url", "backend", "sessions"),
     [
-        ("redis://redis:6379/0", "athena.cache.RedisCache", "cached_db", "300"),
-        ("", "django.core.cache.backends.locmem.LocMemCache", "db", "0"),
+        ("redis://redis:6379/0", "athena.cache.RedisCache", "cached_db"),
+        ("", "django.core.cache.backends.locmem.LocMemCache", "db"),
     ],
 )
-def test_sessions_come_from_the_cache_only_when_it_is_shared(
-    cache_url, backend, sessions, learner_pages
-):
+def test_sessions_come_from_the_cache_only_when_it_is_shared(cache_url, backend, sessions):
     """With Redis every worker reads a session from the cache; with the
-    per-process default cache each reads the database, which they share.
-    Likewise a learner's kept pages: a change in one process must retire them
-    in every other."""
+    per-process default cache each reads the database, which they share."""
     result = run(
         ["-c", PRINT_CACHE_AND_SESSIONS],
         DJANGO_SETTINGS_MODULE="athena.settings",
@@ -458,7 +449,6 @@ def test_sessions_come_from_the_cache_only_when_it_is_shared(
     assert result.stdout.split() == [
         backend,
         f"django.contrib.sessions.backends.{sessions}",
-        learner_pages,
     ]
 
 

@@ -1,28 +1,21 @@
-"""The course outline from the shared cache (courses.outline.course_outline):
-fewer queries for learners, fresh after any content edit, drafts still hidden."""
+"""The course outline each process keeps (courses.outline.course_outlines):
+fewer queries for learners, fresh after any content edit (checked against
+the course's version in the database), drafts still hidden."""
 
 from __future__ import annotations
 
 from http import HTTPStatus
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
+from athena import versions
 from courses import services
-from courses.models import Lesson, Module
+from courses.models import Course, Lesson, Module
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import logged_in, make_course, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def outline_cache(settings):
-    settings.OUTLINE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def first_lesson(course) -> Lesson:
@@ -37,10 +30,10 @@ def test_a_learner_page_reads_the_outline_from_the_cache(django_assert_num_queri
     lesson = first_lesson(course)
     url = lesson.get_absolute_url()
     client.get(url)  # stores the outline (and records the visit)
-    # Session, user, the learner's state: the course, its modules, lessons and
-    # quizzes (four queries) come from the cache, and the lesson itself (one)
-    # from the outline this process keeps.
-    with django_assert_num_queries(3):
+    # Session, user, the bell's count, the learner's state and the course's
+    # version: its modules, lessons and quizzes (four queries) come from the
+    # outline this process keeps, and so does the lesson itself (one).
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
@@ -57,22 +50,21 @@ def test_the_dashboard_reads_every_outline_from_the_cache(django_assert_num_quer
     client = logged_in(user)
     dashboard = reverse("enrollment:dashboard")
     client.get(dashboard)  # stores the outlines
-    # Session, user, the enrollments, the learner's completions and resume
-    # points: the four courses with their modules, lessons and quizzes come
-    # from the cache.
-    with django_assert_num_queries(4):
+    # Session, user, the bell's count, the enrollments, the learner's
+    # completions and resume points, and the courses' versions: the four
+    # courses with their modules, lessons and quizzes are kept in memory.
+    with django_assert_num_queries(6):
         html = client.get(dashboard).content.decode()
     assert html.count("of 6 done") == 4
     assert "1 of 6 done" in html
 
 
-def test_an_edit_shows_in_the_outline_at_once(django_capture_on_commit_callbacks):
+def test_an_edit_shows_in_the_outline_at_once():
     course = make_course(modules=2)
     client = logged_in(make_user())
     assert "Module 2" in client.get(course.get_absolute_url()).content.decode()
     module = Module.objects.get(course=course, module_order=2)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.module_update(module=module, data={"title": "Retitled module"})
+    services.module_update(module=module, data={"title": "Retitled module"})
     html = client.get(course.get_absolute_url()).content.decode()
     assert "Retitled module" in html
 
@@ -86,12 +78,11 @@ def test_a_cached_draft_stays_hidden_from_learners(editor):
     assert learner.get(module.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_an_unpublished_course_is_gone_at_once(django_capture_on_commit_callbacks):
+def test_an_unpublished_course_is_gone_at_once():
     course = make_course()
     learner = logged_in(make_user())
     assert learner.get(course.get_absolute_url()).status_code == HTTPStatus.OK
-    with django_capture_on_commit_callbacks(execute=True):
-        services.course_unpublish(course_ids=[course.pk])
+    services.course_unpublish(course_ids=[course.pk])
     assert learner.get(course.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
 
 
@@ -166,27 +157,23 @@ def test_the_course_page_outline_ticks_from_the_cached_tree():
         assert "aria-current" not in outline, attempt
 
 
-def test_a_title_cannot_forge_an_outline_mark(django_capture_on_commit_callbacks):
+def test_a_title_cannot_forge_an_outline_mark():
     course = make_course(modules=1, lessons=2, quizzes=0)
     lesson = first_lesson(course)
     forged = "<!--outline:done-mark:lesson:1--> Sneaky"
-    with django_capture_on_commit_callbacks(execute=True):
-        services.item_update(item=lesson, data={"title": forged})
+    services.item_update(item=lesson, data={"title": forged})
     html = logged_in(make_user()).get(course.get_absolute_url()).content.decode()
     assert "&lt;!--outline:done-mark:lesson:1--&gt; Sneaky" in outline_of(html)
     assert "(completed)" not in html
 
 
-def test_an_edited_lesson_shows_at_once_in_every_process_that_kept_it(
-    django_capture_on_commit_callbacks,
-):
+def test_an_edited_lesson_shows_at_once_in_every_process_that_kept_it():
     course = make_course(modules=1, lessons=2, quizzes=1)
     lesson = first_lesson(course)
     client = logged_in(make_user())
     assert "Part 1.1" in client.get(lesson.get_absolute_url()).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
-        lesson.set_markdown("## Rewritten\n\nNew words.")
-        services.item_update(item=lesson, data={"content": lesson.content})
+    lesson.set_markdown("## Rewritten\n\nNew words.")
+    services.item_update(item=lesson, data={"content": lesson.content})
     html = client.get(lesson.get_absolute_url()).content.decode()
     assert "Rewritten" in html
     assert "Part 1.1" not in html
@@ -205,21 +192,24 @@ def test_a_kept_lesson_is_only_found_under_its_own_module():
     assert client.get(wrong).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_a_flushed_cache_never_brings_back_an_outline_kept_in_memory():
-    """Each process keeps the outlines it used, tagged with the content version.
-    A flushed (or restarted) Redis loses the version: the next one must be new,
-    or a process would serve its remembered outline as current."""
+def test_a_kept_outline_is_used_only_while_the_database_has_its_version():
+    """Each process keeps the outlines it used under the course's version,
+    read from the database on every page: a change committed by another
+    process (which moves the version in its transaction) shows at once, with
+    any cache backend, and nothing else retires a kept outline."""
     course = make_course(modules=2)
     client = logged_in(make_user())
     assert "Module 2" in client.get(course.get_absolute_url()).content.decode()
-    # Changed behind the services' back (no new version), then the cache is lost.
-    Module.objects.filter(course=course, module_order=2).update(title="Renamed in the database")
-    cache.clear()
+    # What a service in another process writes: the data and a new version.
+    Module.objects.filter(course=course, module_order=2).update(title="Renamed elsewhere")
     html = client.get(course.get_absolute_url()).content.decode()
-    assert "Renamed in the database" in html
+    assert "Renamed elsewhere" not in html  # the version is the same: kept
+    Course.objects.filter(pk=course.pk).update(content_version=versions.new_value())
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "Renamed elsewhere" in html
 
 
-def test_a_kept_lesson_deleted_by_staff_is_gone_at_once(django_capture_on_commit_callbacks):
+def test_a_kept_lesson_deleted_by_staff_is_gone_at_once():
     course = make_course(modules=1, lessons=2, quizzes=0)
     lesson = first_lesson(course)
     user = make_user()
@@ -227,8 +217,7 @@ def test_a_kept_lesson_deleted_by_staff_is_gone_at_once(django_capture_on_commit
     client = logged_in(user)
     url = lesson.get_absolute_url()
     assert client.get(url).status_code == HTTPStatus.OK  # the lesson is now kept
-    with django_capture_on_commit_callbacks(execute=True):
-        services.item_delete(item=lesson)
+    services.item_delete(item=lesson)
     assert client.get(url).status_code == HTTPStatus.NOT_FOUND
     # The course page, from a new outline, lists the one lesson left.
     outline = outline_of(client.get(course.get_absolute_url()).content.decode())

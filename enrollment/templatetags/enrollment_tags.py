@@ -20,16 +20,3 @@ def time_ago(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment, depth=1)} ago"
-
-
-def time_ago_changes(moment: datetime | None) -> float | None:
-    """When `time_ago(moment)` will next read differently, as a `time.time()`
-    moment: for "just now" and minutes exactly, for hours and more within a
-    minute (they change far less often). None for no moment."""
-    if moment is None:
-        return None
-    now = timezone.now()
-    elapsed = (now - moment).total_seconds()
-    if elapsed < 60 * 60:
-        return moment.timestamp() + (elapsed // 60 + 1) * 60
-    return now.timestamp() + 60
