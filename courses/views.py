@@ -146,9 +146,9 @@ class CatalogView(PublicPageMixin, ListView):
 
     Public (stored for visitors) only at its canonical addresses: filters and
     a page number, each valid, in the order the page's own links write them.
-    A search or any other query string is rendered for each request, so what
-    is stored is bounded by the filters' combinations, not by what visitors
-    type."""
+    A search, the popular order (live enrollment counts) or any other query
+    string is rendered for each request, so what is stored is bounded by the
+    filters' combinations, not by what visitors type."""
 
     template_name = "courses/course_list.html"
     context_object_name = "courses"
@@ -227,7 +227,8 @@ class CatalogView(PublicPageMixin, ListView):
         }
 
     def is_public(self, context: dict[str, Any]) -> bool:
-        if self.wanted["q"] or not super().is_public(context):
+        # Enrollment counts (the popular order) change with every enrollment.
+        if self.wanted["q"] or self.sort == "popular" or not super().is_public(context):
             return False
         wanted = [(name, self.wanted[name]) for name in ("level", "duration", "focus", "sort")]
         page: Page = context["page_obj"]

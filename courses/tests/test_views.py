@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson, Module
+from courses.services import course_publish
 from enrollment.models import Enrollment
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import course_items, make_content_editor, make_course, make_user
@@ -248,7 +249,7 @@ def test_staff_get_no_enroll_button_on_drafts(staff_client):
     assert "Drafts are not open for enrollment." in html_of(response)
     assert not Enrollment.objects.exists()
     # Once published, the course is open.
-    Course.objects.filter(pk=draft.pk).update(status=Course.Status.PUBLISHED)
+    course_publish(course_ids=[draft.pk])
     html = html_of(staff_client.get(draft.get_absolute_url()))
     assert enroll_url in html
     assert "not open for enrollment" not in html
