@@ -8,3 +8,6 @@ class AthenaConfig(AppConfig):
     name = "athena"
     verbose_name = "Athena"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from athena import checks  # noqa: F401  (registers the system checks)

@@ -119,8 +119,7 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     if getattr(request, "csp_nonce", None):
         return False
     cache_control = {
-        part.strip().split("=")[0].lower()
-        for part in response.get("Cache-Control", "").split(",")
+        part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")
     }
     return "public" in cache_control and not cache_control & {"private", "no-store"}
 
