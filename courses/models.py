@@ -6,6 +6,7 @@ Table and column names follow docs/data-model.md.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +31,11 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from courses.links import course_url
+from courses.rendering import RENDERER_VERSION, render_markdown, render_markdown_uncached
 
 # Full-text search on PostgreSQL: courses, modules, lessons and quizzes match
 # on stored tsvector columns kept by triggers (migrations 0005 and 0008), each
@@ -410,6 +414,11 @@ class Course(models.Model):
     # keeps of the course (its outline) is filed under it, and read back only
     # while the row still says the same.
     content_version = models.BigIntegerField(default=1, db_default=1, editable=False)
+    # The modules and items as every learner page lists them (ids, titles,
+    # descriptions, order), written by the same services in the same
+    # transaction (courses.outline.outline_documents): a page reads the course
+    # in one row, not four queries.
+    outline = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = CourseQuerySet.as_manager()
 
@@ -435,7 +444,7 @@ class Course(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("courses:course-detail", kwargs={"course_id": self.course_id})
+        return course_url("courses:course-detail", course_id=self.course_id)
 
     def clean(self) -> None:
         super().clean()
@@ -457,16 +466,31 @@ class Course(models.Model):
         count = self.metadata.get("count", {})
         return {key: count.get(key, 0) for key in ("modules", "lessons", "activities")}
 
-    def ordered_items(self) -> list[Lesson | Activity]:
-        """Every lesson and activity of the course in reading order, across modules.
+    def outline_modules(self) -> list[Module]:
+        """The course's modules in order, each with its items in order (titles,
+        ids, order; no content), as the learner pages show them: built from
+        the stored `outline` without a query, else the prefetched or queried
+        modules. Worked out once per instance (a kept outline serves many
+        pages): read them, never change them."""
+        modules = self.__dict__.get("_outline_modules")
+        if modules is None:
+            stored = self.outline.get("modules") if isinstance(self.outline, dict) else None
+            if stored is None:
+                modules = list(self.modules.all())
+                if not _prefetched(self, "modules"):
+                    return modules
+            else:
+                modules = [Module.from_outline(self, entry) for entry in stored]
+            self.__dict__["_outline_modules"] = modules
+        return modules
 
-        Uses prefetched modules and items when present (`with_outline()`),
-        and then works the list out once per instance (a kept outline serves
-        many pages): read it, never change it."""
+    def ordered_items(self) -> list[Lesson | Activity]:
+        """Every lesson and activity of the course in reading order, across
+        modules (`outline_modules`): read it, never change it."""
         items = self.__dict__.get("_ordered_items")
         if items is None:
-            items = [item for module in self.modules.all() for item in module.ordered_items()]
-            if _prefetched(self, "modules"):
+            items = [item for module in self.outline_modules() for item in module.ordered_items()]
+            if "_outline_modules" in self.__dict__:
                 self.__dict__["_ordered_items"] = items
         return items
 
@@ -549,14 +573,37 @@ class Module(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "courses:module-detail",
-            kwargs={"course_id": self.course_id, "module_id": self.module_id},
+        return course_url(
+            "courses:module-detail", course_id=self.course_id, module_id=self.module_id
         )
 
     def clean(self) -> None:
         super().clean()
         title_length_check(self.title, field="title")
+
+    @classmethod
+    def from_outline(cls, course: Course, entry: dict[str, Any]) -> Module:
+        """A module of `course` and its items as `courses.outline` stored them,
+        made without a query, as the database would give them with only these
+        fields loaded: reading any other (an item's content) loads it."""
+        module = _loaded(
+            cls,
+            module_id=entry["id"],
+            course_id=course.pk,
+            title=entry["title"],
+            description=entry["description"],
+            module_order=entry["order"],
+        )
+        module.course = course
+        items = []
+        for order, (kind, pk, title) in enumerate(entry["items"], start=1):
+            model = Lesson if kind == "lesson" else Activity
+            fields = {f"{kind}_id": pk, "module_id": module.pk, "title": title}
+            item = _loaded(model, **fields, display_order=order)
+            item.module = module
+            items.append(item)
+        module.__dict__["_ordered_items"] = items
+        return module
 
     def ordered_items(self) -> list[Lesson | Activity]:
         """The module's lessons and activities merged in their shared display order.
@@ -570,6 +617,19 @@ class Module(models.Model):
             if _prefetched(self, "lessons") and _prefetched(self, "activities"):
                 self.__dict__["_ordered_items"] = items
         return items
+
+
+def _loaded(model: type[models.Model], **values: Any) -> Any:
+    """An instance of `model` as `Model.from_db` makes one from a row holding
+    only `values` (the other fields deferred: loaded when read)."""
+    names = [name for name in _column_order(model) if name in values]
+    return model.from_db(None, names, [values[name] for name in names])
+
+
+@functools.cache
+def _column_order(model: type[models.Model]) -> list[str]:
+    # The order from_db reads a partial row in: the model's concrete fields.
+    return [field.attname for field in model._meta.get_fields() if field.concrete]
 
 
 class ModuleItem(models.Model):
@@ -606,6 +666,11 @@ class Lesson(ModuleItem):
         Module, on_delete=models.CASCADE, related_name="lessons", db_index=False
     )
     content = models.JSONField(default=dict)
+    # The content as safe HTML, rendered when the content is written, and the
+    # renderer that made it (courses.rendering.RENDERER_VERSION): a page shows
+    # it as stored while the renderer is the same (`html`).
+    content_html = models.TextField(blank=True, default="", editable=False)
+    content_html_renderer = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     kind = "lesson"
 
@@ -618,14 +683,21 @@ class Lesson(ModuleItem):
             ),
         ]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Whatever saves a lesson, its stored HTML follows its content.
+        if "content" not in self.get_deferred_fields():
+            self.render_content()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "content" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "content_html", "content_html_renderer"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
-        return reverse(
+        return course_url(
             "courses:lesson-detail",
-            kwargs={
-                "course_id": self.module.course_id,
-                "module_id": self.module_id,
-                "lesson_id": self.lesson_id,
-            },
+            course_id=self.module.course_id,
+            module_id=self.module_id,
+            lesson_id=self.lesson_id,
         )
 
     @property
@@ -635,6 +707,20 @@ class Lesson(ModuleItem):
     def set_markdown(self, markdown: str) -> None:
         """Store `markdown` as the lesson's content, in the course document's shape."""
         self.content = {"type": "MARKDOWN", "value": markdown}
+
+    def render_content(self) -> None:
+        """Render the content to `content_html` (`save()` does; a bulk write
+        must call it itself)."""
+        self.content_html = render_markdown_uncached(self.markdown)
+        self.content_html_renderer = RENDERER_VERSION
+
+    @property
+    def html(self) -> SafeString:
+        """The content as safe HTML: as stored when the current renderer made
+        it, else rendered now (from the renderer's caches when it can)."""
+        if self.content_html_renderer == RENDERER_VERSION:
+            return mark_safe(self.content_html)  # noqa: S308 - sanitised when rendered
+        return render_markdown(self.markdown)
 
 
 class Activity(ModuleItem):
@@ -663,13 +749,11 @@ class Activity(ModuleItem):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse(
+        return course_url(
             "courses:activity-detail",
-            kwargs={
-                "course_id": self.module.course_id,
-                "module_id": self.module_id,
-                "activity_id": self.activity_id,
-            },
+            course_id=self.module.course_id,
+            module_id=self.module_id,
+            activity_id=self.activity_id,
         )
 
     @property

@@ -1,11 +1,12 @@
-"""The course outline: every module, lesson and quiz of a course, read from
-the caches, and as HTML rendered once per course and stamped per learner.
+"""The course outline: every module, lesson and quiz of a course, stored on
+the course's row by the services that write them, and as HTML made once per
+course and stamped per learner.
 
-As HTML the outline is some sixty links and as many `reverse()` calls, the
-costliest part of a learner's page. All of it is the same for every learner
-except four marks: what they have completed, which item and module they are
-on. So the tree is rendered once per course and content version (with the
-outline this process keeps), with a marker where each of those marks goes,
+As HTML the outline is some sixty links, the costliest part of a learner's
+page. All of it is the same for every learner except four marks: what they
+have completed, which item and module they are on. So the tree is made once
+per course and content version (with the outline this process keeps), with a
+marker where each of those marks goes,
 and each page fills the markers in with one regular-expression pass.
 
 Markers are HTML comments: `<!--outline:done-mark:lesson:12-->`. Nothing a course
@@ -18,14 +19,13 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from django.db.models import QuerySet
-from django.template.loader import render_to_string
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from athena.memo import LocalLRU
-from courses.models import Course
+from courses.models import Activity, Course, Lesson, Module
 
-TREE_TEMPLATE = "includes/_outline_tree.html"
 _MARKER = re.compile(r"<!--outline:([a-z-]+):([a-z0-9:]+)-->")
 _DONE = (
     ' <span class="outline__done" title="Completed"><span aria-hidden="true">✓</span>'
@@ -33,39 +33,79 @@ _DONE = (
 )
 
 
+def outline_documents(
+    course_ids: list[int],
+    *,
+    module_model: Any = Module,
+    lesson_model: Any = Lesson,
+    activity_model: Any = Activity,
+) -> dict[int, dict[str, Any]]:
+    """What `Course.outline` stores for each of `course_ids`: its modules in
+    order (id, title, description) with their items in order (kind, id,
+    title), read in three queries whatever the number of courses. The model
+    arguments let a migration pass its historical models."""
+    documents: dict[int, dict[str, Any]] = {course_id: {"modules": []} for course_id in course_ids}
+    if not course_ids:
+        return documents
+    modules = {}
+    for module_id, course_id, title, description in (
+        module_model.objects.filter(course_id__in=course_ids)
+        .order_by("course_id", "module_order", "module_id")
+        .values_list("module_id", "course_id", "title", "description")
+    ):
+        entry = {"id": module_id, "title": title, "description": description, "items": []}
+        entry["order"] = len(documents[course_id]["modules"]) + 1
+        documents[course_id]["modules"].append(entry)
+        modules[module_id] = entry
+    items = []
+    for kind, model in (("lesson", lesson_model), ("activity", activity_model)):
+        rows = model.objects.filter(module_id__in=modules).values_list(
+            "module_id", "display_order", "pk", "title"
+        )
+        items += [(module_id, order, kind, pk, title) for module_id, order, pk, title in rows]
+    # Module.ordered_items's order: display order, then kind and id.
+    for module_id, _, kind, pk, title in sorted(items, key=lambda row: row[:4]):
+        modules[module_id]["items"].append([kind, pk, title])
+    return documents
+
+
 def course_outlines(course_ids: list[int]) -> dict[int, Course]:
-    """`Course.objects.with_outline_titles()` for each of `course_ids` that
-    exists, by id: the course with its modules, lessons and quizzes (titles,
-    order, ids), as the learner pages read them. Who may see each course is
+    """Each of `course_ids` that exists, by id, with its outline
+    (`Course.outline_modules`: modules, lessons and quizzes, titles and order),
+    as the learner pages read them, in one query. Who may see each course is
     the caller's to decide. The courses returned are shared: read them, never
     change them.
 
-    This process keeps the outlines it last used, each filed under the
-    course's `content_version`, which every write to the course moves on in
-    its own transaction (courses.services.course_content_changed). One query
-    reads the versions now in the database; an outline kept under the same
-    version is exactly what the database holds and is used as it is (no
-    unpickling, no further query); the others are read in four queries
-    together and kept. A change made by any process is therefore seen by
-    every process's next page, whatever the cache backend."""
-    current = _current_versions(course_ids)
+    The rows are read on every call, so a change committed by any process
+    shows on the next page of every process, whatever the cache backend. What
+    is worked out from a row (the outline's objects, its rendered tree) is
+    kept in this process under the course's `content_version`, which every
+    write to the course moves on in its own transaction
+    (courses.services.course_content_changed), and used again while the row
+    still has that version."""
     outlines = {}
-    for course_id, version in current.items():
-        entry = LOCAL_OUTLINES.get(course_id)
-        if entry is not None and entry[0] == version:
-            outlines[course_id] = entry[1]
-    unread = [course_id for course_id in current if course_id not in outlines]
-    if unread:
-        for course_id, course in _read_outlines(unread).items():
-            # Filed under the version read before the outline: if a write
-            # committed in between, this entry is already retired.
-            LOCAL_OUTLINES.put(course_id, (current[course_id], course))
-            outlines[course_id] = course
+    fresh = []
+    for course in _by_ids(Course.objects.order_by(), course_ids):
+        entry = LOCAL_OUTLINES.get(course.pk)
+        if entry is not None and entry[0] == course.content_version:
+            outlines[course.pk] = entry[1]
+        else:
+            fresh.append(course)
+            outlines[course.pk] = course
+    # A row written before outlines were stored (or by a bulk loader) has
+    # none: its modules and items are read for it, three queries in all.
+    unstored = [course for course in fresh if "modules" not in course.outline]
+    if unstored:
+        prefetch_related_objects(
+            unstored, Prefetch("modules", queryset=Module.objects.with_item_titles())
+        )
+    for course in fresh:
+        LOCAL_OUTLINES.put(course.pk, (course.content_version, course))
     return outlines
 
 
 # Outlines this process has used, by course id: (content version, course).
-LOCAL_OUTLINES = LocalLRU(500)
+LOCAL_OUTLINES = LocalLRU(2000)
 
 
 def _by_ids(queryset: QuerySet[Course], course_ids: list[int]) -> QuerySet[Course]:
@@ -75,14 +115,6 @@ def _by_ids(queryset: QuerySet[Course], course_ids: list[int]) -> QuerySet[Cours
     if len(course_ids) == 1:
         return queryset.filter(pk=course_ids[0])
     return queryset.filter(pk__in=course_ids)
-
-
-def _current_versions(course_ids: list[int]) -> dict[int, int]:
-    """The content version of each of `course_ids` that exists: one query."""
-    if not course_ids:
-        return {}
-    rows = _by_ids(Course.objects.order_by(), course_ids).values_list("pk", "content_version")
-    return dict(rows)
 
 
 # Lessons and quizzes (content included) this process has shown, by model
@@ -106,12 +138,6 @@ def keep_item(course: Course, key: tuple[str, int], item: Any) -> None:
     LOCAL_ITEMS.put(key, (course, item))
 
 
-def _read_outlines(course_ids: list[int]) -> dict[int, Course]:
-    return {
-        course.pk: course for course in _by_ids(Course.objects.with_outline_titles(), course_ids)
-    }
-
-
 def course_outline(*, course_id: int, user: Any) -> Course | None:
     """The course with its outline (`course_outlines`), or None when there is
     no such course or `user` may not see it (drafts are for staff), decided on
@@ -124,15 +150,58 @@ def course_outline(*, course_id: int, user: Any) -> Course | None:
 
 def outline_tree(course: Course, *, compact: bool) -> str:
     """The course's outline tree with markers in place of learner state.
-    `course` comes with its outline (`course_outlines`); the tree is rendered
-    once per course object, so once per outline this process keeps."""
+    `course` comes with its outline (`course_outlines`); the tree is made
+    once per course object, so once per outline this process keeps. Made in
+    Python, not by a template: some sixty links, each an include and a dozen
+    lookups there, were most of the cost of a page."""
     trees = course.__dict__.setdefault("_outline_trees", {})
     tree = trees.get(compact)
     if tree is None:
-        tree = trees[compact] = render_to_string(
-            TREE_TEMPLATE, {"course": course, "compact": compact}
-        )
+        tree = trees[compact] = _tree(course, compact=compact)
     return tree
+
+
+_KIND_LABELS = {"lesson": "Lesson", "activity": "Quiz"}
+
+
+def _tree(course: Course, *, compact: bool) -> str:
+    parts = ['<ol class="outline__modules">']
+    for number, module in enumerate(course.outline_modules(), start=1):
+        pk, title, url = module.pk, escape(module.title), escape(module.get_absolute_url())
+        parts.append(f'<li class="outline__module<!--outline:module-current:{pk}-->">')
+        items = [_item(item) for item in module.ordered_items()]
+        if compact:
+            parts += [
+                f"<details<!--outline:module-open:{pk}-->>",
+                f'<summary><span class="outline__number">{number}</span> {title}</summary>',
+                '<ol class="outline__items">',
+                '<li class="outline__item outline__item--module">'
+                f'<a href="{url}"<!--outline:module-page:{pk}-->>About this module</a></li>',
+                *items,
+                "</ol></details>",
+            ]
+        else:
+            parts += [
+                f'<h3 class="outline__module-title"><span class="outline__number">{number}</span>'
+                f' <a href="{url}">{title}</a></h3>',
+                '<ol class="outline__items">',
+                *(items or ['<li class="outline__item outline__item--empty">No lessons yet.</li>']),
+                "</ol>",
+            ]
+        parts.append("</li>")
+    parts.append("</ol>")
+    return "\n".join(parts)
+
+
+def _item(item: Lesson | Activity) -> str:
+    key = item.key
+    return (
+        f'<li class="outline__item outline__item--{item.kind}<!--outline:done-class:{key}-->">'
+        f'<a href="{escape(item.get_absolute_url())}"<!--outline:item-current:{key}-->>'
+        f'<span class="outline__kind">{_KIND_LABELS[item.kind]}</span> '
+        f'<span class="outline__title">{escape(item.title)}</span>'
+        f"<!--outline:done-mark:{key}--></a></li>"
+    )
 
 
 def stamp_outline(
@@ -163,4 +232,4 @@ def stamp_outline(
             return ' aria-current="page"' if current else ""
         raise ValueError(f"unknown outline marker {what!r}")
 
-    return mark_safe(_MARKER.sub(mark, tree))  # noqa: S308 - the template's escaped output
+    return mark_safe(_MARKER.sub(mark, tree))  # noqa: S308 - made of escaped parts (_tree)

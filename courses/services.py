@@ -17,12 +17,15 @@ from django.utils import timezone
 from athena import versions
 from courses.documents import CourseSpec, LessonSpec, course_export, validate_document
 from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module
+from courses.outline import outline_documents
 
 Item = Lesson | Activity
 
+
 def course_content_changed(*, course_ids: Iterable[int], public: bool | None = None) -> None:
     """The content of these courses changed in the open transaction: each
-    course's `content_version` moves on (what any process keeps of its outline
+    course's stored outline is written afresh (courses.outline) and its
+    `content_version` moves on (what any process keeps of the course
     retires), and so does the public content version (athena.versions: every
     anonymous visitor's stored page retires) when a visitor could see the
     change: `public`, or, when not given, whether any of the courses is
@@ -31,7 +34,10 @@ def course_content_changed(*, course_ids: Iterable[int], public: bool | None = N
     Every service below calls it in its transaction, as does the admin for a
     course's own fields; the change and the new versions commit together."""
     course_ids = sorted(set(course_ids))
-    Course.objects.filter(pk__in=course_ids).update(content_version=versions.new_value())
+    for course_id, outline in outline_documents(course_ids).items():
+        Course.objects.filter(pk=course_id).update(
+            outline=outline, content_version=versions.new_value()
+        )
     if public is None:
         public = Course.objects.filter(pk__in=course_ids, status=Course.Status.PUBLISHED).exists()
     if public:
@@ -98,6 +104,7 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
             if isinstance(item_spec, LessonSpec):
                 lesson = Lesson(module=module, title=item_spec.title, display_order=order)
                 lesson.set_markdown(item_spec.markdown)
+                lesson.render_content()  # bulk_create calls no save()
                 lessons.append(lesson)
             else:
                 activity = Activity(

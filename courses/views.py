@@ -1,7 +1,7 @@
 """Learner-facing pages: home, catalog, course, module, lesson and quiz.
 
 Every page runs a fixed number of queries whatever the size of the catalog or
-the course: the outline comes from `with_outline_titles()` (three queries), the
+the course: the course and its outline come from its row (courses.outline), the
 item sequence from `Course.ordered_items()`.
 """
 
@@ -328,7 +328,7 @@ class CourseOutlineMixin(PublicPageMixin):
 
     @cached_property
     def module(self) -> Module:
-        for module in self.course.modules.all():
+        for module in self.course.outline_modules():
             if module.pk == self.kwargs["module_id"]:
                 return module
         raise Http404("No such module in this course.")
@@ -376,7 +376,7 @@ class ModuleDetailView(CourseOutlineMixin, DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        modules = list(self.course.modules.all())
+        modules = self.course.outline_modules()
         index = modules.index(self.module)
         return {
             **context,
@@ -393,6 +393,10 @@ class LessonDetailView(CourseOutlineMixin, DetailView):
     pk_url_kwarg = "lesson_id"
     template_name = "courses/lesson_detail.html"
     context_object_name = "lesson"
+
+    def get_queryset(self) -> QuerySet[Lesson]:
+        # The page shows the HTML stored with the lesson (`Lesson.html`).
+        return super().get_queryset().defer("content")
 
 
 def posted_option_number(raw: Any) -> int:

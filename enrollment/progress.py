@@ -183,13 +183,13 @@ def percent(completed: int, total: int) -> int:
 
 
 def course_progress(*, course: Course, state: LearnerState) -> CourseProgress:
-    """Progress over the course's item sequence (prefetch with `with_outline()`).
+    """Progress over the course's item sequence (`Course.outline_modules`).
 
     Completions of items that no longer exist cannot count: the sequence is
     the course as it is now."""
     modules = []
     next_up = resume = None
-    for module in course.modules.all():
+    for module in course.outline_modules():
         items = module.ordered_items()
         done = 0
         for item in items:

@@ -181,7 +181,7 @@ def learner_visit(
     One query reads the learner's state (none when the caller passes the
     `state` it read); an enrolled learner's visit touches `last_accessed_at`
     (at most once a minute) and moves the resume point to `item` (only when
-    it changes). `course` comes with `with_outline()`."""
+    it changes). `course` comes with its outline (`Course.outline_modules`)."""
     if state is None:
         state = learner_state(user=user, course_id=course.pk)
     if state.is_enrolled:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0011_drop_indexes_covered_by_others'),
+        ("courses", "0011_drop_indexes_covered_by_others"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='course',
-            name='content_version',
+            model_name="course",
+            name="content_version",
             field=models.BigIntegerField(db_default=1, default=1, editable=False),
         ),
     ]

@@ -27,6 +27,7 @@ VISITOR = 1
 # shows the bell (notifications.selectors).
 BELL = 1
 
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """The home page caches its trending shelf: start every count without it."""
@@ -82,6 +83,7 @@ LEARNER_PAGES = [
     ("lesson", 1 + 4 + 1, SESSION + BELL + 1 + 1),  # and the lesson itself
     ("quiz", 1 + 4 + 1, SESSION + BELL + 1 + 1),  # and the quiz itself
 ]
+
 
 def _page_url(page_name: str, course: Course) -> str:
     if page_name == "home":

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson, Module
-from courses.services import course_publish
+from courses.services import course_publish, module_update
 from enrollment.models import Enrollment
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import course_items, make_content_editor, make_course, make_user
@@ -147,17 +147,21 @@ def test_home_runs_few_queries_with_many_courses(client, django_assert_num_queri
         for learner in learners:
             enrollment_create(user=learner, course=course)
             lesson_complete(user=learner, lesson=course_items(course)[0])
-    # Cold cache: trending course ids and their rows, trending module ids and
-    # their rows, the newest courses.
-    with django_assert_num_queries(5):
+    # The public content version (athena.pagecache), then, cold cache:
+    # trending course ids and their rows, trending module ids and their rows,
+    # the newest courses.
+    with django_assert_num_queries(1 + 5):
         assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
-    with django_assert_num_queries(3):  # the trending ids come from the cache
-        assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
-    # A learner adds the session and user (2) and "Continue learning": their
-    # enrollments, the courses with their modules, lessons and quizzes, their
-    # progress (6).
+    # The page is now stored for visitors: the public content version only.
+    with django_assert_num_queries(1):
+        response = client.get(reverse("courses:home"))
+    assert response["X-Page-Cache"] == "hit"
+    # A learner's page is never stored: the shelves with the trending ids from
+    # the cache (3), the session and user (2), "Continue learning": their
+    # enrollments, the courses' content versions, the courses with their
+    # modules, lessons and quizzes, their progress (7), and the bell (1).
     client.force_login(learners[0])
-    with django_assert_num_queries(3 + 2 + 6):
+    with django_assert_num_queries(3 + 2 + 7 + 1):
         html = html_of(client.get(reverse("courses:home")))
     assert html.count(">Continue: Quiz 1.1<") == 6
 
@@ -269,7 +273,9 @@ def test_published_course_has_no_draft_banner(staff_client):
 
 def test_course_page_query_budget(client, big_course, django_assert_num_queries):
     url = big_course.get_absolute_url()
-    with django_assert_num_queries(4):  # course, modules, lessons, quizzes
+    # The public content version (athena.pagecache), the course's content
+    # version (courses.outline), then course, modules, lessons, quizzes.
+    with django_assert_num_queries(1 + 1 + 4):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     assert html_of(response).count('class="outline__item ') == 200
@@ -280,9 +286,11 @@ def test_course_page_query_budget_for_a_logged_in_learner(
 ):
     client.force_login(make_user())
     url = big_course.get_absolute_url()
-    # Four for the page, two for the session and its user, one for the
-    # learner's state in the course (enrollment, resume point, progress).
-    with django_assert_num_queries(7):
+    # Five for the page (the course's content version, then course, modules,
+    # lessons, quizzes), two for the session and its user, one for the
+    # learner's state in the course (enrollment, resume point, progress), one
+    # for the bell's unread count.
+    with django_assert_num_queries(5 + 2 + 1 + 1):
         assert client.get(url).status_code == HTTPStatus.OK
 
 
@@ -308,8 +316,7 @@ def test_outline_ticks_completed_items():
 def test_module_page_shows_description_and_items_in_order(client):
     course = make_course(modules=2, lessons=2, quizzes=2)
     module = course.modules.last()
-    module.description = "This module is about *loops*."
-    module.save()
+    module_update(module=module, data={"description": "This module is about *loops*."})
     response = client.get(module.get_absolute_url())
     assert response.status_code == HTTPStatus.OK
     html = html_of(response)
@@ -333,7 +340,9 @@ def test_module_of_another_course_is_404(client):
 
 def test_module_page_query_budget(client, big_course, django_assert_num_queries):
     url = big_course.modules.all()[10].get_absolute_url()
-    with django_assert_num_queries(4):  # course, modules, lessons, quizzes
+    # Public content version, course's content version; course, modules,
+    # lessons, quizzes.
+    with django_assert_num_queries(1 + 1 + 4):
         assert client.get(url).status_code == HTTPStatus.OK
 
 
@@ -457,7 +466,9 @@ def test_lesson_of_another_module_or_course_is_404(client):
 def test_lesson_page_query_budget(client, big_course, django_assert_num_queries):
     lesson = Lesson.objects.filter(module__course=big_course).order_by("-lesson_id").first()
     url = lesson_url(lesson)
-    with django_assert_num_queries(5):  # course, modules, lessons, quizzes, the lesson
+    # Public content version, course's content version; course, modules,
+    # lessons, quizzes; the lesson.
+    with django_assert_num_queries(1 + 1 + 4 + 1):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 
@@ -720,10 +731,14 @@ def test_quiz_refuses_other_methods(client):
 def test_quiz_query_budget(client, big_course, django_assert_num_queries):
     quiz = Activity.objects.filter(module__course=big_course).order_by("-activity_id").first()
     url = quiz.get_absolute_url()
-    # Course, modules, lessons, quizzes, the quiz; an anonymous answer is not stored.
-    with django_assert_num_queries(5):
+    # Public content version (athena.pagecache), the course's content version;
+    # course, modules, lessons, quizzes; the quiz.
+    with django_assert_num_queries(1 + 1 + 4 + 1):
         assert client.get(url).status_code == HTTPStatus.OK
-    with django_assert_num_queries(5):
+    # A POST skips the page cache, and the outline and quiz this process kept
+    # are current: the course's content version only. An anonymous answer is
+    # not stored.
+    with django_assert_num_queries(1):
         assert client.post(url, {"option": "1"}).status_code == HTTPStatus.OK
 
 
@@ -871,12 +886,13 @@ def test_catalog_pagination_keeps_the_search_and_filters(client):
 
 def test_catalog_query_budget_with_500_courses(client, django_assert_num_queries):
     bulk_courses(500)
-    # The (capped) count and the page of courses; a search adds the matching
-    # module, lesson or quiz of each result.
+    # The public content version (athena.pagecache), the (capped) count and
+    # the page of courses; a search adds the matching module, lesson or quiz
+    # of each result.
     for params, queries in (
-        ({}, 2),
-        ({"q": "bulk course"}, 3),
-        ({"sort": "popular", "level": "beginner"}, 2),
+        ({}, 1 + 2),
+        ({"q": "bulk course"}, 1 + 3),
+        ({"sort": "popular", "level": "beginner"}, 1 + 2),
     ):
         with django_assert_num_queries(queries):
             response = client.get(reverse("courses:catalog"), {**params, "page": 3})

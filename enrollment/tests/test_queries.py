@@ -20,6 +20,9 @@ pytestmark = pytest.mark.django_db
 
 # Session and user: what every logged-in request reads first.
 SESSION = 2
+# The notification bell's unread count, read on every logged-in page that
+# shows the bell (notifications.selectors).
+BELL = 1
 
 
 def _take_part(user, course: Course) -> None:
@@ -50,7 +53,7 @@ def test_quiz_results_page_count(client, learner, course, django_assert_num_quer
     _take_part(learner, course)
     url = reverse("enrollment:course-results", args=[course.pk])
     # The course, then its quizzes with the learner's attempt counts.
-    with django_assert_num_queries(SESSION + 2):
+    with django_assert_num_queries(SESSION + 2 + BELL):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     assert "of 30</strong> quizzes" in response.content.decode()
@@ -62,10 +65,10 @@ def test_dashboard_count_for_a_learner_in_many_courses(
     _take_part(learner, course)
     for other in Course.objects.exclude(pk=course.pk)[:20]:
         enrollment_create(user=learner, course=other)
-    # The enrollments; the courses with their modules, lessons and quizzes
-    # (each button names its item); the learner's completions and resume
-    # points.
-    with django_assert_num_queries(SESSION + 6):
+    # The enrollments; the courses' content versions (one query for all 21);
+    # the courses with their modules, lessons and quizzes (each button names
+    # its item); the learner's completions and resume points.
+    with django_assert_num_queries(SESSION + 7 + BELL):
         response = client.get(reverse("enrollment:dashboard"))
     assert response.status_code == HTTPStatus.OK
 
@@ -98,8 +101,9 @@ def test_enroll_and_unenroll_counts(client, learner, course, django_assert_num_q
     # The course, then the enrollment's get-or-create (as for a completion).
     with django_assert_num_queries(SESSION + 1 + 6):
         assert client.post(enroll).status_code == HTTPStatus.FOUND
-    # The course and whether the learner is enrolled; leaving deletes the row.
-    with django_assert_num_queries(SESSION + 2):
+    # The course and whether the learner is enrolled, and the bell; leaving
+    # (a redirect, no bell) deletes the row.
+    with django_assert_num_queries(SESSION + 2 + BELL):
         assert client.get(unenroll).status_code == HTTPStatus.OK
     with django_assert_num_queries(SESSION + 2 + 1):
         assert client.post(unenroll).status_code == HTTPStatus.FOUND

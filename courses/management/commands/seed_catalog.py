@@ -28,8 +28,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from athena.pagecache import bump_content_version
+from athena import versions
 from courses.models import Activity, Course, Lesson, Module
+from courses.rendering import RENDERER_VERSION, render_markdown_uncached
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 
 SUBJECTS = [
@@ -219,7 +220,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for table in tables.split():
                     cursor.execute(f"{command} {table}")
-        bump_content_version()
+        # Written round the services: visitors' stored pages must go.
+        versions.bump(versions.PUBLIC_CONTENT)
         if targets is not None:
             self.stdout.write(json.dumps(targets))
 
@@ -258,6 +260,8 @@ class Command(BaseCommand):
             for subject in SUBJECTS
             for n in range(1, 4)
         ]
+        # Their HTML, as the services store it with each lesson.
+        html_pool = [render_markdown_uncached(json.loads(body)["value"]) for body in lesson_pool]
         quiz_pool = [
             json.dumps(
                 {
@@ -274,6 +278,39 @@ class Command(BaseCommand):
         created = [self.now - timedelta(seconds=rnd.random() * span) for _ in range(new)]
         created.sort()  # ids grow with creation dates, as in real life
         now = _timestamp(self.now)
+
+        def module_title(course_id: int, m: int) -> str:
+            subject = SUBJECTS[course_id % len(SUBJECTS)]
+            return f"{subject} module {m + 1}: {ANGLES[m % len(ANGLES)]} the basics"
+
+        def outline(n: int) -> str:
+            """The outline the services would store (courses.outline), from the
+            ids the rows below are given."""
+            modules = []
+            for m in range(module_count):
+                module = n * module_count + m
+                lesson_id = first_lesson + module * lessons_per_module
+                activity_id = first_activity + module * len(quiz_slots)
+                items = []
+                for order in range(1, item_count + 1):
+                    if order in quiz_slots:
+                        items.append(
+                            ["activity", activity_id, f"Check your understanding {order // 4}"]
+                        )
+                        activity_id += 1
+                    else:
+                        items.append(["lesson", lesson_id, f"Lesson {order}"])
+                        lesson_id += 1
+                modules.append(
+                    {
+                        "id": first_module + module,
+                        "title": module_title(first_course + n, m),
+                        "description": f"What module {m + 1} covers.",
+                        "order": m + 1,
+                        "items": items,
+                    }
+                )
+            return json.dumps({"modules": modules})
 
         def courses() -> Iterator[tuple]:
             for n in range(new):
@@ -298,6 +335,7 @@ class Command(BaseCommand):
                     "after_correct",
                     _timestamp(created[n]),
                     now,
+                    outline(n),
                 )
 
         self.writer.write(
@@ -313,6 +351,7 @@ class Command(BaseCommand):
                 "answer_reveal",
                 "created_at",
                 "updated_at",
+                "outline",
             ],
             courses(),
             new,
@@ -321,12 +360,11 @@ class Command(BaseCommand):
         def modules() -> Iterator[tuple]:
             for n in range(new):
                 course_id = first_course + n
-                subject = SUBJECTS[course_id % len(SUBJECTS)]
                 for m in range(module_count):
                     yield (
                         first_module + n * module_count + m,
                         course_id,
-                        f"{subject} module {m + 1}: {ANGLES[m % len(ANGLES)]} the basics",
+                        module_title(course_id, m),
                         f"What module {m + 1} covers.",
                         "{}",
                         m + 1,
@@ -363,6 +401,8 @@ class Command(BaseCommand):
                         f"Lesson {order}",
                         order,
                         lesson_pool[(module + order) % len(lesson_pool)],
+                        html_pool[(module + order) % len(lesson_pool)],
+                        RENDERER_VERSION,
                         now,
                         now,
                     )
@@ -376,6 +416,8 @@ class Command(BaseCommand):
                 "title",
                 "display_order",
                 "content",
+                "content_html",
+                "content_html_renderer",
                 "created_at",
                 "updated_at",
             ],
