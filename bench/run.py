@@ -1,11 +1,12 @@
 """Athena's load benchmark (`make bench`): every page against the framework floor.
 
 For each catalog size it seeds a throwaway PostgreSQL database
-(manage.py seed_catalog), starts gunicorn with the production configuration
-(gunicorn.conf.py, DEBUG off, static files collected, the Redis cache), logs in
-over HTTP, counts each page's queries (bench/querycount.py, not under load) and
-loads each page with wrk (bench/wrk/report.lua), in rounds: every page, floors
-included, once per round, and the median of the rounds reported. Results go to
+(manage.py seed_catalog, this development-only app's command), starts gunicorn
+with the production configuration (gunicorn.conf.py, DEBUG off, static files
+collected, the Redis cache), logs in over HTTP, counts each page's queries
+(bench/querycount.py, not under load) and loads each page with wrk
+(bench/wrk/report.lua), in rounds: every page, floors included, once per round,
+and the median of the rounds reported. Results go to
 bench/results/latest.json and .md, and the p99 chart to docs/performance-p99.png.
 Any non-2xx answer fails the run. See docs/performance.md.
 
