@@ -87,10 +87,12 @@ $(VENV)/.bench-installed: requirements.txt requirements-bench.txt $(VENV)/.pytho
 	touch $@
 
 # Not part of `make test`: minutes of seeding and load. docs/performance.md.
+# BENCH_ARGS: more options for bench/run.py, e.g. BENCH_ARGS='--pages "long tail" zipf'.
 SIZES ?= 1000 10000 100000
 BENCH_DURATION ?= 2
+BENCH_ARGS ?=
 bench: $(VENV)/.bench-installed wrk
-	$(BIN)/python bench/run.py --sizes $(SIZES) --duration $(BENCH_DURATION)
+	$(BIN)/python bench/run.py --sizes $(SIZES) --duration $(BENCH_DURATION) $(BENCH_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
 ]
+# The load benchmark's commands (manage.py seed_catalog) in a development
+# checkout only: the Docker image leaves bench/ out (.dockerignore), so no
+# production server has a command that writes raw rows into its database.
+if (BASE_DIR / "bench" / "apps.py").is_file():
+    INSTALLED_APPS += ["bench"]
 
 MIDDLEWARE = [
     "athena.middleware.RequestIdMiddleware",

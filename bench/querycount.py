@@ -3,7 +3,9 @@ CaptureQueriesContext through the test client (not under load).
 
 Run by bench/run.py with the benchmark's environment; reads the page list as
 JSON on stdin and prints {name: queries} as JSON. Each page is asked twice and
-the second (warm) answer counted, as most requests under load meet warm caches.
+the second (warm) answer counted, as most requests under load meet warm caches
+(a page with "paths" is asked for each of them in turn, and the last counted:
+the learner walk's second page is a first view, as every page of the walk is).
 Pages are counted as rendered: run with PAGE_CACHE_SECONDS=0 and
 LEARNER_PAGE_CACHE_SECONDS=0, since a page served from the anonymous page
 cache makes no query at all, and one served from a learner's kept pages
@@ -39,14 +41,14 @@ def main() -> None:
         client = Client(HTTP_HOST="127.0.0.1")
         if page.get("user"):
             client.force_login(users[page["user"]])
-        for _ in range(2):
+        for path in page.get("paths") or [page["path"]] * 2:
             with CaptureQueriesContext(connection) as queries:
                 if page.get("method") == "POST":
-                    response = client.post(page["path"], page["form"])
+                    response = client.post(path, page["form"])
                 else:
-                    response = client.get(page["path"])
+                    response = client.get(path)
         if response.status_code != 200:
-            raise SystemExit(f"{page['name']}: {page['path']} answered {response.status_code}")
+            raise SystemExit(f"{page['name']}: {path} answered {response.status_code}")
         counts[page["name"]] = len(queries)
     json.dump(counts, sys.stdout)
 

@@ -1,11 +1,15 @@
 """Athena's load benchmark (`make bench`): every page against the framework floor.
 
 For each catalog size it seeds a throwaway PostgreSQL database
-(manage.py seed_catalog), starts gunicorn with the production configuration
-(gunicorn.conf.py, DEBUG off, static files collected, the Redis cache), logs in
-over HTTP, counts each page's queries (bench/querycount.py, not under load) and
-loads each page with wrk (bench/wrk/report.lua), in rounds: every page, floors
-included, once per round, and the median of the rounds reported. Results go to
+(manage.py seed_catalog, this development-only app's command), starts gunicorn
+with the production configuration (gunicorn.conf.py, DEBUG off, static files
+collected, the Redis cache), logs in over HTTP, counts each page's queries
+(bench/querycount.py, not under load) and loads each page with wrk
+(bench/wrk/report.lua), in rounds: every page, floors included, once per round,
+and the median of the rounds reported. Besides one page at a time, loads that
+ask for a different page on each request: random and Zipf-distributed anonymous
+pages over the whole catalog (lists from manage.py bench_urls), and logged-in
+learners walking forward through their courses. Results go to
 bench/results/latest.json and .md, and the p99 chart to docs/performance-p99.png.
 Any non-2xx answer fails the run. See docs/performance.md.
 
@@ -40,6 +44,17 @@ from tests.servers import Gunicorn, Visitor, fetch  # noqa: E402
 LUA = ROOT / "bench" / "wrk" / "report.lua"
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 FLOORS = ("floor: /healthz/live", "floor: trivial view")
+# The loads that ask for a different page on each request (bench/wrk/report.lua),
+# from the lists `manage.py bench_urls` writes, and the learner walk.
+MANY_PAGES = ("long tail", "random lessons", "random course pages", "zipf")
+WALK = "learner walk"
+WALKER_PREFIX = "bench-walker-"  # bench/walks.py
+# How fast a learner walk is assumed to go at most, per CPU, when the walkers'
+# courses are seeded: each request is a first view, so rendered, and even the
+# trivial view, which renders nothing, reaches some 1,000 a second a core here.
+# A walk that runs faster comes to the end of its pages and starts again: the
+# report says how many pages it asked for a second time.
+WALK_REQUESTS_PER_CPU_SECOND = 1500
 
 
 def log(message: str) -> None:
@@ -91,6 +106,33 @@ class Bench:
         self.server = Gunicorn(self.env, self.tmp / "gunicorn.log")
         self.base = self.server.url("")
         self.results: list[dict[str, Any]] = []
+        # Per size: what bench_urls wrote, the pages ahead of each walker, and
+        # how many of them each has been sent (a walk goes on across rounds).
+        self.lists_dir = self.tmp / "urls"
+        self.lists: dict[str, Any] = {}
+        self.walks: dict[str, list[str]] = {}
+        self.walked: dict[str, int] = {}
+
+    def wanted(self, *names: str) -> bool:
+        """Whether any of the pages `names` is to be measured (--pages)."""
+        return not self.options.pages or any(name in self.options.pages for name in names)
+
+    @property
+    def walkers(self) -> list[str]:
+        """The walk's learners; one more, not in the load, has its queries counted."""
+        return [f"{WALKER_PREFIX}{number}" for number in range(self.options.walkers)]
+
+    @property
+    def counting_walker(self) -> str:
+        return f"{WALKER_PREFIX}{self.options.walkers}"
+
+    def walk_items(self) -> int:
+        """The pages each walker is to have ahead of them at a size: enough for
+        every load of the walk at WALK_REQUESTS_PER_CPU_SECOND (the discarded
+        first second included), and at least the two the counting walker needs."""
+        seconds = 1 + self.options.rounds * self.options.duration
+        rate = WALK_REQUESTS_PER_CPU_SECOND * (os.cpu_count() or 1)
+        return max(2, math.ceil(seconds * rate / self.options.walkers))
 
     # Set-up and tear-down.
 
@@ -225,6 +267,7 @@ class Bench:
                 "method": "POST",
                 "form": {"option": str(targets["quiz_answer"])},
                 "target": 0.2,
+                "vacuum": ("quiz_attempts",),
             },
             {"name": "dashboard (learner)", "path": "/my/", "user": learner, "target": 0.3},
             {"name": "admin course list", "path": "/admin/courses/course/", "user": staff},
@@ -233,7 +276,73 @@ class Bench:
                 "path": f"/admin/courses/course/{targets['course_id']}/change/",
                 "user": staff,
             },
+            *self.many_pages(),
         ]
+
+    def many_pages(self) -> list[dict[str, Any]]:
+        """The loads over many pages, from this size's lists (bench_urls). Their
+        queries are counted as most of their requests meet the server: on a
+        page of their kind (a lesson page for the mixed loads: the commonest
+        kind) that this process has not met, after one of another course; the
+        walk's on a first view of a page by the counting walker."""
+        if not self.lists:
+            return []
+        kinds, samples = self.lists["kinds"], self.lists["samples"]
+        every = {"first": 0, "count": self.lists["total"]}
+        taken: dict[str, int] = {}
+
+        def unmet(kind: str) -> list[str]:
+            """Two pages of `kind` no load has had counted yet (while there are)."""
+            start = taken.get(kind, 0)
+            taken[kind] = start + 2
+            return [samples[kind][(start + n) % len(samples[kind])] for n in range(2)]
+
+        def only(kind: str) -> dict[str, int]:
+            return {"first": kinds[kind][0], "count": kinds[kind][1]}
+
+        pages = [
+            {
+                "name": "long tail",
+                "path": f"uniform over {every['count']:,} pages",
+                "paths": unmet("lesson"),
+                "urls": every,
+            },
+            {
+                "name": "random lessons",
+                "path": f"uniform over {kinds['lesson'][1]:,} lesson pages",
+                "paths": unmet("lesson"),
+                "urls": only("lesson"),
+                "target": 0.3,
+            },
+            {
+                "name": "random course pages",
+                "path": f"uniform over {kinds['course'][1]:,} course pages",
+                "paths": unmet("course"),
+                "urls": only("course"),
+                "target": 0.3,
+            },
+            {
+                "name": "zipf",
+                "path": f"Zipf (s = 1) over {every['count']:,} pages",
+                "paths": unmet("lesson"),
+                "urls": {**every, "zipf": True},
+            },
+        ]
+        if self.walks:
+            pages.append(
+                {
+                    "name": WALK,
+                    "path": f"{len(self.walkers)} learners, each page a first view",
+                    "paths": self.walks[self.counting_walker][:2],
+                    "user": self.counting_walker,  # whose queries are counted
+                    "users": f"{self.walkers[0]} to {self.walkers[-1]}",
+                    "walk": True,
+                    # Each first view moves the resume point and touches the
+                    # enrollment: thousands of updated rows.
+                    "vacuum": ("resume_points", "user_courses"),
+                }
+            )
+        return pages
 
     def count_queries(self, pages: list[dict[str, Any]]) -> dict[str, int]:
         counted = [page for page in pages if not page.get("floor")]
@@ -255,8 +364,20 @@ class Bench:
     def load(
         self, page: dict[str, Any], sessions: dict[str, dict[str, str]], duration: int = 0
     ) -> dict[str, Any]:
-        env = {**os.environ, "BENCH_METHOD": page.get("method", "GET")}
-        if page.get("user"):
+        env = {
+            **os.environ,
+            "BENCH_METHOD": page.get("method", "GET"),
+            "BENCH_SEED": str(secrets.randbelow(2**31)),
+            "BENCH_THREADS": str(self.options.threads),
+        }
+        url = self.base + page["path"]
+        if page.get("urls"):
+            url = self.base + "/"  # each request asks for a page of the list
+            env.update(self.list_environment(page["urls"]))
+        elif page.get("walk"):
+            url = self.base + "/"
+            env["BENCH_WALK"] = str(self.write_walks(sessions))
+        elif page.get("user"):
             cookies = sessions[page["user"]]
             env["BENCH_COOKIE"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
             env["BENCH_CSRF"] = cookies.get("csrftoken", "")
@@ -276,13 +397,15 @@ class Bench:
             "10s",
             "-s",
             str(LUA),
-            self.base + page["path"],
+            url,
         ]
         run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         line = next((x for x in run.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
         if run.returncode or line is None:
             raise SystemExit(f"wrk failed on {page['path']}:\n{run.stdout}\n{run.stderr}")
         figures = json.loads(line.removeprefix("BENCH_JSON "))
+        if page.get("walk"):
+            self.walk_on(figures["walked"])
         seconds = figures["duration_us"] / 1e6
         return {
             "rps": figures["requests"] / seconds if seconds else 0.0,
@@ -291,6 +414,49 @@ class Bench:
             "requests": figures["requests"],
             "non2xx": figures["non2xx"] + figures["errors"],
             "statuses": figures["statuses"].strip(),
+        }
+
+    def list_environment(self, urls: dict[str, Any]) -> dict[str, str]:
+        """report.lua's settings for drawing from lines of pages.urls."""
+        env = {
+            "BENCH_URLS": str(self.lists_dir / "pages.urls"),
+            "BENCH_URL_WIDTH": str(self.lists["width"]),
+            "BENCH_URL_FIRST": str(urls["first"]),
+            "BENCH_URL_COUNT": str(urls["count"]),
+        }
+        if urls.get("zipf"):
+            env["BENCH_ZIPF"] = str(self.lists_dir / "zipf.ranks")
+            env["BENCH_RANK_WIDTH"] = str(self.lists["rank_width"])
+        return env
+
+    def write_walks(self, sessions: dict[str, dict[str, str]]) -> Path:
+        """The walk file for report.lua: each walker's session and pages,
+        starting where their walk stands (and, past the end, again from the
+        start of their list: those pages are no longer first views)."""
+        path = self.tmp / "walks.txt"
+        with path.open("w") as out:
+            for walker in self.walkers:
+                ahead = self.walks[walker]
+                start = self.walked[walker] % len(ahead)
+                cookie = "; ".join(f"{name}={value}" for name, value in sessions[walker].items())
+                out.write(f"walker {walker.removeprefix(WALKER_PREFIX)} {cookie}\n")
+                out.write("".join(f"{page}\n" for page in ahead[start:] + ahead[:start]))
+        return path
+
+    def walk_on(self, walked: dict[str, int]) -> None:
+        """Move each walker (by number) on by the pages wrk sent them."""
+        for number, pages in walked.items():
+            self.walked[f"{WALKER_PREFIX}{number}"] += pages
+
+    def walk_summary(self) -> dict[str, int]:
+        """The walk at this size, its discarded first second included: pages
+        sent, and how many of them their walker had been sent before."""
+        return {
+            "walkers": len(self.walkers),
+            "walked": sum(self.walked[walker] for walker in self.walkers),
+            "wrapped": sum(
+                max(0, self.walked[walker] - len(self.walks[walker])) for walker in self.walkers
+            ),
         }
 
     def load_enough(
@@ -320,7 +486,8 @@ class Bench:
         loads: list[list[dict[str, Any]]] = [[] for _ in pages]  # per page, a load a round
         self.start_server()
         try:
-            sessions = {user: self.log_in(user) for user in ("bench-learner", "bench-staff")}
+            users = ["bench-learner", "bench-staff", *(self.walkers if self.walks else [])]
+            sessions = {user: self.log_in(user) for user in users}
             steps = len(pages) * self.options.rounds
             for number in range(self.options.rounds):
                 for index, page in enumerate(pages):
@@ -335,12 +502,13 @@ class Bench:
                         self.warm(page, sessions)
                         self.load(page, sessions, duration=1)
                     loads[index].append(self.load_enough(page, sessions))
-                    if page.get("method") == "POST":
-                        # Thousands of attempts inserted in seconds would wake
-                        # autovacuum within the minute, in the middle of the
-                        # pages measured next (the admin list ran at half
-                        # speed): done now, it leaves autovacuum nothing to do.
-                        self.vacuum("quiz_attempts")
+                    for table in page.get("vacuum", ()):
+                        # Thousands of rows written in seconds (quiz attempts,
+                        # resume points) would wake autovacuum within the
+                        # minute, in the middle of the pages measured next
+                        # (the admin list ran at half speed): done now, it
+                        # leaves autovacuum nothing to do.
+                        self.vacuum(table)
             progress(steps, steps, "done")
         finally:
             self.stop_server()
@@ -355,16 +523,36 @@ class Bench:
                     "size": size,
                     "page": page["name"],
                     "path": page["path"],
-                    "user": page.get("user", ""),
+                    "user": page.get("users", page.get("user", "")),
                     "method": page.get("method", "GET"),
                     **summary(page_loads, floors),
                     "queries": queries.get(page["name"], 0),
                     "target": page.get("target"),
+                    **({"pages": page["urls"]["count"]} if page.get("urls") else {}),
+                    **(self.walk_summary() if page.get("walk") else {}),
                 }
             )
 
+    def write_lists(self, *, walk: bool) -> None:
+        """This size's URL lists (manage.py bench_urls) and walks."""
+        out = self.manage("bench_urls", f"--output={self.lists_dir}", capture=True)
+        self.lists = json.loads(out.strip().splitlines()[-1])
+        if not walk:
+            return
+        walks = json.loads((self.lists_dir / "walks.json").read_text())
+        self.walks = {walker: walks.get(walker, []) for walker in self.walkers}
+        self.walks[self.counting_walker] = walks.get(self.counting_walker, [])
+        empty = [walker for walker, ahead in self.walks.items() if len(ahead) < 2]
+        if empty:
+            raise SystemExit(f"nothing left to walk for {', '.join(empty)}: no published course?")
+        self.walked = dict.fromkeys(self.walks, 0)
+        log(
+            f"   learner walk: {len(self.walkers)} learners, "
+            f"{min(len(self.walks[w]) for w in self.walkers):,}+ pages ahead of each"
+        )
+
     def warm(self, page: dict[str, Any], sessions: dict[str, dict[str, str]]) -> None:
-        if page.get("method") == "POST":
+        if page.get("method") == "POST" or page.get("urls") or page.get("walk"):
             return
         request = urllib.request.Request(self.base + page["path"])
         if page.get("user"):
@@ -384,14 +572,23 @@ class Bench:
             for size in self.options.sizes:
                 log(f"== {size:,} courses: seeding")
                 started = time.monotonic()
+                walk = self.wanted(WALK)
+                # The walk's learners, and one more whose queries are counted.
+                walkers = [
+                    f"--walkers={self.options.walkers + 1}",
+                    f"--walk-items={self.walk_items()}",
+                ]
                 out = self.manage(
                     "seed_catalog",
                     f"--courses={size}",
                     f"--learners={self.options.learners}",
                     f"--bench-password={PASSWORD}",
+                    *(walkers if walk else []),
                     capture=True,
                 )
                 targets = json.loads(out.strip().splitlines()[-1])
+                if self.wanted(*MANY_PAGES, WALK):
+                    self.write_lists(walk=walk)
                 self.checkpoint()
                 log(f"   seeded in {time.monotonic() - started:.0f}s; measuring")
                 self.measure(size, targets)
@@ -421,6 +618,7 @@ class Bench:
             "threads": self.options.threads,
             "connections": self.options.connections,
             "sizes": self.options.sizes,
+            "walkers": self.options.walkers,
         }
         (out / "latest.json").write_text(json.dumps({**meta, "results": self.results}, indent=1))
         table = markdown_table(self.results, meta)
@@ -473,6 +671,7 @@ def markdown_table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"| {r['p99_ms']:.1f} | {r['queries']} | {r['non2xx']} "
             f"| {r['ratio_trivial']:.0%}{met} | {r['ratio_live']:.0%} | {target} |"
         )
+    lines += many_pages_notes(results)
     sizes = sorted({r["size"] for r in results})
     if len(sizes) > 1:
         lines += ["", f"p99 at {sizes[-1]:,} over p99 at {sizes[0]:,} (target ≤ 1.5):", ""]
@@ -483,6 +682,26 @@ def markdown_table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             ratio = last["p99_ms"] / first["p99_ms"] if first["p99_ms"] else 0
             lines.append(f"| {page} | {ratio:.2f}{' ✓' if ratio <= 1.5 else ' ✗'} |")
     return "\n".join(lines) + "\n"
+
+
+def many_pages_notes(results: list[dict[str, Any]]) -> list[str]:
+    """What the loads over many pages drew from, size by size, and whether a
+    walk came to the end of its pages."""
+    lines = []
+    for r in results:
+        if "pages" in r:
+            lines.append(f"- {r['size']:,} courses, {r['page']}: {r['path']}")
+        elif "walked" in r:
+            again = (
+                f"{r['wrapped']:,} of them to a learner a second time (the walk wrapped)"
+                if r["wrapped"]
+                else "each a first view: no learner was sent a page twice"
+            )
+            lines.append(
+                f"- {r['size']:,} courses, {r['page']}: {r['walkers']} learners sent "
+                f"{r['walked']:,} pages in all (warm-up included), {again}"
+            )
+    return ["", "Loads over many pages (one page drawn per request):", "", *lines] if lines else []
 
 
 def chart(results: list[dict[str, Any]], path: Path) -> None:
@@ -570,10 +789,28 @@ def main(argv: list[str] | None = None) -> int:
         "--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
     )
     parser.add_argument("--keep-database", action="store_true")
-    parser.add_argument("--pages", nargs="*", help="only these pages (names), besides the floors")
+    parser.add_argument(
+        "--pages",
+        nargs="*",
+        help="only these pages (names), besides the floors; the loads over many pages: "
+        + ", ".join(f'"{name}"' for name in (*MANY_PAGES, WALK)),
+    )
+    parser.add_argument(
+        "--walkers",
+        type=at_least_one,
+        help="learners on the learner walk, at least --connections so that none has two "
+        "requests in flight (default: twice --connections)",
+    )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--chart", default=str(ROOT / "docs" / "performance-p99.png"))
     options = parser.parse_args(argv)
+    if options.walkers is None:
+        options.walkers = 2 * options.connections
+    elif options.walkers < options.connections:
+        parser.error(
+            f"argument --walkers: {options.walkers} is fewer than --connections "
+            f"({options.connections}): a learner would have two requests in flight"
+        )
     return Bench(options).run()
 
 

@@ -12,7 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--rounds", "0"), ("--duration", "0"), ("--connections", "-2"), ("--threads", "two")],
+    [
+        ("--rounds", "0"),
+        ("--duration", "0"),
+        ("--connections", "-2"),
+        ("--threads", "two"),
+        ("--walkers", "0"),
+    ],
 )
 def test_a_count_below_one_is_refused_with_a_message(option, value):
     run = subprocess.run(  # noqa: S603 - our own script, our own arguments
@@ -25,3 +31,17 @@ def test_a_count_below_one_is_refused_with_a_message(option, value):
     )
     assert run.returncode == 2
     assert f"argument {option}: {value!r} is not a whole number of 1 or more" in run.stderr
+
+
+def test_fewer_walkers_than_connections_is_refused_with_a_message():
+    """Each learner of the walk must have at most one request in flight."""
+    run = subprocess.run(  # noqa: S603 - our own script, our own arguments
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--connections", "4", "--walkers", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert "argument --walkers: 3 is fewer than --connections (4)" in run.stderr

@@ -5,7 +5,10 @@
 Adds courses until the database holds N of them (so a run can grow one
 database 1,000 -> 10,000 -> 100,000), each with MODULES modules of ITEMS items
 (lessons of realistic Markdown with headings, code and tables, and quizzes),
-then learners with enrollments, lesson completions and quiz attempts.
+then learners with enrollments, lesson completions and quiz attempts. With
+--bench-password, the benchmark's own accounts too, and with --walkers the
+learners of its learner walk (bench/walks.py), each enrolled in enough courses
+to have --walk-items pages ahead of them that they have never opened.
 
 Rows go in through PostgreSQL's COPY (psycopg 3 `cursor.copy`), a few hundred
 thousand a second; other databases (the tests' SQLite) get plain INSERTs.
@@ -29,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from athena import versions
+from bench.walks import walk_paths, walker_name
 from courses.models import Activity, Course, Lesson, Module
 from courses.rendering import RENDERER_VERSION, render_markdown_uncached
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
@@ -172,6 +176,12 @@ def _reset_sequences(models: Iterable[type]) -> None:
             )
 
 
+def _item_count(metadata: dict[str, Any]) -> int:
+    """A course's lessons and quizzes, from the counts its metadata keeps."""
+    count = metadata.get("count", {})
+    return count.get("lessons", 0) + count.get("activities", 0)
+
+
 class Command(BaseCommand):
     help = "Seed a throwaway database with N courses and M learners (benchmark data)."
 
@@ -192,6 +202,20 @@ class Command(BaseCommand):
             help="also create bench-learner (enrolled, with progress) and bench-staff "
             "(superuser) with this password, and print the benchmark's target ids as JSON",
         )
+        parser.add_argument(
+            "--walkers",
+            type=int,
+            default=0,
+            help="with --bench-password, also create the learner walk's learners "
+            "(bench-walker-0, ...) with that password",
+        )
+        parser.add_argument(
+            "--walk-items",
+            type=int,
+            default=0,
+            help="enroll each walker in more published courses until this many lesson "
+            "and quiz pages they have never opened are ahead of them",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -207,6 +231,10 @@ class Command(BaseCommand):
             targets = (
                 self.bench_users(options["bench_password"]) if options["bench_password"] else None
             )
+            if options["bench_password"] and options["walkers"]:
+                self.bench_walkers(
+                    options["bench_password"], options["walkers"], options["walk_items"]
+                )
         if connection.vendor == "postgresql":
             # VACUUM as well as ANALYZE: after millions of inserted rows
             # autovacuum would otherwise vacuum these tables in the minutes
@@ -606,3 +634,37 @@ class Command(BaseCommand):
             "subject": course.topic.split()[-2].lower(),
             "published": Course.objects.published().count(),
         }
+
+    def bench_walkers(self, password: str, count: int, wanted: int) -> None:
+        """Learners for the learner walk, each with at least `wanted` unseen
+        pages ahead (or every published course, if that is fewer): more
+        courses are added after those they have, so a walk already under way
+        keeps its order."""
+        User = get_user_model()
+        encoded = make_password(password)  # hashed once: the hash is what is slow
+        walkers = []
+        for number in range(count):
+            walker, _ = User.objects.get_or_create(
+                username=walker_name(number),
+                defaults={"email": f"{walker_name(number)}@example.com"},
+            )
+            walker.password = encoded
+            walker.save(update_fields=["password"])
+            walkers.append(walker)
+        published = Course.objects.published().order_by("pk").values_list("pk", "metadata")
+        sizes = {course_id: _item_count(metadata) for course_id, metadata in published}
+        added = []
+        for walker in walkers:
+            ahead = len(walk_paths(walker))
+            enrolled = set(
+                Enrollment.objects.filter(user=walker).values_list("course_id", flat=True)
+            )
+            candidates = [course_id for course_id in sizes if course_id not in enrolled]
+            self.random.shuffle(candidates)
+            for course_id in candidates:
+                if ahead >= wanted:
+                    break
+                added.append(Enrollment(user=walker, course_id=course_id))
+                ahead += sizes[course_id]
+        # Ids follow this list, and a walk takes a walker's courses by id.
+        Enrollment.objects.bulk_create(added, batch_size=2000)

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from bench.walks import walk_paths
 from courses.models import Activity, Course, Lesson, Module
 from courses.services import course_count_items
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt
@@ -82,3 +83,37 @@ def test_seeded_pages_answer_for_visitors_and_the_bench_learner():
     response = learner.post(quiz, {"option": str(targets["quiz_answer"])})
     assert response.status_code == HTTPStatus.OK
     assert learner.get("/my/").status_code == HTTPStatus.OK
+
+
+def test_walkers_get_enough_unseen_pages_ahead_and_share_the_password():
+    seed(courses=8, learners=2, bench_password=PASSWORD, walkers=3, walk_items=20)
+    walkers = get_user_model().objects.filter(username__startswith="bench-walker-")
+    assert sorted(walkers.values_list("username", flat=True)) == [
+        "bench-walker-0",
+        "bench-walker-1",
+        "bench-walker-2",
+    ]
+    for walker in walkers:
+        assert walker.check_password(PASSWORD)  # the benchmark logs each in over HTTP
+        ahead = walk_paths(walker)
+        # Two modules of three lessons and a quiz: 8 pages a course.
+        assert 20 <= len(ahead) < 20 + 8
+        assert len(set(ahead)) == len(ahead)
+
+
+def test_seeding_again_adds_courses_after_the_walk_so_far():
+    seed(courses=8, learners=2, bench_password=PASSWORD, walkers=1, walk_items=10)
+    walker = get_user_model().objects.get(username="bench-walker-0")
+    before = walk_paths(walker)
+    seed(courses=12, learners=2, bench_password=PASSWORD, walkers=1, walk_items=30)
+    after = walk_paths(walker)
+    assert after[: len(before)] == before
+    assert len(after) >= 30
+
+
+def test_at_most_every_published_course_is_walked():
+    seed(courses=3, learners=2, bench_password=PASSWORD, walkers=1, walk_items=1000)
+    walker = get_user_model().objects.get(username="bench-walker-0")
+    published = Course.objects.published().count()
+    assert Enrollment.objects.filter(user=walker).count() == published
+    assert len(walk_paths(walker)) == published * 8
