@@ -349,9 +349,9 @@ class Bench:
         run = subprocess.run(
             [self.python, str(ROOT / "bench" / "querycount.py")],
             cwd=ROOT,
-            # Counted as rendered: a page served from either page cache makes
-            # none (or only the session's).
-            env={**self.env, "PAGE_CACHE_SECONDS": "0", "LEARNER_PAGE_CACHE_SECONDS": "0"},
+            # Counted as rendered: a page served from the page cache makes one
+            # (the public content version).
+            env={**self.env, "PAGE_CACHE_SECONDS": "0"},
             input=json.dumps(counted),
             text=True,
             capture_output=True,
