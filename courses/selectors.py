@@ -41,7 +41,7 @@ class HomeShelves:
 def home_shelves(*, user: Any) -> HomeShelves:
     """The home page's shelves, no course on two of them. Anonymous: the newest
     courses and the trending ids and rows (cached ids: one query each when the
-    cache is cold). A learner with enrollments adds the five queries of
+    cache is cold). A learner with enrollments adds the three queries of
     `dashboard_rows`, one without them adds one."""
     shelves = HomeShelves()
     shown: set[int] = set()

@@ -71,9 +71,9 @@ def dashboard_rows(*, user: Any, limit: int | None = None) -> list[DashboardRow]
     """The learner's courses, most recently accessed first (the latest `limit`
     of them when given), each with its progress and where to continue.
 
-    Two queries whatever the number of enrollments: the enrollments, and the
-    learner's completions and resume points; the courses with their outlines
-    come from the shared cache (four more queries for those not there yet)."""
+    Three queries whatever the number of enrollments: the enrollments, the
+    learner's completions and resume points, and the courses' rows, each with
+    its stored outline (`course_outlines`)."""
     enrollments = Enrollment.objects.filter(
         visible_courses(user, path="course__"), user=user
     ).order_by("-last_accessed_at", "-enrollment_id")

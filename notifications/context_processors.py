@@ -15,7 +15,7 @@ def unread_notifications(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     # Lazy: pages that do not draw the header (or draw it without the bell)
-    # do not even read the cache.
+    # do not count.
     return {
         "unread_notification_count": SimpleLazyObject(
             lambda: notification_unread_count(user_id=user.pk)

@@ -20,13 +20,18 @@ PAGE_SIZE = 50
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = list(Notification.objects.for_user(request.user)[:PAGE_SIZE])
-    # The bell's (cached) count, not the page shown: unread ones older than the
-    # newest PAGE_SIZE still need "Mark all as read".
-    has_unread = notification_unread_count(user_id=request.user.pk) > 0
+    # The bell's count, not the page shown: unread ones older than the newest
+    # PAGE_SIZE still need "Mark all as read". Counted once, for the bell too.
+    unread = notification_unread_count(user_id=request.user.pk)
     return render(
         request,
         "notifications/notification_list.html",
-        {"notifications": notifications, "has_unread": has_unread, "limit": PAGE_SIZE},
+        {
+            "notifications": notifications,
+            "has_unread": unread > 0,
+            "limit": PAGE_SIZE,
+            "unread_notification_count": unread,
+        },
     )
 
 

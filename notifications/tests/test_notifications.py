@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,11 +22,6 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("notifications:list")
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
 
 
 @pytest.fixture
@@ -183,7 +177,6 @@ def test_mark_all_is_offered_for_unread_notifications_beyond_the_page(learner, l
         notification_create(user=learner, message=f"Message {number}")
     notifications_mark_all_read(user=learner)
     Notification.objects.filter(message="Old and unread").update(read_at=None)
-    cache.clear()
     html = html_of(learner_client.get(LIST))
     assert "Old and unread" not in html  # beyond the page
     assert f"Showing your newest {PAGE_SIZE} notifications." in html
