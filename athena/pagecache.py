@@ -61,6 +61,24 @@ def public_page(response: HttpResponse) -> HttpResponse:
     return response
 
 
+class PublicPageMixin:
+    """For a page that is the same for every visitor without a session: it
+    says so (`public_page`), so the page cache may keep it for
+    them. A signed-in person's page is their own: `Cache-Control: private`
+    (athena.middleware.PrivatePagesMiddleware) keeps it out of shared caches."""
+
+    request: HttpRequest
+
+    def is_public(self, context: dict[str, Any]) -> bool:
+        return not self.request.user.is_authenticated
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **response_kwargs)
+        if self.is_public(context):
+            public_page(response)
+        return response
+
+
 def page_key(prefix: str, request: HttpRequest, *scope: Any) -> str:
     """The cache key of the page `request` asks for: under `prefix`, this
     release and `scope` (a version, say), the host and full path hashed."""

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.urls import auth_urlpatterns
 from athena import views
 
 # Say whose admin this is, on every admin page and in its tab titles.
@@ -10,9 +9,9 @@ admin.site.site_title = "Athena admin"
 admin.site.index_title = "Athena administration"
 
 urlpatterns = [
-    path("", include("courses.urls")),
+    path("", include("enrollment.course_urls")),
     path("", include("enrollment.urls")),
-    path("accounts/", include(auth_urlpatterns)),
+    path("accounts/", include("accounts.auth_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("build/", include("generation.urls")),

@@ -8,6 +8,7 @@ through `courses.rendering`, the same code the learner pages and commands use.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -17,6 +18,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import get_deleted_objects
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -67,7 +69,6 @@ from courses.services import (
     module_reorder_items,
     module_update,
 )
-from enrollment.models import ITEM_PROGRESS_MODELS
 
 ATHENA_ADMIN_CSS = {"all": ["admin-athena/admin.css"]}
 REORDER_JS = ["admin-athena/reorder.js"]
@@ -154,14 +155,28 @@ class FocusFilter(PreferenceFilter):
     title = parameter_name = preference = "focus"
 
 
-ITEM_PROGRESS_NAMES = {str(model._meta.verbose_name) for model in ITEM_PROGRESS_MODELS}
+@functools.cache
+def item_progress_names() -> set[str]:
+    """The verbose names of other apps' rows that deleting a lesson or quiz
+    deletes with it (CASCADE): learners' progress on it (completions,
+    attempts), found through the models' relations, so courses needs not
+    import the app that keeps them."""
+    return {
+        str(relation.related_model._meta.verbose_name)
+        for model in (Lesson, Activity)
+        for relation in model._meta.get_fields()
+        if relation.one_to_many
+        and relation.auto_created
+        and relation.on_delete is models.CASCADE
+        and relation.related_model._meta.app_label != model._meta.app_label
+    }
 
 
 def deletion_perms_needed(objs: list[Any], request: HttpRequest, admin_site: Any) -> set[str]:
     """What deleting `objs` would delete that the user may not delete, except
     learners' progress on the deleted items, which goes with them by design."""
     _, _, perms_needed, _ = get_deleted_objects(objs, request, admin_site)
-    return set(perms_needed) - ITEM_PROGRESS_NAMES
+    return set(perms_needed) - item_progress_names()
 
 
 class ProgressFollowsContentMixin:
@@ -171,7 +186,7 @@ class ProgressFollowsContentMixin:
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        return deleted, model_count, set(perms_needed) - ITEM_PROGRESS_NAMES, protected
+        return deleted, model_count, set(perms_needed) - item_progress_names(), protected
 
 
 class GuardedDeletionFormSet(BaseInlineFormSet):

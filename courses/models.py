@@ -322,10 +322,11 @@ class CourseQuerySet(models.QuerySet["Course"]):
         """`enrollment_count` as a correlated subquery, not a JOIN with GROUP BY:
         a page of 24 or 100 courses counts the enrollments of those courses only,
         and counting the rows (paginators) needs no grouping of the whole table."""
-        from enrollment.models import Enrollment  # enrollment imports this module
-
+        # The enrollments table through the relation's name: courses never
+        # imports the app that keeps them.
+        enrollment = self.model._meta.get_field("enrollments").related_model
         enrolled = (
-            Enrollment.objects.filter(course=OuterRef("pk"))
+            enrollment.objects.filter(course=OuterRef("pk"))
             .order_by()
             .values("course")
             .annotate(total=Count("pk"))

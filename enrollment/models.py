@@ -137,12 +137,6 @@ class ResumePoint(models.Model):
         return f"{self.user} in {self.course}"
 
 
-# A learner's progress on one lesson or quiz: it goes with the item when staff
-# delete the item (the admin lets content editors do so without the right to
-# delete progress in general).
-ITEM_PROGRESS_MODELS = (LessonCompletion, QuizAttempt)
-
-
 class CourseReport(Course):
     """Course statistics for staff: enrolled, started, finished, quiz success rates."""
 

@@ -67,9 +67,7 @@ def lesson_done(
     request: HttpRequest, course_id: int, module_id: int, lesson_id: int
 ) -> HttpResponse:
     """Mark a lesson done (or not done); "continue" goes on to the next item."""
-    course = get_object_or_404(
-        Course.objects.visible_to(request.user), pk=course_id
-    )
+    course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
     lesson = get_object_or_404(
         Lesson.objects.select_related("module"),
         pk=lesson_id,
@@ -110,9 +108,7 @@ def next_up(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 def _progress(request: HttpRequest, course_id: int) -> CourseProgress:
-    course = get_object_or_404(
-        Course.objects.visible_to(request.user), pk=course_id
-    )
+    course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
     state = learner_state(user=request.user, course_id=course.pk)
     return course_progress(course=course, state=state)
 

@@ -64,24 +64,26 @@ def _late_item(course: Course, model: type[Lesson | Activity]) -> Lesson | Activ
 
 # Learner pages: the queries of the page itself, then the extra queries a
 # logged-in learner with progress costs; an anonymous visitor adds the public
-# content version (VISITOR). The course pages read the course's content version
-# (courses.outline), then, with no outline kept yet, the course, modules,
-# lessons and quizzes. A learner adds the session (2), the bell (1) and the
-# learner's state in the course (1: enrollment, resume point, progress); the
-# lesson and quiz pages add the resume point's write (1), the quiz's answer its
-# attempt (1).
+# content version (VISITOR). The course pages read the course's row, which
+# holds its outline and content version, in one query (courses.outline
+# .course_outlines): no modules, lessons or quizzes are read. A learner adds
+# the session (2), the bell (1) and the learner's state in the course (1:
+# enrollment, resume point, progress); the lesson and quiz pages add the
+# resume point's write (1), the quiz's answer its attempt (1).
 LEARNER_PAGES = [
     # Cold cache: trending course ids and their rows, trending module ids and
     # their rows, the newest courses. A learner's "Continue learning" row adds
-    # their enrollments, the courses' content versions, the courses with their
-    # modules, lessons and quizzes (then kept by this process), and progress.
-    ("home", 5, SESSION + BELL + 7),
+    # their enrollments, the courses' rows (one query, outlines included) and
+    # progress.
+    ("home", 5, SESSION + BELL + 3),
     ("catalog", 2, SESSION + BELL),  # the (capped) count, the page of courses
     ("catalog-search", 3, SESSION + BELL),  # and the matching lesson or quiz per result
-    ("course", 1 + 4, SESSION + BELL + 1),  # content version; course, modules, lessons, quizzes
-    ("module", 1 + 4, SESSION + BELL + 1),
-    ("lesson", 1 + 4 + 1, SESSION + BELL + 1 + 1),  # and the lesson itself
-    ("quiz", 1 + 4 + 1, SESSION + BELL + 1 + 1),  # and the quiz itself
+    ("course", 1, SESSION + BELL + 1),  # the course's row
+    ("module", 1, SESSION + BELL + 1),
+    # And the lesson's or quiz's row: this process keeps none yet with the
+    # outline (courses.outline.kept_item; every test starts without).
+    ("lesson", 1 + 1, SESSION + BELL + 1 + 1),
+    ("quiz", 1 + 1, SESSION + BELL + 1 + 1),
 ]
 
 
@@ -130,20 +132,21 @@ def test_home_counts_with_a_warm_cache(client, learner, course, django_assert_nu
 
 def test_quiz_answer_counts(client, course, django_assert_num_queries):
     url = _late_item(course, Activity).get_absolute_url()
-    # The quiz page's six (the course's content version, the outline's four,
-    # the quiz); a POST skips the page cache, so no public content version. An
-    # anonymous answer is checked, not stored.
-    with django_assert_num_queries(1 + 4 + 1):
+    # The quiz page's two (the course's row with its outline, the quiz); a
+    # POST skips the page cache, so no public content version. An anonymous
+    # answer is checked, not stored.
+    with django_assert_num_queries(1 + 1):
         assert client.post(url, {"option": "2"}).status_code == HTTPStatus.OK
     learner = make_user()
     client.force_login(learner)
     _take_part_of(learner, course, course_items(course))
-    # The course's content version, unchanged since the first answer (taking
-    # part is no content change), so the outline and the quiz this process
-    # keeps are used with no further query. Then the session, the resume
-    # point's write, the attempt (enrollment.services.quiz_answer), the
-    # learner's state (read once, before the attempt: it says whether the
-    # learner is enrolled), and the bell.
+    # The course's row, read every time; its content version is unchanged
+    # since the first answer (taking part is no content change), so the
+    # outline and the quiz this process keeps are used with no further query.
+    # Then the session, the resume point's write, the attempt
+    # (enrollment.services.quiz_answer), the learner's state (read once,
+    # before the attempt: it says whether the learner is enrolled), and the
+    # bell.
     with django_assert_num_queries(1 + SESSION + 1 + 1 + 1 + BELL):
         assert client.post(url, {"option": "2"}).status_code == HTTPStatus.OK
     # Answered again from the same page: no resume write.

@@ -158,10 +158,10 @@ def test_home_runs_few_queries_with_many_courses(client, django_assert_num_queri
     assert response["X-Page-Cache"] == "hit"
     # A learner's page is never stored: the shelves with the trending ids from
     # the cache (3), the session and user (2), "Continue learning": their
-    # enrollments, the courses' content versions, the courses with their
-    # modules, lessons and quizzes, their progress (7), and the bell (1).
+    # enrollments, the 12 courses' rows with their outlines in one query,
+    # their progress (3), and the bell (1).
     client.force_login(learners[0])
-    with django_assert_num_queries(3 + 2 + 7 + 1):
+    with django_assert_num_queries(3 + 2 + 3 + 1):
         html = html_of(client.get(reverse("courses:home")))
     assert html.count(">Continue: Quiz 1.1<") == 6
 
@@ -273,9 +273,10 @@ def test_published_course_has_no_draft_banner(staff_client):
 
 def test_course_page_query_budget(client, big_course, django_assert_num_queries):
     url = big_course.get_absolute_url()
-    # The public content version (athena.pagecache), the course's content
-    # version (courses.outline), then course, modules, lessons, quizzes.
-    with django_assert_num_queries(1 + 1 + 4):
+    # The public content version (athena.pagecache), then the course's row,
+    # which holds its outline and content version (courses.outline): no
+    # modules, lessons or quizzes are read.
+    with django_assert_num_queries(1 + 1):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     assert html_of(response).count('class="outline__item ') == 200
@@ -286,11 +287,11 @@ def test_course_page_query_budget_for_a_logged_in_learner(
 ):
     client.force_login(make_user())
     url = big_course.get_absolute_url()
-    # Five for the page (the course's content version, then course, modules,
-    # lessons, quizzes), two for the session and its user, one for the
-    # learner's state in the course (enrollment, resume point, progress), one
-    # for the bell's unread count.
-    with django_assert_num_queries(5 + 2 + 1 + 1):
+    # One for the page (the course's row, with its outline and content
+    # version), two for the session and its user, one for the learner's state
+    # in the course (enrollment, resume point, progress), one for the bell's
+    # unread count.
+    with django_assert_num_queries(1 + 2 + 1 + 1):
         assert client.get(url).status_code == HTTPStatus.OK
 
 
@@ -340,9 +341,8 @@ def test_module_of_another_course_is_404(client):
 
 def test_module_page_query_budget(client, big_course, django_assert_num_queries):
     url = big_course.modules.all()[10].get_absolute_url()
-    # Public content version, course's content version; course, modules,
-    # lessons, quizzes.
-    with django_assert_num_queries(1 + 1 + 4):
+    # Public content version; the course's row with its outline.
+    with django_assert_num_queries(1 + 1):
         assert client.get(url).status_code == HTTPStatus.OK
 
 
@@ -466,9 +466,9 @@ def test_lesson_of_another_module_or_course_is_404(client):
 def test_lesson_page_query_budget(client, big_course, django_assert_num_queries):
     lesson = Lesson.objects.filter(module__course=big_course).order_by("-lesson_id").first()
     url = lesson_url(lesson)
-    # Public content version, course's content version; course, modules,
-    # lessons, quizzes; the lesson.
-    with django_assert_num_queries(1 + 1 + 4 + 1):
+    # Public content version; the course's row with its outline; the lesson
+    # (none kept yet with the outline: courses.outline.kept_item).
+    with django_assert_num_queries(1 + 1 + 1):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 
@@ -731,13 +731,13 @@ def test_quiz_refuses_other_methods(client):
 def test_quiz_query_budget(client, big_course, django_assert_num_queries):
     quiz = Activity.objects.filter(module__course=big_course).order_by("-activity_id").first()
     url = quiz.get_absolute_url()
-    # Public content version (athena.pagecache), the course's content version;
-    # course, modules, lessons, quizzes; the quiz.
-    with django_assert_num_queries(1 + 1 + 4 + 1):
+    # Public content version (athena.pagecache); the course's row with its
+    # outline; the quiz (none kept yet with the outline).
+    with django_assert_num_queries(1 + 1 + 1):
         assert client.get(url).status_code == HTTPStatus.OK
-    # A POST skips the page cache, and the outline and quiz this process kept
-    # are current: the course's content version only. An anonymous answer is
-    # not stored.
+    # A POST skips the page cache; the course's row is read again, and its
+    # content version unchanged, so the outline and quiz this process kept
+    # serve with no other query. An anonymous answer is not stored.
     with django_assert_num_queries(1):
         assert client.post(url, {"option": "1"}).status_code == HTTPStatus.OK
 

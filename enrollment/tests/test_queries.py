@@ -65,10 +65,9 @@ def test_dashboard_count_for_a_learner_in_many_courses(
     _take_part(learner, course)
     for other in Course.objects.exclude(pk=course.pk)[:20]:
         enrollment_create(user=learner, course=other)
-    # The enrollments; the courses' content versions (one query for all 21);
-    # the courses with their modules, lessons and quizzes (each button names
-    # its item); the learner's completions and resume points.
-    with django_assert_num_queries(SESSION + 7 + BELL):
+    # The enrollments; the courses' rows, whose outlines name each button's
+    # item (one query for all 21); the learner's completions and resume points.
+    with django_assert_num_queries(SESSION + 3 + BELL):
         response = client.get(reverse("enrollment:dashboard"))
     assert response.status_code == HTTPStatus.OK
 
@@ -82,16 +81,16 @@ def test_learner_action_counts(client, learner, course, django_assert_num_querie
         "enrollment:lesson-done",
         kwargs={"course_id": course.pk, "module_id": lesson.module_id, "lesson_id": lesson.pk},
     )
-    # Resume and next up: the course with its outline's titles (course,
-    # modules, lessons, quizzes) and the learner's state.
-    with django_assert_num_queries(SESSION + 5):
+    # Resume and next up: the course's row, which holds its outline, and the
+    # learner's state.
+    with django_assert_num_queries(SESSION + 2):
         assert client.get(resume).status_code == HTTPStatus.FOUND
-    with django_assert_num_queries(SESSION + 5):
+    with django_assert_num_queries(SESSION + 2):
         assert client.get(next_up).status_code == HTTPStatus.FOUND
-    # Marking a lesson done: the course's outline (4), the lesson with its
-    # module, the enrollment check, then the completion's get-or-create (its
-    # read and insert, each in a savepoint: 2 + 2 + 2).
-    with django_assert_num_queries(SESSION + 4 + 1 + 1 + 6):
+    # Marking a lesson done: the course's row with its outline (1), the lesson
+    # with its module, the enrollment check, then the completion's
+    # get-or-create (its read and insert, each in a savepoint: 2 + 2 + 2).
+    with django_assert_num_queries(SESSION + 1 + 1 + 1 + 6):
         assert client.post(done).status_code == HTTPStatus.FOUND
 
 

@@ -1,4 +1,4 @@
-"""Reads of the catalog shared by pages: the home page's shelves.
+"""The home page's shelves: a learner's courses, trending and newest ones.
 
 Trending aggregates a month of learner activity, so its ids are cached for a
 few minutes; the rows themselves are read fresh (a course unpublished since is

@@ -1,0 +1,18 @@
+"""Django's own auth views, templated in templates/registration/, under their
+un-namespaced names (login, logout, password_change, password_reset, ...):
+Athena's log-in form first, then django.contrib.auth.urls (athena/urls.py)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts.forms import LoginForm
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+]

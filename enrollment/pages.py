@@ -1,0 +1,297 @@
+"""The pages of a course as learners read and take it: the home page, the
+course, module, lesson and quiz pages. Each shows the learner's progress and
+records their visit (resume point, last access), so they live here, beside
+the progress they write; the catalog is courses'.
+
+Every page runs a fixed number of queries whatever the size of the catalog or
+the course: the course and its outline come from its row (courses.outline),
+the item sequence from `Course.ordered_items()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, TemplateView
+
+from athena.pagecache import PublicPageMixin
+from courses.models import Activity, Course, Lesson, Module
+from courses.outline import course_outline, keep_item, kept_item
+from enrollment.progress import LearnerState, learner_state
+from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
+from enrollment.services import (
+    NotAnOption,
+    QuizOutcome,
+    learner_visit,
+    quiz_answer,
+)
+from enrollment.shelves import TRENDING_DAYS, home_shelves
+
+
+class HomeView(PublicPageMixin, TemplateView):
+    template_name = "courses/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        shelves = home_shelves(user=self.request.user)
+        return {
+            **super().get_context_data(**kwargs),
+            "continue_learning": shelves.continue_learning,
+            "trending_courses": shelves.trending_courses,
+            "trending_modules": shelves.trending_modules,
+            "newest_courses": shelves.newest_courses,
+            "trending_days": TRENDING_DAYS,
+        }
+
+
+def record_learner_visit_context(
+    request: HttpRequest,
+    course: Course,
+    item: Lesson | Activity | None = None,
+    state: LearnerState | None = None,
+) -> dict[str, Any]:
+    """The learner's enrollment and progress for a course page. Writes: records
+    an enrolled learner's visit (last access, resume point at `item`). One query
+    to read (none with the learner's `state` already read); none at all for
+    anonymous visitors."""
+    progress = learner_visit(user=request.user, course=course, item=item, state=state)
+    return {"progress": progress, "completed_keys": progress.completed_keys}
+
+
+class CourseDetailView(PublicPageMixin, DetailView):
+    template_name = "courses/course_detail.html"
+    pk_url_kwarg = "course_id"
+    context_object_name = "course"
+
+    def get_object(self, queryset: QuerySet | None = None) -> Course:
+        course = course_outline(course_id=self.kwargs["course_id"], user=self.request.user)
+        if course is None:
+            raise Http404("No such course.")
+        return course
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        items = self.object.ordered_items()
+        return {
+            **super().get_context_data(**kwargs),
+            **record_learner_visit_context(self.request, self.object),
+            "first_item": items[0] if items else None,
+        }
+
+
+class CourseOutlineMixin(PublicPageMixin):
+    """What the module, lesson and quiz pages share: the course the URL names
+    with its outline (drafts for staff only), the module within it, the lesson
+    or quiz within that, where the page sits in the course, and the learner's
+    progress (recording an enrolled learner's visit). Any of them not where the
+    URL says is a 404.
+
+    Mixed into a DetailView whose `model` is the page's item: `get_object` reads
+    it whole (content too) from the URL's module, the one query past the outline."""
+
+    request: HttpRequest
+    kwargs: dict[str, Any]
+
+    @cached_property
+    def course(self) -> Course:
+        course = course_outline(course_id=self.kwargs["course_id"], user=self.request.user)
+        if course is None:
+            raise Http404("No such course.")
+        return course
+
+    @cached_property
+    def module(self) -> Module:
+        for module in self.course.outline_modules():
+            if module.pk == self.kwargs["module_id"]:
+                return module
+        raise Http404("No such module in this course.")
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().filter(module_id=self.module.pk)
+
+    def get_object(self, queryset: QuerySet | None = None) -> Any:
+        key = (self.model._meta.label, self.kwargs[self.pk_url_kwarg])
+        item = kept_item(self.course, key)
+        if item is None or item.module_id != self.module.pk:
+            item = super().get_object(queryset)
+            item.module = self.module  # the outline's module, with its course
+            keep_item(self.course, key, item)
+        return item
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        item = self.object if isinstance(self.object, Lesson | Activity) else None
+        context = {
+            **super().get_context_data(**kwargs),
+            **record_learner_visit_context(
+                self.request, self.course, item, getattr(self, "state_read", None)
+            ),
+            "course": self.course,
+            "module": self.module,
+        }
+        if item is not None:
+            position = self.course.item_position(item)
+            context.update(
+                current_key=item.key,
+                previous_item=position.previous,
+                next_item=position.next,
+                position=position.number,
+                item_count=position.count,
+            )
+        return context
+
+
+class ModuleDetailView(CourseOutlineMixin, DetailView):
+    template_name = "courses/module_detail.html"
+    context_object_name = "module"
+
+    def get_object(self, queryset: QuerySet | None = None) -> Module:
+        return self.module  # in the outline already: no query
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        modules = self.course.outline_modules()
+        index = modules.index(self.module)
+        return {
+            **context,
+            "module_progress": context["progress"].modules[index],
+            "module_position": index + 1,
+            "module_count": len(modules),
+            "previous_module": modules[index - 1] if index > 0 else None,
+            "next_module": modules[index + 1] if index + 1 < len(modules) else None,
+        }
+
+
+class LessonDetailView(CourseOutlineMixin, DetailView):
+    model = Lesson
+    pk_url_kwarg = "lesson_id"
+    template_name = "courses/lesson_detail.html"
+    context_object_name = "lesson"
+
+    def get_queryset(self) -> QuerySet[Lesson]:
+        # The page shows the HTML stored with the lesson (`Lesson.html`).
+        return super().get_queryset().defer("content")
+
+
+def posted_option_number(raw: Any) -> int:
+    """The submitted option number, or BadRequest (a 400 page) for anything that
+    is not a small whole number; whether it is one of the quiz's options is for
+    `quiz_answer` to say."""
+    if not isinstance(raw, str) or not raw.strip().isdigit() or len(raw.strip()) > 3:
+        raise BadRequest("Choose one of the options.")
+    return int(raw.strip())
+
+
+def answer_revealed(*, course: Course, correct: bool) -> bool:
+    """Whether the course's reveal policy lets the learner see the right option
+    after a submission that was `correct` (or not)."""
+    if correct:
+        return True
+    return course.answer_reveal == Course.AnswerReveal.AFTER_ATTEMPT
+
+
+class ActivityDetailView(CourseOutlineMixin, DetailView):
+    """The quiz as a form; a POST checks the chosen option on the server and
+    says right or wrong, revealing the correct option only as the course allows."""
+
+    model = Activity
+    pk_url_kwarg = "activity_id"
+    template_name = "courses/activity_detail.html"
+    context_object_name = "activity"
+    http_method_names = ["get", "head", "post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        if not str(request.POST.get("option", "")).strip():
+            # Sent without a choice (the browser's own check bypassed or absent):
+            # the quiz again, saying what is missing, rather than an error page.
+            context = self.get_context_data(missing_answer=True)
+            return self.render_to_response(context, status=HTTPStatus.BAD_REQUEST)
+        if not quiz_submission_allowed(request=request, activity_id=self.object.pk):
+            response = render(
+                request,
+                "courses/quiz_rate_limited.html",
+                {"activity": self.object, "limit": settings.ATHENA_QUIZ_ATTEMPTS_PER_MINUTE},
+                status=HTTPStatus.TOO_MANY_REQUESTS,
+            )
+            response["Retry-After"] = str(WINDOW_SECONDS)
+            return response
+        # Read once, before the answer (whether it is stored follows the
+        # enrollment), and brought up to date with it for the page.
+        state = learner_state(user=request.user, course_id=self.course.pk)
+        try:
+            outcome = quiz_answer(
+                user=request.user,
+                activity=self.object,
+                option_number=posted_option_number(request.POST.get("option")),
+                enrolled=state.is_enrolled,
+            )
+        except NotAnOption:
+            raise BadRequest("That is not one of the quiz's options.") from None
+        if outcome.attempt is not None and outcome.correct:
+            state.completed_keys.add(self.object.key)  # passed, shown at once
+        self.state_read = state
+        return self.render_to_response(self.get_context_data(outcome=outcome))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        outcome: QuizOutcome | None = kwargs.pop("outcome", None)
+        context = super().get_context_data(**kwargs)
+        activity: Activity = self.object
+        # A learner who has ever answered correctly may always see the answer.
+        passed = activity.key in context["completed_keys"]
+        revealed = passed or (
+            outcome is not None and answer_revealed(course=self.course, correct=outcome.correct)
+        )
+        revealed_option = activity.answer if revealed else None
+        options = quiz_options(activity, outcome=outcome, revealed_option=revealed_option)
+        return {
+            **context,
+            "options": options,
+            "submitted": outcome is not None,
+            "passed": passed,
+            "chosen": options[outcome.chosen - 1] if outcome else None,
+            "correct": outcome.correct if outcome else None,
+            # The right option (its letter and text), only once the learner may see it.
+            "revealed_option": options[revealed_option - 1] if revealed_option else None,
+        }
+
+
+@dataclass(frozen=True)
+class QuizOption:
+    """One option of the quiz form as the learner sees it after their answer."""
+
+    number: int
+    text: str
+    chosen: bool = False  # the learner's answer (ticked again)
+    correct: bool = False  # the learner's answer, and right
+    wrong: bool = False  # the learner's answer, and not right
+    revealed: bool = False  # the right answer, which the learner did not choose, shown
+
+    @property
+    def letter(self) -> str:
+        """A, B, C...: how the page labels the option and how feedback names it."""
+        return chr(ord("A") + self.number - 1)
+
+
+def quiz_options(
+    activity: Activity, *, outcome: QuizOutcome | None, revealed_option: int | None
+) -> list[QuizOption]:
+    """The quiz's options with their state; `revealed_option` is the right
+    option's number when the course's policy lets the learner see it."""
+    chosen = outcome.chosen if outcome else None
+    return [
+        QuizOption(
+            number=number,
+            text=text,
+            chosen=number == chosen,
+            correct=number == chosen and outcome.correct,
+            wrong=number == chosen and not outcome.correct,
+            revealed=number != chosen and number == revealed_option,
+        )
+        for number, text in enumerate(activity.options, start=1)
+    ]
