@@ -40,6 +40,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 
@@ -68,6 +69,8 @@ class PublicPageMixin:
     (athena.middleware.PrivatePagesMiddleware) keeps it out of shared caches."""
 
     request: HttpRequest
+    # Read by the page cache before the view runs (`_public_view`).
+    public_pages = True
 
     def is_public(self, context: dict[str, Any]) -> bool:
         return not self.request.user.is_authenticated
@@ -129,6 +132,17 @@ def _anonymous(request: HttpRequest) -> bool:
     )
 
 
+def _public_view(request: HttpRequest) -> bool:
+    """Whether the view for this address may answer with a public page
+    (`PublicPageMixin`): other addresses cost no version read at all."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    view = getattr(match.func, "view_class", match.func)
+    return getattr(view, "public_pages", False)
+
+
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
@@ -163,7 +177,12 @@ class AnonymousPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = settings.PAGE_CACHE_SECONDS
-        if not timeout or request.method not in ("GET", "HEAD") or not _anonymous(request):
+        if (
+            not timeout
+            or request.method not in ("GET", "HEAD")
+            or not _anonymous(request)
+            or not _public_view(request)
+        ):
             return self.get_response(request)
         # Read before the view reads anything: a page rendered while a change
         # commits is filed under a version that is already retired.

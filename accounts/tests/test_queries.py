@@ -31,11 +31,9 @@ def thirty_courses():
     "url_name", ["login", "accounts:signup", "password_reset", "password_reset_done"]
 )
 def test_anonymous_account_page_counts(client, django_assert_num_queries, url_name):
-    # Forms only: no session yet, nothing to read but the public content
-    # version, which every anonymous GET reads first (athena.pagecache),
-    # whether or not the page may be stored (none of these is marked public,
-    # so none is).
-    with django_assert_num_queries(1):
+    # Forms only: no session yet, nothing to read. None of these views is
+    # public, so the page cache does not even read its version.
+    with django_assert_num_queries(0):
         response = client.get(reverse(url_name))
     assert response.status_code == HTTPStatus.OK
 
@@ -132,10 +130,9 @@ def test_password_reset_counts(client, django_assert_num_queries):
         client.post(reverse("password_reset"), {"email": "hopper@example.com"})
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     # The link with its token redirects to the form under a fixed URL, keeping
-    # the token in a new session (the public content version, as the request
-    # has no session yet; the user; the session's check and insert in a
-    # savepoint: 4).
-    with django_assert_num_queries(1 + 1 + 4):
+    # the token in a new session (the user; the session's check and insert in
+    # a savepoint: 4).
+    with django_assert_num_queries(1 + 4):
         response = client.get(link)
     form_url = response["Location"]
     with django_assert_num_queries(2):  # the user, the session with the token
