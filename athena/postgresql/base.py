@@ -22,7 +22,9 @@ from django.db.backends.postgresql import base
 from psycopg import errors
 
 # psycopg raises this private OperationalError subclass when `wait(timeout=...)`
-# expires (psycopg pinned in requirements.txt; the failure tests exercise it).
+# expires; psycopg has no public way to bound a wait on an open connection. Kept
+# on purpose: psycopg is pinned in requirements.txt, and athena/tests/test_db.py
+# (a late reply) and test_database_failures.py (a frozen server) exercise it.
 _WaitTimeout = errors._WaitTimeout
 
 

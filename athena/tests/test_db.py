@@ -1,13 +1,17 @@
 """PostgreSQL as the settings configure it (athena/settings.py): parameters
 bound on the server, so a query a connection repeats is prepared and planned
-once; and the hand-written reads every learner page runs, which must answer
-as the ORM would."""
+once; the deadline on every wait for the server (athena.postgresql); and the
+hand-written reads every learner page runs, which must answer as the ORM
+would."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.utils import load_backend
 
 from accounts.backends import UsernameOrEmailBackend
 from athena.tests.test_operations import run
@@ -77,3 +81,28 @@ def test_the_session_user_is_read_as_django_reads_it():
     assert backend.get_user(str(user.pk + 1000)) is None
     get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     assert backend.get_user(str(user.pk)) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="athena.postgresql's deadline")
+def test_a_reply_later_than_the_client_timeout_is_an_error_and_ends_the_connection():
+    """The path through psycopg's private `_WaitTimeout` (athena.postgresql;
+    psycopg pinned in requirements.txt), here without a frozen server (the
+    failure tests freeze one under gunicorn): a query the server answers
+    after the client timeout is an OperationalError when the timeout
+    expires, and its connection is closed, never reused."""
+    settings_dict = connection.settings_dict
+    options = {**settings_dict["OPTIONS"], "client_timeout": 0.5, "options": ""}
+    slow = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(
+        {**settings_dict, "OPTIONS": options}, "deadline"
+    )
+    try:
+        started = time.monotonic()
+        with (
+            pytest.raises(OperationalError, match=r"did not answer within 0\.5 seconds"),
+            slow.cursor() as cursor,
+        ):
+            cursor.execute("SELECT pg_sleep(2)")
+        assert time.monotonic() - started < 1.5
+        assert slow.connection.closed
+    finally:
+        slow.close()
