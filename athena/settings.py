@@ -156,7 +156,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://athena")}
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same backend, keeping its redis-py client between calls (athena/cache.py).
+    # Django's Redis backend, redone on public API with one kept redis-py client
+    # instead of one built per call (athena/cache.py).
     CACHES["default"]["BACKEND"] = "athena.cache.RedisCache"
     # Sessions read from the shared cache, written to both it and the database:
     # a logged-in page skips its session query. Only with a cache every server
