@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
 
 from athena import views
 from athena.log import REQUEST_ID_HEADER, current_request_id, request_id_from
@@ -80,17 +81,20 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, views.STORE_UNAVAILABLE):
             return None
         response = views.service_unavailable(request)
-        # One line per failed request, naming the cause; Django would add a
-        # second one without it.
-        logger.error(
+        # One line per failed request, naming the cause; log_response marks the
+        # response logged, so Django adds no second one.
+        log_response(
             "Service Unavailable (%s): %s %s: %s: %s",
             "database" if isinstance(exception, OperationalError | InterfaceError) else "cache",
             request.method,
             request.path,
             type(exception).__name__,
             str(exception).strip().splitlines()[0] if str(exception).strip() else "",
+            response=response,
+            request=request,
+            logger=logger,
+            level="error",
         )
-        response._has_been_logged = True
         return response
 
 

@@ -184,12 +184,6 @@ def may_see_drafts(user: Any) -> bool:
     return getattr(user, "is_staff", False) and user.has_perm("courses.change_course")
 
 
-def _prefetched(instance: models.Model, relation: str) -> bool:
-    """Whether `relation` of `instance` was prefetched (prefetch_related): its
-    rows are then fixed for the instance's life."""
-    return relation in getattr(instance, "_prefetched_objects_cache", {})
-
-
 def visible_courses(user: Any, *, path: str = "") -> Q:
     """`CourseQuerySet.visible_to`'s rule as a condition, on the course at
     `path` ("course__" from an enrollment): a join rather than an IN
@@ -477,11 +471,9 @@ class Course(models.Model):
         if modules is None:
             stored = self.outline.get("modules") if isinstance(self.outline, dict) else None
             if stored is None:
-                modules = list(self.modules.all())
-                if not _prefetched(self, "modules"):
-                    return modules
-            else:
-                modules = [Module.from_outline(self, entry) for entry in stored]
+                # A row written round the services (a bulk loader): read now.
+                return list(self.modules.all())
+            modules = [Module.from_outline(self, entry) for entry in stored]
             self.__dict__["_outline_modules"] = modules
         return modules
 
@@ -607,16 +599,13 @@ class Module(models.Model):
         return module
 
     def ordered_items(self) -> list[Lesson | Activity]:
-        """The module's lessons and activities merged in their shared display order.
-
-        Uses prefetched lessons and activities when present (`with_items()`),
-        and then works the list out once per instance: read it, never change it."""
+        """The module's lessons and activities merged in their shared display order:
+        as stored in its course's outline (`from_outline`: read it, never change
+        it), else from the prefetched (`with_items()`) or queried rows."""
         items = self.__dict__.get("_ordered_items")
         if items is None:
             items = [*self.lessons.all(), *self.activities.all()]
             items.sort(key=lambda item: (item.display_order, item.kind, item.pk))
-            if _prefetched(self, "lessons") and _prefetched(self, "activities"):
-                self.__dict__["_ordered_items"] = items
         return items
 
 

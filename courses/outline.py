@@ -19,7 +19,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -92,13 +92,11 @@ def course_outlines(course_ids: list[int]) -> dict[int, Course]:
         else:
             fresh.append(course)
             outlines[course.pk] = course
-    # A row written before outlines were stored (or by a bulk loader) has
-    # none: its modules and items are read for it, three queries in all.
+    # A row written round the services (a bulk loader) has none: it is
+    # worked out for this process, three queries for all of them.
     unstored = [course for course in fresh if "modules" not in course.outline]
-    if unstored:
-        prefetch_related_objects(
-            unstored, Prefetch("modules", queryset=Module.objects.with_item_titles())
-        )
+    for course_id, outline in outline_documents([course.pk for course in unstored]).items():
+        outlines[course_id].outline = outline
     for course in fresh:
         LOCAL_OUTLINES.put(course.pk, (course.content_version, course))
     return outlines

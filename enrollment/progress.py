@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from athena.db import prepared_cursor
 from courses.models import Activity, Course, Lesson, Module
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 
@@ -82,7 +82,7 @@ def learner_states(*, user: Any, course_ids: list[int]) -> dict[int, LearnerStat
     if not course_ids or not getattr(user, "is_authenticated", False):
         return states
     params = [user.pk, *course_ids] * 4
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_learner_state_sql(len(course_ids)), params)
         rows = cursor.fetchall()
     for tag, object_id, at, course_id in rows:

@@ -10,7 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from athena.db import prepared_insert
 from courses.models import Activity, Course, Lesson
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
 from enrollment.progress import CourseProgress, LearnerState, course_progress, learner_state
@@ -132,10 +131,9 @@ def quiz_answer(
     if enrolled is None:
         enrolled = user.is_authenticated and _is_enrolled(user=user, module_id=activity.module_id)
     if enrolled and user.is_authenticated:
-        attempt = QuizAttempt(
+        attempt = QuizAttempt.objects.create(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
-        prepared_insert(attempt)  # at answering speed: the INSERT built once
     return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
 
 

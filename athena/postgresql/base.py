@@ -10,8 +10,6 @@ above the statement timeout, so the server's own cancellation wins when it is
 alive); the connection is then dropped and Django sees an `OperationalError`,
 which Athena answers with a 503 (athena.middleware).
 
-It also hands out cursors whose queries are prepared (`prepared_cursor`).
-
 Used as `ENGINE = "athena.postgresql"` (athena/settings.py). The pooled mode
 (`OPTIONS["pool"]`) builds its connections in psycopg_pool: pass
 `"connection_class": DeadlineConnection` among the pool options there.
@@ -21,12 +19,12 @@ from typing import Any
 
 import psycopg
 from django.db.backends.postgresql import base
-from django.db.backends.utils import CursorWrapper
-from django.utils.asyncio import async_unsafe
 from psycopg import errors
 
 # psycopg raises this private OperationalError subclass when `wait(timeout=...)`
-# expires (psycopg pinned in requirements.txt; the failure tests exercise it).
+# expires; psycopg has no public way to bound a wait on an open connection. Kept
+# on purpose: psycopg is pinned in requirements.txt, and athena/tests/test_db.py
+# (a late reply) and test_database_failures.py (a frozen server) exercise it.
 _WaitTimeout = errors._WaitTimeout
 
 
@@ -72,16 +70,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # One wrapper per thread and alias, so this attribute is never shared.
         self.Database = _Psycopg(float(client_timeout) if client_timeout else None)
         return params
-
-    @async_unsafe
-    def prepared_cursor(self) -> CursorWrapper:
-        """A cursor that sends its parameters apart from the query, so that
-        psycopg prepares a query it has run `OPTIONS["prepare_threshold"]`
-        times on this connection (athena/settings.py) and PostgreSQL parses and
-        plans it once per connection, not on every run. For the hand-written
-        queries every learner page runs (athena.db.prepared_cursor); Django's
-        own cursors bind parameters on the client and are never prepared."""
-        self.close_if_health_check_failed()
-        self.ensure_connection()
-        with self.wrap_database_errors:
-            return self._prepare_cursor(base.ServerBindingCursor(self.connection))

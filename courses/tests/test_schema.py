@@ -194,21 +194,80 @@ def _constraints(table):
         return connection.introspection.get_constraints(cursor, table)
 
 
+# The foreign keys' own indexes enrollment 0006 drops, as Django 5.2 named
+# them when it made them (athena.migration_helpers.own_index_name).
+ENROLLMENT_OWN_INDEXES = {
+    "user_courses": {"user_courses_course_id_b56d3497": "course_id"},
+    "lesson_completions": {"lesson_completions_user_id_2623ab26": "user_id"},
+    "quiz_attempts": {
+        "quiz_attempts_activity_id_00323ffd": "activity_id",
+        "quiz_attempts_user_id_a0a25a5f": "user_id",
+    },
+    "resume_points": {"resume_points_user_id_bd97f08e": "user_id"},
+}
+
+
+def _single_column_indexes(table):
+    return {
+        name: info["columns"][0]
+        for name, info in _constraints(table).items()
+        if info["index"] and not info["unique"] and len(info["columns"]) == 1
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_dropping_the_covered_indexes_is_reversible():
     """athena.migration_helpers.without_own_index drops the index alone, and
-    making it again on the way back (Django's own name for it)."""
+    makes it again on the way back, under Django's own name for it."""
     executor = MigrationExecutor(connection)
-    own_index = "quiz_attempts_user_id_a0a25a5f"
-    assert own_index not in _constraints("quiz_attempts")
     latest = executor.loader.graph.leaf_nodes("enrollment")
+    for table, indexes in ENROLLMENT_OWN_INDEXES.items():
+        assert not set(indexes) & set(_constraints(table)), table
     try:
         executor.migrate([("enrollment", "0005_resume_visited_index")])
-        constraints = _constraints("quiz_attempts")
-        assert constraints[own_index]["columns"] == ["user_id"]
+        for table, indexes in ENROLLMENT_OWN_INDEXES.items():
+            assert indexes.items() <= _single_column_indexes(table).items(), table
         # The foreign key constraint is still there.
-        assert any(info["foreign_key"] for info in constraints.values())
+        assert any(info["foreign_key"] for info in _constraints("quiz_attempts").values())
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
-    assert own_index not in _constraints("quiz_attempts")
+    for table, indexes in ENROLLMENT_OWN_INDEXES.items():
+        assert not set(indexes) & set(_constraints(table)), table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_own_index_under_another_name_is_dropped_too():
+    """The index is found by its column, not by its name: a database whose
+    index an older Django named otherwise loses it all the same."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("enrollment")
+    try:
+        executor.migrate([("enrollment", "0005_resume_visited_index")])
+        with connection.schema_editor() as editor:
+            editor.execute('DROP INDEX "quiz_attempts_user_id_a0a25a5f"')
+            editor.execute('CREATE INDEX "legacy_user_index" ON "quiz_attempts" ("user_id")')
+        assert "legacy_user_index" in _constraints("quiz_attempts")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    assert "user_id" not in _single_column_indexes("quiz_attempts").values()
+    assert any(info["foreign_key"] for info in _constraints("quiz_attempts").values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_the_model_declares_on_the_column_is_kept():
+    """notifications 0002 drops the user's own index, not the partial index on
+    the same column that Notification.Meta declares."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("notifications")
+    try:
+        executor.migrate([("notifications", "0001_initial")])
+        assert set(_single_column_indexes("notifications")) == {
+            "notifications_user_id_468e288d",
+            "notifications_user_unread_idx",
+        }
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    assert set(_single_column_indexes("notifications")) == {"notifications_user_unread_idx"}
