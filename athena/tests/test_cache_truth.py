@@ -14,13 +14,10 @@ import os
 import re
 from http import HTTPStatus
 
-import environ
-import psycopg
 import pytest
-from psycopg import sql
 
 from tests.factories import course_document
-from tests.servers import Gunicorn, Visitor, fetch, manage, production_environment
+from tests.servers import Gunicorn, Visitor, fetch, fresh_database, manage, production_environment
 
 SHARED_DATABASE = os.environ.get("DATABASE_URL", "")
 PASSWORD = "Quiet-harbour-compass-5093"  # test-only account password
@@ -34,26 +31,8 @@ def database_url(tmp_path_factory):
     if not SHARED_DATABASE.startswith("postgres"):
         yield f"sqlite:///{tmp_path_factory.mktemp('truth') / 'athena.sqlite3'}"
         return
-    name = f"athena_truth_{os.getpid()}"
-    config = environ.Env.db_url_config(SHARED_DATABASE)
-    admin = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"],
-        "password": config["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield SHARED_DATABASE.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(**admin) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with fresh_database(SHARED_DATABASE, f"athena_truth_{os.getpid()}") as url:
+        yield url
 
 
 def shell(code: str, environment: dict[str, str]) -> str:

@@ -11,13 +11,10 @@ import os
 import re
 from http import HTTPStatus
 
-import environ
-import psycopg
 import pytest
 import redis
-from psycopg import sql
 
-from tests.servers import Gunicorn, Visitor, fetch, manage, production_environment
+from tests.servers import Gunicorn, Visitor, fetch, fresh_database, manage, production_environment
 
 SHARED_DATABASE = os.environ.get("DATABASE_URL", "")
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -46,27 +43,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def shared_database():
     """A fresh database on the shared server, dropped afterwards."""
-    name = f"athena_scaleout_{os.getpid()}"
-    config = environ.Env.db_url_config(SHARED_DATABASE)
-    admin = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"],
-        "password": config["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = SHARED_DATABASE.rsplit("/", 1)[0] + "/" + name
-    try:
+    with fresh_database(SHARED_DATABASE, f"athena_scaleout_{os.getpid()}") as url:
         yield url
-    finally:
-        with psycopg.connect(**admin) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @pytest.fixture(scope="module")
