@@ -100,10 +100,10 @@ class DatabaseUnavailableMiddleware:
 
 class CacheControlMiddleware:
     """Every page says who may keep it. A page a view marked public
-    (athena.pagecache.public_page) stays so unless it sets a cookie (a CSRF
+    (athena.cachecontrol.public_page) stays so unless it sets a cookie (a CSRF
     token, a session: one person's); every other page is `private`, kept by
     the browser only, never by a shared cache (a proxy, a CDN). Placed before
-    the page cache, so a stored page carries what it was served with."""
+    the session and CSRF middleware, so it sees the cookies they set."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -35,7 +35,6 @@ if DEBUG:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "athena",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,11 +65,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Cache-Control on every page: private unless public and cookieless.
+    # Cache-Control on every page: private unless public and cookieless
+    # (athena.cachecontrol).
     "athena.middleware.CacheControlMiddleware",
-    # Whole public pages for visitors without a session, before anything reads
-    # one (athena.pagecache says what is never stored).
-    "athena.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,16 +170,6 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
-# Seconds an anonymous visitor's page is kept (athena.pagecache). Content edits
-# retire stored pages at once, whatever the cache backend (the key holds a
-# version kept in the database), so this only bounds how stale the parts that
-# follow learner activity (trending shelves, popularity) may get. 0 turns it
-# off, the default with DEBUG on: a template edit shows on the next reload.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 300)
-# Names this build in the keys of cached pages (athena.pagecache.release), so a
-# deploy never serves its predecessor's pages: the image's commit id, say.
-# Empty: a digest of the source files, computed once per process.
-ATHENA_RELEASE = env.str("ATHENA_RELEASE", default="")
 # Sessions stay in the database (Django's default engine), shared by every app
 # server and untouched by a cache flush or a Redis restart.
 # The readiness check's own bound on its database probe (athena.views).

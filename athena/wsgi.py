@@ -8,7 +8,6 @@ from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "athena.settings")
 
-from athena.pagecache import release
 from athena.startup import require_production_secret_key
 
 require_production_secret_key()
@@ -17,8 +16,6 @@ application = get_wsgi_application()
 # a worker's first request (about half a second). With gunicorn's preload_app
 # this happens once, in the master, before the workers are forked.
 get_resolver().url_patterns  # noqa: B018
-# The release digest (cached page keys) reads the source files once: here too.
-release()
 # Everything imported so far lives as long as the process: move it out of the
 # garbage collector's sight, so a full collection in a worker (tens of
 # milliseconds with the whole of Django to scan) walks only what requests

@@ -6,9 +6,7 @@ JSON on stdin and prints {name: queries} as JSON. Each page is asked twice and
 the second (warm) answer counted, as most requests under load meet warm caches
 (a page with "paths" is asked for each of them in turn, and the last counted:
 the learner walk's second page is a first view, as every page of the walk is).
-Pages are counted as rendered: run with PAGE_CACHE_SECONDS=0, since a page
-served from the anonymous page cache makes one query (the public content
-version).
+Pages are counted as rendered (Athena keeps no rendered page).
 """
 
 import json

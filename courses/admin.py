@@ -512,23 +512,11 @@ class CourseAdmin(
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The course's own fields are saved here, not through a service: its
-    # versions move on as the services move them (a course published or
-    # unpublished here is a change visitors see).
+    # version moves on as the services move it (its status, say, is what the
+    # learner pages check). A deleted course's row is gone: nothing to retire.
     def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        course_content_changed(
-            course_ids=[obj.pk], public=obj.is_published or "status" in form.changed_data
-        )
-
-    def delete_model(self, request: HttpRequest, obj: Course) -> None:
-        public = obj.is_published
-        super().delete_model(request, obj)
-        course_content_changed(course_ids=[], public=public)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
-        public = queryset.filter(status=Course.Status.PUBLISHED).exists()
-        super().delete_queryset(request, queryset)
-        course_content_changed(course_ids=[], public=public)
+        course_content_changed(course_ids=[obj.pk])
 
     def save_child(self, obj: Module) -> None:
         module_save(obj)

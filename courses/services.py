@@ -6,6 +6,7 @@ numbered 1..n with no gaps. Nothing else (no signal) does it behind their back."
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,7 +15,6 @@ from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from athena import versions
 from courses.documents import CourseSpec, LessonSpec, course_export, validate_document
 from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module
 from courses.outline import outline_documents
@@ -22,26 +22,24 @@ from courses.outline import outline_documents
 Item = Lesson | Activity
 
 
-def course_content_changed(*, course_ids: Iterable[int], public: bool | None = None) -> None:
+def course_content_changed(*, course_ids: Iterable[int]) -> None:
     """The content of these courses changed in the open transaction: each
     course's stored outline is written afresh (courses.outline) and its
-    `content_version` moves on (what any process keeps of the course
-    retires), and so does the public content version (athena.versions: every
-    anonymous visitor's stored page retires) when a visitor could see the
-    change: `public`, or, when not given, whether any of the courses is
-    published. A draft's change retires only that draft's own outline.
+    `content_version` moves on, so what any process keeps of the course
+    retires at its next page (courses.outline.course_outlines reads the row
+    every time). The change and the new version commit together, in the
+    database every process reads: no cache is told anything, so none can
+    miss it, and a cache that fails cannot fail the write.
 
     Every service below calls it in its transaction, as does the admin for a
-    course's own fields; the change and the new versions commit together."""
+    course's own fields. A version is random, not the next number: a
+    database restored from a backup never hands out again a version that
+    other content was kept under."""
     course_ids = sorted(set(course_ids))
     for course_id, outline in outline_documents(course_ids).items():
         Course.objects.filter(pk=course_id).update(
-            outline=outline, content_version=versions.new_value()
+            outline=outline, content_version=secrets.randbits(63)
         )
-    if public is None:
-        public = Course.objects.filter(pk__in=course_ids, status=Course.Status.PUBLISHED).exists()
-    if public:
-        versions.bump(versions.PUBLIC_CONTENT)
 
 
 # Fields an update may change; structure (parent, order) has its own services.
@@ -163,7 +161,7 @@ def course_publish(*, course_ids: Sequence[int]) -> int:
         updated_at=now,
     )
     if changed:
-        course_content_changed(course_ids=changed, public=True)
+        course_content_changed(course_ids=changed)
     return len(changed)
 
 
@@ -180,7 +178,7 @@ def course_unpublish(*, course_ids: Sequence[int]) -> int:
         status=Course.Status.DRAFT, updated_at=timezone.now()
     )
     if changed:
-        course_content_changed(course_ids=changed, public=True)
+        course_content_changed(course_ids=changed)
     return len(changed)
 
 

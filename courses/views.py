@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 from django.views.generic import ListView
 
-from athena.pagecache import PublicPageMixin
+from athena.cachecontrol import PublicPageMixin
 from courses.models import PREFERENCE_CHOICES, Course, Duration, Focus, Level
 from courses.search import parse_search, search_snippets, search_suggestions
 

@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, TemplateView
 
-from athena.pagecache import PublicPageMixin
+from athena.cachecontrol import PublicPageMixin
 from courses.models import Activity, Course, Lesson, Module
 from courses.outline import course_outline, keep_item, kept_item
 from enrollment.progress import LearnerState, learner_state

@@ -67,8 +67,6 @@ def server(cluster, tmp_path_factory):
         DATABASE_URL=cluster.url("athena"),
         WEB_CONCURRENCY="2",
         GUNICORN_THREADS="4",
-        # PAGE must reach the database on every request, not the page cache.
-        PAGE_CACHE_SECONDS="0",
         **TIMEOUTS,
     )
     manage("migrate", "--no-input", environment=environment)

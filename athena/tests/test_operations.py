@@ -405,23 +405,6 @@ def test_a_zero_statement_timeout_turns_the_database_timeouts_off():
     assert "-c statement_timeout=0" in options
 
 
-PRINT_PAGE_CACHE_SECONDS = "from django.conf import settings; print(settings.PAGE_CACHE_SECONDS)"
-
-
-@pytest.mark.parametrize(("debug", "seconds"), [("true", "0"), ("false", "300")])
-def test_the_page_cache_is_off_by_default_with_debug_on(debug, seconds):
-    """A developer's template edit shows on the next reload, logged in or not."""
-    result = run(
-        ["-c", PRINT_PAGE_CACHE_SECONDS],
-        DJANGO_SETTINGS_MODULE="athena.settings",
-        DEBUG=debug,
-        SECRET_KEY=STRONG_KEY,
-        PAGE_CACHE_SECONDS="",
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == seconds
-
-
 PRINT_CACHE_AND_SESSIONS = (
     "from django.conf import settings; "
     "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)"

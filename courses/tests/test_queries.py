@@ -20,9 +20,6 @@ pytestmark = pytest.mark.django_db
 
 # Session and user: what every logged-in request reads first.
 SESSION = 2
-# An anonymous GET first reads the public content version, the key of the
-# stored pages (athena.pagecache), whether the page is then stored or not.
-VISITOR = 1
 # The notification bell's unread count, read on every logged-in page that
 # shows the bell (notifications.selectors).
 BELL = 1
@@ -63,8 +60,7 @@ def _late_item(course: Course, model: type[Lesson | Activity]) -> Lesson | Activ
 
 
 # Learner pages: the queries of the page itself, then the extra queries a
-# logged-in learner with progress costs; an anonymous visitor adds the public
-# content version (VISITOR). The course pages read the course's row, which
+# logged-in learner with progress costs. The course pages read the course's row, which
 # holds its outline and content version, in one query (courses.outline
 # .course_outlines): no modules, lessons or quizzes are read. A learner adds
 # the session (2), the bell (1) and the learner's state in the course (1:
@@ -106,7 +102,7 @@ def test_learner_page_counts_for_an_anonymous_visitor(
     client, course, django_assert_num_queries, page_name, page, learner_extra
 ):
     url = _page_url(page_name, course)
-    with django_assert_num_queries(VISITOR + page):
+    with django_assert_num_queries(page):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 

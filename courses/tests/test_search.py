@@ -281,9 +281,8 @@ def test_a_module_title_match_is_named_on_the_result(client):
 def test_search_snippets_cost_one_query_for_the_page(client, django_assert_num_queries):
     for number in range(30):
         rename_first_lesson(make_course(topic=f"Caching {number}"), f"ETag part {number}")
-    # The public content version (an anonymous page, athena.pagecache), the
-    # count, the page, the snippets.
-    with django_assert_num_queries(1 + 3):
+    # The count, the page, the snippets.
+    with django_assert_num_queries(3):
         html = catalog_html(client, q="etag")
     assert html.count("card__match-kind") == 24
 
@@ -318,7 +317,7 @@ def test_parse_search_takes_preference_words_out():
 def test_no_match_offers_similar_titles(client, django_assert_num_queries):
     make_course(topic="Photosynthesis explained")
     make_course(topic="Statistics")
-    with django_assert_num_queries(1 + 2):  # public content version; count, suggestions
+    with django_assert_num_queries(2):  # count, suggestions
         html = catalog_html(client, q="photosynthsis")
     assert "Did you mean" in html
     assert f'href="{reverse("courses:catalog")}?q=Photosynthesis%20explained"' in html
@@ -437,11 +436,10 @@ def test_postgresql_search_at_scale_uses_indexes_and_a_fixed_number_of_queries(
     )
     assert_no_seq_scan(plan)
 
-    # Each page also reads the public content version first (athena.pagecache).
-    with django_assert_num_queries(1 + 3):  # count, page, snippets
+    with django_assert_num_queries(3):  # count, page, snippets
         html = catalog_html(client, q="etag")
     assert "<mark>ETag</mark>" in html
-    with django_assert_num_queries(1 + 2):  # count (nothing), suggestions
+    with django_assert_num_queries(2):  # count (nothing), suggestions
         html = catalog_html(client, q="validaters")
     assert "Validators: ETag" in html
 

@@ -147,15 +147,13 @@ def test_home_runs_few_queries_with_many_courses(client, django_assert_num_queri
         for learner in learners:
             enrollment_create(user=learner, course=course)
             lesson_complete(user=learner, lesson=course_items(course)[0])
-    # The public content version (athena.pagecache), then, cold cache:
-    # trending course ids and their rows, trending module ids and their rows,
-    # the newest courses.
-    with django_assert_num_queries(1 + 5):
+    # Cold cache: trending course ids and their rows, trending module ids and
+    # their rows, the newest courses.
+    with django_assert_num_queries(5):
         assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
-    # The page is now stored for visitors: the public content version only.
-    with django_assert_num_queries(1):
-        response = client.get(reverse("courses:home"))
-    assert response["X-Page-Cache"] == "hit"
+    # The trending ids are cached: their rows and the newest courses.
+    with django_assert_num_queries(3):
+        assert client.get(reverse("courses:home")).status_code == HTTPStatus.OK
     # A learner's page is never stored: the shelves with the trending ids from
     # the cache (3), the session and user (2), "Continue learning": their
     # enrollments, the 12 courses' rows with their outlines in one query,
@@ -273,10 +271,9 @@ def test_published_course_has_no_draft_banner(staff_client):
 
 def test_course_page_query_budget(client, big_course, django_assert_num_queries):
     url = big_course.get_absolute_url()
-    # The public content version (athena.pagecache), then the course's row,
-    # which holds its outline and content version (courses.outline): no
-    # modules, lessons or quizzes are read.
-    with django_assert_num_queries(1 + 1):
+    # The course's row, which holds its outline and content version
+    # (courses.outline): no modules, lessons or quizzes are read.
+    with django_assert_num_queries(1):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     assert html_of(response).count('class="outline__item ') == 200
@@ -341,8 +338,8 @@ def test_module_of_another_course_is_404(client):
 
 def test_module_page_query_budget(client, big_course, django_assert_num_queries):
     url = big_course.modules.all()[10].get_absolute_url()
-    # Public content version; the course's row with its outline.
-    with django_assert_num_queries(1 + 1):
+    # The course's row with its outline.
+    with django_assert_num_queries(1):
         assert client.get(url).status_code == HTTPStatus.OK
 
 
@@ -466,9 +463,9 @@ def test_lesson_of_another_module_or_course_is_404(client):
 def test_lesson_page_query_budget(client, big_course, django_assert_num_queries):
     lesson = Lesson.objects.filter(module__course=big_course).order_by("-lesson_id").first()
     url = lesson_url(lesson)
-    # Public content version; the course's row with its outline; the lesson
-    # (none kept yet with the outline: courses.outline.kept_item).
-    with django_assert_num_queries(1 + 1 + 1):
+    # The course's row with its outline; the lesson (none kept yet with the
+    # outline: courses.outline.kept_item).
+    with django_assert_num_queries(1 + 1):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 
@@ -731,11 +728,11 @@ def test_quiz_refuses_other_methods(client):
 def test_quiz_query_budget(client, big_course, django_assert_num_queries):
     quiz = Activity.objects.filter(module__course=big_course).order_by("-activity_id").first()
     url = quiz.get_absolute_url()
-    # Public content version (athena.pagecache); the course's row with its
-    # outline; the quiz (none kept yet with the outline).
-    with django_assert_num_queries(1 + 1 + 1):
+    # The course's row with its outline; the quiz (none kept yet with the
+    # outline).
+    with django_assert_num_queries(1 + 1):
         assert client.get(url).status_code == HTTPStatus.OK
-    # A POST skips the page cache; the course's row is read again, and its
+    # The course's row is read again, and its
     # content version unchanged, so the outline and quiz this process kept
     # serve with no other query. An anonymous answer is not stored.
     with django_assert_num_queries(1):
@@ -886,13 +883,12 @@ def test_catalog_pagination_keeps_the_search_and_filters(client):
 
 def test_catalog_query_budget_with_500_courses(client, django_assert_num_queries):
     bulk_courses(500)
-    # The public content version (athena.pagecache), the (capped) count and
-    # the page of courses; a search adds the matching module, lesson or quiz
-    # of each result.
+    # The (capped) count and the page of courses; a search adds the matching
+    # module, lesson or quiz of each result.
     for params, queries in (
-        ({}, 1 + 2),
-        ({"q": "bulk course"}, 1 + 3),
-        ({"sort": "popular", "level": "beginner"}, 1 + 2),
+        ({}, 2),
+        ({"q": "bulk course"}, 3),
+        ({"sort": "popular", "level": "beginner"}, 2),
     ):
         with django_assert_num_queries(queries):
             response = client.get(reverse("courses:catalog"), {**params, "page": 3})
