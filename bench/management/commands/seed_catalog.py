@@ -31,7 +31,6 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from athena import versions
 from bench.walks import walk_paths, walker_name
 from courses.models import Activity, Course, Lesson, Module
 from courses.rendering import RENDERER_VERSION, render_markdown_uncached
@@ -248,8 +247,6 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for table in tables.split():
                     cursor.execute(f"{command} {table}")
-        # Written round the services: visitors' stored pages must go.
-        versions.bump(versions.PUBLIC_CONTENT)
         if targets is not None:
             self.stdout.write(json.dumps(targets))
 
