@@ -1,8 +1,9 @@
 """A short run of the load benchmark (bench/run.py), so `make bench` cannot rot:
 a tiny catalog on SQLite, gunicorn with the production configuration, wrk for
 two seconds on a few pages (one second could pass without a slow admin page
-answering on a loaded machine). Skipped only when wrk is missing and
-ATHENA_REQUIRE_WRK is unset (CI sets it)."""
+answering on a loaded machine). It runs alone (tests/parallel.py): tests on the
+other pytest-xdist worker starved its gunicorn. Skipped only when wrk is missing
+and ATHENA_REQUIRE_WRK is unset (CI sets it)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ if not shutil.which("wrk"):
     pytest.skip("wrk is not installed (make wrk)", allow_module_level=True)
 
 
+@pytest.mark.alone
 def test_the_benchmark_measures_pages_against_the_floor(tmp_path):
     environment = {
         name: value
