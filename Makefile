@@ -8,6 +8,9 @@ PYTHON ?= $(or $(shell cat $(VENV)/.python 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`: one per core ("auto"); 0 runs every test in
+# one process. Tests marked `alone` still run with no other test beside them.
+TEST_WORKERS ?= auto
 # The background worker `make run` starts: django-tasks-db's, or RQ's when
 # ATHENA_TASKS_BACKEND=rq is set in the environment.
 ifeq ($(ATHENA_TASKS_BACKEND),rq)
@@ -99,8 +102,9 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: lint chromium wrk
-	$(BIN)/pytest $(PYTEST_ARGS)
+# SKIP_LINT=1 leaves the lint out: CI (.ci/run) runs the suite twice and lints once.
+test: $(VENV)/.dev-installed $(if $(SKIP_LINT),,lint) chromium wrk
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -4,6 +4,9 @@ import os
 
 import pytest
 
+# How the suite runs on several pytest-xdist workers (`make test`).
+pytest_plugins = ["tests.parallel"]
+
 
 @pytest.fixture(autouse=True)
 def plain_static_storage(settings):

@@ -2,7 +2,8 @@
 a tiny catalog on SQLite, gunicorn with the production configuration, wrk for
 two seconds on a few pages (one second could pass without a slow admin page
 answering on a loaded machine) and on each load over many pages (random pages,
-Zipf, the learner walk). Skipped only when wrk is missing and
+Zipf, the learner walk). It runs alone (tests/parallel.py): tests on the other
+pytest-xdist worker starved its gunicorn. Skipped only when wrk is missing and
 ATHENA_REQUIRE_WRK is unset (CI sets it)."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if not shutil.which("wrk"):
     pytest.skip("wrk is not installed (make wrk)", allow_module_level=True)
 
 
+@pytest.mark.alone
 def test_the_benchmark_measures_pages_against_the_floor(tmp_path):
     environment = {
         name: value for name, value in os.environ.items() if name not in TEST_SESSION_VARIABLES

@@ -27,11 +27,15 @@ from tests.servers import (
 REQUIRED = os.environ.get("ATHENA_REQUIRE_PG_FAILURE_TESTS") == "1"
 ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
-pytestmark = pytest.mark.skipif(
-    not (REQUIRED or ON_POSTGRESQL),
-    reason="PostgreSQL failure tests run with DATABASE_URL=postgres://... "
-    "or ATHENA_REQUIRE_PG_FAILURE_TESTS=1",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (REQUIRED or ON_POSTGRESQL),
+        reason="PostgreSQL failure tests run with DATABASE_URL=postgres://... "
+        "or ATHENA_REQUIRE_PG_FAILURE_TESTS=1",
+    ),
+    # On one pytest-xdist worker: the module's tests share one cluster and server.
+    pytest.mark.xdist_group("database-failures"),
+]
 
 # Small on purpose, so a test sees every timeout fire within seconds. The
 # database gives up before gunicorn's worker timeout: statement 2 s, client 3 s,

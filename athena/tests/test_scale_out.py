@@ -37,6 +37,8 @@ pytestmark = [
         os.environ.get("ATHENA_REQUIRE_REDIS") != "1" and not redis_reachable(),
         reason="Redis is not reachable on 127.0.0.1:6379 (ATHENA_REQUIRE_REDIS=1 to fail)",
     ),
+    # On one pytest-xdist worker: the module's tests share one database and two servers.
+    pytest.mark.xdist_group("scale-out"),
 ]
 
 

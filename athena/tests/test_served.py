@@ -15,6 +15,9 @@ from tests.servers import BASE_DIR, Gunicorn, fetch, production_environment, wai
 
 UNREACHABLE_DATABASE = "sqlite:////nonexistent-directory/athena.sqlite3"
 
+# On one pytest-xdist worker: the module's tests share one gunicorn.
+pytestmark = pytest.mark.xdist_group("served")
+
 
 @pytest.fixture(scope="module")
 def server_without_database(tmp_path_factory):
