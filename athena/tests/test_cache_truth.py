@@ -20,6 +20,8 @@ from tests.factories import course_document
 from tests.servers import Gunicorn, Visitor, fetch, fresh_database, manage, production_environment
 
 SHARED_DATABASE = os.environ.get("DATABASE_URL", "")
+# On one pytest-xdist worker: the module's tests share one database and server.
+pytestmark = pytest.mark.xdist_group("truth")
 PASSWORD = "Quiet-harbour-compass-5093"  # test-only account password
 WORKERS = 3
 # Enough requests that every worker answers several times.
