@@ -8,9 +8,11 @@ PYTHON ?= $(or $(shell cat $(VENV)/.python 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-# pytest-xdist workers for `make test`: one per core ("auto"); 0 runs every test in
-# one process. Tests marked `alone` still run with no other test beside them.
-TEST_WORKERS ?= auto
+# pytest-xdist workers for `make test`: 0 (the default) runs every test in one
+# process; "auto" one per core, with tests marked `alone` run while the others wait.
+# Not the default: xdist sends tests in its own order, so a transactional test can
+# run before others on its worker and flush the groups the data migrations made.
+TEST_WORKERS ?= 0
 # The background worker `make run` starts: django-tasks-db's, or RQ's when
 # ATHENA_TASKS_BACKEND=rq is set in the environment.
 ifeq ($(ATHENA_TASKS_BACKEND),rq)

@@ -659,8 +659,10 @@ class Lesson(ModuleItem):
     # The content as safe HTML, rendered when the content is written, and the
     # renderer that made it (courses.rendering.RENDERER_VERSION): a page shows
     # it as stored while the renderer is the same (`html`).
-    content_html = models.TextField(blank=True, default="", editable=False)
-    content_html_renderer = models.CharField(max_length=16, blank=True, default="", editable=False)
+    content_html = models.TextField(blank=True, default="", db_default="", editable=False)
+    content_html_renderer = models.CharField(
+        max_length=16, blank=True, default="", db_default="", editable=False
+    )
 
     kind = "lesson"
 

@@ -348,10 +348,10 @@ def populate_catalog(count: int) -> None:
     now = "now()"
     statements = [
         f"""INSERT INTO courses (topic, description, preferences, metadata, status,
-                published_at, answer_reveal, origin, created_at, updated_at)
+                published_at, answer_reveal, origin, created_at, updated_at, outline)
             SELECT 'Subject ' || n, 'About subject ' || n || ' and more.',
                    '{{"level": "beginner", "duration": "short", "focus": "broad"}}',
-                   '{{}}', 'published', {now}, 'after_correct', 'authored', {now}, {now}
+                   '{{}}', 'published', {now}, 'after_correct', 'authored', {now}, {now}, '{{}}'
             FROM generate_series(1, {count}) AS n""",  # noqa: S608 - constants and an int
         f"""INSERT INTO modules (course_id, title, description, metadata, module_order,
                 created_at, updated_at)
