@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0013_outline_and_lesson_html'),
+        ("courses", "0013_outline_and_lesson_html"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='lesson',
-            name='content_html',
-            field=models.TextField(blank=True, db_default='', default='', editable=False),
+            model_name="lesson",
+            name="content_html",
+            field=models.TextField(blank=True, db_default="", default="", editable=False),
         ),
         migrations.AlterField(
-            model_name='lesson',
-            name='content_html_renderer',
-            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=16),
+            model_name="lesson",
+            name="content_html_renderer",
+            field=models.CharField(
+                blank=True, db_default="", default="", editable=False, max_length=16
+            ),
         ),
     ]
