@@ -97,23 +97,23 @@ def _page_url(page_name: str, course: Course) -> str:
     return _late_item(course, Lesson if page_name == "lesson" else Activity).get_absolute_url()
 
 
-@pytest.mark.parametrize(("page_name", "page", "learner_extra"), LEARNER_PAGES)
+@pytest.mark.parametrize(("page_name", "page_queries", "learner_extra"), LEARNER_PAGES)
 def test_learner_page_counts_for_an_anonymous_visitor(
-    client, course, django_assert_num_queries, page_name, page, learner_extra
+    client, course, django_assert_num_queries, page_name, page_queries, learner_extra
 ):
     url = _page_url(page_name, course)
-    with django_assert_num_queries(page):
+    with django_assert_num_queries(page_queries):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 
 
-@pytest.mark.parametrize(("page_name", "page", "learner_extra"), LEARNER_PAGES)
+@pytest.mark.parametrize(("page_name", "page_queries", "learner_extra"), LEARNER_PAGES)
 def test_learner_page_counts_for_a_learner_with_progress(
-    client, learner, course, django_assert_num_queries, page_name, page, learner_extra
+    client, learner, course, django_assert_num_queries, page_name, page_queries, learner_extra
 ):
     _take_part_of(learner, course, course_items(course))
     url = _page_url(page_name, course)
-    with django_assert_num_queries(page + learner_extra):
+    with django_assert_num_queries(page_queries + learner_extra):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 
