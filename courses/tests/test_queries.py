@@ -128,9 +128,8 @@ def test_home_counts_with_a_warm_cache(client, learner, course, django_assert_nu
 
 def test_quiz_answer_counts(client, course, django_assert_num_queries):
     url = _late_item(course, Activity).get_absolute_url()
-    # The quiz page's two (the course's row with its outline, the quiz); a
-    # POST skips the page cache, so no public content version. An anonymous
-    # answer is checked, not stored.
+    # The quiz page's two (the course's row with its outline, the quiz). An
+    # anonymous answer is checked, not stored.
     with django_assert_num_queries(1 + 1):
         assert client.post(url, {"option": "2"}).status_code == HTTPStatus.OK
     learner = make_user()
