@@ -9,9 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test`: 0 (the default) runs every test in one
-# process; "auto" one per core, with tests marked `alone` run while the others wait.
-# Not the default: xdist sends tests in its own order, so a transactional test can
-# run before others on its worker and flush the groups the data migrations made.
+# process; "auto" one per core, with tests marked `alone` run while the others wait
+# (tests/parallel.py). Two workers passed CI once; the default stays one process
+# until they have passed it on the current suite.
 TEST_WORKERS ?= 0
 # The background worker `make run` starts: django-tasks-db's, or RQ's when
 # ATHENA_TASKS_BACKEND=rq is set in the environment.
