@@ -8,11 +8,10 @@ PYTHON ?= $(or $(shell cat $(VENV)/.python 2>/dev/null),python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-# pytest-xdist workers for `make test`: 0 (the default) runs every test in one
-# process; "auto" one per core, with tests marked `alone` run while the others wait
-# (tests/parallel.py). Two workers passed CI once; the default stays one process
-# until they have passed it on the current suite.
-TEST_WORKERS ?= 0
+# pytest-xdist workers for `make test`: one per core ("auto"); 0 runs every test in
+# one process. Tests marked `alone` still run with no other test beside them
+# (tests/parallel.py).
+TEST_WORKERS ?= auto
 # The background worker `make run` starts: django-tasks-db's, or RQ's when
 # ATHENA_TASKS_BACKEND=rq is set in the environment.
 ifeq ($(ATHENA_TASKS_BACKEND),rq)
