@@ -24,21 +24,34 @@ Item = Lesson | Activity
 
 def course_content_changed(*, course_ids: Iterable[int]) -> None:
     """The content of these courses changed in the open transaction: each
-    course's stored outline is written afresh (courses.outline) and its
-    `content_version` moves on, so what any process keeps of the course
-    retires at its next page (courses.outline.course_outlines reads the row
-    every time). The change and the new version commit together, in the
-    database every process reads: no cache is told anything, so none can
-    miss it, and a cache that fails cannot fail the write.
+    course's stored outline and `metadata.count` are written afresh from its
+    rows (courses.outline), and its `content_version` moves on, so what any
+    process keeps of the course retires at its next page
+    (courses.outline.course_outlines reads the row every time). The change
+    and the new version commit together, in the database every process reads:
+    no cache is told anything, so none can miss it, and a cache that fails
+    cannot fail the write. The rows are locked, so two concurrent edits
+    cannot write stale counts or outlines.
 
     Every service below calls it in its transaction, as does the admin for a
     course's own fields. A version is random, not the next number: a
     database restored from a backup never hands out again a version that
     other content was kept under."""
     course_ids = sorted(set(course_ids))
-    for course_id, outline in outline_documents(course_ids).items():
+    metadata = dict(
+        Course.objects.select_for_update().filter(pk__in=course_ids).values_list("pk", "metadata")
+    )
+    for course_id, outline in outline_documents(list(metadata)).items():
+        kinds = [item[0] for module in outline["modules"] for item in module["items"]]
+        counts = {
+            "modules": len(outline["modules"]),
+            "lessons": kinds.count("lesson"),
+            "activities": kinds.count("activity"),
+        }
         Course.objects.filter(pk=course_id).update(
-            outline=outline, content_version=secrets.randbits(63)
+            outline=outline,
+            metadata={**metadata[course_id], "count": counts},
+            content_version=secrets.randbits(63),
         )
 
 
@@ -59,17 +72,8 @@ def course_count_items(*, course_id: int) -> dict[str, int]:
 
 @transaction.atomic
 def course_refresh_counts(*, course_id: int) -> None:
-    """Make `metadata.count` match the course's real content.
-
-    The course row is locked so two concurrent edits cannot write stale counts."""
-    course = Course.objects.select_for_update().only("metadata").filter(pk=course_id).first()
-    if course is None:
-        return
-    counts = course_count_items(course_id=course_id)
-    if course.metadata.get("count") == counts:
-        return
-    metadata = {**course.metadata, "count": counts}
-    Course.objects.filter(pk=course_id).update(metadata=metadata)
+    """Make `metadata.count` (and the stored outline) match the course's real
+    content: for rows written round the services."""
     course_content_changed(course_ids=[course_id])
 
 
@@ -203,7 +207,6 @@ def module_create(*, module: Module) -> Module:
     last = Module.objects.filter(course_id=module.course_id).aggregate(last=Max("module_order"))
     module.module_order = (last["last"] or 0) + 1
     module.save()
-    course_refresh_counts(course_id=module.course_id)
     course_content_changed(course_ids=[module.course_id])
     return module
 
@@ -224,7 +227,6 @@ def module_delete(*, module: Module) -> None:
     _lock_course(course_id)
     module.delete()
     _renumber_modules(course_id=course_id)
-    course_refresh_counts(course_id=course_id)
     course_content_changed(course_ids=[course_id])
 
 
@@ -299,7 +301,6 @@ def item_create(*, item: Item) -> Item:
     item.display_order = _next_display_order(module_id=item.module_id)
     item.full_clean(exclude=["module", "display_order"], validate_unique=False)
     item.save()
-    course_refresh_counts(course_id=course_id)
     course_content_changed(course_ids=[course_id])
     return item
 
@@ -320,7 +321,6 @@ def item_delete(*, item: Item) -> None:
     _lock_course(module.course_id)
     item.delete()
     _renumber_items(module_id=module.pk)
-    course_refresh_counts(course_id=module.course_id)
     course_content_changed(course_ids=[module.course_id])
 
 
