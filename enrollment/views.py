@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import Course, Lesson
+from courses.outline import course_outline
 from enrollment import selectors
 from enrollment.models import Enrollment
 from enrollment.pending import enroll_and_announce, enrollment_defer
@@ -67,7 +68,7 @@ def lesson_done(
     request: HttpRequest, course_id: int, module_id: int, lesson_id: int
 ) -> HttpResponse:
     """Mark a lesson done (or not done); "continue" goes on to the next item."""
-    course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
+    course = _course_with_outline(request, course_id)
     lesson = get_object_or_404(
         Lesson.objects.select_related("module"),
         pk=lesson_id,
@@ -107,8 +108,18 @@ def next_up(request: HttpRequest, course_id: int) -> HttpResponse:
     return redirect(progress.next_up)
 
 
+def _course_with_outline(request: HttpRequest, course_id: int) -> Course:
+    """The course and its outline as the course pages read it (kept by this
+    process while the course is unchanged), or 404 for one `request.user`
+    may not see."""
+    course = course_outline(course_id=course_id, user=request.user)
+    if course is None:
+        raise Http404("No such course.")
+    return course
+
+
 def _progress(request: HttpRequest, course_id: int) -> CourseProgress:
-    course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
+    course = _course_with_outline(request, course_id)
     state = learner_state(user=request.user, course_id=course.pk)
     return course_progress(course=course, state=state)
 
