@@ -236,3 +236,21 @@ def test_filter_on_preferences():
     assert list(Course.objects.with_preference(level="advanced")) == [advanced]
     assert list(Course.objects.with_preference(duration="short", focus="broad")) == [beginner]
     assert set(Course.objects.with_preference(level="")) == {beginner, advanced}
+
+
+def test_a_lessons_html_follows_every_save_and_a_new_renderer():
+    """The HTML stored with a lesson is what its page shows: rendered again on
+    any save (even one round the services), and rendered on read when a
+    newer renderer than the one that stored it is in place."""
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    lesson = Lesson.objects.get(module__course=course)
+    lesson.set_markdown("*Saved directly*")
+    lesson.save(update_fields=["content"])
+    stored = Lesson.objects.get(pk=lesson.pk)
+    assert "<em>Saved directly</em>" in stored.content_html
+    Lesson.objects.filter(pk=lesson.pk).update(
+        content_html="<p>made by an old renderer</p>", content_html_renderer="old"
+    )
+    stale = Lesson.objects.get(pk=lesson.pk)
+    assert "<em>Saved directly</em>" in stale.html
+    assert "old renderer" not in stale.html
