@@ -10,6 +10,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def bench(*arguments: str) -> subprocess.CompletedProcess:
+    """bench/run.py with `arguments`, its output captured."""
+    return subprocess.run(  # noqa: S603 - our own script, our own arguments
+        [sys.executable, str(ROOT / "bench" / "run.py"), *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
     ("option", "value"),
     [
@@ -21,27 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
     ],
 )
 def test_a_count_below_one_is_refused_with_a_message(option, value):
-    run = subprocess.run(  # noqa: S603 - our own script, our own arguments
-        [sys.executable, str(ROOT / "bench" / "run.py"), option, value],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = bench(option, value)
     assert run.returncode == 2
     assert f"argument {option}: {value!r} is not a whole number of 1 or more" in run.stderr
 
 
 def test_fewer_walkers_than_connections_is_refused_with_a_message():
     """Each learner of the walk must have at most one request in flight."""
-    run = subprocess.run(  # noqa: S603 - our own script, our own arguments
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--connections", "4", "--walkers", "3"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = bench("--connections", "4", "--walkers", "3")
     assert run.returncode == 2
     assert "argument --walkers: 3 is fewer than --connections (4)" in run.stderr
