@@ -16,15 +16,15 @@ author writes can forge one, because titles are escaped (`<` becomes `&lt;`).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from html import escape
 from typing import Any
 
-from django.db.models import QuerySet
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from athena.links import page_url_format
 from athena.memo import LocalLRU
-from courses.models import Activity, Course, Lesson, Module
+from courses.models import Activity, Course, Lesson, Module, page_row
 
 _MARKER = re.compile(r"<!--outline:([a-z-]+):([a-z0-9:]+)-->")
 _DONE = (
@@ -85,7 +85,7 @@ def course_outlines(course_ids: list[int]) -> dict[int, Course]:
     still has that version."""
     outlines = {}
     fresh = []
-    for course in _by_ids(Course.objects.order_by(), course_ids):
+    for course in _by_ids(course_ids):
         entry = LOCAL_OUTLINES.get(course.pk)
         if entry is not None and entry[0] == course.content_version:
             outlines[course.pk] = entry[1]
@@ -106,13 +106,12 @@ def course_outlines(course_ids: list[int]) -> dict[int, Course]:
 LOCAL_OUTLINES = LocalLRU(2000)
 
 
-def _by_ids(queryset: QuerySet[Course], course_ids: list[int]) -> QuerySet[Course]:
-    # One id (a page's URL, which may hold any number) goes through an exact
-    # lookup: Django answers it with nothing for a number past the column's
-    # range, where an IN lookup would fail.
+def _by_ids(course_ids: list[int]) -> Iterable[Course]:
     if len(course_ids) == 1:
-        return queryset.filter(pk=course_ids[0])
-    return queryset.filter(pk__in=course_ids)
+        # A page's course: the one row, read the quickest way (page_row).
+        course = page_row(Course, course_ids[0])
+        return [course] if course is not None else []
+    return Course.objects.order_by().filter(pk__in=course_ids)
 
 
 # Lessons and quizzes (content included) this process has shown, by model
@@ -163,11 +162,41 @@ _KIND_LABELS = {"lesson": "Lesson", "activity": "Quiz"}
 
 
 def _tree(course: Course, *, compact: bool) -> str:
+    # From the stored outline's entries, without making a model object per
+    # link; a course without one (a bulk loader's row) through its objects.
+    stored = course.outline.get("modules") if isinstance(course.outline, dict) else None
+    if stored is None:
+        stored = [
+            {
+                "id": module.pk,
+                "title": module.title,
+                "items": [[item.kind, item.pk, item.title] for item in module.ordered_items()],
+            }
+            for module in course.outline_modules()
+        ]
+    # Each link's address is its URL pattern's, formatted: one reverse() per
+    # kind of page, not per link.
+    module_url = page_url_format(Module.url_name, "course_id", "module_id")
+    item_urls = {
+        model.kind: page_url_format(
+            model.url_name, "course_id", "module_id", model._meta.pk.name
+        ).replace(f"{{{model._meta.pk.name}}}", "{pk}")
+        for model in (Lesson, Activity)
+    }
     parts = ['<ol class="outline__modules">']
-    for number, module in enumerate(course.outline_modules(), start=1):
-        pk, title, url = module.pk, escape(module.title), escape(module.get_absolute_url())
+    for number, entry in enumerate(stored, start=1):
+        pk, title = entry["id"], escape(entry["title"])
+        url = escape(module_url.format(course_id=course.pk, module_id=pk))
         parts.append(f'<li class="outline__module<!--outline:module-current:{pk}-->">')
-        items = [_item(item) for item in module.ordered_items()]
+        items = [
+            _item(
+                kind,
+                item_id,
+                title,
+                item_urls[kind].format(course_id=course.pk, module_id=pk, pk=item_id),
+            )
+            for kind, item_id, title in entry["items"]
+        ]
         if compact:
             parts += [
                 f"<details<!--outline:module-open:{pk}-->>",
@@ -191,13 +220,13 @@ def _tree(course: Course, *, compact: bool) -> str:
     return "\n".join(parts)
 
 
-def _item(item: Lesson | Activity) -> str:
-    key = item.key
+def _item(kind: str, pk: int, title: str, url: str) -> str:
+    key = f"{kind}:{pk}"
     return (
-        f'<li class="outline__item outline__item--{item.kind}<!--outline:done-class:{key}-->">'
-        f'<a href="{escape(item.get_absolute_url())}"<!--outline:item-current:{key}-->>'
-        f'<span class="outline__kind">{_KIND_LABELS[item.kind]}</span> '
-        f'<span class="outline__title">{escape(item.title)}</span>'
+        f'<li class="outline__item outline__item--{kind}<!--outline:done-class:{key}-->">'
+        f'<a href="{escape(url)}"<!--outline:item-current:{key}-->>'
+        f'<span class="outline__kind">{_KIND_LABELS[kind]}</span> '
+        f'<span class="outline__title">{escape(title)}</span>'
         f"<!--outline:done-mark:{key}--></a></li>"
     )
 

@@ -23,7 +23,7 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, TemplateView
 
 from athena.cachecontrol import PublicPageMixin
-from courses.models import Activity, Course, Lesson, Module
+from courses.models import Activity, Course, Lesson, Module, page_row
 from courses.outline import course_outline, keep_item, kept_item
 from enrollment.progress import LearnerState, learner_state
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
@@ -77,11 +77,11 @@ class CourseDetailView(PublicPageMixin, DetailView):
         return course
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        items = self.object.ordered_items()
+        keys = self.object.item_keys()
         return {
             **super().get_context_data(**kwargs),
             **record_learner_visit_context(self.request, self.object),
-            "first_item": items[0] if items else None,
+            "first_item": self.object.outline_item(keys[0]) if keys else None,
         }
 
 
@@ -93,7 +93,8 @@ class CourseOutlineMixin(PublicPageMixin):
     URL says is a 404.
 
     Mixed into a DetailView whose `model` is the page's item: `get_object` reads
-    it whole (content too) from the URL's module, the one query past the outline."""
+    it (content too, but `deferred_fields`) from the URL's module, the one query
+    past the outline."""
 
     request: HttpRequest
     kwargs: dict[str, Any]
@@ -107,19 +108,26 @@ class CourseOutlineMixin(PublicPageMixin):
 
     @cached_property
     def module(self) -> Module:
-        for module in self.course.outline_modules():
-            if module.pk == self.kwargs["module_id"]:
-                return module
-        raise Http404("No such module in this course.")
+        module = self.course.outline_module(self.kwargs["module_id"])
+        if module is None:
+            raise Http404("No such module in this course.")
+        return module
 
-    def get_queryset(self) -> QuerySet:
-        return super().get_queryset().filter(module_id=self.module.pk)
+    # The page item's fields read (`page_row`): all but these.
+    deferred_fields: tuple[str, ...] = ()
 
     def get_object(self, queryset: QuerySet | None = None) -> Any:
         key = (self.model._meta.label, self.kwargs[self.pk_url_kwarg])
         item = kept_item(self.course, key)
         if item is None or item.module_id != self.module.pk:
-            item = super().get_object(queryset)
+            fields = [
+                field.name
+                for field in self.model._meta.concrete_fields
+                if not field.primary_key and field.name not in self.deferred_fields
+            ]
+            item = page_row(self.model, key[1], fields=fields, module=self.module.pk)
+            if item is None:
+                raise Http404(f"No such {self.model._meta.verbose_name} in this module.")
             item.module = self.module  # the outline's module, with its course
             keep_item(self.course, key, item)
         return item
@@ -173,9 +181,8 @@ class LessonDetailView(CourseOutlineMixin, DetailView):
     template_name = "courses/lesson_detail.html"
     context_object_name = "lesson"
 
-    def get_queryset(self) -> QuerySet[Lesson]:
-        # The page shows the HTML stored with the lesson (`Lesson.html`).
-        return super().get_queryset().defer("content")
+    # The page shows the HTML stored with the lesson (`Lesson.html`).
+    deferred_fields = ("content",)
 
 
 def posted_option_number(raw: Any) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -116,13 +117,26 @@ class ModuleProgress:
         return percent(self.completed, self.total)
 
 
-@dataclass
 class CourseProgress:
-    course: Course
-    state: LearnerState
-    modules: list[ModuleProgress]
-    next_up: Lesson | Activity | None
-    resume: Lesson | Activity | None
+    """A learner's progress over the course's item sequence. Worked out from
+    the items' keys; the module and item objects are only made for what a
+    page asks for (a lesson page shows no module's progress)."""
+
+    def __init__(self, *, course: Course, state: LearnerState) -> None:
+        self.course = course
+        self.state = state
+
+    @cached_property
+    def modules(self) -> list[ModuleProgress]:
+        done = self.state.completed_keys
+        return [
+            ModuleProgress(
+                module=module,
+                items=module.ordered_items(),
+                completed=sum(item.key in done for item in module.ordered_items()),
+            )
+            for module in self.course.outline_modules()
+        ]
 
     @property
     def is_enrolled(self) -> bool:
@@ -134,11 +148,12 @@ class CourseProgress:
 
     @property
     def total(self) -> int:
-        return sum(module.total for module in self.modules)
+        return len(self.course.item_keys())
 
-    @property
+    @cached_property
     def completed(self) -> int:
-        return sum(module.completed for module in self.modules)
+        # Completions of items that no longer exist cannot count.
+        return sum(key in self.state.completed_keys for key in self.course.item_keys())
 
     @property
     def percent(self) -> int:
@@ -147,6 +162,18 @@ class CourseProgress:
     @property
     def finished(self) -> bool:
         return finished(self.completed, self.total)
+
+    @cached_property
+    def next_up(self) -> Lesson | Activity | None:
+        """The first item not done."""
+        done = self.state.completed_keys
+        key = next((key for key in self.course.item_keys() if key not in done), None)
+        return self.course.outline_item(key) if key is not None else None
+
+    @cached_property
+    def resume(self) -> Lesson | Activity | None:
+        """The item last opened, while it is still in the course."""
+        return self.course.outline_item(self.state.resume_key)
 
     @property
     def started(self) -> bool:
@@ -183,27 +210,8 @@ def percent(completed: int, total: int) -> int:
 
 
 def course_progress(*, course: Course, state: LearnerState) -> CourseProgress:
-    """Progress over the course's item sequence (`Course.outline_modules`).
+    """Progress over the course's item sequence (`Course.item_keys`).
 
     Completions of items that no longer exist cannot count: the sequence is
     the course as it is now."""
-    modules = []
-    next_up = resume = None
-    for module in course.outline_modules():
-        items = module.ordered_items()
-        done = 0
-        for item in items:
-            if item.key in state.completed_keys:
-                done += 1
-            elif next_up is None:
-                next_up = item
-            if item.key == state.resume_key:
-                resume = item
-        modules.append(ModuleProgress(module=module, items=items, completed=done))
-    return CourseProgress(
-        course=course,
-        state=state,
-        modules=modules,
-        next_up=next_up,
-        resume=resume,
-    )
+    return CourseProgress(course=course, state=state)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from courses import services
 from courses.models import Course, Lesson, Module
+from enrollment.progress import LearnerState, course_progress
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import logged_in, make_course, make_user
 
@@ -224,3 +225,42 @@ def test_a_kept_lesson_deleted_by_staff_is_gone_at_once():
     # The course page, from a new outline, lists the one lesson left.
     outline = outline_of(client.get(course.get_absolute_url()).content.decode())
     assert outline.count("outline__item--lesson") == 1
+
+
+def test_one_modules_objects_agree_with_the_whole_outline():
+    """A lesson page builds only its own module's objects (Course.outline_module)
+    and its neighbours: the same module, neighbours, numbers and progress as
+    a page that built the whole outline."""
+    course = make_course(modules=3, lessons=2, quizzes=1)
+    whole = Course.objects.get(pk=course.pk)
+    items = whole.ordered_items()
+    for number, item in enumerate(items):
+        alone = Course.objects.get(pk=course.pk)  # nothing built yet
+        position = alone.item_position(item)
+        assert "_outline_modules" not in alone.__dict__
+        assert (position.number, position.count) == (number + 1, len(items))
+        expected_previous = items[number - 1].key if number else None
+        expected_next = items[number + 1].key if number + 1 < len(items) else None
+        assert (position.previous.key if position.previous else None) == expected_previous
+        assert (position.next.key if position.next else None) == expected_next
+        module = alone.outline_module(item.module_id)
+        assert [entry.key for entry in module.ordered_items()] == [
+            entry.key for entry in whole.outline_module(item.module_id).ordered_items()
+        ]
+        assert item.key in alone.item_keys()
+    assert Course.objects.get(pk=course.pk).outline_module(10**12) is None
+    assert whole.item_keys() == [item.key for item in items]
+
+
+def test_progress_counts_only_items_the_course_still_has():
+    course = make_course(modules=2, lessons=2, quizzes=1)
+    keys = Course.objects.get(pk=course.pk).item_keys()
+    state = LearnerState(
+        enrollment_id=1, completed_keys={keys[0], "lesson:999999"}, resume_key="lesson:999999"
+    )
+    progress = course_progress(course=Course.objects.get(pk=course.pk), state=state)
+    assert (progress.completed, progress.total) == (1, len(keys))
+    assert progress.resume is None  # resumed on an item since deleted
+    assert progress.next_up.key == keys[1]
+    assert progress.continue_item.key == keys[1]
+    assert [module.completed for module in progress.modules] == [1, 0]
