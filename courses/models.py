@@ -36,6 +36,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from athena.links import page_url
 from courses.rendering import RENDERER_VERSION, render_markdown, render_markdown_uncached
+from courses.search_text import search_words, websearch_text
 
 # Full-text search on PostgreSQL: courses, modules, lessons and quizzes match
 # on stored tsvector columns kept by triggers (migrations 0005 and 0008), each
@@ -269,10 +270,15 @@ class CourseQuerySet(models.QuerySet["Course"]):
         0005 and 0008; websearch syntax: quotes, `or`, `-word`); each inner
         search is an uncorrelated subquery the planner hashes once. Elsewhere:
         every word must appear, case-insensitively, in the course or in one
-        of its modules, lessons or quizzes."""
-        text = (text or "").strip()
-        if not text:
+        of its modules, lessons or quizzes.
+
+        Text without a letter or digit matches nothing, without a query; any
+        other text is searched for as `websearch_text` makes it safe to."""
+        if not (text or "").strip():
             return self.annotate(search_rank=Value(0.0, output_field=FloatField()))
+        text = websearch_text(text)
+        if not text:
+            return self.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
         if connection.vendor == "postgresql":
             from django.contrib.postgres.search import SearchQuery, SearchRank
 
@@ -319,7 +325,10 @@ class CourseQuerySet(models.QuerySet["Course"]):
                 )
             return self.filter(pk__in=matching_ids).annotate(search_rank=rank)
         queryset = self
-        for word in text.replace('"', " ").split()[:10]:
+        # Tokens as typed ("c++" is looked for as such), but only those with a
+        # word in them: punctuation alone is no more searched for than above.
+        tokens = [token for token in text.replace('"', " ").split() if search_words(token)]
+        for word in tokens[:10]:
             in_lessons = Q(title__icontains=word) | Q(content__value__icontains=word)
             in_quizzes = Q(title__icontains=word) | Q(content__question__icontains=word)
             queryset = queryset.filter(

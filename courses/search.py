@@ -22,6 +22,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from courses.models import SEARCH_CONFIG, Activity, Course, Lesson, Module
+from courses.search_text import search_words, websearch_text
 
 # Words that name a preference value filter on it instead of being searched
 # for: "python beginner" is the beginner courses matching "python".
@@ -128,7 +129,7 @@ def search_snippets(*, text: str, course_ids: list[int]) -> dict[int, SearchSnip
     """For each of `course_ids` (a page of results) whose modules, lessons or
     quizzes match `text`, the best match: a module title, then a lesson title,
     then a quiz, then a lesson's text, earliest in the course first. One query."""
-    text = (text or "").strip()
+    text = websearch_text(text)  # what the search itself was given
     if not text or not course_ids:
         return {}
     if connection.vendor == "postgresql":
@@ -312,9 +313,14 @@ def search_suggestions(text: str) -> list[str]:
     """Course topics and module or lesson titles of published courses that look
     like `text`: what "Did you mean" offers when a search finds nothing.
     PostgreSQL: trigram word similarity through the GIN trigram indexes;
-    elsewhere difflib over a bounded set of titles. One query."""
-    text = " ".join((text or "").split())[:100]
-    if len(text) < 3:
+    elsewhere difflib over a bounded set of titles. One query, or none for
+    text with fewer than three letters and digits.
+
+    Only the words are compared: trigrams are made of letters and digits
+    anyway, and text without any (punctuation) would read every entry of the
+    trigram indexes to find nothing."""
+    text = " ".join(search_words(" ".join((text or "").split())[:100]))
+    if len(text.replace(" ", "")) < 3:
         return []
     if connection.vendor == "postgresql":
         titles = _postgresql_similar_titles(text)

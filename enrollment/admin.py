@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from courses.admin_filters import AutocompleteFilter, AutocompleteFilterMediaMixin
+from courses.models import may_see_drafts
 from enrollment import selectors
 from enrollment.models import CourseReport, Enrollment, LessonCompletion, QuizAttempt
 
@@ -103,7 +104,15 @@ class CourseReportAdmin(ReadOnlyAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CourseReport]:
-        return super().get_queryset(request).with_enrollment_count()
+        # Drafts (learners' private generated topics among them) are for staff
+        # who may edit courses, as on the site; Support reads published courses
+        # only. A draft's report is then "not found", its id in the list never.
+        queryset = super().get_queryset(request).with_enrollment_count()
+        return queryset if may_see_drafts(request.user) else queryset.published()
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        # One status to choose from is no filter.
+        return list(self.list_filter) if may_see_drafts(request.user) else []
 
     @admin.display(ordering="enrollment_count", description="enrolled")
     def enrolled(self, course: CourseReport) -> int:

@@ -203,8 +203,10 @@ def answer_revealed(*, course: Course, correct: bool) -> bool:
 
 
 class ActivityDetailView(CourseOutlineMixin, DetailView):
-    """The quiz as a form; a POST checks the chosen option on the server and
-    says right or wrong, revealing the correct option only as the course allows."""
+    """The quiz as a form; a learner's POST checks the chosen option on the
+    server and says right or wrong, revealing the correct option only as the
+    course allows. Anonymous visitors may choose an option but are never told
+    whether it is right: the page invites them to log in or sign up."""
 
     model = Activity
     pk_url_kwarg = "activity_id"
@@ -249,10 +251,14 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
         outcome: QuizOutcome | None = kwargs.pop("outcome", None)
         context = super().get_context_data(**kwargs)
         activity: Activity = self.object
-        # A learner who has ever answered correctly may always see the answer.
+        # A learner who has ever answered correctly may always see the answer;
+        # an unchecked answer (an anonymous visitor's) reveals nothing, whatever
+        # the course's policy.
         passed = activity.key in context["completed_keys"]
         revealed = passed or (
-            outcome is not None and answer_revealed(course=self.course, correct=outcome.correct)
+            outcome is not None
+            and outcome.correct is not None
+            and answer_revealed(course=self.course, correct=outcome.correct)
         )
         revealed_option = activity.answer if revealed else None
         options = quiz_options(activity, outcome=outcome, revealed_option=revealed_option)
@@ -260,6 +266,7 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
             **context,
             "options": options,
             "submitted": outcome is not None,
+            "checked": outcome is not None and outcome.checked,
             "passed": passed,
             "chosen": options[outcome.chosen - 1] if outcome else None,
             "correct": outcome.correct if outcome else None,
@@ -296,8 +303,8 @@ def quiz_options(
             number=number,
             text=text,
             chosen=number == chosen,
-            correct=number == chosen and outcome.correct,
-            wrong=number == chosen and not outcome.correct,
+            correct=number == chosen and outcome.correct is True,
+            wrong=number == chosen and outcome.correct is False,
             revealed=number != chosen and number == revealed_option,
         )
         for number, text in enumerate(activity.options, start=1)

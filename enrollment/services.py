@@ -70,11 +70,17 @@ class NotAnOption(ValueError):
 
 @dataclass(frozen=True)
 class QuizOutcome:
-    """A checked answer; `attempt` is None for an anonymous visitor (not stored)."""
+    """A submitted answer: checked for a learner (`correct`), stored (`attempt`)
+    for a learner enrolled in the course; an anonymous visitor's is neither
+    (`correct` and `attempt` None)."""
 
     chosen: int
-    correct: bool
+    correct: bool | None
     attempt: QuizAttempt | None
+
+    @property
+    def checked(self) -> bool:
+        return self.correct is not None
 
 
 def _is_enrolled(*, user: AbstractBaseUser, module_id: int) -> bool:
@@ -116,9 +122,12 @@ def quiz_answer(
     enrolled: bool | None = None,
 ) -> QuizOutcome:
     """Check a submitted answer on the server and, for a learner enrolled in the
-    quiz's course, store the attempt. Anyone else's answer (an anonymous visitor,
-    a learner not enrolled) is checked but not stored: progress is for enrolled
-    learners only, as for lessons. `enrolled` is whether `user` is enrolled in
+    quiz's course, store the attempt. A learner not enrolled has the answer
+    checked but not stored: progress is for enrolled learners only, as for
+    lessons. An anonymous visitor's answer is not even checked (`correct`
+    None): stored nowhere and limited only per minute, their checks would let
+    anyone try every option first and then answer right as a learner, making
+    first-try results meaningless. `enrolled` is whether `user` is enrolled in
     the quiz's course, when the caller has just read it (their learner state);
     without it, one query finds out.
 
@@ -126,6 +135,8 @@ def quiz_answer(
     user and the quiz come from the session and the URL, never from the form."""
     if not activity.has_option(option_number):
         raise NotAnOption(f"{option_number} is not an option of {activity}")
+    if not user.is_authenticated:
+        return QuizOutcome(chosen=option_number, correct=None, attempt=None)
     correct = option_number == activity.answer
     attempt = None
     if enrolled is None:

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from courses.models import Duration, Focus, Level
+from courses.search_text import search_words
 
 TOPIC_MIN_LENGTH = 3
 TOPIC_MAX_LENGTH = 200
@@ -50,6 +51,13 @@ class GenerationRequestForm(forms.Form):
         if len(topic) < TOPIC_MIN_LENGTH:
             raise ValidationError(
                 f"Make the topic at least {TOPIC_MIN_LENGTH} characters long.", code="min_length"
+            )
+        # Punctuation alone names no subject: nothing to search the catalog
+        # for, nothing for the model to write about.
+        if not search_words(topic):
+            raise ValidationError(
+                "Name the subject in words: the topic has no letters or digits.",
+                code="no_words",
             )
         return topic
 

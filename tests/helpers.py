@@ -124,3 +124,34 @@ def link_in(message: Any, path_start: str) -> str:
     match = re.search(rf"https?://[^/\s]+({re.escape(path_start)}\S*)", message.body)
     assert match, f"no {path_start} link in: {message.body}"
     return match.group(1)
+
+
+# Search text that once failed on PostgreSQL ("tsquery stack too small": 33
+# nested NOTs) or costs a search without finding anything: runs of hyphens,
+# websearch operators, quotes, brackets, NUL, Unicode punctuation, and long.
+HOSTILE_SEARCHES = [
+    "-" * 33,
+    "-" * 190,
+    "- " * 40,
+    "- " * 40 + "python",
+    "python " + "-" * 40 + " loops",
+    "x <-" * 40,
+    "(-" * 60,
+    "-(" * 60 + "python",
+    '"' * 41,
+    '-"' * 60,
+    "'" * 40,
+    "!" * 40,
+    "! " * 40,
+    "&|" * 60,
+    "(" * 60 + ")" * 60,
+    "or " * 40,
+    "-or " * 40,
+    "\\-" * 60,
+    "\x00",
+    "python\x00loops",
+    "\u2014\u2013\u2010\u2212…“”«»¿¡‽·",  # dashes, hyphen, minus sign
+    "、。「」\uff01\uff1f",  # fullwidth ! and ?
+    "_" * 40,
+    "😀" * 40,
+]

@@ -24,6 +24,7 @@ from courses.models import TITLE_MAX_LENGTH, Course, Module
 from enrollment.models import Enrollment
 from tests.factories import logged_in, make_course, make_user
 from tests.helpers import (
+    HOSTILE_SEARCHES,
     assert_counts_true,
     change_form_data,
     course_change_url,
@@ -64,6 +65,19 @@ def test_course_list_searches_topic_and_description(client_for_editor):
     assert [c.topic for c in response.context["cl"].result_list] == ["Plants"]
     response = client_for_editor.get(reverse(CHANGELIST), {"q": "nothing-matches-this"})
     assert list(response.context["cl"].result_list) == []
+
+
+@pytest.mark.parametrize("query", [*HOSTILE_SEARCHES, "- " * 5000, "-(" * 5000 + " python"])
+def test_course_list_search_answers_hostile_text_with_a_list(client_for_editor, query):
+    make_course(topic="Python loops")
+    response = client_for_editor.get(reverse(CHANGELIST), {"q": query})
+    assert response.status_code == HTTPStatus.OK
+    assert [course.topic for course in response.context["cl"].result_list] in (
+        [],
+        ["Python loops"],
+    )
+    response = client_for_editor.get(reverse(CHANGELIST), {"q": f"{query} python"})
+    assert response.status_code == HTTPStatus.OK
 
 
 def test_course_list_sorts_by_level_and_by_enrollments(client_for_editor):

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from courses import search
 from courses.models import Activity, Course, Lesson, Module
@@ -19,9 +21,12 @@ from courses.search import (
     MARK_STOP,
     highlighted,
     parse_search,
+    search_snippets,
     search_suggestions,
 )
+from courses.search_text import search_words, websearch_text
 from tests.factories import make_course
+from tests.helpers import HOSTILE_SEARCHES
 
 pytestmark = pytest.mark.django_db
 
@@ -465,3 +470,95 @@ def test_item_search_migration_is_reversible():
         migration.forward(None, editor)
     rename_first_lesson(make_course(topic="Web"), "Validators: ETag")
     assert Course.objects.search("etag").count() == 1
+
+
+# Hostile search text: a normal page from every search box, at a bounded cost.
+
+
+@pytest.mark.parametrize("query", HOSTILE_SEARCHES)
+def test_hostile_search_text_answers_a_normal_page(client, query):
+    make_course(topic="Python loops")
+    response = client.get(reverse("courses:catalog"), {"q": query})
+    assert response.status_code == 200
+    assert "courses" in response.context
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "-- python ---- loops",
+        "- - python - - - - loops !!! &| ()",
+        "python " + "- " * 40 + "loops",
+        "(((( python )))) " + "-(" * 30 + " loops",
+    ],
+)
+def test_a_search_among_hostile_punctuation_finds_its_words(client, query):
+    make_course(topic="Python loops")
+    make_course(topic="Python classes")
+    assert catalog_topics(client, q=query) == ["Python loops"]
+
+
+@pytest.mark.parametrize("query", ["-" * 40, "- " * 40, '"!&|()<>"', "—…«»", "😀", "___"])
+def test_punctuation_alone_is_answered_without_searching(client, query, django_assert_num_queries):
+    """No letter or digit, no query: neither the search (which would find
+    nothing) nor the trigram suggestions (which would read every entry of their
+    indexes to find nothing)."""
+    make_course(topic="Python loops")
+    with django_assert_num_queries(0):
+        html = catalog_html(client, q=query)
+    assert "No courses found" in html
+    assert "Did you mean" not in html
+    with django_assert_num_queries(0):
+        assert search_suggestions(query) == []
+        assert list(Course.objects.search(query)) == []
+
+
+def test_normal_search_text_reaches_the_database_unchanged():
+    for text in [
+        "python loops",
+        "python -loops",
+        "python - loops",
+        "-python",
+        "in-depth",
+        '"long division" short',
+        '-"long division"',
+        "c++ or rust",
+        "node.js",
+        "don't",
+        "Gärten",
+        "x--y",
+    ]:
+        assert websearch_text(text) == text
+
+
+def test_runs_of_negations_become_their_parity():
+    # PostgreSQL reads "--x" as NOT NOT x, which is x: the text says so plainly.
+    assert websearch_text("-- python") == "python"
+    assert websearch_text("--- python") == "-python"
+    assert websearch_text("python - - - - loops") == "python     loops"
+    assert websearch_text('x -(-(-"a b"') == 'x ((-"a b"'
+    assert websearch_text("x" + "-" * 40) == "x" + "-" * 40  # inside a word: no operator
+    assert websearch_text("python\x00loops") == "python loops"
+    assert websearch_text("- " * 40) == ""
+    assert search_words("Über-cool 3D_model!") == ["Über", "cool", "3D", "model"]
+
+
+# Pieces of websearch syntax (and what its value parser reads: quotes,
+# backslashes, modifiers), in any order.
+hostile_texts = st.lists(
+    st.sampled_from([*"-- \"'\\!&|()<>:*xy", "or ", "é", "python ", "\x00", "—"]), max_size=60
+).map("".join)
+
+
+@on_postgresql
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=hostile_texts)
+def test_postgresql_reads_any_search_text(text):
+    """Whatever the operators, quotes and backslashes, PostgreSQL parses what
+    the search sends it (no "tsquery stack too small", no syntax error)."""
+    list(Course.objects.search(text * 4)[:1])
+    search_snippets(text=text * 4, course_ids=[1])

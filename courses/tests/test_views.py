@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from http import HTTPStatus
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -15,9 +16,9 @@ from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson, Module
 from courses.services import course_publish, module_update
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, QuizAttempt
 from enrollment.services import enrollment_create, lesson_complete
-from tests.factories import course_items, make_content_editor, make_course, make_user
+from tests.factories import PASSWORD, course_items, make_content_editor, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -535,7 +536,7 @@ def test_quiz_page_does_not_give_the_answer_away():
     assert "correct" not in html.lower()
 
 
-def test_wrong_answer_says_so_without_revealing_by_default(client):
+def test_wrong_answer_says_so_without_revealing_by_default(client, learner):
     quiz = quiz_in(make_course())
     response = client.post(quiz.get_absolute_url(), {"option": "1"})
     assert response.status_code == HTTPStatus.OK
@@ -547,7 +548,7 @@ def test_wrong_answer_says_so_without_revealing_by_default(client):
     assert 'value="1" required checked' in html
 
 
-def test_right_answer_says_so_and_reveals(client):
+def test_right_answer_says_so_and_reveals(client, learner):
     quiz = quiz_in(make_course())
     response = client.post(quiz.get_absolute_url(), {"option": "2"})
     html = html_of(response)
@@ -555,7 +556,7 @@ def test_right_answer_says_so_and_reveals(client):
     assert "is-correct" in html
 
 
-def test_options_are_lettered_and_feedback_names_the_option(client):
+def test_options_are_lettered_and_feedback_names_the_option(client, learner):
     quiz = quiz_in(make_course())
     html = html_of(client.get(quiz.get_absolute_url()))
     for letter, text in zip("ABC", ["Alpha", "Beta", "Gamma"], strict=True):
@@ -568,7 +569,7 @@ def test_options_are_lettered_and_feedback_names_the_option(client):
     assert "option 2" not in (wrong + right).lower()
 
 
-def test_feedback_renders_the_option_as_markdown(client):
+def test_feedback_renders_the_option_as_markdown(client, learner):
     quiz = quiz_in(make_course())
     quiz.set_quiz(question="Which runs?", options=["`else`", "`finally`"], answer=2)
     quiz.save()
@@ -588,7 +589,7 @@ def explained_quiz(course: Course) -> Activity:
     return quiz
 
 
-def test_the_explanation_shows_once_the_answer_is_revealed(client):
+def test_the_explanation_shows_once_the_answer_is_revealed(client, learner):
     quiz = explained_quiz(make_course())
     explanation = "Beta is <strong>second</strong> in the alphabet."
     assert explanation not in html_of(client.get(quiz.get_absolute_url()))
@@ -600,7 +601,7 @@ def test_the_explanation_shows_once_the_answer_is_revealed(client):
     assert explanation in right
 
 
-def test_the_explanation_shows_after_a_wrong_answer_when_the_policy_reveals(client):
+def test_the_explanation_shows_after_a_wrong_answer_when_the_policy_reveals(client, learner):
     course = make_course()
     Course.objects.filter(pk=course.pk).update(answer_reveal=Course.AnswerReveal.AFTER_ATTEMPT)
     quiz = explained_quiz(course)
@@ -619,7 +620,7 @@ def test_a_passed_learner_sees_the_answer_and_explanation_on_return(client, lear
     assert "Beta is <strong>second</strong> in the alphabet." in html
 
 
-def test_after_a_right_answer_the_main_button_leads_to_the_next_item(client):
+def test_after_a_right_answer_the_main_button_leads_to_the_next_item(client, learner):
     course = make_course(modules=1, lessons=1, quizzes=2)
     quiz, following = [item for item in course_items(course) if item.kind == "activity"]
     before = html_of(client.get(quiz.get_absolute_url()))
@@ -658,16 +659,7 @@ def test_the_last_quiz_says_end_of_course_when_items_remain(client, learner):
     assert reverse("enrollment:course-results", args=[course.pk]) in html
 
 
-def test_the_last_quiz_sends_a_visitor_back_to_the_course(client):
-    course = make_course(modules=1, lessons=0, quizzes=1)
-    quiz = course_items(course)[-1]
-    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
-    finished = html.split('<section class="finished"')[1].split("</section>")[0]
-    assert f'href="{course.get_absolute_url()}">Back to the course</a>' in finished
-    assert "/results/" not in html
-
-
-def test_after_attempt_policy_reveals_after_a_wrong_answer(client):
+def test_after_attempt_policy_reveals_after_a_wrong_answer(client, learner):
     course = make_course()
     course.answer_reveal = Course.AnswerReveal.AFTER_ATTEMPT
     course.save()
@@ -676,6 +668,96 @@ def test_after_attempt_policy_reveals_after_a_wrong_answer(client):
     assert "Not quite." in html
     assert "The correct answer is B — Beta." in html
     assert "(the correct answer)" in html
+
+
+# Anonymous visitors choose but are never told: answers are for learners.
+
+VERDICTS = ["Correct!", "Not quite", "is-correct", "is-wrong", "(correct)", "correct answer"]
+
+
+def without_token(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def log_in_links(quiz: Activity) -> list[str]:
+    target = quote(quiz.get_absolute_url())
+    return [
+        f'href="{reverse("login")}?next={target}">Log in to check your answer</a>',
+        f'href="{reverse("accounts:signup")}?next={target}">Sign up</a>',
+    ]
+
+
+def test_a_visitor_sees_the_quiz_with_an_invitation_to_log_in(client):
+    quiz = quiz_in(make_course())
+    html = html_of(client.get(quiz.get_absolute_url()))
+    assert html.count('type="radio"') == 3
+    assert "Answers are checked for learners with an account" in html
+    for link in log_in_links(quiz):
+        assert link in html
+    # No button promising a check the server will not make.
+    assert "Check my answer" not in html
+
+
+def test_a_learner_sees_no_invitation(client, learner):
+    quiz = quiz_in(make_course())
+    html = html_of(client.get(quiz.get_absolute_url()))
+    assert "Check my answer" in html
+    assert "Log in to check your answer" not in html
+
+
+@pytest.mark.parametrize("policy", list(Course.AnswerReveal))
+def test_a_visitors_answer_is_neither_checked_nor_stored(client, policy):
+    """Right or wrong, under either reveal policy, a visitor's answer gets the
+    same page: their choice and the invitation; no verdict, no right option,
+    no explanation, no "finished" moment. Nothing is stored."""
+    course = make_course(modules=1, lessons=0, quizzes=1)
+    Course.objects.filter(pk=course.pk).update(answer_reveal=policy)
+    quiz = explained_quiz(course)
+    pages = {}
+    for option in ("1", "2", "3"):
+        response = client.post(quiz.get_absolute_url(), {"option": option})
+        assert response.status_code == HTTPStatus.OK
+        pages[option] = html = html_of(response)
+        letter, text = "ABC"[int(option) - 1], ["Alpha", "Beta", "Gamma"][int(option) - 1]
+        assert f"You chose {letter} — {text}." in html
+        assert f'value="{option}" required checked' in html
+        assert "Log in to check your answer</p>" in html
+        for link in log_in_links(quiz):
+            assert link in html
+        for verdict in VERDICTS:
+            assert verdict not in html
+        assert "second</strong> in the alphabet" not in html
+        assert "You reached the end" not in html
+    assert not QuizAttempt.objects.exists()
+
+
+def test_a_visitors_answer_page_says_nothing_of_which_option_is_right(client):
+    """Two quizzes identical but for the right option answer any choice with
+    the same page (as they show the same question: see
+    test_quiz_page_does_not_give_the_answer_away)."""
+    course = make_course(modules=1, lessons=0, quizzes=2)
+    first, second = Activity.objects.filter(module__course=course).order_by("display_order")
+    second.title, second.content = first.title, {**first.content, "answer": 3}
+    second.save()
+
+    def answered(activity: Activity, option: str) -> str:
+        html = html_of(client.post(activity.get_absolute_url(), {"option": option}))
+        section = html.split('<div class="result"')[1].split("</form>")[0]
+        return without_token(section).replace(activity.get_absolute_url(), "URL")
+
+    for option in ("1", "2", "3"):
+        assert answered(first, option) == answered(second, option)
+
+
+def test_logging_in_from_the_quiz_comes_back_to_it_and_checks_answers(client):
+    quiz = quiz_in(make_course())
+    make_user(username="ada")
+    response = client.post(
+        reverse("login"),
+        {"username": "ada", "password": PASSWORD, "next": quiz.get_absolute_url()},
+    )
+    assert response["Location"] == quiz.get_absolute_url()
+    assert "Correct!" in html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from courses.models import Lesson
+from courses.models import Course, Lesson
 from enrollment.models import Enrollment, QuizAttempt
 from enrollment.services import enrollment_create, lesson_complete, quiz_answer
 from tests.factories import course_items, make_course, make_user
@@ -141,3 +141,42 @@ def test_the_report_of_a_course_nobody_took(superuser_client):
     assert (report.enrolled, report.started, report.finished) == (0, 0, 0)
     assert [quiz.attempts for quiz in report.quizzes] == [0]
     assert "<td>-</td>" in response.content.decode()
+
+
+def learners_private_draft() -> Course:
+    """A course the generation pipeline built for a learner: a draft, its topic
+    theirs alone."""
+    draft = make_course(topic="My private worry about debt", publish=False)
+    Course.objects.filter(pk=draft.pk).update(
+        origin=Course.Origin.GENERATED, created_by=make_user()
+    )
+    return draft
+
+
+def test_support_reads_the_reports_of_published_courses_only(support_client):
+    published = make_course(topic="Published statistics")
+    draft = learners_private_draft()
+    changelist = reverse("admin:enrollment_coursereport_changelist")
+    for params in ({}, {"status__exact": "draft"}, {"q": "worry"}):
+        response = support_client.get(changelist, params)
+        assert response.status_code == HTTPStatus.OK
+        assert [course.pk for course in response.context["cl"].result_list] == (
+            [] if params else [published.pk]
+        )
+        assert "private worry" not in response.content.decode()
+    report = reverse("admin:enrollment_coursereport_change", args=[draft.pk])
+    assert support_client.get(report).status_code == HTTPStatus.NOT_FOUND
+    history = reverse("admin:enrollment_coursereport_history", args=[draft.pk])
+    assert "private worry" not in support_client.get(history, follow=True).content.decode()
+    report = reverse("admin:enrollment_coursereport_change", args=[published.pk])
+    assert support_client.get(report).status_code == HTTPStatus.OK
+
+
+def test_staff_who_may_edit_courses_read_the_reports_of_drafts(superuser_client):
+    draft = learners_private_draft()
+    response = superuser_client.get(
+        reverse("admin:enrollment_coursereport_changelist"), {"status__exact": "draft"}
+    )
+    assert [course.pk for course in response.context["cl"].result_list] == [draft.pk]
+    report = reverse("admin:enrollment_coursereport_change", args=[draft.pk])
+    assert superuser_client.get(report).status_code == HTTPStatus.OK

@@ -110,9 +110,11 @@ def test_a_learner_not_enrolled_is_answered_but_nothing_is_stored(client, learne
     assert not QuizAttempt.objects.exists()
 
 
-def test_anonymous_answers_are_checked_but_not_stored(client):
+def test_anonymous_answers_are_neither_checked_nor_stored(client):
     quiz = quiz_of(make_course(modules=1, lessons=0, quizzes=1))
-    assert "Correct!" in client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    html = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    assert "Log in to check your answer" in html
+    assert "Correct!" not in html
     assert not QuizAttempt.objects.exists()
 
 

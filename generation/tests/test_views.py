@@ -15,6 +15,7 @@ from generation.models import GenerationJob
 from generation.tests.helpers import failed_job, make_job, running_job
 from notifications.models import Notification
 from tests.factories import make_course, make_user
+from tests.helpers import HOSTILE_SEARCHES
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +109,8 @@ def test_submitting_queues_a_job_and_shows_its_status_at_once(
         ("\x01\x02\x03", "control character"),
         ("\u200b\u200b\u200b", "control character"),
         ("\xa0\u3000\xa0", "Say what the course should be about."),
+        ("- " * 40, "the topic has no letters or digits"),
+        ("—…«»¿¡", "the topic has no letters or digits"),
     ],
 )
 def test_a_bad_topic_gets_a_clear_message(learner_client, topic, message):
@@ -145,6 +148,23 @@ def test_matching_published_courses_are_offered_first(learner_client):
     # Building anyway queues the job.
     response = learner_client.post(NEW, {**form, "confirm": "1"})
     assert response["Location"] == GenerationJob.objects.get().get_absolute_url()
+
+
+@pytest.mark.parametrize("topic", HOSTILE_SEARCHES)
+def test_a_hostile_topic_answers_the_form_or_its_job(learner_client, topic):
+    """The catalog's search runs on the topic first: whatever its punctuation,
+    the learner gets the form back (with a reason or with suggestions) or the
+    new job's page, never a server error."""
+    make_course(topic="Python loops", preferences={**FORM_PREFERENCES})
+    response = learner_client.post(NEW, {**FORM, "topic": topic})
+    assert response.status_code in {HTTPStatus.OK, HTTPStatus.FOUND}
+
+
+def test_a_topic_among_hostile_punctuation_is_searched_for_its_words(learner_client):
+    close = make_course(topic="Python loops", preferences={**FORM_PREFERENCES})
+    topic = "python " + "- " * 40 + "loops"
+    response = learner_client.post(NEW, {**FORM, "topic": topic})
+    assert [course.pk for course in response.context["suggestions"]] == [close.pk]
 
 
 def test_one_course_at_a_time_says_so_on_the_form(learner, learner_client):

@@ -15,6 +15,7 @@ from tests.helpers import (
     PHONE,
     PHONE_390,
     lesson_titled,
+    log_in,
     make_photosynthesis_course,
     make_statistics_course,
     make_try_finally_course,
@@ -65,7 +66,18 @@ def test_learner_pages_have_no_serious_accessibility_violations(open_page, theme
         found = blocking_violations(page)
         if found:
             problems[name] = found
-    # A quiz after a wrong answer shows coloured feedback: check its contrast too.
+    # A visitor's answer, sent without the button they are not offered: the
+    # invitation to log in, no verdict.
+    page.goto(learner_urls(course)["quiz"])
+    page.get_by_label("Alpha").check()
+    page.locator("form.quiz").evaluate("(form) => form.requestSubmit()")
+    page.get_by_role("status").wait_for()
+    if found := blocking_violations(page):
+        problems["visitor's answered quiz"] = found
+    # A learner's quiz after a wrong answer shows coloured feedback: check its
+    # contrast too.
+    make_user(username="reader")
+    log_in(page, "reader", PASSWORD)
     page.goto(learner_urls(course)["quiz"])
     page.get_by_label("Alpha").check()
     page.get_by_role("button", name="Check my answer").click()
@@ -141,7 +153,9 @@ def test_maths_tables_and_quiz_feedback_have_no_serious_violations(open_page, th
     quiz answered right: explanation, lettered options, "Next"."""
     statistics = make_statistics_course()
     quiz = make_try_finally_course().ordered_items()[1]
+    make_user(username="reader")
     page = open_page(viewport, color_scheme=theme, bypass_csp=True)
+    log_in(page, "reader", PASSWORD)
     problems = {}
     page.goto(lesson_titled(statistics, "Discrete distributions").get_absolute_url())
     if found := blocking_violations(page):

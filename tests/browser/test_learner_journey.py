@@ -1,6 +1,7 @@
 """A learner in Chromium: finds a course by searching, reads it from the first
-item to the last with next/previous, answers a quiz wrong then right, and
-switches the theme; on a phone-sized and a desktop window."""
+item to the last with next/previous, logs in from a quiz to have answers
+checked, answers it wrong then right, and switches the theme; on a phone-sized
+and a desktop window."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers import DESKTOP, PHONE, make_photosynthesis_course
+from tests.factories import PASSWORD, make_user
+from tests.helpers import DESKTOP, PHONE, log_in, make_photosynthesis_course
 
 
 def assert_no_sideways_scroll(page: Page) -> None:
@@ -22,6 +24,7 @@ def assert_no_sideways_scroll(page: Page) -> None:
 def test_learner_searches_reads_and_answers(open_page, viewport):
     course = make_photosynthesis_course()
     titles = [item.title for item in course.ordered_items()]
+    make_user(username="reader")
     page = open_page(viewport)
 
     # Search from the home page.
@@ -47,6 +50,13 @@ def test_learner_searches_reads_and_answers(open_page, viewport):
         seen.append(title)
         assert_no_sideways_scroll(page)
         if title.startswith("Quiz") and not answered:
+            # A visitor may choose but is not told: logging in comes back here.
+            expect(page.get_by_role("button", name="Check my answer")).to_have_count(0)
+            page.get_by_role("link", name="Log in to check your answer").click()
+            page.get_by_label("Username or e-mail").fill("reader")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(title)
             page.get_by_label("Alpha").check()
             page.get_by_role("button", name="Check my answer").click()
             expect(page.get_by_role("status")).to_contain_text("Not quite.")
@@ -59,7 +69,8 @@ def test_learner_searches_reads_and_answers(open_page, viewport):
             page.locator('a[rel="next"]').click()
     assert seen == titles
     assert answered
-    expect(page.get_by_role("link", name=re.compile("Back to the course"))).to_be_visible()
+    # Logged in since the quiz: the last item leads to their results.
+    expect(page.get_by_role("link", name=re.compile("See your results"))).to_be_visible()
 
     # And back again with "previous" across the module boundary.
     for title in reversed(titles[:-1]):
@@ -114,7 +125,9 @@ def test_system_dark_preference_is_followed_until_the_learner_chooses(open_page)
 def test_quiz_works_without_javascript(open_page):
     course = make_photosynthesis_course()
     quiz = next(item for item in course.ordered_items() if item.kind == "activity")
+    make_user(username="reader")
     page = open_page(PHONE, java_script_enabled=False)
+    log_in(page, "reader", PASSWORD)
     page.goto(quiz.get_absolute_url())
     page.get_by_label("Gamma").check()
     page.get_by_role("button", name="Check my answer").click()
