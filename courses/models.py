@@ -245,6 +245,12 @@ class CourseQuerySet(models.QuerySet["Course"]):
                 queryset = queryset.filter(Exact(KT(f"preferences__{key}"), value))
         return queryset
 
+    def for_cards(self) -> CourseQuerySet:
+        """What a course card shows (topic, description, preferences, counts),
+        without the stored outline: decoding it was most of the cost of a
+        catalog row."""
+        return self.defer("outline")
+
     def with_outline(self) -> CourseQuerySet:
         """Prefetch every module with its lessons and activities: three queries in
         all, whatever the size of the course."""

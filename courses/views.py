@@ -110,7 +110,7 @@ class CatalogView(PublicPageMixin, ListView):
         self.sort = self.wanted["sort"] or ("relevance" if query else "newest")
         self.form.data = self.form.data.copy()
         self.form.data["sort"] = self.sort  # the select shows the order actually used
-        self.matching = Course.objects.published().with_preference(**self.preferences)
+        self.matching = Course.objects.published().for_cards().with_preference(**self.preferences)
         if self.parsed.text:
             self.matching = self.matching.search(self.parsed.text)
         # Without search words there is no relevance: newest first.

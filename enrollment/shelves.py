@@ -61,7 +61,9 @@ def home_shelves(*, user: Any) -> HomeShelves:
 
 def newest_courses(*, limit: int = HOME_SHELF_SIZE) -> list[Course]:
     """The most recently created published courses: one query."""
-    return list(Course.objects.published().order_by("-created_at", "-course_id")[:limit])
+    return list(
+        Course.objects.published().for_cards().order_by("-created_at", "-course_id")[:limit]
+    )
 
 
 def trending_course_ids() -> list[int]:
@@ -79,7 +81,7 @@ def trending_courses() -> list[Course]:
     """The busiest published courses of the last TRENDING_DAYS (ids cached for a
     few minutes)."""
     course_ids = cache.get_or_set(TRENDING_CACHE_KEY, trending_course_ids, TRENDING_CACHE_SECONDS)
-    by_id = Course.objects.published().in_bulk(course_ids) if course_ids else {}
+    by_id = Course.objects.published().for_cards().in_bulk(course_ids) if course_ids else {}
     return [by_id[course_id] for course_id in course_ids if course_id in by_id]
 
 

@@ -10,6 +10,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
+from athena.memo import LocalLRU
 from courses.models import PREFERENCE_CHOICES, Course, Lesson
 from courses.outline import outline_tree as outline_tree_html
 from courses.outline import stamp_outline
@@ -21,9 +22,21 @@ register = template.Library()
 @register.filter
 def excerpt(text: str, length: int = 180) -> str:
     """The first words of untrusted Markdown as plain text (autoescaped by the
-    template), for cards."""
-    plain = " ".join(html.unescape(strip_tags(render_markdown(text))).split())
-    return Truncator(plain).chars(int(length))
+    template), for cards. Kept per text and length: a catalog page shows a
+    dozen cards, each rendered, stripped and cut (~0.3 ms) the same way every
+    time the text is the same."""
+    key = (text, int(length))
+    kept = EXCERPTS.get(key)
+    if kept is None:
+        plain = " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+        kept = Truncator(plain).chars(int(length))
+        EXCERPTS.put(key, kept)
+    return kept
+
+
+# Card excerpts this process made, by (description, length): a description
+# changes only by an edit, which makes a new key.
+EXCERPTS = LocalLRU(4000)
 
 
 @register.filter
