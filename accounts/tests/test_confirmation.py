@@ -135,6 +135,31 @@ def test_a_confirmation_link_is_void_once_the_account_is_activated_by_staff(clie
     assert account.check_password(PASSWORD)
 
 
+@pytest.mark.parametrize("update_fields", [None, ["is_active"]])
+def test_staff_activating_and_deactivating_a_pending_account_spend_its_links(client, update_fields):
+    signup(client, "ada", "ada@example.com")
+    link = link_in(mail.outbox[0], "/accounts/activate/")
+    account = User.objects.get(username="ada")
+    # Activated without a password (nobody can log in), then deactivated again:
+    # the account is as it was, but the link made before is spent.
+    for active in (True, False):
+        account.is_active = active
+        account.save(update_fields=update_fields)
+    assert client.get(link).status_code == HTTPStatus.NOT_FOUND
+    assert confirm(client, link, OWNERS_PASSWORD).status_code == HTTPStatus.NOT_FOUND
+    account.refresh_from_db()
+    assert not account.is_active
+    assert not account.has_usable_password()
+    # Other saves of a pending account leave its link alone.
+    signup(client, "grace", "grace@example.com")
+    pending = User.objects.get(username="grace")
+    pending.first_name = "Grace"
+    pending.save()
+    pending.save(update_fields=["first_name"])
+    response = confirm(client, link_in(mail.outbox[1], "/accounts/activate/"), OWNERS_PASSWORD)
+    assert response.status_code == HTTPStatus.FOUND
+
+
 def test_a_token_follows_the_account_state_it_was_made_for():
     account = make_user(username="ada", is_active=False)
     account.set_unusable_password()
