@@ -1,11 +1,12 @@
 """Django's own auth views, templated in templates/registration/, under their
 un-namespaced names (login, logout, password_change, password_reset, ...):
-Athena's log-in form first, then django.contrib.auth.urls (athena/urls.py)."""
+Athena's log-in and password reset forms first, then django.contrib.auth.urls
+(athena/urls.py)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.forms import LoginForm
+from accounts.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
     path(
@@ -14,5 +15,10 @@ urlpatterns = [
             authentication_form=LoginForm, redirect_authenticated_user=True
         ),
         name="login",
+    ),
+    path(
+        "password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
     ),
 ]

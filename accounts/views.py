@@ -14,9 +14,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.forms import LearnerProfileForm, SignupForm
+from accounts.forms import ActivationForm, LearnerProfileForm, SignupForm
 from accounts.models import LearnerProfile
-from accounts.services import UsernameTaken, account_activate, account_signup, activation_token
+from accounts.services import (
+    UsernameTaken,
+    account_activate,
+    account_is_unconfirmed,
+    account_signup,
+    activation_token,
+)
+from athena.client_address import client_address
+from athena.site_url import site_url
 from courses.models import Course
 
 
@@ -29,7 +37,6 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-@sensitive_post_parameters("password1", "password2")
 def signup(request: HttpRequest) -> HttpResponse:
     """Sign up; every valid form ends on "check your e-mail", whether or not
     the address already has an account (accounts.services.account_signup)."""
@@ -41,8 +48,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             account_signup(
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                base_url=request.build_absolute_uri("/").rstrip("/"),
+                client=client_address(request),
+                site_url=site_url(request),
                 next_url=_safe_next(request),
             )
         except UsernameTaken:
@@ -56,23 +63,36 @@ def signup_done(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup_done.html")
 
 
+@sensitive_post_parameters("new_password1", "new_password2")
 def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """Confirm a new account from the e-mailed link: a page with a button, so
-    a mail scanner that fetches the link does not confirm it; then log in."""
+    """Confirm a new account from the e-mailed link by choosing its password:
+    a form, so a mail scanner that fetches the link confirms nothing, and the
+    account is whoever reads the inbox's, not whoever signed up. Then log in."""
     user = _user_from_uidb64(uidb64)
     if user is not None and user.pk == request.user.pk:
         # A second click from the browser the first one logged in: it is done.
         return redirect(_safe_next(request) or "enrollment:dashboard")
-    validlink = user is not None and activation_token.check_token(user, token)
-    if validlink and request.method == "POST":
-        account_activate(user=user)
+    validlink = (
+        user is not None
+        and account_is_unconfirmed(user)
+        and activation_token.check_token(user, token)
+    )
+    data = request.POST if request.method == "POST" else None
+    form = ActivationForm(user, data) if validlink else None
+    if form is not None and form.is_valid():
+        account_activate(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
         messages.success(request, f"Welcome to Athena, {user.get_username()}!")
         return redirect(_safe_next(request) or "enrollment:dashboard")
     return render(
         request,
         "accounts/activate.html",
-        {"validlink": validlink, "account_user": user, "next": _safe_next(request)},
+        {
+            "validlink": validlink,
+            "form": form,
+            "account_user": user,
+            "next": _safe_next(request),
+        },
         status=HTTPStatus.OK if validlink else HTTPStatus.NOT_FOUND,
     )
 

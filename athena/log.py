@@ -49,3 +49,14 @@ class OneLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record).replace("\r", "\\r").replace("\n", "\\n")
         return redact_path(line)
+
+
+class AsWarningWithoutTraceback(logging.Filter):
+    """Turns a record into one WARNING line without its traceback. For
+    Django's report of a Host header the site does not answer to: a client's
+    mistake or a scanner's probe, worth a line, not an ERROR with a stack."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True

@@ -4,11 +4,13 @@ Every value that differs between a laptop and production comes from the
 environment (or a `.env` file beside `manage.py`); `.env.example` documents them.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,15 @@ if DEBUG:
         host for host in ("127.0.0.1", "localhost", "[::1]") if host not in ALLOWED_HOSTS
     ]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Where e-mailed links (account confirmation, password reset) point, e.g.
+# https://athena.example.com: never a request's Host header, whose port nobody
+# checks. Unset, links take the request's scheme and host name, without a
+# port unless DEBUG is on (athena.site_url).
+ATHENA_SITE_URL = env.str("ATHENA_SITE_URL", default="").rstrip("/")
+if ATHENA_SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", ATHENA_SITE_URL):
+    raise ImproperlyConfigured(
+        "ATHENA_SITE_URL must be a scheme and host, such as https://athena.example.com"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -181,16 +192,32 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.UsernameOrEmailBackend",
 ]
-# Brute-force protection (docs/security.md): AXES_FAILURE_LIMIT wrong passwords
-# for one account, from any address and however it is spelt (username, or e-mail
-# in any case: accounts.lockout), lock that account for the cool-off time; the
-# same number of failures from one client address, for any accounts, locks that
-# address. Site and admin log-ins count together.
+# Brute-force protection (docs/security.md), counted per account however it is
+# spelt (username, or e-mail in any case: accounts.lockout) and per client
+# address (athena.client_address), each over the cool-off time:
+# - AXES_FAILURE_LIMIT wrong passwords for one account from one address lock
+#   that account from that address;
+# - ATHENA_LOGIN_ACCOUNT_FAILURE_LIMIT for one account from any addresses lock
+#   the account: several times the first, so one person failing on purpose
+#   does not lock the owner out;
+# - ATHENA_LOGIN_ADDRESS_FAILURE_LIMIT from one address for any accounts lock
+#   the address (password spraying): far above the first, so a classroom
+#   behind one address still logs in after a few learners mistype.
+# Site and admin log-ins count together; failures while locked are not counted.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+ATHENA_LOGIN_ACCOUNT_FAILURE_LIMIT = env.int(
+    "ATHENA_LOGIN_ACCOUNT_FAILURE_LIMIT", default=4 * AXES_FAILURE_LIMIT
+)
+ATHENA_LOGIN_ADDRESS_FAILURE_LIMIT = env.int(
+    "ATHENA_LOGIN_ADDRESS_FAILURE_LIMIT", default=20 * AXES_FAILURE_LIMIT
+)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "athena.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
 LOGIN_URL = "login"
@@ -245,13 +272,31 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     # Only behind a proxy that sets this header itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy's addresses, read as gunicorn.conf.py reads them: X-Forwarded-For
+# names the client only on a connection from one of these, and only its last
+# hop, the one the proxy wrote (athena.client_address). No proxy, no header.
+ATHENA_TRUSTED_PROXIES = (
+    env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"]) if BEHIND_TLS_PROXY else []
+)
 
 # Quiz submissions per learner (or anonymous address) and quiz per minute, counted
 # on the default cache (enrollment.ratelimit): a script cannot try every option.
 ATHENA_QUIZ_ATTEMPTS_PER_MINUTE = env.int("ATHENA_QUIZ_ATTEMPTS_PER_MINUTE", default=10)
+# Account e-mails (sign-up confirmations and notices, password resets) per hour,
+# counted on the default cache whether or not an account exists, and beyond
+# them none is sent, silently (accounts.mail_limits): from one client address to
+# any addresses; to one address from one client address; to one address from
+# any (twice the one before, so one person cannot spend an address's
+# allowance alone).
+ATHENA_MAILS_PER_HOUR_FROM_CLIENT = env.int("ATHENA_MAILS_PER_HOUR_FROM_CLIENT", default=50)
+ATHENA_MAILS_PER_HOUR_TO_ADDRESS_FROM_CLIENT = env.int(
+    "ATHENA_MAILS_PER_HOUR_TO_ADDRESS_FROM_CLIENT", default=3
+)
+ATHENA_MAILS_PER_HOUR_TO_ADDRESS = env.int("ATHENA_MAILS_PER_HOUR_TO_ADDRESS", default=6)
 
 # Course documents (import_course and the admin upload): the most a document may
 # hold, so a hostile or runaway file is refused with a message, not a crash.
@@ -312,7 +357,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "athena.log.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "athena.log.RequestIdFilter"},
+        "as_warning_without_traceback": {"()": "athena.log.AsWarningWithoutTraceback"},
+    },
     "formatters": {
         "line": {
             "()": "athena.log.OneLineFormatter",
@@ -342,5 +390,8 @@ LOGGING = {
         # does it (its own format, not propagated).
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # A Host header not in ALLOWED_HOSTS: one warning line, not an error
+        # with a traceback (the 400 page is the answer).
+        "django.security.DisallowedHost": {"filters": ["as_warning_without_traceback"]},
     },
 }

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from athena.client_address import client_address
+
 WINDOW_SECONDS = 60
 
 
@@ -37,11 +39,12 @@ def _window_hit(key: str, *, limit: int) -> bool:
 def quiz_submission_allowed(*, request: HttpRequest, activity_id: int) -> bool:
     """Whether this submission of the quiz is within the learner's allowance
     (settings.ATHENA_QUIZ_ATTEMPTS_PER_MINUTE). A learner is their account; an
-    anonymous visitor, whose answers are checked too, their client address."""
+    anonymous visitor their client address (athena.client_address: behind the
+    proxy, the visitor's, not the proxy's)."""
     who = (
         f"user:{request.user.pk}"
         if request.user.is_authenticated
-        else f"addr:{request.META.get('REMOTE_ADDR', '')}"
+        else f"addr:{client_address(request)}"
     )
     return _window_hit(
         f"quiz-submissions:{activity_id}:{who}", limit=settings.ATHENA_QUIZ_ATTEMPTS_PER_MINUTE

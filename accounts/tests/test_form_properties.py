@@ -1,6 +1,7 @@
 """Property tests: random and malformed input to every public form (sign-up,
-log-in, password reset, profile, catalog search) answers a page or a redirect,
-never a server error, and a refused form changes nothing in the database."""
+account confirmation, log-in, password reset, profile, catalog search) answers
+a page or a redirect, never a server error, and a refused form changes nothing
+in the database."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import LearnerProfile
+from accounts.services import activation_token
 from courses.models import Course
 from tests.factories import make_course, make_user
 
@@ -38,29 +42,48 @@ def anonymous() -> Client:
 
 
 @FAST
-@given(username=texts, email=emails, password=texts, same=st.booleans())
-def test_sign_up_answers_a_form_or_check_your_e_mail(username, email, password, same):
+@given(username=texts, email=emails)
+def test_sign_up_answers_a_form_or_check_your_e_mail(username, email):
     if not User.objects.filter(username="ada").exists():
         make_user(username="ada")
     before = set(User.objects.values_list("pk", flat=True))
-    response = anonymous().post(
-        reverse("accounts:signup"),
-        {
-            "username": username,
-            "email": email,
-            "password1": password,
-            "password2": password if same else password + "x",
-        },
-    )
+    response = anonymous().post(reverse("accounts:signup"), {"username": username, "email": email})
     assert response.status_code in {HTTPStatus.OK, HTTPStatus.FOUND}
     new = User.objects.exclude(pk__in=before)
     if response.status_code == HTTPStatus.OK:
         assert not new.exists()
     else:
         assert response["Location"] == reverse("accounts:signup-done")
-        # At most one account, unusable until its address is confirmed.
+        # At most one account, without a password until its address is confirmed.
         assert new.count() <= 1
         assert not new.filter(is_active=True).exists()
+        assert not any(user.has_usable_password() for user in new)
+
+
+@FAST
+@given(password=texts, same=st.booleans())
+def test_the_confirmation_page_answers_a_form_or_logs_in(password, same):
+    pending = User.objects.filter(username="pending").first()
+    if pending is None:
+        pending = User(username="pending", email="pending@example.com", is_active=False)
+        pending.set_unusable_password()
+        pending.save()
+    link = reverse(
+        "accounts:activate",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(pending.pk)),
+            "token": activation_token.make_token(pending),
+        },
+    )
+    response = anonymous().post(
+        link, {"new_password1": password, "new_password2": password if same else password + "x"}
+    )
+    assert response.status_code in {HTTPStatus.OK, HTTPStatus.FOUND}
+    pending.refresh_from_db()
+    assert pending.is_active == (response.status_code == HTTPStatus.FOUND)
+    if pending.is_active:
+        assert pending.check_password(password)
+        pending.delete()
 
 
 @FAST

@@ -70,12 +70,14 @@ def test_profile_with_preferences_count(client, learner, django_assert_num_queri
 def test_log_in_and_log_out_counts(client, django_assert_num_queries):
     user = make_user()
     # The account the username names (accounts.lockout, once a request);
-    # django-axes: the failures so far for that account and for this address
-    # (2); the user; the new session (existence check, insert in a savepoint:
-    # 4); axes' attempts read around the access log's insert (4); last_login;
-    # the session's rotated data (update in a savepoint: 3). The bell's count
-    # is not primed at log-in: each page reads it.
-    with django_assert_num_queries(1 + 2 + 1 + 4 + 4 + 1 + 3):
+    # django-axes: the failures so far for the account from this address, the
+    # account and the address (one query: accounts.lockout.LockoutHandler);
+    # the user; the new session (existence check, insert in a savepoint: 4);
+    # axes' expired attempts, the access log's insert, the account's failures
+    # from this address cleared (3); last_login; the session's rotated data
+    # (update in a savepoint: 3). The bell's count is not primed at log-in:
+    # each page reads it.
+    with django_assert_num_queries(1 + 1 + 1 + 4 + 3 + 1 + 3):
         response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response["Location"] == reverse("enrollment:dashboard")
     # django-axes: its attempts and the access log's logout time; then the
@@ -87,25 +89,20 @@ def test_log_in_and_log_out_counts(client, django_assert_num_queries):
 
 def test_failed_log_in_count(client, django_assert_num_queries):
     user = make_user()
-    # The account the username names; django-axes: the failures so far for the
-    # account and the address (2), the user, then the failed attempt recorded
-    # (read, get-or-create in savepoints: 7) and the failures again (2).
-    with django_assert_num_queries(1 + 2 + 1 + 7 + 2):
+    # The account the username names; django-axes: the failures so far (one
+    # query for every limit), the user, then the failed attempt recorded
+    # (read, get-or-create in savepoints: 7) and the failures again (1).
+    with django_assert_num_queries(1 + 1 + 1 + 7 + 1):
         response = client.post(reverse("login"), {"username": user.username, "password": "nope"})
     assert response.status_code == HTTPStatus.OK
 
 
 def test_sign_up_count(client, django_assert_num_queries):
-    data = {
-        "username": "ada",
-        "email": "ada@example.com",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-    }
-    # Username taken (case-insensitive), the username's uniqueness (the
-    # model's own check), the accounts with that e-mail, the inactive account's
-    # insert in a savepoint (3); no log-in until the address is confirmed.
-    with django_assert_num_queries(2 + 1 + 3):
+    data = {"username": "ada", "email": "ada@example.com"}
+    # The account with that e-mail, whether another has the username (any
+    # case), then in a savepoint (2) the address's account again, locked, and
+    # the inactive account's insert; no log-in until the address is confirmed.
+    with django_assert_num_queries(2 + 2 + 2):
         response = client.post(reverse("accounts:signup"), data)
     assert response["Location"] == reverse("accounts:signup-done")
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 User = get_user_model()
 PARALLEL_SIGNUPS = 20
@@ -75,7 +75,7 @@ def parallel_signups(live_server, forms: list[dict[str, str]]) -> list[int]:
 
 
 def form(username: str, email: str) -> dict[str, str]:
-    return {"username": username, "email": email, "password1": PASSWORD, "password2": PASSWORD}
+    return {"username": username, "email": email}
 
 
 postgresql_only = pytest.mark.skipif(

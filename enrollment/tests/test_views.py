@@ -85,14 +85,15 @@ def test_an_anonymous_visitor_signs_up_and_comes_back_enrolled(client):
         {
             "username": "newcomer",
             "email": "newcomer@example.com",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
             "next": course.get_absolute_url(),
         },
     )
     assert response["Location"] == reverse("accounts:signup-done")
     assert not Enrollment.objects.exists()
-    response = client.post(link_in(mail.outbox[0], "/accounts/activate/"))
+    response = client.post(
+        link_in(mail.outbox[0], "/accounts/activate/"),
+        {"new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
     assert response["Location"] == course.get_absolute_url()
     assert Enrollment.objects.filter(user__username="newcomer", course=course).exists()
 

@@ -33,13 +33,13 @@ def test_learner_signs_up_learns_and_resumes(live_server, page: Page):
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Email").fill("ada@example.com")
-    page.locator("#id_password1").fill(PASSWORD)
-    page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
 
-    # They confirm the address from the e-mail.
+    # They confirm the address from the e-mail, choosing their password there.
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     page.goto(live_server.url + link_in(mail.outbox[-1], "/accounts/activate/"))
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Confirm my account").click()
 
     # Back on the course, enrolled, with an empty progress bar.
