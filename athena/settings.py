@@ -174,6 +174,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # server and untouched by a cache flush or a Redis restart.
 # The readiness check's own bound on its database probe (athena.views).
 HEALTHZ_DATABASE_TIMEOUT = env.float("HEALTHZ_DATABASE_TIMEOUT", default=2)
+# How long a process answers readiness probes from its last check (athena.views).
+HEALTHZ_KEEP_SECONDS = env.float("HEALTHZ_KEEP_SECONDS", default=1)
 
 # django-axes first: it refuses logins while an account is locked out.
 AUTHENTICATION_BACKENDS = [

@@ -17,6 +17,8 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
 
+from athena.memo import KeptAnswer
+
 # A shared store that is down or silent: the database, or Redis behind the cache.
 STORE_UNAVAILABLE = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
 
@@ -46,7 +48,7 @@ def healthz_trivial(request: HttpRequest) -> HttpResponse:
 def healthz_ready(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when the database and the cache answer, else 503 naming
     what is down, within a few seconds even when the database is frozen."""
-    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    checks = READINESS.get()
     ready = all(checks.values())
     return JsonResponse(
         {
@@ -55,6 +57,17 @@ def healthz_ready(request: HttpRequest) -> JsonResponse:
         },
         status=HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
     )
+
+
+def _readiness_checks() -> dict[str, bool]:
+    return {"database": _database_answers(), "cache": _cache_answers()}
+
+
+# What the readiness checks found, shared by the probes of this process for
+# HEALTHZ_KEEP_SECONDS (1 s by default): load balancers, Docker and a probe
+# flood together cost each process at most one database session in that
+# time, and a store that went away is reported within it.
+READINESS = KeptAnswer(_readiness_checks, lambda: settings.HEALTHZ_KEEP_SECONDS)
 
 
 def _database_answers() -> bool:
