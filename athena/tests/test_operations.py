@@ -140,20 +140,14 @@ UNREACHABLE_REDIS = {
 
 
 @pytest.mark.django_db
-def test_readiness_answers_503_naming_the_cache_when_it_is_unreachable(client, settings):
+def test_readiness_says_degraded_but_stays_ready_when_the_cache_is_unreachable(client, settings):
+    """Redis is shared: were it to make servers unready, every server would
+    leave the load balancer at once, for want of a cache they can do without
+    (athena/tests/test_redis_outage.py)."""
     settings.CACHES = UNREACHABLE_REDIS
     response = client.get(reverse("healthz-ready"))
-    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-    assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unreachable"}
-
-
-@pytest.mark.django_db
-def test_a_page_answers_503_with_retry_after_when_the_redis_cache_is_down(client, settings):
-    settings.CACHES = UNREACHABLE_REDIS
-    response = client.get(reverse("courses:home"))  # caches the trending courses
-    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-    assert int(response["Retry-After"]) > 0
-    assert b"Athena is back in a moment" in response.content
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"status": "degraded", "database": "ok", "cache": "unreachable"}
 
 
 def test_liveness_answers_without_database_or_cache(client, settings):
@@ -476,8 +470,12 @@ PRINT_CACHE_AND_SESSIONS = (
 @pytest.mark.parametrize(
     ("cache_url", "backend", "sessions"),
     [
-        ("redis://redis:6379/0", "athena.cache.RedisCache", "cached_db"),
-        ("", "django.core.cache.backends.locmem.LocMemCache", "db"),
+        ("redis://redis:6379/0", "athena.cache.RedisCache", "athena.sessions"),
+        (
+            "",
+            "django.core.cache.backends.locmem.LocMemCache",
+            "django.contrib.sessions.backends.db",
+        ),
     ],
 )
 def test_sessions_come_from_the_cache_only_when_it_is_shared(cache_url, backend, sessions):
@@ -491,10 +489,7 @@ def test_sessions_come_from_the_cache_only_when_it_is_shared(cache_url, backend,
         CACHE_URL=cache_url,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        backend,
-        f"django.contrib.sessions.backends.{sessions}",
-    ]
+    assert result.stdout.split() == [backend, sessions]
 
 
 def test_loading_the_wsgi_app_opens_no_connection():
