@@ -229,6 +229,24 @@ def test_a_log_out_that_redis_cannot_hear_is_refused_and_changes_nothing(redis_d
     assert is_logged_in(key)  # still, and openly so: the learner was told to retry
 
 
+@pytest.mark.django_db
+def test_a_password_change_works_while_redis_is_down(redis_down):
+    """The session it replaces carries the old password's hash: a copy of it
+    that comes back with Redis logs nobody in."""
+    user = make_user()
+    learner = logged_in(user)
+    old_key = session_key_of(learner)
+    new_password = "Seven-lanterns-over-the-bay-2291"
+    response = learner.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert session_key_of(learner) != old_key
+    assert learner.get(reverse("enrollment:dashboard")).status_code == HTTPStatus.OK
+    assert not is_logged_in(old_key)  # and that session is flushed, even now
+
+
 # The same with a real Redis, before, during and after an outage.
 
 
