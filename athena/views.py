@@ -5,7 +5,6 @@ from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
@@ -17,10 +16,12 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
 
+from athena.cache import CACHE_UNAVAILABLE
 from athena.memo import KeptAnswer
 
-# A shared store that is down or silent: the database, or Redis behind the cache.
-STORE_UNAVAILABLE = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
+# A shared store that is down or silent: the database, or Redis behind the
+# cache (for the calls that cannot do without it: athena.cache).
+STORE_UNAVAILABLE = (OperationalError, InterfaceError, *CACHE_UNAVAILABLE)
 
 # Seconds a client is asked to wait before retrying while the database is down.
 RETRY_AFTER_SECONDS = 30
