@@ -29,16 +29,21 @@ def fast_password_hasher(settings):
 @pytest.fixture(autouse=True)
 def empty_caches():
     """Start each test with empty caches, as the production settings have them
-    on: rate-limit counters, stored pages and kept outlines must not carry
-    over from one test to the next (each test's database is rolled back, and
-    the versions in it with it, so an entry could match again)."""
+    on: rate-limit counters, stored pages, kept outlines, the readiness
+    checks' kept answer and the Redis outages seen must not carry over from
+    one test to the next (each test's database is rolled back, and the
+    versions in it with it, so an entry could match again)."""
     from django.core.cache import cache
 
+    from athena.cache import forget_outages
+    from athena.views import READINESS
     from courses.outline import LOCAL_ITEMS, LOCAL_OUTLINES
 
     cache.clear()
     LOCAL_OUTLINES.clear()
     LOCAL_ITEMS.clear()
+    READINESS.forget()
+    forget_outages()
 
 
 @pytest.fixture(scope="session")

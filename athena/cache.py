@@ -19,18 +19,102 @@ are, so INCR works, everything else pickled), so either reads what the other
 wrote. OPTIONS are redis-py's connection options (`socket_timeout`, ...).
 One `redis.Redis` serves every call of a backend (one per thread): it takes a
 connection from its pool for each command and gives it back.
+
+Redis is disposable (docs/deployment.md), so a Redis that cannot be reached
+costs speed, not pages. Reads miss and writes are dropped, which every cache
+user here can live with: what is kept is keyed so that an old entry is never
+wrong (content versions, content hashes) or is a copy of what the database
+holds (sessions). What must not be dropped raises `CACHE_UNAVAILABLE`, which
+answers 503 (athena.middleware): counting (`incr`, `count_in_window`: a rate
+limit that cannot count refuses, docs/security.md) and removing (`delete`,
+`delete_many`, `clear`, a set with timeout 0), since an entry that could not
+be removed would come back with Redis. The first failure logs one warning;
+for `RETRY_SECONDS` after any failure every thread's calls skip Redis (a
+silent Redis would otherwise cost each call its socket timeout); the first
+call that reaches it again logs that it is back.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.redis import RedisSerializer
 from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
+
+# What a Redis that is down or silent raises (redis-py's own client errors).
+CACHE_UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
+
+# After a failure, calls answer without trying Redis for this long.
+RETRY_SECONDS = 5.0
+
+T = TypeVar("T")
+# `otherwise` for the calls that must not pretend: raise instead.
+FAIL = object()
+
+
+class Outage:
+    """Whether one Redis server failed lately: shared by the backends of
+    every thread of the process that use it (see `outage_of`)."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.retry_at: float | None = None  # None: no outage
+        self._lock = threading.Lock()
+
+    def ongoing(self) -> bool:
+        retry_at = self.retry_at
+        return retry_at is not None and time.monotonic() < retry_at
+
+    def failed(self, error: Exception) -> None:
+        with self._lock:
+            began = self.retry_at is None
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+        if began:
+            logger.warning(
+                "Redis cache at %s unreachable (%s: %s): reads miss, writes are dropped, "
+                "counts and deletes fail; trying again every %g s",
+                self.server,
+                type(error).__name__,
+                error,
+                RETRY_SECONDS,
+            )
+
+    def answered(self) -> None:
+        if self.retry_at is None:
+            return
+        with self._lock:
+            ended, self.retry_at = self.retry_at is not None, None
+        if ended:
+            logger.info("Redis cache at %s answers again", self.server)
+
+
+_outages: dict[str, Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def forget_outages() -> None:
+    """Forget every outage seen (tests: each starts with none)."""
+    with _outages_lock:
+        _outages.clear()
+
+
+def outage_of(client: redis.Redis) -> Outage:
+    """The process's one `Outage` record for the server `client` talks to,
+    named by address and database only (never a password)."""
+    options = client.connection_pool.connection_kwargs
+    server = options.get("path") or f"{options.get('host')}:{options.get('port')}"
+    server = f"{server}/{options.get('db', 0)}"
+    with _outages_lock:
+        return _outages.setdefault(server, Outage(server))
 
 
 class RedisCache(BaseCache):
@@ -44,6 +128,24 @@ class RedisCache(BaseCache):
             raise ImproperlyConfigured(f"athena.cache.RedisCache takes one server, not {servers}")
         self.client = redis.Redis.from_url(servers[0], **params.get("OPTIONS", {}))
         self.serializer = RedisSerializer()
+        self.outage = outage_of(self.client)
+
+    def _ask(self, command: Callable[[], T], *, otherwise: Any) -> T:
+        """`command()`'s answer; while Redis cannot be reached, `otherwise`
+        (what a miss or a dropped write answers), or the error when it is FAIL."""
+        if self.outage.ongoing():
+            if otherwise is FAIL:
+                raise redis.ConnectionError(f"Redis cache at {self.outage.server} unreachable")
+            return otherwise
+        try:
+            answer = command()
+        except CACHE_UNAVAILABLE as error:
+            self.outage.failed(error)
+            if otherwise is FAIL:
+                raise
+            return otherwise
+        self.outage.answered()
+        return answer
 
     def get_backend_timeout(self, timeout: Any = DEFAULT_TIMEOUT) -> int | None:
         """As Django's Redis backend: None keeps a key for good, and 0 or
@@ -58,13 +160,15 @@ class RedisCache(BaseCache):
         key = self.make_and_validate_key(key, version=version)
         value, timeout = self.serializer.dumps(value), self.get_backend_timeout(timeout)
         if timeout == 0:
-            if added := bool(self.client.set(key, value, nx=True)):
-                self.client.delete(key)
-            return added
-        return bool(self.client.set(key, value, ex=timeout, nx=True))
+            # Added and gone at once: whether it would have been added.
+            return self._ask(lambda: not self.client.exists(key), otherwise=False)
+        return bool(
+            self._ask(lambda: self.client.set(key, value, ex=timeout, nx=True), otherwise=False)
+        )
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        value = self.client.get(self.make_and_validate_key(key, version=version))
+        key = self.make_and_validate_key(key, version=version)
+        value = self._ask(lambda: self.client.get(key), otherwise=None)
         return default if value is None else self.serializer.loads(value)
 
     def set(
@@ -73,25 +177,27 @@ class RedisCache(BaseCache):
         key = self.make_and_validate_key(key, version=version)
         timeout = self.get_backend_timeout(timeout)
         if timeout == 0:
-            self.client.delete(key)
+            self._ask(lambda: self.client.delete(key), otherwise=FAIL)
         else:
-            self.client.set(key, self.serializer.dumps(value), ex=timeout)
+            value = self.serializer.dumps(value)
+            self._ask(lambda: self.client.set(key, value, ex=timeout), otherwise=None)
 
     def touch(self, key: str, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         key = self.make_and_validate_key(key, version=version)
         timeout = self.get_backend_timeout(timeout)
         if timeout is None:
-            return bool(self.client.persist(key))
-        return bool(self.client.expire(key, timeout))
+            return bool(self._ask(lambda: self.client.persist(key), otherwise=False))
+        return bool(self._ask(lambda: self.client.expire(key, timeout), otherwise=False))
 
     def delete(self, key: str, version: int | None = None) -> bool:
-        return bool(self.client.delete(self.make_and_validate_key(key, version=version)))
+        key = self.make_and_validate_key(key, version=version)
+        return bool(self._ask(lambda: self.client.delete(key), otherwise=FAIL))
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
         key_map = {self.make_and_validate_key(key, version=version): key for key in keys}
         if not key_map:
             return {}
-        values = self.client.mget(key_map)
+        values = self._ask(lambda: self.client.mget(key_map), otherwise=[None] * len(key_map))
         return {
             key_map[key]: self.serializer.loads(value)
             for key, value in zip(key_map, values, strict=True)
@@ -99,14 +205,15 @@ class RedisCache(BaseCache):
         }
 
     def has_key(self, key: str, version: int | None = None) -> bool:
-        return bool(self.client.exists(self.make_and_validate_key(key, version=version)))
+        key = self.make_and_validate_key(key, version=version)
+        return bool(self._ask(lambda: self.client.exists(key), otherwise=False))
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)
         # As Django's: a missing key is an error, never a new counter.
-        if not self.client.exists(key):
+        if not self._ask(lambda: self.client.exists(key), otherwise=FAIL):
             raise ValueError(f"Key '{key}' not found.")
-        return self.client.incr(key, delta)
+        return self._ask(lambda: self.client.incr(key, delta), otherwise=FAIL)
 
     def set_many(
         self,
@@ -127,16 +234,18 @@ class RedisCache(BaseCache):
             # MSET takes no expiry; EXPIRE 0 deletes, as set() with 0 does.
             for key in values:
                 pipeline.expire(key, timeout)
-        pipeline.execute()
+        # With timeout 0 this deletes: it must not be dropped.
+        if self._ask(pipeline.execute, otherwise=FAIL if timeout == 0 else None) is None:
+            return list(data)  # the keys that were not stored: all, while Redis is away
         return []
 
     def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
         keys = [self.make_and_validate_key(key, version=version) for key in keys]
         if keys:
-            self.client.delete(*keys)
+            self._ask(lambda: self.client.delete(*keys), otherwise=FAIL)
 
     def clear(self) -> bool:
-        return bool(self.client.flushdb())
+        return bool(self._ask(self.client.flushdb, otherwise=FAIL))
 
     def count_in_window(self, key: str, seconds: int) -> int:
         """Count one hit on `key`, whose count starts at 0 and lasts `seconds`
@@ -148,4 +257,4 @@ class RedisCache(BaseCache):
         pipeline = self.client.pipeline(transaction=True)
         pipeline.set(key, 0, ex=seconds, nx=True)
         pipeline.incr(key)
-        return pipeline.execute()[1]
+        return self._ask(pipeline.execute, otherwise=FAIL)[1]

@@ -176,8 +176,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Sessions read from the shared cache, written to both it and the database:
     # a logged-in page skips its session query. Only with a cache every server
     # and worker shares; with a per-process cache a worker could read a session
-    # another one has since changed.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # another one has since changed. Django's cached_db, made safe for a Redis
+    # that is down (athena/sessions.py).
+    SESSION_ENGINE = "athena.sessions"
     # A silent Redis must not hold a request (or the readiness check) for long.
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
@@ -186,6 +187,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # server and untouched by a cache flush or a Redis restart.
 # The readiness check's own bound on its database probe (athena.views).
 HEALTHZ_DATABASE_TIMEOUT = env.float("HEALTHZ_DATABASE_TIMEOUT", default=2)
+# How long a process answers readiness probes from its last check (athena.views).
+HEALTHZ_KEEP_SECONDS = env.float("HEALTHZ_KEEP_SECONDS", default=1)
 
 # django-axes first: it refuses logins while an account is locked out.
 AUTHENTICATION_BACKENDS = [

@@ -5,7 +5,6 @@ from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
@@ -17,8 +16,12 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
 
-# A shared store that is down or silent: the database, or Redis behind the cache.
-STORE_UNAVAILABLE = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
+from athena.cache import CACHE_UNAVAILABLE
+from athena.memo import KeptAnswer
+
+# A shared store that is down or silent: the database, or Redis behind the
+# cache (for the calls that cannot do without it: athena.cache).
+STORE_UNAVAILABLE = (OperationalError, InterfaceError, *CACHE_UNAVAILABLE)
 
 # Seconds a client is asked to wait before retrying while the database is down.
 RETRY_AFTER_SECONDS = 30
@@ -44,17 +47,33 @@ def healthz_trivial(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def healthz_ready(request: HttpRequest) -> JsonResponse:
-    """Readiness: 200 when the database and the cache answer, else 503 naming
-    what is down, within a few seconds even when the database is frozen."""
-    checks = {"database": _database_answers(), "cache": _cache_answers()}
-    ready = all(checks.values())
+    """Readiness: 200 when the database answers, else 503, within a few
+    seconds even when the database is frozen; the answer names what is down.
+
+    A cache that does not answer makes the server "degraded", still ready:
+    pages are served without it (athena.cache), and Redis is shared by every
+    server, so counting it would take them all out of the load balancer at
+    once."""
+    checks = READINESS.get()
+    ready = checks["database"]
     return JsonResponse(
         {
-            "status": "ok" if ready else "unavailable",
+            "status": "unavailable" if not ready else "ok" if all(checks.values()) else "degraded",
             **{name: "ok" if ok else "unreachable" for name, ok in checks.items()},
         },
         status=HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
     )
+
+
+def _readiness_checks() -> dict[str, bool]:
+    return {"database": _database_answers(), "cache": _cache_answers()}
+
+
+# What the readiness checks found, shared by the probes of this process for
+# HEALTHZ_KEEP_SECONDS (1 s by default): load balancers, Docker and a probe
+# flood together cost each process at most one database session in that
+# time, and a store that went away is reported within it.
+READINESS = KeptAnswer(_readiness_checks, lambda: settings.HEALTHZ_KEEP_SECONDS)
 
 
 def _database_answers() -> bool:

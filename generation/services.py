@@ -8,9 +8,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +27,10 @@ STALE_REASON = "The worker building this course stopped before it finished."
 NEVER_STARTED_REASON = "No worker was free to build this course in time."
 UNEXPECTED_REASON = "Something went wrong on our side while building this course."
 QUEUE_REASON = "We could not queue this request."
+
+# The PostgreSQL advisory lock that takes the limit checks one at a time across
+# the site (any fixed number, unique among the project's advisory locks).
+LIMITS_LOCK = 7_318_220_601
 
 
 class GenerationLimitReached(Exception):
@@ -60,6 +63,22 @@ def _check_limits(*, user: AbstractBaseUser) -> None:
         )
 
 
+def _lock_limits() -> None:
+    """Take the limit checks one at a time, until this transaction ends.
+
+    The checks count rows and then insert one, so two requests checking at once
+    would both see room for one more job: two tabs of one learner (one course
+    at a time), or learners asking at the same moment (the site-wide cap). No
+    row lock can cover a count across the site, so PostgreSQL takes a
+    transaction-level advisory lock: a second request waits there until the
+    first has committed its job, then counts it. SQLite needs none: Athena's
+    transactions begin IMMEDIATE (athena/settings.py), so only one writes at a
+    time from its first statement on."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LIMITS_LOCK])
+
+
 @transaction.atomic
 def generation_request(
     *,
@@ -76,9 +95,7 @@ def generation_request(
     Raises GenerationLimitReached when one of the limits refuses it."""
     generation_jobs_fail_stale()
     if enforce_limits:
-        # One learner's requests one at a time: two tabs cannot both pass the
-        # "nothing running yet" check (SQLite serialises writers by itself).
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        _lock_limits()
         _check_limits(user=user)
     job = GenerationJob.objects.create(
         requester=user,

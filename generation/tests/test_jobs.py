@@ -3,10 +3,19 @@ the sweep of jobs whose worker died."""
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +23,7 @@ from django.utils import timezone
 
 from courses.models import Course
 from enrollment.models import Enrollment
+from generation import services
 from generation.models import GenerationJob
 from generation.pipeline import STAGES
 from generation.services import (
@@ -35,6 +45,10 @@ pytestmark = pytest.mark.django_db
 def immediate_tasks(settings):
     """Run tasks in this process when they are enqueued (after the commit)."""
     settings.TASKS = IMMEDIATE
+
+
+# Queues nothing: the race tests count the jobs the requests wrote.
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
 @pytest.fixture
@@ -148,6 +162,105 @@ def test_the_site_builds_so_many_courses_at_once(settings, learner):
         generation_request(user=learner, **REQUEST)
     settings.ATHENA_GENERATION_MAX_RUNNING = 3
     assert generation_request(user=learner, **REQUEST).requester == learner
+
+
+def ask_at_the_same_moment(learners) -> list[str]:
+    """Each of `learners` asks for a course in a thread of its own, on its own
+    database connection, all released at once; what each was answered.
+
+    Every request waits a moment between passing the limits and queuing its
+    job, so without a lock around the checks all of them count the jobs
+    before any has written one: the race is certain, not left to chance."""
+    check_limits = services._check_limits
+
+    def check_limits_then_linger(**kwargs):
+        check_limits(**kwargs)
+        time.sleep(0.3)
+
+    start = threading.Barrier(len(learners))
+
+    def ask(learner) -> str:
+        try:
+            start.wait()
+            generation_request(user=learner, **REQUEST)
+            return "queued"
+        except GenerationLimitReached as refusal:
+            return refusal.message
+        finally:
+            connection.close()
+
+    with (
+        mock.patch.object(services, "_check_limits", check_limits_then_linger),
+        ThreadPoolExecutor(len(learners)) as pool,
+    ):
+        return list(pool.map(ask, learners))
+
+
+# Threads on SQLite's shared in-memory test database meet "database table is
+# locked" at once; on a file, Athena's IMMEDIATE transactions let one writer in
+# at a time (test_sqlite_takes_the_requests_one_at_a_time, below).
+only_on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="threads cannot share SQLite's in-memory test database",
+)
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_learners_asking_at_the_same_moment_never_pass_the_sites_cap(settings):
+    settings.ATHENA_GENERATION_MAX_RUNNING = 2
+    settings.TASKS = DUMMY_TASKS
+    learners = [make_user() for _ in range(4)]
+
+    answers = ask_at_the_same_moment(learners)
+
+    assert GenerationJob.objects.active().count() == 2
+    assert answers.count("queued") == 2
+    assert sum("as many courses as it can" in answer for answer in answers) == 2
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_one_learner_asking_from_two_tabs_at_once_gets_one_job(settings):
+    settings.TASKS = DUMMY_TASKS
+    learner = make_user()
+
+    answers = ask_at_the_same_moment([learner, learner, learner])
+
+    assert GenerationJob.objects.filter(requester=learner).count() == 1
+    assert answers.count("queued") == 1
+    assert sum("already have a course being built" in answer for answer in answers) == 2
+
+
+# The same race on a SQLite file, in a process of its own: four learners, a
+# cap of two.
+SQLITE_RACE = """
+import django
+django.setup()
+from generation.models import GenerationJob
+from generation.tests.test_jobs import ask_at_the_same_moment
+from tests.factories import make_user
+answers = ask_at_the_same_moment([make_user() for _ in range(4)])
+print(GenerationJob.objects.active().count(), answers.count("queued"))
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite part of the suite runs it")
+def test_sqlite_takes_the_requests_one_at_a_time(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
+        "ATHENA_GENERATION_MAX_RUNNING": "2",
+        "DJANGO_SETTINGS_MODULE": "athena.settings",
+    }
+    run = functools.partial(
+        subprocess.run, capture_output=True, text=True, cwd=settings.BASE_DIR, env=env, check=False
+    )
+    migrated = run([sys.executable, "manage.py", "migrate", "-v0"])
+    assert migrated.returncode == 0, migrated.stderr
+    raced = run([sys.executable, "-c", SQLITE_RACE])
+    assert raced.returncode == 0, raced.stderr
+    assert raced.stdout.split() == ["2", "2"]
 
 
 def test_a_dead_workers_job_is_marked_failed_and_its_learner_told(settings, learner):
