@@ -6,7 +6,6 @@ docs/deployment.md explains how these fit the database timeouts and the
 connection budget (workers x threads per server).
 """
 
-import gc
 import os
 from pathlib import Path
 
@@ -42,23 +41,6 @@ max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", default=10_000)
 # (about a second of CPU, taken from the requests being served), and workers
 # share the imported code's memory. A new release needs a restart, not a HUP.
 preload_app = env.bool("GUNICORN_PRELOAD_APP", default=True)
-
-# Python's garbage collector: a worker keeps hundreds of thousands of
-# long-lived objects (Django, the URL patterns and templates, the outlines it
-# keeps), and every full collection walks them all, stopping every thread of
-# the worker. With the default thresholds a worker ran a collection every
-# 700 allocations and a full one every few hundred requests: up to seconds
-# (docs/performance.md). So: what the master imported is frozen before the
-# workers fork (never walked again, and never written to, so its memory stays
-# shared), and collections run less often; reference counting frees almost
-# everything a request makes, collections only find cycles.
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
-def when_ready(server: object) -> None:
-    # After the application is preloaded, before the first worker is forked.
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 # Logs: one access line per request with the request id Django sets
 # (athena.log). No query string (search terms, e-mail addresses), referrer,
