@@ -406,8 +406,11 @@ class _Reader:
         value = content["answer"]
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
+        text = value.strip() if isinstance(value, str) else ""
+        # ASCII digits only ("²" is a digit to isdigit(), not to int()), and
+        # few of them: int() refuses over 4,300, and no quiz has a billion options.
+        if text.isascii() and text.isdigit() and len(text) <= 9:
+            return int(text)
         self.problem(
             path,
             f"{_shown(value)} is not an option number (a whole number, as a string or a number)",

@@ -369,3 +369,13 @@ def test_a_quiz_explanation_is_imported_exported_and_optional():
     exported = course_export(course)
     assert exported == document
     assert "explanation" not in exported["modules"][0]["content"][2]["content"]
+
+
+@pytest.mark.parametrize("answer", ["1" * 5000, "²", "٣", " 12345678901 "])
+def test_an_answer_no_option_can_have_is_a_clear_problem(answer):
+    document = course_document(modules=1, lessons=1, quizzes=1)
+    document["modules"][0]["content"][1]["content"]["answer"] = answer
+    with pytest.raises(DocumentError) as error:
+        validate_document(document)
+    assert "modules[0].content[1].content.answer" in str(error.value)
+    assert "is not an option number" in str(error.value)
