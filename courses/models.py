@@ -551,8 +551,17 @@ class Course(models.Model):
         place = index.places.get(key)
         if place is None:
             return None
-        module_id, position = place
-        return self.outline_module(module_id).ordered_items()[position]
+        built = self.__dict__.setdefault("_outline_item_objects", {})
+        item = built.get(key)
+        if item is None:
+            module_id, position = place
+            kind, pk, title = index.modules[module_id]["items"][position]
+            module = self.outline_module(module_id)
+            # Threads sharing a kept course may both make it: one object wins.
+            item = built.setdefault(
+                key, Module.item_from_outline(module, position, kind, pk, title)
+            )
+        return item
 
     def _outline_index(self) -> OutlineIndex | None:
         index = self.__dict__.get("_outline_places")
@@ -701,15 +710,21 @@ class Module(models.Model):
             module_order=entry["order"],
         )
         module.course = course
-        items = []
-        for order, (kind, pk, title) in enumerate(entry["items"], start=1):
-            model = Lesson if kind == "lesson" else Activity
-            fields = {f"{kind}_id": pk, "module_id": module.pk, "title": title}
-            item = _loaded(model, **fields, display_order=order)
-            item.module = module
-            items.append(item)
-        module.__dict__["_ordered_items"] = items
+        # Its items are made when asked for (ordered_items), each by the
+        # course (Course.outline_item): a page shows one or two of them.
+        module.__dict__["_outline_keys"] = [f"{kind}:{pk}" for kind, pk, _ in entry["items"]]
         return module
+
+    @classmethod
+    def item_from_outline(
+        cls, module: Module, position: int, kind: str, pk: int, title: str
+    ) -> Lesson | Activity:
+        """The item at `position` (0-based) of `module` (made by `from_outline`)."""
+        model = Lesson if kind == "lesson" else Activity
+        fields = {f"{kind}_id": pk, "module_id": module.pk, "title": title}
+        item = _loaded(model, **fields, display_order=position + 1)
+        item.module = module
+        return item
 
     def ordered_items(self) -> list[Lesson | Activity]:
         """The module's lessons and activities merged in their shared display order:
@@ -717,6 +732,11 @@ class Module(models.Model):
         it), else from the prefetched (`with_items()`) or queried rows."""
         items = self.__dict__.get("_ordered_items")
         if items is None:
+            keys = self.__dict__.get("_outline_keys")
+            if keys is not None:
+                items = [self.course.outline_item(key) for key in keys]
+                self.__dict__["_ordered_items"] = items
+                return items
             items = [*self.lessons.all(), *self.activities.all()]
             items.sort(key=lambda item: (item.display_order, item.kind, item.pk))
         return items

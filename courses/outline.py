@@ -241,6 +241,22 @@ def stamp_outline(
     """`tree` with one learner's marks: ticks on completed items, the current
     item as the page (`aria-current`), the current module open and marked."""
     current_module = str(current_module_id) if current_module_id is not None else None
+    if not completed_keys:
+        # A visitor's page (or a learner who has done nothing): at most four
+        # marks to set, the rest empty. Set by name, then every other marker
+        # removed in one pass with no Python call per marker: a third of
+        # the cost of the general pass below.
+        marks = {}
+        if current_key is not None:
+            marks[f"item-current:{current_key}"] = ' aria-current="page"'
+        if current_module is not None:
+            marks[f"module-current:{current_module}"] = " is-current"
+            marks[f"module-open:{current_module}"] = " open"
+            if not current_key:
+                marks[f"module-page:{current_module}"] = ' aria-current="page"'
+        for marker, value in marks.items():
+            tree = tree.replace(f"<!--outline:{marker}-->", value, 1)
+        return mark_safe(_MARKER.sub("", tree))  # noqa: S308 - made of escaped parts (_tree)
 
     def mark(match: re.Match[str]) -> str:
         what, key = match.groups()

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from courses import services
 from courses.models import Course, Lesson, Module
+from courses.outline import outline_tree, stamp_outline
 from enrollment.progress import LearnerState, course_progress
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import logged_in, make_course, make_user
@@ -264,3 +265,23 @@ def test_progress_counts_only_items_the_course_still_has():
     assert progress.next_up.key == keys[1]
     assert progress.continue_item.key == keys[1]
     assert [module.completed for module in progress.modules] == [1, 0]
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_a_visitors_outline_is_marked_as_the_general_pass_marks_it(compact):
+    """stamp_outline's shortcut for no completions gives the very HTML of the
+    general pass, on every page of the course."""
+    course = make_course(modules=2, lessons=2, quizzes=1)
+    course = Course.objects.get(pk=course.pk)
+    tree = outline_tree(course, compact=compact)
+    modules = course.outline_modules()
+    pages = [(None, None), *((None, module.pk) for module in modules)]
+    pages += [(item.key, item.module_id) for item in course.ordered_items()]
+    for current_key, current_module_id in pages:
+        marks = {"current_key": current_key, "current_module_id": current_module_id}
+        shortcut = stamp_outline(tree, completed_keys=set(), **marks)
+        general = stamp_outline(tree, completed_keys={"lesson:0"}, **marks)
+        assert shortcut == general
+        assert "<!--outline:" not in shortcut
+        if current_key:
+            assert shortcut.count('aria-current="page"') == 1

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Activity, Course, Lesson, Module
+from courses.models import Activity, Course, Lesson
 from courses.services import course_publish, module_update
 from enrollment.models import Enrollment, QuizAttempt
 from enrollment.services import enrollment_create, lesson_complete
@@ -1023,7 +1023,7 @@ def test_a_crashing_view_gives_the_500_page(client, settings, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Module, "ordered_items", explode)
+    monkeypatch.setattr(Course, "item_keys", explode)
     course = make_course()
     client.raise_request_exception = False
     response = client.get(course.get_absolute_url())
