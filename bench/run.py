@@ -48,6 +48,26 @@ FLOORS = ("floor: /healthz/live", "floor: trivial view")
 # from the lists `manage.py bench_urls` writes, and the learner walk.
 MANY_PAGES = ("long tail", "random lessons", "random course pages", "zipf")
 WALK = "learner walk"
+# The pages asked for one URL at a time (Bench.pages makes them): what
+# --pages accepts, with the loads above.
+ONE_URL_PAGES = (
+    "home",
+    "catalog",
+    "catalog, deep page",
+    "catalog search",
+    "catalog filtered",
+    "course",
+    "module",
+    "lesson",
+    "quiz",
+    "course (learner)",
+    "lesson (learner)",
+    "quiz (learner)",
+    "quiz POST (learner)",
+    "dashboard (learner)",
+    "admin course list",
+    "admin course change",
+)
 WALKER_PREFIX = "bench-walker-"  # bench/walks.py
 # How fast a learner walk is assumed to go at most, per CPU, when the walkers'
 # courses are seeded: each request is a first view, so rendered, and even the
@@ -342,6 +362,10 @@ class Bench:
                     "vacuum": ("resume_points", "user_courses"),
                 }
             )
+        unnamed = {page["name"] for page in pages} - {*FLOORS, *ONE_URL_PAGES, *MANY_PAGES, WALK}
+        if unnamed:
+            # --pages could not choose them: ONE_URL_PAGES must name every page.
+            raise RuntimeError(f"pages missing from ONE_URL_PAGES: {sorted(unnamed)}")
         return pages
 
     def count_queries(self, pages: list[dict[str, Any]]) -> dict[str, int]:
@@ -790,8 +814,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pages",
         nargs="*",
-        help="only these pages (names), besides the floors; the loads over many pages: "
-        + ", ".join(f'"{name}"' for name in (*MANY_PAGES, WALK)),
+        help="only these pages (names), besides the floors: "
+        + ", ".join(f'"{name}"' for name in (*ONE_URL_PAGES, *MANY_PAGES, WALK)),
     )
     parser.add_argument(
         "--walkers",
@@ -802,6 +826,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--chart", default=str(ROOT / "docs" / "performance-p99.png"))
     options = parser.parse_args(argv)
+    unknown = [
+        name for name in options.pages or () if name not in (*ONE_URL_PAGES, *MANY_PAGES, WALK)
+    ]
+    if unknown:
+        parser.error(
+            f"argument --pages: no page is named {', '.join(map(repr, unknown))}; the pages: "
+            + ", ".join(f'"{name}"' for name in (*ONE_URL_PAGES, *MANY_PAGES, WALK))
+        )
     if options.walkers is None:
         options.walkers = 2 * options.connections
     elif options.walkers < options.connections:

@@ -43,3 +43,10 @@ def test_fewer_walkers_than_connections_is_refused_with_a_message():
     run = bench("--connections", "4", "--walkers", "3")
     assert run.returncode == 2
     assert "argument --walkers: 3 is fewer than --connections (4)" in run.stderr
+
+
+def test_an_unknown_page_name_is_refused_naming_the_pages():
+    run = bench("--pages", "lesson", "random lesons")
+    assert run.returncode == 2
+    assert "argument --pages: no page is named 'random lesons'" in run.stderr
+    assert '"random lessons"' in run.stderr
