@@ -522,7 +522,8 @@ class Bench:
                         # template loading, connections, caches), which is not
                         # what the load measures.
                         self.warm(page, sessions)
-                        self.load(page, sessions, duration=1)
+                        if self.options.warm_up:
+                            self.load(page, sessions, duration=self.options.warm_up)
                     loads[index].append(self.load_enough(page, sessions))
                     for table in page.get("vacuum", ()):
                         # Thousands of rows written in seconds (quiz attempts,
@@ -769,6 +770,17 @@ def at_least_one(text: str) -> int:
     return value
 
 
+def whole_number(text: str) -> int:
+    """An argument that must be a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -783,6 +795,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--duration", type=at_least_one, default=2, help="seconds of load per page and round"
+    )
+    parser.add_argument(
+        "--warm-up",
+        type=whole_number,
+        default=1,
+        help="seconds of load before a page's first round, not measured (0: none)",
     )
     parser.add_argument(
         "--p99-samples",

@@ -50,3 +50,9 @@ def test_an_unknown_page_name_is_refused_naming_the_pages():
     assert run.returncode == 2
     assert "argument --pages: no page is named 'random lesons'" in run.stderr
     assert '"random lessons"' in run.stderr
+
+
+def test_a_negative_warm_up_is_refused():
+    run = bench("--warm-up", "-1")
+    assert run.returncode == 2
+    assert "argument --warm-up: '-1' is not a whole number of 0 or more" in run.stderr

@@ -36,7 +36,7 @@ def test_the_benchmark_measures_pages_against_the_floor(tmp_path):
     pages = ["home", "lesson", "lesson (learner)", "quiz POST (learner)", "admin course list"]
     pages += ["long tail", "random lessons", "random course pages", "zipf", "learner walk"]
     command = [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "12"]
-    command += ["--learners", "5", "--rounds", "2", "--duration", "1"]
+    command += ["--learners", "5", "--rounds", "2", "--duration", "1", "--warm-up", "0"]
     command += ["--threads", "1", "--connections", "2", "--walkers", "2", "--p99-samples", "0"]
     command += ["--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}", "--cache-url", ""]
     command += ["--output", str(tmp_path), "--chart", "", "--pages", *pages]
