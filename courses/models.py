@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +198,16 @@ def visible_courses(user: Any, *, path: str = "") -> Q:
     return published
 
 
+def stored_html(html: str, renderer: str, markdown: Callable[[], str]) -> SafeString:
+    """Markdown's HTML as stored beside it (a lesson's content, a course's
+    description) when the current renderer made it, else the Markdown
+    (`markdown()`: read only then, a lesson page defers it) rendered now, from
+    the renderer's caches when it can."""
+    if renderer == RENDERER_VERSION:
+        return mark_safe(html)  # noqa: S308 - sanitised when rendered
+    return render_markdown(markdown())
+
+
 # The largest id a row can have (a bigint). Pages take ids from the URL,
 # which may hold any number: past this there is no such row, and SQLite would
 # refuse the parameter.
@@ -249,7 +260,7 @@ class CourseQuerySet(models.QuerySet["Course"]):
         """What a course card shows (topic, description, preferences, counts),
         without the stored outline: decoding it was most of the cost of a
         catalog row."""
-        return self.defer("outline")
+        return self.defer("outline", "description_html")
 
     def with_outline(self) -> CourseQuerySet:
         """Prefetch every module with its lessons and activities: three queries in
@@ -455,6 +466,13 @@ class Course(models.Model):
     # transaction (courses.outline.outline_documents): a page reads the course
     # in one row, not four queries.
     outline = models.JSONField(default=dict, blank=True, editable=False)
+    # The description as safe HTML, rendered whenever the course is saved with
+    # its description, and the renderer that made it: the course page shows it
+    # as stored (`description_rendered`), as lesson pages show Lesson.content_html.
+    description_html = models.TextField(blank=True, default="", db_default="", editable=False)
+    description_html_renderer = models.CharField(
+        max_length=16, blank=True, default="", db_default="", editable=False
+    )
 
     objects = CourseQuerySet.as_manager()
 
@@ -477,6 +495,14 @@ class Course(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.is_published and self.published_at is None:
             self.published_at = timezone.now()
+        # Whatever saves a course with its description, the stored HTML follows.
+        if "description" not in self.get_deferred_fields():
+            self.description_html = render_markdown_uncached(self.description)
+            self.description_html_renderer = RENDERER_VERSION
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "description" in update_fields:
+                rendered = {"description_html", "description_html_renderer"}
+                kwargs["update_fields"] = {*update_fields, *rendered}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -489,6 +515,13 @@ class Course(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def description_rendered(self) -> SafeString:
+        """The description as safe HTML (`stored_html`)."""
+        return stored_html(
+            self.description_html, self.description_html_renderer, lambda: self.description
+        )
 
     def is_visible_to(self, user: Any) -> bool:
         """`CourseQuerySet.visible_to`'s rule for a course already loaded."""
@@ -843,9 +876,7 @@ class Lesson(ModuleItem):
     def html(self) -> SafeString:
         """The content as safe HTML: as stored when the current renderer made
         it, else rendered now (from the renderer's caches when it can)."""
-        if self.content_html_renderer == RENDERER_VERSION:
-            return mark_safe(self.content_html)  # noqa: S308 - sanitised when rendered
-        return render_markdown(self.markdown)
+        return stored_html(self.content_html, self.content_html_renderer, lambda: self.markdown)
 
 
 class Activity(ModuleItem):

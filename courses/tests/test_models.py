@@ -254,3 +254,24 @@ def test_a_lessons_html_follows_every_save_and_a_new_renderer():
     stale = Lesson.objects.get(pk=lesson.pk)
     assert "<em>Saved directly</em>" in stale.html
     assert "old renderer" not in stale.html
+
+
+def test_a_course_pages_description_is_stored_as_html_and_follows_every_save(client):
+    """The course page shows the description as stored when the course was
+    saved (sanitised: untrusted Markdown), rendered again on any save with
+    the description, and on read for a row an older renderer (or none) made."""
+    course = make_course()
+    course.description = "Learn *soil* <script>alert(1)</script>"
+    course.save(update_fields=["description"])
+    stored = Course.objects.get(pk=course.pk)
+    assert "<em>soil</em>" in stored.description_html
+    assert "<script>" not in stored.description_html
+    page = client.get(course.get_absolute_url()).content.decode()
+    assert "Learn <em>soil</em>" in page
+    assert "alert(1)</script>" not in page
+    Course.objects.filter(pk=course.pk).update(
+        description_html="<p>made by an old renderer</p>", description_html_renderer="old"
+    )
+    stale = Course.objects.get(pk=course.pk)
+    assert "<em>soil</em>" in stale.description_rendered
+    assert "old renderer" not in stale.description_rendered

@@ -348,11 +348,16 @@ class Command(BaseCommand):
                     "focus": rnd.choice(FOCUSES),
                 }
                 published = rnd.random() < 0.95
+                description = (
+                    f"A course on **{subject}**: {angle.lower()} the ideas, with examples "
+                    f"and quizzes. Course number {course_id}."
+                )
                 yield (
                     course_id,
                     f"{angle} {subject} {course_id}",
-                    f"A course on **{subject}**: {angle.lower()} the ideas, with examples "
-                    f"and quizzes. Course number {course_id}.",
+                    description,
+                    render_markdown_uncached(description),
+                    RENDERER_VERSION,
                     json.dumps(preferences),
                     counts,
                     "published" if published else "draft",
@@ -369,6 +374,8 @@ class Command(BaseCommand):
                 "course_id",
                 "topic",
                 "description",
+                "description_html",
+                "description_html_renderer",
                 "preferences",
                 "metadata",
                 "status",
