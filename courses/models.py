@@ -215,23 +215,30 @@ MAX_ID = 2**63 - 1
 
 
 def page_row(
-    model: type[models.Model], pk: int, *, fields: list[str] | None = None, **equal: int
+    model: type[models.Model], pk: int, *, defer: tuple[str, ...] = (), **equal: int
 ) -> Any:
     """The row of `model` with primary key `pk` and the `equal` column values,
-    with only `fields` loaded (the rest deferred; all when None), or None.
+    its `defer` fields left unread (loaded if read), or None.
 
     Written out and read through `raw()`: it runs for every course, lesson and
     quiz page, where building the query with the ORM cost about as much CPU as
     the query itself (0.43 against 0.25 ms a row, measured)."""
     if not 0 < pk <= MAX_ID or not all(0 < value <= MAX_ID for value in equal.values()):
         return None
-    meta = model._meta
-    if fields is None:
-        fields = [field.name for field in meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(meta.get_field(name).column for name in [meta.pk.name, *fields])
-    where = " AND ".join(f"{meta.get_field(name).column} = %s" for name in [meta.pk.name, *equal])
-    sql = f"SELECT {columns} FROM {meta.db_table} WHERE {where}"  # noqa: S608 - names from the model
+    sql = _page_row_sql(model, defer, tuple(equal))
     return next(iter(model.objects.raw(sql, [pk, *equal.values()])), None)
+
+
+@functools.cache
+def _page_row_sql(model: type[models.Model], defer: tuple[str, ...], equal: tuple[str, ...]) -> str:
+    meta = model._meta
+    columns = ", ".join(
+        field.column
+        for field in meta.concrete_fields
+        if field.primary_key or field.name not in defer
+    )
+    where = " AND ".join(f"{meta.get_field(name).column} = %s" for name in [meta.pk.name, *equal])
+    return f"SELECT {columns} FROM {meta.db_table} WHERE {where}"  # noqa: S608 - names from the model
 
 
 class CourseQuerySet(models.QuerySet["Course"]):

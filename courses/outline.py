@@ -166,21 +166,15 @@ def _tree(course: Course, *, compact: bool) -> str:
     # link; a course without one (a bulk loader's row) through its objects.
     stored = course.outline.get("modules") if isinstance(course.outline, dict) else None
     if stored is None:
-        stored = [
-            {
-                "id": module.pk,
-                "title": module.title,
-                "items": [[item.kind, item.pk, item.title] for item in module.ordered_items()],
-            }
-            for module in course.outline_modules()
-        ]
+        stored = outline_documents([course.pk])[course.pk]["modules"]
     # Each link's address is its URL pattern's, formatted: one reverse() per
     # kind of page, not per link.
     module_url = page_url_format(Module.url_name, "course_id", "module_id")
     item_urls = {
-        model.kind: page_url_format(
-            model.url_name, "course_id", "module_id", model._meta.pk.name
-        ).replace(f"{{{model._meta.pk.name}}}", "{pk}")
+        model.kind: (
+            page_url_format(model.url_name, "course_id", "module_id", model._meta.pk.name),
+            model._meta.pk.name,
+        )
         for model in (Lesson, Activity)
     }
     parts = ['<ol class="outline__modules">']
@@ -188,15 +182,11 @@ def _tree(course: Course, *, compact: bool) -> str:
         pk, title = entry["id"], escape(entry["title"])
         url = escape(module_url.format(course_id=course.pk, module_id=pk))
         parts.append(f'<li class="outline__module<!--outline:module-current:{pk}-->">')
-        items = [
-            _item(
-                kind,
-                item_id,
-                title,
-                item_urls[kind].format(course_id=course.pk, module_id=pk, pk=item_id),
-            )
-            for kind, item_id, title in entry["items"]
-        ]
+        items = []
+        for kind, item_id, item_title in entry["items"]:
+            pattern, id_name = item_urls[kind]
+            link = pattern.format_map({"course_id": course.pk, "module_id": pk, id_name: item_id})
+            items.append(_item(kind, item_id, item_title, link))
         if compact:
             parts += [
                 f"<details<!--outline:module-open:{pk}-->>",

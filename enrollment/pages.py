@@ -113,19 +113,14 @@ class CourseOutlineMixin(PublicPageMixin):
             raise Http404("No such module in this course.")
         return module
 
-    # The page item's fields read (`page_row`): all but these.
+    # The page item's fields left unread (`page_row`).
     deferred_fields: tuple[str, ...] = ()
 
     def get_object(self, queryset: QuerySet | None = None) -> Any:
         key = (self.model._meta.label, self.kwargs[self.pk_url_kwarg])
         item = kept_item(self.course, key)
         if item is None or item.module_id != self.module.pk:
-            fields = [
-                field.name
-                for field in self.model._meta.concrete_fields
-                if not field.primary_key and field.name not in self.deferred_fields
-            ]
-            item = page_row(self.model, key[1], fields=fields, module=self.module.pk)
+            item = page_row(self.model, key[1], defer=self.deferred_fields, module=self.module.pk)
             if item is None:
                 raise Http404(f"No such {self.model._meta.verbose_name} in this module.")
             item.module = self.module  # the outline's module, with its course
