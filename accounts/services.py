@@ -11,7 +11,6 @@ Every e-mail counts against the mail limits (accounts.mail_limits).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
@@ -48,16 +47,6 @@ activation_token = ActivationTokenGenerator()
 
 class UsernameTaken(Exception):
     """Another account has the username (or took it between the check and the write)."""
-
-
-@dataclass(frozen=True)
-class SignupResult:
-    """What a sign-up did: `user` is the account the address now names (None
-    when the mail limit stopped it: nothing was written), `created` whether
-    this sign-up made or replaced it (an address in use gets a notice)."""
-
-    user: AbstractBaseUser | None
-    created: bool = False
 
 
 def account_is_unconfirmed(user: AbstractBaseUser) -> bool:
@@ -135,7 +124,7 @@ def account_signup(
     client: str,
     site_url: str,
     next_url: str | None = None,
-) -> SignupResult:
+) -> None:
     """Sign up `username` for the `email` address, asked from `client` (a
     client address), with links starting with `site_url`: a confirmation link
     to a new or pending account, a notice to an account in use. Raises
@@ -149,7 +138,7 @@ def account_signup(
     if _username_taken(username, besides=pending):
         raise UsernameTaken(username)
     if not account_mail_allowed(email=email, client=client):
-        return SignupResult(user=None)
+        return
     user, created = _claim_address(username=username, email=email)
     if created:
         link = activation_url(site_url=site_url, user=user, next_url=next_url)
@@ -163,7 +152,6 @@ def account_signup(
                 "reset_url": site_url + reverse("password_reset"),
             },
         )
-    return SignupResult(user=user, created=created)
 
 
 @transaction.atomic
