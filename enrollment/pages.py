@@ -184,9 +184,11 @@ def posted_option_number(raw: Any) -> int:
     """The submitted option number, or BadRequest (a 400 page) for anything that
     is not a small whole number; whether it is one of the quiz's options is for
     `quiz_answer` to say."""
-    if not isinstance(raw, str) or not raw.strip().isdigit() or len(raw.strip()) > 3:
+    # ASCII digits only: "²" is a digit to isdigit(), not to int().
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 3:
         raise BadRequest("Choose one of the options.")
-    return int(raw.strip())
+    return int(text)
 
 
 def answer_revealed(*, course: Course, correct: bool) -> bool:

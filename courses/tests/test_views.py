@@ -763,8 +763,10 @@ def test_logging_in_from_the_quiz_comes_back_to_it_and_checks_answers(client):
 @pytest.mark.parametrize(
     "posted",
     [{"option": "0"}, {"option": "4"}, {"option": "99999999999999"},
-     {"option": "-1"}, {"option": "two"}, {"option": "1.5"}, {"option": "\x00"}],
-    ids=["zero", "past-last", "huge", "negative", "word", "float", "nul"],
+     {"option": "-1"}, {"option": "two"}, {"option": "1.5"}, {"option": "\x00"},
+     {"option": "²"}, {"option": "٣"}],
+    ids=["zero", "past-last", "huge", "negative", "word", "float", "nul",
+         "superscript", "arabic-digit"],
 )  # fmt: skip
 def test_forged_option_is_a_400_page(client, posted):
     quiz = quiz_in(make_course())
