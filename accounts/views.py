@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -80,8 +81,12 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = ActivationForm(user, data) if validlink else None
     if form is not None and form.is_valid():
-        account_activate(user=user, password=form.cleaned_data["new_password1"])
-        login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+        # One transaction: a log-in refused (the browser's other session could
+        # not be ended, athena.sessions) leaves the account unconfirmed and its
+        # link valid, to try again.
+        with transaction.atomic():
+            account_activate(user=user, password=form.cleaned_data["new_password1"])
+            login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
         messages.success(request, f"Welcome to Athena, {user.get_username()}!")
         return redirect(_safe_next(request) or "enrollment:dashboard")
     return render(

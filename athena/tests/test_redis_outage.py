@@ -19,11 +19,13 @@ from http import HTTPStatus
 
 import pytest
 import redis
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from accounts.services import account_is_unconfirmed, activation_url
 from athena import cache as redis_cache
 from athena.cache import RedisCache, outage_of
 from athena.tests.test_scale_out import redis_reachable
@@ -227,6 +229,24 @@ def test_a_log_out_that_redis_cannot_hear_is_refused_and_changes_nothing(redis_d
     assert "sessionid" not in response.cookies  # the browser keeps its cookie
     assert Session.objects.filter(session_key=key).exists()
     assert is_logged_in(key)  # still, and openly so: the learner was told to retry
+
+
+@pytest.mark.django_db
+def test_a_confirmation_refused_in_an_outage_can_be_tried_again(redis_down):
+    """Confirming an account in a browser logged in as someone else ends that
+    session first; while Redis cannot hear it the page answers 503, and the
+    account stays unconfirmed, its link still good for the retry."""
+    pending = get_user_model()(username="pending", email="pending@example.com", is_active=False)
+    pending.set_unusable_password()
+    pending.save()
+    browser = logged_in(make_user())
+    link = activation_url(site_url="", user=pending)
+    password = "owner-chose-this-2"
+    response = browser.post(link, {"new_password1": password, "new_password2": password})
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    pending.refresh_from_db()
+    assert account_is_unconfirmed(pending)
+    assert not pending.has_usable_password()
 
 
 @pytest.mark.django_db
