@@ -18,8 +18,8 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
         self.addresses: dict[tuple[str, bool], str] = {}
 
     def url(self, name: str, force: bool = False) -> str:
-        # DEBUG decides between hashed and plain names (and may change in tests).
-        key = (name, force or settings.DEBUG)
+        # Hashed unless DEBUG asks for plain names (DEBUG may change in tests).
+        key = (name, force or not settings.DEBUG)
         address = self.addresses.get(key)
         if address is None:
             address = self.addresses[key] = super().url(name, force)

@@ -32,6 +32,7 @@ def similar_published_courses(
     )
     return list(
         Course.objects.published()
+        .for_cards()
         .search(topic)
         .annotate(preference_matches=matches)
         .filter(preference_matches__gte=2)

@@ -14,7 +14,7 @@ from athena.memo import LocalLRU
 from courses.models import PREFERENCE_CHOICES, Course, Lesson
 from courses.outline import outline_tree as outline_tree_html
 from courses.outline import stamp_outline
-from courses.rendering import render_markdown
+from courses.rendering import render_markdown_uncached
 
 register = template.Library()
 
@@ -28,7 +28,9 @@ def excerpt(text: str, length: int = 180) -> str:
     key = (text, int(length))
     kept = EXCERPTS.get(key)
     if kept is None:
-        plain = " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+        # Rendered here, not through the fragment caches: only the excerpt is
+        # used again, and it is kept below.
+        plain = " ".join(html.unescape(strip_tags(render_markdown_uncached(text))).split())
         kept = Truncator(plain).chars(int(length))
         EXCERPTS.put(key, kept)
     return kept
