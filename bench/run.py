@@ -68,6 +68,8 @@ ONE_URL_PAGES = (
     "admin course list",
     "admin course change",
 )
+# Every name --pages takes.
+PAGE_NAMES = (*ONE_URL_PAGES, *MANY_PAGES, WALK)
 WALKER_PREFIX = "bench-walker-"  # bench/walks.py
 # How fast a learner walk is assumed to go at most, per CPU, when the walkers'
 # courses are seeded: each request is a first view, so rendered, and even the
@@ -362,7 +364,7 @@ class Bench:
                     "vacuum": ("resume_points", "user_courses"),
                 }
             )
-        unnamed = {page["name"] for page in pages} - {*FLOORS, *ONE_URL_PAGES, *MANY_PAGES, WALK}
+        unnamed = {page["name"] for page in pages} - {*FLOORS, *PAGE_NAMES}
         if unnamed:
             # --pages could not choose them: ONE_URL_PAGES must name every page.
             raise RuntimeError(f"pages missing from ONE_URL_PAGES: {sorted(unnamed)}")
@@ -833,7 +835,7 @@ def main(argv: list[str] | None = None) -> int:
         "--pages",
         nargs="*",
         help="only these pages (names), besides the floors: "
-        + ", ".join(f'"{name}"' for name in (*ONE_URL_PAGES, *MANY_PAGES, WALK)),
+        + ", ".join(f'"{name}"' for name in PAGE_NAMES),
     )
     parser.add_argument(
         "--walkers",
@@ -844,13 +846,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--chart", default=str(ROOT / "docs" / "performance-p99.png"))
     options = parser.parse_args(argv)
-    unknown = [
-        name for name in options.pages or () if name not in (*ONE_URL_PAGES, *MANY_PAGES, WALK)
-    ]
+    unknown = [name for name in options.pages or () if name not in PAGE_NAMES]
     if unknown:
         parser.error(
             f"argument --pages: no page is named {', '.join(map(repr, unknown))}; the pages: "
-            + ", ".join(f'"{name}"' for name in (*ONE_URL_PAGES, *MANY_PAGES, WALK))
+            + ", ".join(f'"{name}"' for name in PAGE_NAMES)
         )
     if options.walkers is None:
         options.walkers = 2 * options.connections
