@@ -37,11 +37,10 @@ def empty_caches():
 
     from athena.cache import forget_outages
     from athena.views import READINESS
-    from courses.outline import LOCAL_ITEMS, LOCAL_OUTLINES
+    from courses.outline import LOCAL_OUTLINES
 
     cache.clear()
     LOCAL_OUTLINES.clear()
-    LOCAL_ITEMS.clear()
     READINESS.forget()
     forget_outages()
 

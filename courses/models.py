@@ -214,31 +214,127 @@ def stored_html(html: str, renderer: str, markdown: Callable[[], str]) -> SafeSt
 MAX_ID = 2**63 - 1
 
 
-def page_row(
-    model: type[models.Model], pk: int, *, defer: tuple[str, ...] = (), **equal: int
-) -> Any:
-    """The row of `model` with primary key `pk` and the `equal` column values,
-    its `defer` fields left unread (loaded if read), or None.
+@dataclass(frozen=True)
+class PageRows:
+    """What `page_rows` read: the course's content version, the course as
+    stored (None when it still had the version the caller knew, or there is
+    no such course) and the page's lesson or quiz (None when there is no such
+    item in that module, or none was asked for)."""
 
-    Written out and read through `raw()`: it runs for every course, lesson and
-    quiz page, where building the query with the ORM cost about as much CPU as
-    the query itself (0.43 against 0.25 ms a row, measured)."""
-    if not 0 < pk <= MAX_ID or not all(0 < value <= MAX_ID for value in equal.values()):
-        return None
-    sql = _page_row_sql(model, defer, tuple(equal))
-    return next(iter(model.objects.raw(sql, [pk, *equal.values()])), None)
+    version: int | None
+    course: Course | None
+    item: Any
+
+
+def page_rows(
+    course_id: int,
+    *,
+    known_version: int = 0,
+    item_model: type[models.Model] | None = None,
+    item_id: int = 0,
+    module_id: int = 0,
+    defer: tuple[str, ...] = (),
+) -> PageRows:
+    """A learner page's rows in one query: the course `course_id`'s version
+    and, unless it is `known_version` (versions start at 1), the rest of its
+    row; with `item_model`, the item `item_id` if it belongs to the module
+    `module_id`, its `defer` fields left unread (loaded if read).
+
+    Written out and read through the cursor: every course, module, lesson and
+    quiz page runs it, and building the queries with the ORM, or two round
+    trips instead of one, cost more CPU than the query (docs/performance.md)."""
+    ids = (course_id, item_id, module_id) if item_model else (course_id,)
+    if not all(0 < value <= MAX_ID for value in ids):
+        return PageRows(version=None, course=None, item=None)
+    reader = _page_rows_reader(item_model, defer)
+    params = [known_version, *ids[1:], course_id] if item_model else [known_version, course_id]
+    with connection.cursor() as cursor:
+        cursor.execute(reader.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return PageRows(version=None, course=None, item=None)
+    version, row = row[0], row[1:]
+    course = reader.course.build(row[: reader.course.width])
+    item = reader.item.build(row[reader.course.width :]) if reader.item else None
+    return PageRows(version=version, course=course, item=item)
+
+
+class _RowReader:
+    """Builds a model object from its columns in a `page_rows` row, through
+    the columns' converters (what the ORM's compiler applies: the backend's,
+    then the field's, a JSON field's decoding) and the public
+    `Model.from_db`. None when the row's primary key column is NULL: a join
+    that found nothing."""
+
+    def __init__(self, model: type[models.Model], fields: tuple[models.Field, ...]) -> None:
+        self.model = model
+        self.width = len(fields)
+        self.names = [field.attname for field in fields]
+        self.pk_position = next(n for n, field in enumerate(fields) if field.primary_key)
+        self.converters = []
+        for position, field in enumerate(fields):
+            col = field.get_col(model._meta.db_table)
+            found = [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]
+            if found:
+                self.converters.append((position, col, found))
+
+    def build(self, values: tuple[Any, ...]) -> Any:
+        if values[self.pk_position] is None:
+            return None
+        values = list(values)
+        for position, col, converters in self.converters:
+            value = values[position]
+            for convert in converters:
+                value = convert(value, col, connection)
+            values[position] = value
+        return self.model.from_db(connection.alias, self.names, values)
+
+
+@dataclass(frozen=True)
+class _PageRowsReader:
+    sql: str
+    course: _RowReader
+    item: _RowReader | None
 
 
 @functools.cache
-def _page_row_sql(model: type[models.Model], defer: tuple[str, ...], equal: tuple[str, ...]) -> str:
-    meta = model._meta
-    columns = ", ".join(
-        field.column
-        for field in meta.concrete_fields
-        if field.primary_key or field.name not in defer
+def _page_rows_reader(
+    item_model: type[models.Model] | None, defer: tuple[str, ...]
+) -> _PageRowsReader:
+    def columns(model: type[models.Model], alias: str) -> tuple[tuple[models.Field, ...], str]:
+        fields = tuple(
+            field
+            for field in model._meta.concrete_fields
+            if field.primary_key or field.name not in defer
+        )
+        return fields, ", ".join(f"{alias}.{field.column}" for field in fields)
+
+    course_meta = Course._meta
+    course_fields, course_columns = columns(Course, "stored")
+    course_pk = course_meta.pk.column
+    # The course's row again, joined only when its version is not the one the
+    # caller knows: the same row, or nothing, read in the same query.
+    joins = [
+        f"LEFT JOIN {course_meta.db_table} stored ON stored.{course_pk} = course.{course_pk}"
+        " AND course.content_version <> %s"
+    ]
+    item = None
+    select = ["course.content_version", course_columns]
+    if item_model is not None:
+        meta = item_model._meta
+        item_fields, item_columns = columns(item_model, "item")
+        select.append(item_columns)
+        module_column = meta.get_field("module").column
+        joins.append(
+            f"LEFT JOIN {meta.db_table} item ON item.{meta.pk.column} = %s"
+            f" AND item.{module_column} = %s"
+        )
+        item = _RowReader(item_model, item_fields)
+    sql = (
+        f"SELECT {', '.join(select)} FROM {course_meta.db_table} course "  # noqa: S608 - names from the models
+        f"{' '.join(joins)} WHERE course.{course_pk} = %s"
     )
-    where = " AND ".join(f"{meta.get_field(name).column} = %s" for name in [meta.pk.name, *equal])
-    return f"SELECT {columns} FROM {meta.db_table} WHERE {where}"  # noqa: S608 - names from the model
+    return _PageRowsReader(sql=sql, course=_RowReader(Course, course_fields), item=item)
 
 
 class CourseQuerySet(models.QuerySet["Course"]):

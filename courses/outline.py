@@ -16,7 +16,8 @@ author writes can forge one, because titles are escaped (`<` becomes `&lt;`).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from athena.links import page_url_format
 from athena.memo import LocalLRU
-from courses.models import Activity, Course, Lesson, Module, page_row
+from courses.models import Activity, Course, Lesson, Module, page_rows
 
 _MARKER = re.compile(r"<!--outline:([a-z-]+):([a-z0-9:]+)-->")
 _DONE = (
@@ -72,9 +73,8 @@ def outline_documents(
 def course_outlines(course_ids: list[int]) -> dict[int, Course]:
     """Each of `course_ids` that exists, by id, with its outline
     (`Course.outline_modules`: modules, lessons and quizzes, titles and order),
-    as the learner pages read them, in one query. Who may see each course is
-    the caller's to decide. The courses returned are shared: read them, never
-    change them.
+    in one query. Who may see each course is the caller's to decide. The
+    courses returned are shared: read them, never change them.
 
     The rows are read on every call, so a change committed by any process
     shows on the next page of every process, whatever the cache backend. What
@@ -85,64 +85,86 @@ def course_outlines(course_ids: list[int]) -> dict[int, Course]:
     still has that version."""
     outlines = {}
     fresh = []
-    for course in _by_ids(course_ids):
+    for course in Course.objects.order_by().filter(pk__in=course_ids):
         entry = LOCAL_OUTLINES.get(course.pk)
         if entry is not None and entry[0] == course.content_version:
             outlines[course.pk] = entry[1]
         else:
             fresh.append(course)
             outlines[course.pk] = course
-    # A row written round the services (a bulk loader) has none: it is
-    # worked out for this process, three queries for all of them.
+    _keep(fresh)
+    return outlines
+
+
+def _keep(fresh: list[Course]) -> None:
+    """Keep courses just read for the next pages of this process. A row
+    written round the services (a bulk loader) has no stored outline: it is
+    worked out here, three queries for all of them."""
     unstored = [course for course in fresh if "modules" not in course.outline]
-    for course_id, outline in outline_documents([course.pk for course in unstored]).items():
-        outlines[course_id].outline = outline
+    documents = outline_documents([course.pk for course in unstored])
+    for course in unstored:
+        course.outline = documents[course.pk]
     for course in fresh:
         LOCAL_OUTLINES.put(course.pk, (course.content_version, course))
-    return outlines
 
 
 # Outlines this process has used, by course id: (content version, course).
 LOCAL_OUTLINES = LocalLRU(2000)
 
 
-def _by_ids(course_ids: list[int]) -> Iterable[Course]:
-    if len(course_ids) == 1:
-        # A page's course: the one row, read the quickest way (page_row).
-        course = page_row(Course, course_ids[0])
-        return [course] if course is not None else []
-    return Course.objects.order_by().filter(pk__in=course_ids)
+@dataclass(frozen=True)
+class CoursePage:
+    """A learner page's course (with its outline, shared: never change it) and
+    its lesson or quiz, None when the page asked for none or there is no such
+    item in the module it named."""
+
+    course: Course
+    item: Any = None
 
 
-# Lessons and quizzes (content included) this process has shown, by model
-# and id: (the outline they were shown with, the item). An item is only taken
-# with that very outline object, so a new content version (a new outline)
-# retires it. Bounded by count, apart from the outlines: a lesson is some
-# kilobytes.
-LOCAL_ITEMS = LocalLRU(1000)
-
-
-def kept_item(course: Course, key: tuple[str, int]) -> Any:
-    """The lesson or quiz `keep_item` kept under `key` with this `course`
-    object (a kept outline), or None."""
-    entry = LOCAL_ITEMS.get(key)
-    return entry[1] if entry is not None and entry[0] is course else None
-
-
-def keep_item(course: Course, key: tuple[str, int], item: Any) -> None:
-    """Keep the page's lesson or quiz with the outline it was read under, so
-    the next page showing it, while the course is unchanged, reads no row."""
-    LOCAL_ITEMS.put(key, (course, item))
+def course_page(
+    *,
+    course_id: int,
+    user: Any,
+    item_model: type[Lesson | Activity] | None = None,
+    item_id: int = 0,
+    module_id: int = 0,
+    defer: tuple[str, ...] = (),
+) -> CoursePage | None:
+    """The course `course_id` with its outline, as `course_outlines` keeps it,
+    and, with `item_model`, its lesson or quiz `item_id` in the module
+    `module_id` (the `defer` fields left unread): one query
+    (`courses.models.page_rows`), which reads only the course's version when
+    this process keeps its outline at that version. None when there is no such
+    course or `user` may not see it (drafts are for staff), decided on every
+    request, never cached. Whether the module belongs to the course is the
+    outline's to say (`Course.outline_module`)."""
+    entry = LOCAL_OUTLINES.get(course_id)
+    rows = page_rows(
+        course_id,
+        known_version=entry[0] if entry is not None else 0,
+        item_model=item_model,
+        item_id=item_id,
+        module_id=module_id,
+        defer=defer,
+    )
+    if rows.version is None:
+        return None
+    if rows.course is None:
+        course = entry[1]  # unchanged since this process kept it
+    else:
+        course = rows.course
+        _keep([course])
+    if not course.is_visible_to(user):
+        return None
+    return CoursePage(course=course, item=rows.item)
 
 
 def course_outline(*, course_id: int, user: Any) -> Course | None:
-    """The course with its outline (`course_outlines`), or None when there is
-    no such course or `user` may not see it (drafts are for staff), decided on
-    every request, never cached."""
-    course = course_outlines([course_id]).get(course_id)
-    if course is None or not course.is_visible_to(user):
-        return None
-    return course
+    """The course with its outline (`course_page`), or None when there is no
+    such course or `user` may not see it."""
+    page = course_page(course_id=course_id, user=user)
+    return page.course if page is not None else None
 
 
 def outline_tree(course: Course, *, compact: bool) -> str:

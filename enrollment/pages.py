@@ -23,8 +23,8 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, TemplateView
 
 from athena.cachecontrol import PublicPageMixin
-from courses.models import Activity, Course, Lesson, Module, page_row
-from courses.outline import course_outline, keep_item, kept_item
+from courses.models import Activity, Course, Lesson, Module
+from courses.outline import CoursePage, course_outline, course_page
 from enrollment.progress import LearnerState, learner_state
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import (
@@ -92,19 +92,36 @@ class CourseOutlineMixin(PublicPageMixin):
     progress (recording an enrolled learner's visit). Any of them not where the
     URL says is a 404.
 
-    Mixed into a DetailView whose `model` is the page's item: `get_object` reads
-    it (content too, but `deferred_fields`) from the URL's module, the one query
-    past the outline."""
+    Mixed into a DetailView whose `model` is the page's item: it is read (content
+    too, but `deferred_fields`) from the URL's module in the query that reads
+    the course (`course_page`)."""
 
     request: HttpRequest
     kwargs: dict[str, Any]
+    # The page's lesson or quiz model (DetailView's), none on a module page.
+    model: type[Lesson | Activity] | None = None
+    pk_url_kwarg: str
+    # The page item's fields left unread (`page_rows`).
+    deferred_fields: tuple[str, ...] = ()
+
+    @cached_property
+    def page(self) -> CoursePage:
+        """The course and the page's item, read in one query (`course_page`)."""
+        page = course_page(
+            course_id=self.kwargs["course_id"],
+            user=self.request.user,
+            item_model=self.model,
+            item_id=self.kwargs[self.pk_url_kwarg] if self.model else 0,
+            module_id=self.kwargs["module_id"],
+            defer=self.deferred_fields,
+        )
+        if page is None:
+            raise Http404("No such course.")
+        return page
 
     @cached_property
     def course(self) -> Course:
-        course = course_outline(course_id=self.kwargs["course_id"], user=self.request.user)
-        if course is None:
-            raise Http404("No such course.")
-        return course
+        return self.page.course
 
     @cached_property
     def module(self) -> Module:
@@ -113,18 +130,12 @@ class CourseOutlineMixin(PublicPageMixin):
             raise Http404("No such module in this course.")
         return module
 
-    # The page item's fields left unread (`page_row`).
-    deferred_fields: tuple[str, ...] = ()
-
     def get_object(self, queryset: QuerySet | None = None) -> Any:
-        key = (self.model._meta.label, self.kwargs[self.pk_url_kwarg])
-        item = kept_item(self.course, key)
-        if item is None or item.module_id != self.module.pk:
-            item = page_row(self.model, key[1], defer=self.deferred_fields, module=self.module.pk)
-            if item is None:
-                raise Http404(f"No such {self.model._meta.verbose_name} in this module.")
-            item.module = self.module  # the outline's module, with its course
-            keep_item(self.course, key, item)
+        module = self.module
+        item = self.page.item
+        if item is None:
+            raise Http404(f"No such {self.model._meta.verbose_name} in this module.")
+        item.module = module  # the outline's module, with its course
         return item
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

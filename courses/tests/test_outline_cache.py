@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from courses import services
-from courses.models import Course, Lesson, Module
+from courses.models import MAX_ID, Activity, Course, Lesson, Module, page_rows
 from courses.outline import outline_tree, stamp_outline
 from enrollment.progress import LearnerState, course_progress
 from enrollment.services import enrollment_create, lesson_complete
@@ -31,9 +31,9 @@ def test_a_learner_page_reads_the_outline_from_the_cache(django_assert_num_queri
     lesson = first_lesson(course)
     url = lesson.get_absolute_url()
     client.get(url)  # stores the outline (and records the visit)
-    # Session, user, the bell's count, the learner's state and the course's
-    # version: its modules, lessons and quizzes (four queries) come from the
-    # outline this process keeps, and so does the lesson itself (one).
+    # Session, user, the bell's count, the learner's state, and the course's
+    # version read with the lesson: its modules, lessons and quizzes come
+    # from the outline this process keeps.
     with django_assert_num_queries(5):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
@@ -285,3 +285,48 @@ def test_a_visitors_outline_is_marked_as_the_general_pass_marks_it(compact):
         assert "<!--outline:" not in shortcut
         if current_key:
             assert shortcut.count('aria-current="page"') == 1
+
+
+def test_page_rows_reads_what_the_orm_reads():
+    """The one query of a lesson or quiz page (courses.models.page_rows)
+    builds the same objects as the ORM, dates and JSON included, on either
+    database; the course's columns only when its version is not the known one."""
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    lesson = first_lesson(course)
+    rows = page_rows(course.pk, item_model=Lesson, item_id=lesson.pk, module_id=lesson.module_id)
+    stored = Course.objects.get(pk=course.pk)
+    assert rows.version == stored.content_version
+    for field in Course._meta.concrete_fields:
+        assert getattr(rows.course, field.attname) == getattr(stored, field.attname), field.name
+    assert rows.course.created_at.tzinfo is not None
+    assert rows.item == lesson
+    assert rows.item.content == Lesson.objects.get(pk=lesson.pk).content
+    quiz = Activity.objects.get(module__course=course)
+    rows = page_rows(
+        course.pk,
+        known_version=stored.content_version,
+        item_model=Activity,
+        item_id=quiz.pk,
+        module_id=quiz.module_id,
+        defer=("content",),
+    )
+    assert rows.course is None  # unchanged: the caller keeps it
+    assert rows.item.options == quiz.options  # deferred, loaded when read
+
+
+@pytest.mark.parametrize(
+    ("course_id", "item_id", "module_id"),
+    [(0, 1, 1), (MAX_ID + 1, 1, 1), (1, MAX_ID + 1, 1), (1, 1, -5)],
+)
+def test_page_rows_refuses_ids_no_row_can_have(course_id, item_id, module_id):
+    rows = page_rows(course_id, item_model=Lesson, item_id=item_id, module_id=module_id)
+    assert (rows.version, rows.course, rows.item) == (None, None, None)
+
+
+def test_page_rows_finds_no_item_outside_its_module():
+    course = make_course(modules=2, lessons=1, quizzes=0)
+    lesson = first_lesson(course)
+    other = Module.objects.get(course=course, module_order=2)
+    rows = page_rows(course.pk, item_model=Lesson, item_id=lesson.pk, module_id=other.pk)
+    assert rows.course is not None
+    assert rows.item is None

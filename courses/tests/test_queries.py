@@ -61,8 +61,8 @@ def _late_item(course: Course, model: type[Lesson | Activity]) -> Lesson | Activ
 
 # Learner pages: the queries of the page itself, then the extra queries a
 # logged-in learner with progress costs. The course pages read the course's row, which
-# holds its outline and content version, in one query (courses.outline
-# .course_outlines): no modules, lessons or quizzes are read. A learner adds
+# holds its outline and content version, with the page's lesson or quiz, in one
+# query (courses.models.page_rows): no modules or other items are read. A learner adds
 # the session (2), the bell (1) and the learner's state in the course (1:
 # enrollment, resume point, progress); the lesson and quiz pages add the
 # resume point's write (1), the quiz's answer its attempt (1).
@@ -76,10 +76,8 @@ LEARNER_PAGES = [
     ("catalog-search", 3, SESSION + BELL),  # and the matching lesson or quiz per result
     ("course", 1, SESSION + BELL + 1),  # the course's row
     ("module", 1, SESSION + BELL + 1),
-    # And the lesson's or quiz's row: this process keeps none yet with the
-    # outline (courses.outline.kept_item; every test starts without).
-    ("lesson", 1 + 1, SESSION + BELL + 1 + 1),
-    ("quiz", 1 + 1, SESSION + BELL + 1 + 1),
+    ("lesson", 1, SESSION + BELL + 1 + 1),
+    ("quiz", 1, SESSION + BELL + 1 + 1),
 ]
 
 
@@ -128,17 +126,16 @@ def test_home_counts_with_a_warm_cache(client, learner, course, django_assert_nu
 
 def test_quiz_answer_counts(client, course, django_assert_num_queries):
     url = _late_item(course, Activity).get_absolute_url()
-    # The quiz page's two (the course's row with its outline, the quiz). An
-    # anonymous answer is checked, not stored.
-    with django_assert_num_queries(1 + 1):
+    # The quiz page's one (the course's row with its outline, and the quiz).
+    # An anonymous answer is neither checked nor stored.
+    with django_assert_num_queries(1):
         assert client.post(url, {"option": "2"}).status_code == HTTPStatus.OK
     learner = make_user()
     client.force_login(learner)
     _take_part_of(learner, course, course_items(course))
-    # The course's row, read every time; its content version is unchanged
-    # since the first answer (taking part is no content change), so the
-    # outline and the quiz this process keeps are used with no further query.
-    # Then the session, the resume point's write, the attempt
+    # The course's version, read every time with the quiz; unchanged since
+    # the first answer (taking part is no content change), so the outline
+    # this process keeps is used. Then the session, the resume point's write, the attempt
     # (enrollment.services.quiz_answer), the learner's state (read once,
     # before the attempt: it says whether the learner is enrolled), and the
     # bell.

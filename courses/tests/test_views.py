@@ -464,9 +464,9 @@ def test_lesson_of_another_module_or_course_is_404(client):
 def test_lesson_page_query_budget(client, big_course, django_assert_num_queries):
     lesson = Lesson.objects.filter(module__course=big_course).order_by("-lesson_id").first()
     url = lesson_url(lesson)
-    # The course's row with its outline; the lesson (none kept yet with the
-    # outline: courses.outline.kept_item).
-    with django_assert_num_queries(1 + 1):
+    # The course's row with its outline and the lesson, in one query
+    # (courses.models.page_rows).
+    with django_assert_num_queries(1):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
 
@@ -812,13 +812,12 @@ def test_quiz_refuses_other_methods(client):
 def test_quiz_query_budget(client, big_course, django_assert_num_queries):
     quiz = Activity.objects.filter(module__course=big_course).order_by("-activity_id").first()
     url = quiz.get_absolute_url()
-    # The course's row with its outline; the quiz (none kept yet with the
-    # outline).
-    with django_assert_num_queries(1 + 1):
+    # The course's row with its outline and the quiz, in one query
+    # (courses.models.page_rows).
+    with django_assert_num_queries(1):
         assert client.get(url).status_code == HTTPStatus.OK
-    # The course's row is read again, and its
-    # content version unchanged, so the outline and quiz this process kept
-    # serve with no other query. An anonymous answer is not stored.
+    # The course's version (unchanged, so the outline this process kept
+    # serves) and the quiz, in one query. An anonymous answer is not stored.
     with django_assert_num_queries(1):
         assert client.post(url, {"option": "1"}).status_code == HTTPStatus.OK
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from courses import services
 from courses.documents import validate_document
 from courses.models import Activity, Course, Lesson, Module
-from courses.outline import LOCAL_ITEMS, LOCAL_OUTLINES
+from courses.outline import LOCAL_OUTLINES
 from courses.services import course_import
 from tests.factories import course_document, logged_in, make_course, make_user
 from tests.helpers import change_form_data, course_change_url
@@ -52,7 +52,6 @@ def served(client: Client, url: str) -> tuple[int, str]:
 def as_rendered_afresh(client: Client, url: str) -> tuple[int, str]:
     """The page with nothing kept in this process: what the database says."""
     LOCAL_OUTLINES.clear()
-    LOCAL_ITEMS.clear()
     return served(client, url)
 
 
