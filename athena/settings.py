@@ -123,7 +123,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     # Persistent connections save a connection set-up per request; checked before
-    # reuse so a database restart does not fail requests.
+    # reuse so a database restart does not fail requests (on PostgreSQL, unless
+    # the connection answered within the last second: athena.postgresql).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

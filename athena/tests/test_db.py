@@ -106,3 +106,37 @@ def test_a_reply_later_than_the_client_timeout_is_an_error_and_ends_the_connecti
         assert slow.connection.closed
     finally:
         slow.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="athena.postgresql's health check")
+@pytest.mark.parametrize(("quiet_seconds", "checked"), [(60.0, False), (0.0, True)])
+def test_a_connection_that_just_answered_is_not_health_checked(
+    monkeypatch, quiet_seconds, checked
+):
+    """A request's first query is preceded by Django's health check (`SELECT 1`)
+    only when its connection has not answered within the quiet period
+    (athena.postgresql): what the server last ran, seen from another
+    connection, says whether the check was sent."""
+    monkeypatch.setattr(
+        load_backend(connection.settings_dict["ENGINE"]).DatabaseWrapper,
+        "health_check_quiet_seconds",
+        quiet_seconds,
+    )
+    settings_dict = {**connection.settings_dict, "CONN_HEALTH_CHECKS": True}
+    backend = load_backend(settings_dict["ENGINE"])
+    served = backend.DatabaseWrapper(settings_dict, "served")
+    observer = backend.DatabaseWrapper(settings_dict, "observer")
+    try:
+        with served.cursor() as cursor:
+            cursor.execute("SELECT 'the last page'")
+        pid = served.connection.info.backend_pid
+        served.close_if_unusable_or_obsolete()  # what each request starts with
+        with served.cursor() as cursor:  # the next request's first query
+            pass
+        with observer.cursor() as cursor:
+            cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+            last = cursor.fetchone()[0]
+        assert last == ("SELECT 1" if checked else "SELECT 'the last page'")
+    finally:
+        served.close()
+        observer.close()
