@@ -110,9 +110,7 @@ def test_a_reply_later_than_the_client_timeout_is_an_error_and_ends_the_connecti
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="athena.postgresql's health check")
 @pytest.mark.parametrize(("quiet_seconds", "checked"), [(60.0, False), (0.0, True)])
-def test_a_connection_that_just_answered_is_not_health_checked(
-    monkeypatch, quiet_seconds, checked
-):
+def test_a_connection_that_just_answered_is_not_health_checked(monkeypatch, quiet_seconds, checked):
     """A request's first query is preceded by Django's health check (`SELECT 1`)
     only when its connection has not answered within the quiet period
     (athena.postgresql): what the server last ran, seen from another
