@@ -16,6 +16,7 @@ from courses.models import Duration, Focus, Level
 STAGE_CHOICES = [
     ("queued", "Waiting for a worker"),
     ("planning", "Planning"),
+    # Jobs run before the plan held the lessons had a stage of their own here.
     ("outlining", "Outlining"),
     ("writing_lessons", "Writing lessons"),
     ("writing_quizzes", "Writing quizzes"),

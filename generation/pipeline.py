@@ -1,8 +1,10 @@
 """The staged course generation pipeline.
 
-plan -> outline each module -> write each lesson (a module's lessons concurrently,
-bounded) -> write each quiz from the lesson it follows -> assemble the course
-document -> validate it with the one validator -> save it in one transaction.
+plan (the modules and their lessons, each lesson followed by its quiz) -> write
+each lesson -> write each lesson's quiz from it -> assemble the course document
+-> validate it with the one validator -> save it in one transaction. Lessons and
+quizzes are written concurrently (bounded), earlier modules first, and a
+lesson's quiz is asked for as soon as the lesson is written.
 
 Every answer is parsed and validated; an unusable one is sent back to the model with
 the problems found, a bounded number of times (ATHENA_LLM_MAX_REPAIRS). The whole
@@ -15,12 +17,13 @@ progress is reported from the calling thread.
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,30 +32,30 @@ from django.db import transaction
 from pydantic import BaseModel, ValidationError
 
 from courses.documents import CourseSpec, DocumentError, validate_document
-from courses.models import Course
+from courses.models import TITLE_MAX_LENGTH, Course
 from courses.services import course_import
 from generation import prompts
 from generation.llm import AnswerError, Completion, LLMClient, LLMError, extract_json
 from generation.llm import llm_settings_configured as llm_settings_configured
 from generation.schemas import (
+    MAX_LESSONS,
+    MIN_LESSONS,
     STAGE_MODELS,
     CoursePlan,
     LessonDraft,
-    ModuleOutline,
     ModulePlan,
-    OutlineItem,
     QuizDraft,
+    fit_plan,
     strict_schema,
 )
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-STAGES = ("planning", "outlining", "writing_lessons", "writing_quizzes", "checking", "saving")
+STAGES = ("planning", "writing_lessons", "writing_quizzes", "checking", "saving")
 # The progress stage each kind of model call belongs to.
 STAGE_OF_CALL = {
     "plan": "planning",
-    "outline": "outlining",
     "lesson": "writing_lessons",
     "quiz": "writing_quizzes",
 }
@@ -114,6 +117,8 @@ class GenerationResult:
     usage: list[StageUsage]
     model: str
     seconds: float
+    # What the pipeline fitted itself where the model ignored the counts asked for.
+    fitted: list[str] = field(default_factory=list)
 
     @property
     def prompt_tokens(self) -> int:
@@ -196,21 +201,16 @@ class _Reporter:
 
 @dataclass
 class _ModuleDraft:
+    """A module being written. Its items follow the plan: each planned lesson,
+    then its quiz, so lesson n (0-based) is item 2n and its quiz item 2n + 1."""
+
     plan: ModulePlan
-    outline: ModuleOutline | None = None
-    # Written items by their position in the outline.
+    # Written items by their position in the module.
     written: dict[int, LessonDraft | QuizDraft] = field(default_factory=dict)
 
-    def positions(self, kind: str) -> list[int]:
-        items = self.outline.items if self.outline else []
-        return [index for index, item in enumerate(items) if item.kind == kind]
-
-    def lesson_before(self, quiz: OutlineItem) -> LessonDraft:
-        """The written lesson a quiz follows (checked to exist by the outline)."""
-        lessons = self.positions("lesson")
-        lesson = self.written[lessons[(quiz.follows_lesson or 1) - 1]]
-        assert isinstance(lesson, LessonDraft)  # noqa: S101  (the outline said so)
-        return lesson
+    @property
+    def size(self) -> int:
+        return 2 * len(self.plan.lessons)
 
 
 @dataclass
@@ -235,11 +235,10 @@ def _course_description(plan: CoursePlan) -> str:
 
 
 def _module_document(module: _ModuleDraft) -> dict[str, Any]:
-    items = module.outline.items if module.outline else []
     return {
         "title": module.plan.title,
         "description": module.plan.description,
-        "content": [_item_document(module.written.get(index)) for index in range(len(items))],
+        "content": [_item_document(module.written.get(index)) for index in range(module.size)],
     }
 
 
@@ -280,6 +279,8 @@ class _Run:
         self.deadline = time.monotonic() + (budget if time_budget is None else time_budget)
         self.max_repairs = int(getattr(settings, "ATHENA_LLM_MAX_REPAIRS", 2))
         self.concurrency = max(1, int(getattr(settings, "ATHENA_GENERATION_LESSON_CONCURRENCY", 3)))
+        # What was fitted to the counts asked for (GenerationResult.fitted).
+        self.fitted: list[str] = []
 
     def failed(self, stage: str, reason: str, detail: str = "") -> GenerationFailed:
         return GenerationFailed(stage, reason, detail, usage=self.meter.usage())
@@ -294,7 +295,8 @@ class _Run:
         retry_of: tuple[BaseModel, list[str]] | None = None,
     ) -> Any:
         """A valid `kind` answer for `data`, sending unusable answers back with their
-        problems up to ATHENA_LLM_MAX_REPAIRS times."""
+        problems up to ATHENA_LLM_MAX_REPAIRS times. An answer valid in the schema
+        that fails only `check` is used when the repairs do not mend it."""
         messages = [
             prompts.system_message(INSTRUCTIONS[kind](self.preferences)),
             prompts.user_message(data),
@@ -302,12 +304,19 @@ class _Run:
         if retry_of is not None:
             previous, problems = retry_of
             messages += prompts.repair_messages(previous.model_dump_json(indent=2), problems)
+        usable = None
         for _ in range(self.max_repairs + 1):
             completion = self.complete(kind, messages)
             answer, problems = _parse(completion.content, STAGE_MODELS[kind], check)
-            if answer is not None:
+            if answer is not None and not problems:
                 return answer
+            # An answer in the schema that only misses what `check` asks for
+            # (counts) is still used if no repair does better.
+            usable = answer or usable
             messages += prompts.repair_messages(completion.content, problems)
+        if usable is not None:
+            self.fitted.append(f"{kind}: used as answered ({'; '.join(problems)})")
+            return usable
         raise self.failed(
             STAGE_OF_CALL[kind],
             UNUSABLE_ANSWER,
@@ -338,118 +347,139 @@ class _Run:
 
     def plan(self) -> CoursePlan:
         self.report("planning", "Planning the course", 2)
-        return self.ask("plan", self.base_data(), check=self.check_plan)
+        plan = self.ask("plan", self.base_data(), check=self.check_plan)
+        plan, dropped = fit_plan(plan, max_modules=prompts.module_range(self.request.duration)[1])
+        self.fitted += [f"plan: dropped {what}" for what in dropped]
+        return plan
 
     def check_plan(self, plan: CoursePlan) -> list[str]:
+        """What a repair may ask for; extras are trimmed without asking (fit_plan)."""
         low, high = prompts.module_range(self.request.duration)
-        if low <= len(plan.modules) <= high:
-            return []
-        return [
-            f"modules: has {len(plan.modules)} modules; a {self.request.duration} course "
-            f"has {low} to {high}"
+        problems = []
+        if not low <= len(plan.modules) <= high:
+            problems.append(
+                f"modules: has {len(plan.modules)} modules; a {self.request.duration} course "
+                f"has {low} to {high}"
+            )
+        for number, module in enumerate(plan.modules, start=1):
+            if not MIN_LESSONS <= len(module.lessons) <= MAX_LESSONS:
+                problems.append(
+                    f"modules[{number}].lessons: has {len(module.lessons)} lessons; a module "
+                    f"has {MIN_LESSONS} to {MAX_LESSONS}"
+                )
+        return problems
+
+    def write(self, draft: _CourseDraft) -> None:
+        """Every lesson, then its quiz, on at most ATHENA_GENERATION_LESSON_CONCURRENCY
+        threads: the free threads always take the earliest unit in the course
+        whose inputs are ready, so modules finish in order and a lesson's quiz
+        starts as soon as the lesson is written. Results are stored, and progress
+        reported, here, in this thread."""
+        units = [
+            (m, 2 * n)
+            for m, module in enumerate(draft.modules)
+            for n in range(len(module.plan.lessons))
         ]
-
-    def outline(self, draft: _CourseDraft) -> None:
-        count = len(draft.modules)
-        for number, module in enumerate(draft.modules, start=1):
-            label = f"Outlining module {number} of {count}"
-            self.report("outlining", label, 5 + 10 * (number - 1) / count)
-            data = {
-                **self.base_data(),
-                "course": {"title": draft.plan.title, "description": draft.plan.description},
-                "module": {"number": number, "of": count, **module.plan.model_dump()},
-                "other_modules": [m.plan.title for m in draft.modules if m is not module],
-            }
-            module.outline = self.ask("outline", data)
-
-    def write_lessons(self, draft: _CourseDraft) -> None:
-        total = sum(len(module.positions("lesson")) for module in draft.modules)
+        ready = list(units)  # (module index, position): lessons first, in course order
+        heapq.heapify(ready)
+        total = 2 * len(units)
         done = 0
-        for number, module in enumerate(draft.modules, start=1):
-            positions = module.positions("lesson")
-            tick = self.lesson_ticker(number, len(draft.modules), len(positions), done, total)
-            tick(0)
-            tasks = [self.lesson_task(draft, number, index) for index in positions]
-            for index, lesson in zip(positions, self.in_parallel(tasks, tick), strict=True):
-                module.written[index] = lesson
-            done += len(positions)
-
-    def lesson_ticker(
-        self, number: int, modules: int, lessons: int, before: int, total: int
-    ) -> Callable[[int], None]:
-        """Progress while module `number`'s lessons are written, `finished` at a time."""
-
-        def tick(finished: int) -> None:
-            current = min(finished + 1, lessons)
-            label = f"Writing module {number} of {modules}, lesson {current} of {lessons}"
-            self.report("writing_lessons", label, 15 + 60 * (before + finished) / max(total, 1))
-
-        return tick
-
-    def lesson_data(self, draft: _CourseDraft, number: int, index: int) -> dict[str, Any]:
-        module = draft.modules[number - 1]
-        outline = _outline(module)
-        item = outline.items[index]
-        return {
-            **self.base_data(),
-            "course": {"title": draft.plan.title},
-            "module": {"number": number, "of": len(draft.modules), **module.plan.model_dump()},
-            "lesson": {
-                "number": outline.lessons.index(item) + 1,
-                "of": len(outline.lessons),
-                "title": item.title,
-            },
-            "module_outline": [f"{other.kind}: {other.title}" for other in outline.items],
-        }
-
-    def lesson_task(
-        self, draft: _CourseDraft, number: int, index: int
-    ) -> Callable[[], LessonDraft]:
-        data = self.lesson_data(draft, number, index)
-        return lambda: self.ask("lesson", data)
-
-    def write_quizzes(self, draft: _CourseDraft) -> None:
-        count = len(draft.modules)
-        for number, module in enumerate(draft.modules, start=1):
-            label = f"Writing quizzes for module {number} of {count}"
-            self.report("writing_quizzes", label, 75 + 17 * (number - 1) / count)
-            positions = module.positions("quiz")
-            tasks = [self.quiz_task(draft, number, index) for index in positions]
-            for index, quiz in zip(positions, self.in_parallel(tasks, None), strict=True):
-                module.written[index] = quiz
-
-    def quiz_data(self, draft: _CourseDraft, number: int, index: int) -> dict[str, Any]:
-        module = draft.modules[number - 1]
-        item = _outline(module).items[index]
-        lesson = module.lesson_before(item)
-        return {
-            **self.base_data(),
-            "course": {"title": draft.plan.title},
-            "module": {"number": number, "of": len(draft.modules), "title": module.plan.title},
-            "quiz": {"title": item.title},
-            "lesson": {"title": lesson.title, "markdown": lesson.markdown},
-        }
-
-    def quiz_task(self, draft: _CourseDraft, number: int, index: int) -> Callable[[], QuizDraft]:
-        data = self.quiz_data(draft, number, index)
-        return lambda: self.ask("quiz", data)
-
-    def in_parallel(
-        self, tasks: list[Callable[[], Answer]], tick: Callable[[int], None] | None
-    ) -> list[Answer]:
-        """Run `tasks` on at most ATHENA_GENERATION_LESSON_CONCURRENCY threads; answer
-        their results in order. `tick(n)` runs here, in this thread, as each ends."""
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="generation")
-        futures: dict[Future[Answer], int] = {pool.submit(task): i for i, task in enumerate(tasks)}
-        results: dict[int, Answer] = {}
+        running: dict[Future[Any], tuple[int, int]] = {}
         try:
-            for finished, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                if tick is not None:
-                    tick(finished)
+            while ready or running:
+                while ready and len(running) < self.concurrency:
+                    unit = heapq.heappop(ready)
+                    running[pool.submit(self.unit_task(draft, *unit))] = unit
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    module_index, position = running.pop(future)
+                    draft.modules[module_index].written[position] = future.result()
+                    done += 1
+                    if position % 2 == 0:  # a lesson: its quiz may start
+                        heapq.heappush(ready, (module_index, position + 1))
+                    self.report_written(draft, module_index, position, done, total)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        return [results[i] for i in range(len(tasks))]
+
+    def report_written(
+        self, draft: _CourseDraft, module_index: int, position: int, done: int, total: int
+    ) -> None:
+        lessons_left = any(
+            index not in module.written
+            for module in draft.modules
+            for index in range(0, module.size, 2)
+        )
+        module = draft.modules[module_index]
+        kind = "quiz" if position % 2 else "lesson"
+        label = (
+            f"Writing module {module_index + 1} of {len(draft.modules)}: {kind} "
+            f"{position // 2 + 1} of {len(module.plan.lessons)} written"
+        )
+        stage = "writing_lessons" if lessons_left else "writing_quizzes"
+        self.report(stage, label, 5 + 88 * done / max(total, 1))
+
+    def unit_task(self, draft: _CourseDraft, module_index: int, position: int) -> Callable[[], Any]:
+        """The model call writing the item at `position` of the module (data made
+        here, in the calling thread)."""
+        if position % 2 == 0:
+            data = self.lesson_data(draft, module_index, position // 2)
+            return lambda: self.ask("lesson", data)
+        data = self.quiz_data(draft, module_index, position // 2)
+        return lambda: self.ask("quiz", data)
+
+    def lesson_data(self, draft: _CourseDraft, module_index: int, number: int) -> dict[str, Any]:
+        """What lesson `number` (0-based) of a module is written from: the course's
+        outcomes, the module's purpose, its own summary and those of the lessons
+        before it in the course (from the plan, so lessons need not wait for each
+        other)."""
+        module = draft.modules[module_index].plan
+        lesson = module.lessons[number]
+        before = [
+            {"title": earlier.title, "summary": earlier.summary}
+            for other in draft.plan.modules[:module_index]
+            for earlier in other.lessons
+        ] + [
+            {"title": earlier.title, "summary": earlier.summary}
+            for earlier in module.lessons[:number]
+        ]
+        return {
+            **self.base_data(),
+            "course": {
+                "title": draft.plan.title,
+                "learning_outcomes": draft.plan.learning_outcomes,
+            },
+            "module": {
+                "number": module_index + 1,
+                "of": len(draft.modules),
+                "title": module.title,
+                "purpose": module.description,
+            },
+            "lesson": {
+                "number": number + 1,
+                "of": len(module.lessons),
+                "title": lesson.title,
+                "summary": lesson.summary,
+            },
+            "lessons_before": before,
+            "module_lessons": [other.title for other in module.lessons],
+        }
+
+    def quiz_data(self, draft: _CourseDraft, module_index: int, number: int) -> dict[str, Any]:
+        module = draft.modules[module_index]
+        lesson = module.written[2 * number]
+        assert isinstance(lesson, LessonDraft)  # noqa: S101  (written before its quiz)
+        return {
+            **self.base_data(),
+            "course": {"title": draft.plan.title},
+            "module": {
+                "number": module_index + 1,
+                "of": len(draft.modules),
+                "title": module.plan.title,
+            },
+            "quiz": {"title": f"Check: {lesson.title}"[:TITLE_MAX_LENGTH]},
+            "lesson": {"title": lesson.title, "markdown": lesson.markdown},
+        }
 
     # Checking: the one validator, with one chance to fix what it finds.
 
@@ -485,43 +515,33 @@ class _Run:
     ) -> None:
         module = draft.modules[module_index]
         previous = module.written.get(item_index)
-        number = module_index + 1
         if isinstance(previous, LessonDraft):
-            data = self.lesson_data(draft, number, item_index)
+            data = self.lesson_data(draft, module_index, item_index // 2)
             self.report("checking", "Checking the course: rewriting a lesson", 94)
             module.written[item_index] = self.ask("lesson", data, retry_of=(previous, problems))
         elif isinstance(previous, QuizDraft):
-            data = self.quiz_data(draft, number, item_index)
+            data = self.quiz_data(draft, module_index, item_index // 2)
             self.report("checking", "Checking the course: rewriting a quiz", 94)
             module.written[item_index] = self.ask("quiz", data, retry_of=(previous, problems))
         else:
             raise self.failed("checking", UNUSABLE_ANSWER, "\n".join(problems))
 
-    def run(self) -> CourseSpec:
-        """Every stage up to a validated document."""
-        plan = self.plan()
+    def run(self, plan: CoursePlan | None = None) -> CourseSpec:
+        """Every stage up to a validated document; from `plan` when given one."""
+        plan = plan or self.plan()
         draft = _CourseDraft(
             request=self.request,
             plan=plan,
             modules=[_ModuleDraft(plan=module) for module in plan.modules],
         )
-        self.outline(draft)
-        self.write_lessons(draft)
-        self.write_quizzes(draft)
+        self.write(draft)
         return self.check(draft)
-
-
-def _outline(module: _ModuleDraft) -> ModuleOutline:
-    if module.outline is None:  # outlines are all written before any item
-        raise ValueError(f"module {module.plan.title!r} has no outline yet")
-    return module.outline
 
 
 ITEM_PATH = re.compile(r"^modules\[(?P<module>\d+)\]\.content\[(?P<item>\d+)\]")
 
 INSTRUCTIONS: dict[str, Callable[[prompts.Preferences], str]] = {
     "plan": prompts.plan_instructions,
-    "outline": prompts.outline_instructions,
     "lesson": prompts.lesson_instructions,
     "quiz": prompts.quiz_instructions,
 }
@@ -533,7 +553,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 def _parse(
     content: str, model: type[Answer], check: Callable[[Any], list[str]] | None
 ) -> tuple[Answer | None, list[str]]:
-    """The answer as `model`, or None and the problems found in it."""
+    """The answer as `model` (None when it is not one) and the problems found
+    in it (by `check` too, for an answer that is one)."""
     try:
         value = extract_json(content)
     except AnswerError as error:
@@ -542,8 +563,7 @@ def _parse(
         answer = model.model_validate(value)
     except ValidationError as error:
         return None, [_problem(detail) for detail in error.errors(include_url=False)]
-    problems = check(answer) if check is not None else []
-    return (None, problems) if problems else (answer, [])
+    return answer, check(answer) if check is not None else []
 
 
 def _problem(detail: Any) -> str:
@@ -559,27 +579,52 @@ def _excerpt(text: str) -> str:
 # The entry point.
 
 
+@dataclass(frozen=True)
+class PlanResult:
+    plan: CoursePlan
+    usage: list[StageUsage]
+    model: str
+    fitted: list[str]
+
+
+def _checked(request: CourseRequest) -> CourseRequest:
+    if not llm_settings_configured():
+        raise GenerationFailed("planning", NOT_CONFIGURED, NOT_CONFIGURED_HELP)
+    try:
+        return replace(request, topic=clean_topic(request.topic))
+    except ValueError as error:
+        raise GenerationFailed("planning", str(error)) from error
+
+
+def plan_course(request: CourseRequest, *, time_budget: float | None = None) -> PlanResult:
+    """The plan for `request`: one model call (and its repairs), nothing saved.
+    Raises `GenerationFailed`."""
+    run = _Run(_checked(request), None, time_budget)
+    try:
+        plan = run.plan()
+    finally:
+        run.client.close()
+    return PlanResult(plan=plan, usage=run.meter.usage(), model=run.meter.model, fitted=run.fitted)
+
+
 def generate_course(
     request: CourseRequest,
     *,
+    plan: CoursePlan | None = None,
     owner: AbstractBaseUser | None = None,
     publish: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     time_budget: float | None = None,
 ) -> GenerationResult:
-    """Write a course for `request` with the configured model and save it (a draft
-    owned by `owner`, or published with `publish`). Raises `GenerationFailed`, and
-    then nothing is saved."""
-    if not llm_settings_configured():
-        raise GenerationFailed("planning", NOT_CONFIGURED, NOT_CONFIGURED_HELP)
-    try:
-        request = replace(request, topic=clean_topic(request.topic))
-    except ValueError as error:
-        raise GenerationFailed("planning", str(error)) from error
+    """Write a course for `request` with the configured model, from `plan` when
+    given one (else planned first), and save it (a draft owned by `owner`, or
+    published with `publish`). Raises `GenerationFailed`, and then nothing is
+    saved."""
+    request = _checked(request)
     started = time.monotonic()
     run = _Run(request, on_progress, time_budget)
     try:
-        spec = run.run()
+        spec = run.run(plan)
     finally:
         run.client.close()
     run.report("saving", "Saving", 97)
@@ -590,6 +635,7 @@ def generate_course(
         usage=run.meter.usage(),
         model=run.meter.model,
         seconds=round(time.monotonic() - started, 3),
+        fitted=run.fitted,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from courses.models import TITLE_MAX_LENGTH
-from generation.schemas import MAX_LESSONS, MAX_QUIZZES, MIN_LESSONS, MIN_QUIZZES
+from generation.schemas import MAX_LESSONS, MIN_LESSONS
 
 MODULES_FOR_DURATION: dict[str, tuple[int, int]] = {
     "short": (2, 3),
@@ -92,23 +92,19 @@ def plan_instructions(preferences: Preferences) -> str:
         "saying who it is for and what they will be able to do, three to six learning "
         "outcomes, and its modules.",
         f"The course is {preferences.duration}: it has between {low} and {high} modules, "
-        "no fewer and no more. Each module has a title and a one- or two-sentence "
-        "description; modules build on each other in a sensible order.",
+        "no fewer and no more. Each module has a title, a one- or two-sentence description "
+        f"of its purpose, and {MIN_LESSONS} to {MAX_LESSONS} lessons in reading order, each "
+        "with a short specific title and a one-sentence summary of what it teaches. "
+        "Modules build on each other in a sensible order; no two lessons cover the same "
+        "ground. Every lesson is followed by a quiz on it: do not list quizzes.",
         DATA_RULE,
     )
 
 
-def outline_instructions(preferences: Preferences) -> str:
-    return _join(
-        *_shared(preferences),
-        "Task: outline one module of the course described in the data. List its items in "
-        f"the order a learner meets them: {MIN_LESSONS} to {MAX_LESSONS} lessons and "
-        f"{MIN_QUIZZES} to {MAX_QUIZZES} quizzes, interleaved, starting with a lesson. Each "
-        "quiz comes after the lesson it tests; give that lesson's number among the module's "
-        "lessons (1-based) as follows_lesson, and null for lessons. Titles are short and "
-        "specific, and do not repeat other modules' topics.",
-        DATA_RULE,
-    )
+MATHS_RULE = (
+    "Write any mathematics in LaTeX between dollar signs: $x^2$ inline, and $$...$$ on "
+    "lines of their own for a displayed formula; never \\( \\) or \\[ \\]."
+)
 
 
 def lesson_instructions(preferences: Preferences) -> str:
@@ -118,8 +114,12 @@ def lesson_instructions(preferences: Preferences) -> str:
         "its sections (no # title: the page shows the lesson title). Explain the ideas, "
         "give at least one concrete example, and add a table or a fenced code block where "
         "it fits the subject. End with a 'Key takeaways' section (a short bulleted list) and "
-        "a 'Summary' section of two or three sentences. Stay within this lesson's scope; "
-        "the rest of the module is listed in the data for context. No HTML, no images.",
+        "a 'Summary' section of two or three sentences.",
+        "The data gives the course's learning outcomes, the module's purpose, this "
+        "lesson's summary, and the summaries of the lessons before it: build on those "
+        "lessons without introducing again what they explained, and stay within this "
+        "lesson's scope. No HTML, no images.",
+        MATHS_RULE,
         DATA_RULE,
     )
 
@@ -132,6 +132,7 @@ def quiz_instructions(preferences: Preferences) -> str:
         "correct, plausible wrong ones) or true_false (exactly the options 'True' and "
         "'False'). Give the correct option's number (1-based) as answer, and a one-line "
         "explanation of why it is right.",
+        MATHS_RULE,
         DATA_RULE,
     )
 

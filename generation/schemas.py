@@ -27,79 +27,54 @@ Title = Annotated[
 Text = Annotated[str, Field(min_length=1)]
 
 MIN_LESSONS, MAX_LESSONS = 2, 5
-MIN_QUIZZES, MAX_QUIZZES = 1, 3
-MAX_MODULES = 8
 
 
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class PlannedLesson(_Answer):
+    title: Title
+    summary: Text = Field(description="One sentence: what this lesson teaches.")
+
+
 class ModulePlan(_Answer):
     title: Title
-    description: Text
+    description: Text = Field(description="One or two sentences: the module's purpose.")
+    lessons: list[PlannedLesson] = Field(
+        min_length=1,
+        description=f"{MIN_LESSONS} to {MAX_LESSONS} lessons in reading order; each is "
+        "followed by a quiz on it.",
+    )
 
 
 class CoursePlan(_Answer):
-    """Stage "plan": the course and its modules."""
+    """Stage "plan": the course, its modules and their lessons. Every lesson is
+    followed by its own quiz, so a module's structure is valid by construction;
+    counts the model ignores are fitted by the pipeline (`fit_plan`), not
+    refused."""
 
     title: Title
     description: Text
     learning_outcomes: list[Text] = Field(min_length=1, max_length=10)
-    modules: list[ModulePlan] = Field(min_length=1, max_length=MAX_MODULES)
+    modules: list[ModulePlan] = Field(min_length=1)
 
 
-class OutlineItem(_Answer):
-    kind: Literal["lesson", "quiz"]
-    title: Title
-    follows_lesson: int | None = Field(
-        description="For a quiz: the number (1-based, among this module's lessons) of the "
-        "lesson it tests, which comes before it. For a lesson: null."
-    )
-
-
-class ModuleOutline(_Answer):
-    """Stage "outline": a module's lessons and quizzes, in order, interleaved."""
-
-    # The counts are checked below, with messages the model can act on.
-    items: list[OutlineItem]
-
-    @property
-    def lessons(self) -> list[OutlineItem]:
-        return [item for item in self.items if item.kind == "lesson"]
-
-    @property
-    def quizzes(self) -> list[OutlineItem]:
-        return [item for item in self.items if item.kind == "quiz"]
-
-    @model_validator(mode="after")
-    def _check_shape(self) -> ModuleOutline:
-        problems = _outline_problems(self.items)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-def _outline_problems(items: list[OutlineItem]) -> list[str]:
-    lessons = sum(item.kind == "lesson" for item in items)
-    quizzes = len(items) - lessons
-    problems = []
-    if not MIN_LESSONS <= lessons <= MAX_LESSONS:
-        problems.append(f"has {lessons} lessons; a module has {MIN_LESSONS} to {MAX_LESSONS}")
-    if not MIN_QUIZZES <= quizzes <= MAX_QUIZZES:
-        problems.append(f"has {quizzes} quizzes; a module has {MIN_QUIZZES} to {MAX_QUIZZES}")
-    seen = 0
-    for position, item in enumerate(items, start=1):
-        if item.kind == "lesson":
-            seen += 1
-        elif item.follows_lesson is None or not 1 <= item.follows_lesson <= seen:
-            problems.append(
-                f"items[{position}] (quiz {item.title!r}) must follow a lesson that comes "
-                f"before it: follows_lesson must be 1-{seen}"
-                if seen
-                else f"items[{position}] is a quiz before any lesson; start with a lesson"
+def fit_plan(plan: CoursePlan, *, max_modules: int) -> tuple[CoursePlan, list[str]]:
+    """`plan` with at most `max_modules` modules and MAX_LESSONS lessons a module
+    (the extras dropped from the end), and what was dropped, in words."""
+    dropped = []
+    if len(plan.modules) > max_modules:
+        dropped.append(f"{len(plan.modules) - max_modules} modules past the {max_modules} allowed")
+    modules = []
+    for number, module in enumerate(plan.modules[:max_modules], start=1):
+        if len(module.lessons) > MAX_LESSONS:
+            dropped.append(
+                f"module {number}: {len(module.lessons) - MAX_LESSONS} lessons past "
+                f"the {MAX_LESSONS} allowed"
             )
-    return problems
+        modules.append(module.model_copy(update={"lessons": module.lessons[:MAX_LESSONS]}))
+    return plan.model_copy(update={"modules": modules}), dropped
 
 
 class LessonDraft(_Answer):
@@ -142,7 +117,6 @@ class QuizDraft(_Answer):
 
 STAGE_MODELS: dict[str, type[_Answer]] = {
     "plan": CoursePlan,
-    "outline": ModuleOutline,
     "lesson": LessonDraft,
     "quiz": QuizDraft,
 }

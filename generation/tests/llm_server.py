@@ -98,20 +98,16 @@ def plan_answer(data: dict[str, Any]) -> dict[str, Any]:
         "description": f"A {data.get('level', '')} course on {topic}.",
         "learning_outcomes": [f"Explain the core ideas of {topic}", "Apply them to an example"],
         "modules": [
-            {"title": f"Part {number}: {topic}"[:255], "description": f"Part {number} of {count}."}
+            {
+                "title": f"Part {number}: {topic}"[:255],
+                "description": f"Part {number} of {count}.",
+                "lessons": [
+                    {"title": f"Module {number}, first ideas", "summary": "The first ideas."},
+                    {"title": f"Module {number}, going further", "summary": "Going further."},
+                ],
+            }
             for number in range(1, count + 1)
         ],
-    }
-
-
-def outline_answer(data: dict[str, Any]) -> dict[str, Any]:
-    module = data.get("module", {}).get("number", 1)
-    return {
-        "items": [
-            {"kind": "lesson", "title": f"Module {module}, first ideas", "follows_lesson": None},
-            {"kind": "quiz", "title": f"Module {module}, check 1", "follows_lesson": 1},
-            {"kind": "lesson", "title": f"Module {module}, going further", "follows_lesson": None},
-        ]
     }
 
 
@@ -157,7 +153,6 @@ def quiz_answer(data: dict[str, Any]) -> dict[str, Any]:
 
 ANSWERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "plan": plan_answer,
-    "outline": outline_answer,
     "lesson": lesson_answer,
     "quiz": quiz_answer,
 }

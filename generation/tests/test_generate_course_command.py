@@ -30,7 +30,7 @@ def test_generates_a_draft_course_showing_progress(llm_server, django_user_model
     assert course.created_by == owner
     assert course.preferences == PREFERENCES
     assert "[  2%] Planning the course" in output
-    assert "Writing module 1 of 2, lesson 1 of 2" in output
+    assert "Writing module 1 of 2: lesson 1 of 2 written" in output
     assert f"Created course {course.pk} (draft): Git for teams - 2 modules" in output
     assert "Model stand-in:" in output
 

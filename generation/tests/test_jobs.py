@@ -91,7 +91,7 @@ def test_a_requested_course_is_built_the_learner_enrolled_and_notified(
     assert job.model_name == "stand-in"
     assert job.prompt_tokens > 0
     assert job.completion_tokens > 0
-    assert [row["stage"] for row in job.usage][:2] == ["planning", "outlining"]
+    assert [row["stage"] for row in job.usage][:2] == ["planning", "writing_lessons"]
     assert sum(row["prompt_tokens"] for row in job.usage) == job.prompt_tokens
     assert job.started_at <= job.finished_at
     assert job.task_id
@@ -110,7 +110,7 @@ def test_progress_is_saved_at_every_stage_with_a_heartbeat(
     saved_stages = [re.search(r'"stage" = \'([a-z_]+)\'', sql).group(1) for sql in updates]
     # Each stage was written to the job row while it ran, in order.
     assert [stage for stage in STAGES if stage in saved_stages] == list(STAGES)
-    assert any("Writing module 1 of 2, lesson 1 of" in sql for sql in updates)
+    assert any("Writing module 1 of 2: lesson 1 of" in sql for sql in updates)
     assert job.state == GenerationJob.State.SUCCEEDED
 
 

@@ -21,7 +21,7 @@ from generation.pipeline import (
     generate_course,
 )
 from generation.prompts import module_range
-from generation.schemas import CoursePlan, LessonDraft, ModuleOutline, ModulePlan, QuizDraft
+from generation.schemas import CoursePlan, LessonDraft, ModulePlan, PlannedLesson, QuizDraft
 from generation.tests.llm_server import changed, error, hang, text, valid
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +60,9 @@ def test_a_course_is_generated_with_as_many_modules_as_its_duration_asks(
     assert course.preferences == {"level": "beginner", "duration": duration, "focus": "broad"}
     for module in course.modules.all():
         assert 2 <= module.lessons.count() <= 5
-        assert 1 <= module.activities.count() <= 3
-        assert module.ordered_items()[0].kind == "lesson"  # quizzes follow lessons
+        # Each lesson is followed by its quiz.
+        kinds = [item.kind for item in module.ordered_items()]
+        assert kinds == ["lesson", "activity"] * module.lessons.count()
     assert course.counts["modules"] == course.modules.count()
     plan_instructions = llm_server.requests("plan")[0].contents("system")[0]
     assert f"between {low} and {high} modules" in plan_instructions
@@ -127,6 +128,30 @@ def test_the_size_of_the_plan_is_checked_against_the_duration(llm_server):
     assert "modules: has 8 modules; a short course has 2 to 3" in repair.messages[-1]["content"]
 
 
+def test_a_model_that_ignores_the_counts_still_yields_a_course(llm_server):
+    """A model answering in the schema but never with the counts asked for
+    (small local models often do): the plan is fitted (extras dropped from the
+    end) after the repairs, never refused, and every lesson still has its quiz."""
+
+    def ignoring_counts(plan):
+        module = plan["modules"][0]
+        module["lessons"] = [{"title": f"Lesson {n}", "summary": f"Idea {n}."} for n in range(1, 9)]
+        plan["modules"] = [module] * 5
+        return plan
+
+    llm_server.always("plan", changed(ignoring_counts))
+
+    result = generate_course(request(duration="short"))
+
+    assert len(llm_server.requests("plan")) == 3  # the answer and two repairs
+    course = result.course
+    assert course.modules.count() == 3  # a short course has at most 3
+    for module in course.modules.all():
+        kinds = [item.kind for item in module.ordered_items()]
+        assert kinds == ["lesson", "activity"] * 5  # at most 5 lessons
+    assert any("dropped 2 modules" in note for note in result.fitted)
+
+
 def test_json_in_prose_or_a_fenced_block_is_read(llm_server):
     llm_server.script("plan", valid(wrap="fence"))
     llm_server.always("lesson", valid(wrap="prose"))
@@ -140,16 +165,13 @@ def test_json_in_prose_or_a_fenced_block_is_read(llm_server):
 
 
 def test_malformed_json_is_sent_back_and_the_valid_answer_used(llm_server):
-    llm_server.script("outline", text('{"items": [{"kind": "lesson", "title": '))
+    llm_server.script("plan", text('{"modules": [{"title": '))
 
     result = generate_course(request())
 
     assert result.course.modules.count() == 2
-    (repair,) = repair_requests(llm_server, "outline")
-    assert repair.messages[2] == {
-        "role": "assistant",
-        "content": '{"items": [{"kind": "lesson", "title": ',
-    }
+    (repair,) = repair_requests(llm_server, "plan")
+    assert repair.messages[2] == {"role": "assistant", "content": '{"modules": [{"title": '}
     assert "no valid JSON object" in repair.messages[3]["content"]
 
 
@@ -171,16 +193,16 @@ def test_an_answer_breaking_the_course_document_is_sent_back_with_the_errors(llm
 
 def test_an_answer_that_never_becomes_valid_fails_the_job_and_saves_nothing(llm_server, settings):
     settings.ATHENA_LLM_MAX_REPAIRS = 2
-    llm_server.always("outline", changed(lambda outline: {"items": outline["items"][:1]}))
+    llm_server.always("lesson", changed(lambda lesson: {**lesson, "markdown": "## Too short"}))
     courses = Course.objects.count()
 
     with pytest.raises(GenerationFailed) as failed:
         generate_course(request())
 
-    assert failed.value.stage == "outlining"
+    assert failed.value.stage == "writing_lessons"
     assert failed.value.reason == UNUSABLE_ANSWER
-    assert "has 1 lessons; a module has 2 to 5" in failed.value.detail
-    assert len(llm_server.requests("outline")) == 3
+    assert "markdown: String should have at least 200 characters" in failed.value.detail
+    assert len(llm_server.requests("lesson")) >= 3
     assert Course.objects.count() == courses
 
 
@@ -246,12 +268,7 @@ def test_token_usage_is_recorded_per_stage_and_in_total(llm_server):
     sent = llm_server.requests()
     assert result.prompt_tokens == sum(r.prompt_tokens for r in sent) > 0
     assert result.completion_tokens == sum(r.completion_tokens for r in sent) > 0
-    assert [u.stage for u in result.usage] == [
-        "planning",
-        "outlining",
-        "writing_lessons",
-        "writing_quizzes",
-    ]
+    assert [u.stage for u in result.usage] == ["planning", "writing_lessons", "writing_quizzes"]
     lessons = next(u for u in result.usage if u.stage == "writing_lessons")
     assert lessons.attempts == len(llm_server.requests("lesson")) == 4
     assert lessons.prompt_tokens == sum(r.prompt_tokens for r in llm_server.requests("lesson"))
@@ -268,7 +285,7 @@ def test_usage_is_reported_when_the_job_fails(llm_server):
 
     assert failed.value.stage == "writing_quizzes"
     assert len(llm_server.requests("quiz")) >= 1  # a 400 is not retried
-    assert {u.stage for u in failed.value.usage} >= {"planning", "outlining", "writing_lessons"}
+    assert {u.stage for u in failed.value.usage} >= {"planning", "writing_lessons"}
 
 
 def test_markdown_with_a_script_from_the_model_is_sanitised_when_rendered(llm_server):
@@ -325,24 +342,20 @@ def test_a_course_document_the_validator_refuses_goes_back_to_the_stage_responsi
     """A backstop: the stage checks match the validator's rules, so this only
     happens if they drift apart; then the item is rewritten once with the problems."""
     run = _Run(request(), None, None)
+    lessons = [PlannedLesson(title="Overland", summary="By land.")]
     plan = CoursePlan(
         title="Silk Road",
         description="Trade routes.",
         learning_outcomes=["Name the routes"],
-        modules=[ModulePlan(title="Routes", description="Where they ran.")],
+        modules=[ModulePlan(title="Routes", description="Where they ran.", lessons=lessons)],
     )
-    outline = ModuleOutline.model_validate({"items": [
-        {"kind": "lesson", "title": "Overland", "follows_lesson": None},
-        {"kind": "lesson", "title": "By sea", "follows_lesson": None},
-        {"kind": "quiz", "title": "Check", "follows_lesson": 2},
-    ]})  # fmt: skip
     lesson = LessonDraft(title="Overland", markdown="## Routes\n\n" + "Text. " * 50)
     drifted = QuizDraft.model_construct(
         title="Check", type="multiple_choice", question="Which?", options=["A", "B"],
         answer=7, explanation="Because.",
     )  # fmt: skip
-    module = _ModuleDraft(plan=plan.modules[0], outline=outline)
-    module.written = {0: lesson, 1: lesson, 2: drifted}
+    module = _ModuleDraft(plan=plan.modules[0])
+    module.written = {0: lesson, 1: drifted}
     draft = _CourseDraft(request=request(), plan=plan, modules=[module])
 
     try:
@@ -352,11 +365,11 @@ def test_a_course_document_the_validator_refuses_goes_back_to_the_stage_responsi
 
     (quiz,) = llm_server.requests("quiz")
     assert (
-        "modules[0].content[2].content.answer: 7 is not an option number (1-2)"
+        "modules[0].content[1].content.answer: 7 is not an option number (1-2)"
         in (quiz.messages[-1]["content"])
     )
     assert '"answer": 7' in quiz.messages[-2]["content"]
-    assert spec.modules[0].items[2].answer == 1
+    assert spec.modules[0].items[1].answer == 1
 
 
 def _objects(schema):
@@ -380,7 +393,7 @@ def test_every_stage_asks_for_strict_structured_output(llm_server):
         assert response_format["type"] == "json_schema"
         assert response_format["json_schema"]["strict"] is True
         stages[recorded.stage] = response_format["json_schema"]["schema"]
-    assert set(stages) == {"plan", "outline", "lesson", "quiz"}
+    assert set(stages) == {"plan", "lesson", "quiz"}
     for schema in stages.values():
         for node in _objects(schema):
             assert node["additionalProperties"] is False
@@ -388,3 +401,44 @@ def test_every_stage_asks_for_strict_structured_output(llm_server):
     quiz = stages["quiz"]["properties"]
     assert (quiz["options"]["minItems"], quiz["options"]["maxItems"]) == (2, 6)
     assert f"{TITLE_MAX_LENGTH} characters" in quiz["title"]["description"]
+
+
+def test_units_are_written_in_course_order_each_quiz_right_after_its_lesson(llm_server, settings):
+    """One thread: the plan, then each lesson followed at once by its quiz,
+    module by module, so the first module is whole before the second starts."""
+    settings.ATHENA_GENERATION_LESSON_CONCURRENCY = 1
+
+    generate_course(request())
+
+    stages = [recorded.stage for recorded in llm_server.requests()]
+    assert stages == ["plan"] + ["lesson", "quiz"] * 4
+    lessons = [recorded.data["lesson"]["title"] for recorded in llm_server.requests("lesson")]
+    assert lessons == [
+        "Module 1, first ideas",
+        "Module 1, going further",
+        "Module 2, first ideas",
+        "Module 2, going further",
+    ]
+
+
+def test_each_lesson_is_written_knowing_the_outcomes_and_the_lessons_before_it(llm_server):
+    generate_course(request())
+
+    third = next(
+        recorded.data
+        for recorded in llm_server.requests("lesson")
+        if recorded.data["lesson"]["title"] == "Module 2, first ideas"
+    )
+    assert third["course"]["learning_outcomes"][0].startswith("Explain the core ideas")
+    assert third["module"]["purpose"] == "Part 2 of 2."
+    assert third["lesson"]["summary"] == "The first ideas."
+    assert [lesson["title"] for lesson in third["lessons_before"]] == [
+        "Module 1, first ideas",
+        "Module 1, going further",
+    ]
+    instructions = llm_server.requests("lesson")[0].contents("system")[0]
+    assert "$x^2$" in instructions
+    assert "without introducing again what they explained" in instructions
+    quiz = llm_server.requests("quiz")[0]
+    assert "$x^2$" in quiz.contents("system")[0]
+    assert quiz.data["lesson"]["markdown"].startswith("## Overview")
