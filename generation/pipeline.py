@@ -562,11 +562,11 @@ def _parse(
     try:
         answer = model.model_validate(value)
     except ValidationError as error:
-        return None, [_problem(detail) for detail in error.errors(include_url=False)]
+        return None, [validation_problem(detail) for detail in error.errors(include_url=False)]
     return answer, check(answer) if check is not None else []
 
 
-def _problem(detail: Any) -> str:
+def validation_problem(detail: Any) -> str:
     place = ".".join(str(part) for part in detail.get("loc", ())) or "(answer)"
     message = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
     return f"{place}: {message}"
