@@ -38,6 +38,10 @@ class GenerationJobAdmin(admin.ModelAdmin):
     fieldsets = [
         ("Request", {"fields": ["requester", "topic", "level", "duration", "focus", "retry_of"]}),
         (
+            "Plan",
+            {"fields": ["review_plan", "plan", "revision_instruction", "plan_approved_at"]},
+        ),
+        (
             "Run",
             {
                 "fields": [

@@ -8,8 +8,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from courses.models import Duration, Focus, Level
+from courses.models import TITLE_MAX_LENGTH, Duration, Focus, Level
 from courses.search_text import search_words
+from generation.prompts import module_range
+from generation.schemas import MAX_LESSONS, MIN_LESSONS, CoursePlan, ModulePlan, PlannedLesson
 
 TOPIC_MIN_LENGTH = 3
 TOPIC_MAX_LENGTH = 200
@@ -44,6 +46,12 @@ class GenerationRequestForm(forms.Form):
     level = forms.ChoiceField(label="Level", choices=Level.choices)
     duration = forms.ChoiceField(label="Duration", choices=Duration.choices)
     focus = forms.ChoiceField(label="Focus", choices=Focus.choices)
+    review_plan = forms.BooleanField(
+        label="Let me review the plan before the lessons are written",
+        required=False,
+        initial=True,
+        help_text="You see the modules and lessons first, and can change them.",
+    )
 
     def clean_topic(self) -> str:
         # One space between words: "  Rust   for  beginners " -> "Rust for beginners".
@@ -64,3 +72,134 @@ class GenerationRequestForm(forms.Form):
     @property
     def request_fields(self) -> dict[str, Any]:
         return {key: self.cleaned_data[key] for key in ("topic", "level", "duration", "focus")}
+
+
+# Reviewing a plan: the course's title and description, its modules as a
+# formset (reorder, remove, add one), each module's lessons one title a line.
+
+
+class PlanForm(forms.Form):
+    title = forms.CharField(label="Course title", max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        label="Description", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class PlannedModuleForm(forms.Form):
+    title = forms.CharField(label="Module title", max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        label="What it is for", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    lessons = forms.CharField(
+        label="Lessons",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"One lesson title a line, in reading order ({MIN_LESSONS} to "
+        f"{MAX_LESSONS}). Each lesson is followed by a quiz on it.",
+    )
+
+    def clean_lessons(self) -> list[str]:
+        titles = [line.strip() for line in self.cleaned_data["lessons"].splitlines()]
+        titles = [title for title in titles if title]
+        if not 1 <= len(titles) <= MAX_LESSONS:
+            raise ValidationError(
+                f"List 1 to {MAX_LESSONS} lessons, one a line (this has {len(titles)}).",
+                code="lesson_count",
+            )
+        too_long = [title for title in titles if len(title) > TITLE_MAX_LENGTH]
+        if too_long:
+            raise ValidationError(
+                f"Keep each lesson title to {TITLE_MAX_LENGTH} characters: "
+                f"“{too_long[0][:40]}…” is longer.",
+                code="lesson_title_length",
+            )
+        return titles
+
+
+class BasePlannedModuleFormSet(forms.BaseFormSet):
+    max_modules: int
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        form.fields["ORDER"].label = "Position"
+        form.fields["DELETE"].label = "Remove this module"
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        kept = self.ordered_forms  # neither removed nor an untouched blank one
+        if not kept:
+            raise ValidationError("Keep at least one module.", code="no_modules")
+        if len(kept) > self.max_modules:
+            raise ValidationError(
+                f"A course of this duration has at most {self.max_modules} modules.",
+                code="too_many_modules",
+            )
+
+
+PlannedModuleFormSet = forms.formset_factory(
+    PlannedModuleForm,
+    formset=BasePlannedModuleFormSet,
+    extra=1,
+    can_order=True,
+    can_delete=True,
+)
+
+
+class RevisionForm(forms.Form):
+    instruction = forms.CharField(
+        label="Ask for changes",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example “more on soil, skip the chemistry”. Athena rewrites the plan "
+        "and shows it to you again.",
+        error_messages={"required": "Say what to change in the plan."},
+    )
+
+
+def plan_forms(
+    plan: CoursePlan, *, duration: str, data: Any = None
+) -> tuple[PlanForm, BasePlannedModuleFormSet]:
+    """The review forms for `plan`, bound to `data` when given."""
+    initial_modules = [
+        {
+            "title": module.title,
+            "description": module.description,
+            "lessons": "\n".join(lesson.title for lesson in module.lessons),
+            "ORDER": number,
+        }
+        for number, module in enumerate(plan.modules, start=1)
+    ]
+    plan_form = PlanForm(
+        data, initial={"title": plan.title, "description": plan.description}, prefix="plan"
+    )
+    formset = PlannedModuleFormSet(data, initial=initial_modules, prefix="modules")
+    formset.max_modules = module_range(duration)[1]
+    return plan_form, formset
+
+
+def edited_plan(
+    previous: CoursePlan, plan_form: PlanForm, formset: BasePlannedModuleFormSet
+) -> CoursePlan:
+    """The plan as the (valid) review forms leave it. A lesson keeps its summary
+    while its title is one the plan had; a new one is summarised by its title."""
+    summaries = {
+        lesson.title: lesson.summary for module in previous.modules for lesson in module.lessons
+    }
+    modules = [
+        ModulePlan(
+            title=form.cleaned_data["title"],
+            description=form.cleaned_data["description"],
+            lessons=[
+                PlannedLesson(title=title, summary=summaries.get(title, title))
+                for title in form.cleaned_data["lessons"]
+            ],
+        )
+        for form in formset.ordered_forms
+    ]
+    return previous.model_copy(
+        update={
+            "title": plan_form.cleaned_data["title"],
+            "description": plan_form.cleaned_data["description"],
+            "modules": modules,
+        }
+    )

@@ -16,6 +16,7 @@ from courses.models import Duration, Focus, Level
 STAGE_CHOICES = [
     ("queued", "Waiting for a worker"),
     ("planning", "Planning"),
+    ("review", "Plan ready for review"),
     # Jobs run before the plan held the lessons had a stage of their own here.
     ("outlining", "Outlining"),
     ("writing_lessons", "Writing lessons"),
@@ -28,8 +29,19 @@ STAGE_CHOICES = [
 
 class GenerationJobQuerySet(models.QuerySet["GenerationJob"]):
     def active(self) -> GenerationJobQuerySet:
-        """Queued or running: what the per-learner limit counts."""
+        """Queued or running: what the site-wide cap counts."""
         return self.filter(state__in=[GenerationJob.State.QUEUED, GenerationJob.State.RUNNING])
+
+    def in_progress(self) -> GenerationJobQuerySet:
+        """Queued, running or waiting for its plan's review: what the
+        per-learner limit counts (one course on the way at a time)."""
+        return self.filter(
+            state__in=[
+                GenerationJob.State.QUEUED,
+                GenerationJob.State.RUNNING,
+                GenerationJob.State.REVIEW,
+            ]
+        )
 
     def running(self) -> GenerationJobQuerySet:
         return self.filter(state=GenerationJob.State.RUNNING)
@@ -41,7 +53,12 @@ class GenerationJobQuerySet(models.QuerySet["GenerationJob"]):
         running = Q(state=GenerationJob.State.RUNNING) & (
             Q(heartbeat_at__lt=beat_cutoff) | Q(heartbeat_at__isnull=True)
         )
-        waiting = Q(state=GenerationJob.State.QUEUED, created_at__lt=queue_cutoff)
+        # Queued since it was asked for, or since it was queued again (its plan
+        # approved or sent for revision: heartbeat_at).
+        waiting = Q(state=GenerationJob.State.QUEUED) & (
+            Q(heartbeat_at__lt=queue_cutoff)
+            | Q(heartbeat_at__isnull=True, created_at__lt=queue_cutoff)
+        )
         return self.filter(running | waiting)
 
 
@@ -59,8 +76,10 @@ class GenerationJob(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        REVIEW = "review", "Plan to review"
         SUCCEEDED = "succeeded", "Ready"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     requester = models.ForeignKey(  # leads the indexes below
         settings.AUTH_USER_MODEL,
@@ -90,6 +109,13 @@ class GenerationJob(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
+    # Plan review: whether the learner reviews the plan before lessons are
+    # written; the plan (generation.schemas.CoursePlan as JSON) once made; an
+    # instruction the next run revises it by; when the learner approved it.
+    review_plan = models.BooleanField(default=False)
+    plan = models.JSONField(default=dict, blank=True)
+    revision_instruction = models.TextField(blank=True)
+    plan_approved_at = models.DateTimeField(null=True, blank=True)
     model_name = models.CharField(max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
@@ -124,7 +150,7 @@ class GenerationJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED, self.State.CANCELLED)
 
     def staleness(self, *, now: timezone.datetime | None = None) -> str:
         """Why this job is stale (for staff), or "" when it is not."""
@@ -137,9 +163,10 @@ class GenerationJob(models.Model):
                 f"No heartbeat since {self.heartbeat_at} (timeout "
                 f"{settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT} s); marked failed at {now}."
             )
-        if self.state == self.State.QUEUED and self.created_at < queue_cutoff:
+        queued_since = self.heartbeat_at or self.created_at
+        if self.state == self.State.QUEUED and queued_since < queue_cutoff:
             return (
-                f"Queued since {self.created_at} and never started: is a worker running "
+                f"Queued since {queued_since} and never started: is a worker running "
                 f"(manage.py db_worker)? Marked failed at {now}."
             )
         return ""

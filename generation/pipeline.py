@@ -56,6 +56,7 @@ STAGES = ("planning", "writing_lessons", "writing_quizzes", "checking", "saving"
 # The progress stage each kind of model call belongs to.
 STAGE_OF_CALL = {
     "plan": "planning",
+    "revise": "planning",
     "lesson": "writing_lessons",
     "quiz": "writing_quizzes",
 }
@@ -352,6 +353,21 @@ class _Run:
         self.fitted += [f"plan: dropped {what}" for what in dropped]
         return plan
 
+    def revise(self, plan: CoursePlan, instruction: str) -> CoursePlan:
+        """`plan` revised by the model as the learner's `instruction` says."""
+        self.report("planning", "Revising the plan", 2)
+        data = {
+            **self.base_data(),
+            "plan": plan.model_dump(mode="json"),
+            "instruction": instruction,
+        }
+        revised = self.ask("revise", data, check=self.check_plan)
+        revised, dropped = fit_plan(
+            revised, max_modules=prompts.module_range(self.request.duration)[1]
+        )
+        self.fitted += [f"revised plan: dropped {what}" for what in dropped]
+        return revised
+
     def check_plan(self, plan: CoursePlan) -> list[str]:
         """What a repair may ask for; extras are trimmed without asking (fit_plan)."""
         low, high = prompts.module_range(self.request.duration)
@@ -542,6 +558,7 @@ ITEM_PATH = re.compile(r"^modules\[(?P<module>\d+)\]\.content\[(?P<item>\d+)\]")
 
 INSTRUCTIONS: dict[str, Callable[[prompts.Preferences], str]] = {
     "plan": prompts.plan_instructions,
+    "revise": prompts.revise_instructions,
     "lesson": prompts.lesson_instructions,
     "quiz": prompts.quiz_instructions,
 }
@@ -596,12 +613,18 @@ def _checked(request: CourseRequest) -> CourseRequest:
         raise GenerationFailed("planning", str(error)) from error
 
 
-def plan_course(request: CourseRequest, *, time_budget: float | None = None) -> PlanResult:
-    """The plan for `request`: one model call (and its repairs), nothing saved.
-    Raises `GenerationFailed`."""
+def plan_course(
+    request: CourseRequest,
+    *,
+    revise: tuple[CoursePlan, str] | None = None,
+    time_budget: float | None = None,
+) -> PlanResult:
+    """The plan for `request`, or with `revise` (a plan and the learner's
+    instruction) that plan revised: one model call (and its repairs), nothing
+    saved. Raises `GenerationFailed`."""
     run = _Run(_checked(request), None, time_budget)
     try:
-        plan = run.plan()
+        plan = run.revise(*revise) if revise is not None else run.plan()
     finally:
         run.client.close()
     return PlanResult(plan=plan, usage=run.meter.usage(), model=run.meter.model, fitted=run.fitted)

@@ -117,6 +117,7 @@ class QuizDraft(_Answer):
 
 STAGE_MODELS: dict[str, type[_Answer]] = {
     "plan": CoursePlan,
+    "revise": CoursePlan,
     "lesson": LessonDraft,
     "quiz": QuizDraft,
 }

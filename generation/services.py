@@ -19,7 +19,8 @@ from generation.models import GenerationJob
 from notifications.services import notification_create
 
 if TYPE_CHECKING:
-    from generation.pipeline import GenerationResult, Progress, StageUsage
+    from generation.pipeline import GenerationResult, PlanResult, Progress, StageUsage
+    from generation.schemas import CoursePlan
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,10 @@ class GenerationLimitReached(Exception):
 
 def _check_limits(*, user: AbstractBaseUser) -> None:
     jobs = GenerationJob.objects
-    if jobs.filter(requester=user).active().exists():
+    if jobs.filter(requester=user).in_progress().exists():
         raise GenerationLimitReached(
-            "You already have a course being built. Wait until it is ready (or has "
-            "failed) before asking for another one."
+            "You already have a course on the way (being built, or its plan waiting for "
+            "your review). Finish or cancel it before asking for another one."
         )
     per_day = settings.ATHENA_GENERATION_PER_DAY
     since = timezone.now() - timedelta(days=1)
@@ -88,9 +89,11 @@ def generation_request(
     duration: str,
     focus: str,
     retry_of: GenerationJob | None = None,
+    review_plan: bool = False,
     enforce_limits: bool = True,
 ) -> GenerationJob:
-    """Queue a course for `user`; the worker builds it after the commit.
+    """Queue a course for `user`; the worker builds it after the commit (with
+    `review_plan`, only its plan, for the learner to review and approve).
 
     Raises GenerationLimitReached when one of the limits refuses it."""
     generation_jobs_fail_stale()
@@ -104,6 +107,7 @@ def generation_request(
         duration=duration,
         focus=focus,
         retry_of=retry_of,
+        review_plan=review_plan,
     )
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -137,6 +141,7 @@ def generation_retry(*, job: GenerationJob, enforce_limits: bool = True) -> Gene
         duration=job.duration,
         focus=job.focus,
         retry_of=job,
+        review_plan=job.review_plan,
         enforce_limits=enforce_limits,
     )
 
@@ -157,14 +162,115 @@ def generation_job_start(*, job_id: int) -> bool:
     )
 
 
-def generation_job_progress(*, job_id: int, progress: Progress) -> None:
-    """Save the stage the pipeline reached; it doubles as the worker's heartbeat."""
-    GenerationJob.objects.filter(pk=job_id, state=GenerationJob.State.RUNNING).update(
-        stage=progress.stage,
-        stage_label=progress.label[:200],
-        percent=max(0, min(100, progress.percent)),
-        heartbeat_at=timezone.now(),
+def generation_job_progress(*, job_id: int, progress: Progress) -> bool:
+    """Save the stage the pipeline reached; it doubles as the worker's heartbeat.
+    False when the job is not running any more (its learner cancelled it)."""
+    return bool(
+        GenerationJob.objects.filter(pk=job_id, state=GenerationJob.State.RUNNING).update(
+            stage=progress.stage,
+            stage_label=progress.label[:200],
+            percent=max(0, min(100, progress.percent)),
+            heartbeat_at=timezone.now(),
+        )
     )
+
+
+@transaction.atomic
+def generation_job_await_review(*, job_id: int, result: PlanResult) -> bool:
+    """Keep the plan the worker made (or revised) for its learner to review, and
+    tell them. False when the job is not running any more."""
+    job = (
+        GenerationJob.objects.select_for_update()
+        .select_related("requester")
+        .filter(pk=job_id, state=GenerationJob.State.RUNNING)
+        .first()
+    )
+    if job is None:
+        return False
+    job.state = GenerationJob.State.REVIEW
+    job.stage = "review"
+    job.stage_label = "Your plan is ready to review"
+    job.percent = 0
+    job.plan = result.plan.model_dump(mode="json")
+    job.revision_instruction = ""
+    job.heartbeat_at = timezone.now()
+    _add_usage(job, result.usage)
+    job.save()
+    notification_create(
+        user=job.requester,
+        message=f"The plan for “{job.topic}” is ready for your review.",
+        url=job.get_absolute_url(),
+    )
+    return True
+
+
+def generation_plan_save(*, job: GenerationJob, plan: CoursePlan) -> bool:
+    """The learner's edits to a plan under review; False when it is not under
+    review any more."""
+    return bool(
+        GenerationJob.objects.filter(pk=job.pk, state=GenerationJob.State.REVIEW).update(
+            plan=plan.model_dump(mode="json")
+        )
+    )
+
+
+def generation_plan_approve(*, job: GenerationJob, plan: CoursePlan) -> bool:
+    """Approve `plan` (as the learner left it): the worker writes the course
+    from it. Not held back by the site-wide cap: the job had its place already.
+    False when the job is not under review any more."""
+    return _requeue(job, plan=plan, plan_approved_at=timezone.now())
+
+
+def generation_plan_revise(*, job: GenerationJob, plan: CoursePlan, instruction: str) -> bool:
+    """Ask the model for `plan` (the learner's current edits) revised as
+    `instruction` says; the job comes back for review. False when the job is not
+    under review any more."""
+    return _requeue(job, plan=plan, revision_instruction=instruction)
+
+
+@transaction.atomic
+def _requeue(job: GenerationJob, *, plan: CoursePlan, **fields: object) -> bool:
+    """Queue a job under review again with `plan` and `fields`."""
+    updated = GenerationJob.objects.filter(pk=job.pk, state=GenerationJob.State.REVIEW).update(
+        plan=plan.model_dump(mode="json"),
+        state=GenerationJob.State.QUEUED,
+        stage="queued",
+        stage_label="Waiting for a worker",
+        percent=0,
+        heartbeat_at=timezone.now(),  # a queued job's staleness counts from here
+        **fields,
+    )
+    if updated:
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return bool(updated)
+
+
+def generation_job_cancel(*, job: GenerationJob) -> bool:
+    """Cancel a job that is queued, running or under review (a running worker
+    stops at its next progress report). False when it had finished already."""
+    return bool(
+        GenerationJob.objects.filter(
+            pk=job.pk,
+            state__in=[
+                GenerationJob.State.QUEUED,
+                GenerationJob.State.RUNNING,
+                GenerationJob.State.REVIEW,
+            ],
+        ).update(
+            state=GenerationJob.State.CANCELLED,
+            stage_label="Cancelled",
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def _add_usage(job: GenerationJob, usage: list[StageUsage]) -> None:
+    """Add a run's usage to what the job's earlier runs spent (planning before
+    a review, then writing)."""
+    job.usage = [*job.usage, *_usage_rows(usage)]
+    job.prompt_tokens = sum(int(row["prompt_tokens"]) for row in job.usage)
+    job.completion_tokens = sum(int(row["completion_tokens"]) for row in job.usage)
+    job.model_name = next((row.model for row in usage if row.model), job.model_name)[:200]
 
 
 def _usage_rows(usage: list[StageUsage]) -> list[dict[str, object]]:
@@ -191,10 +297,8 @@ def generation_job_succeed(*, job_id: int, result: GenerationResult) -> Generati
     job.stage_label = "Your course is ready"
     job.percent = 100
     job.course = course
+    _add_usage(job, result.usage)
     job.model_name = result.model[:200]
-    job.prompt_tokens = result.prompt_tokens
-    job.completion_tokens = result.completion_tokens
-    job.usage = _usage_rows(result.usage)
     job.finished_at = timezone.now()
     job.heartbeat_at = job.finished_at
     job.error_reason = job.error_detail = ""
@@ -235,10 +339,7 @@ def _fail(
         job.error_reason = reason[:500]
         job.error_detail = detail
         if usage is not None:
-            job.usage = _usage_rows(usage)
-            job.prompt_tokens = sum(row.prompt_tokens for row in usage)
-            job.completion_tokens = sum(row.completion_tokens for row in usage)
-            job.model_name = next((row.model for row in usage if row.model), "")[:200]
+            _add_usage(job, usage)
         job.finished_at = now
         job.save()
         notification_create(

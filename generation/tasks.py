@@ -14,6 +14,7 @@ from django_tasks import task
 from generation.models import GenerationJob
 from generation.services import (
     UNEXPECTED_REASON,
+    generation_job_await_review,
     generation_job_fail,
     generation_job_progress,
     generation_job_start,
@@ -21,13 +22,27 @@ from generation.services import (
     generation_jobs_fail_stale,
 )
 
+
+class JobCancelled(Exception):
+    """The learner cancelled the job while it ran."""
+
+
 logger = logging.getLogger(__name__)
 
 
 @task()
 def run_generation_job(job_id: int) -> str:
-    """Build the course job `job_id` asks for; answer the job's final state."""
-    from generation.pipeline import CourseRequest, GenerationFailed, Progress, generate_course
+    """Do the next step of job `job_id`: make (or revise) its plan for the
+    learner's review when it asked for one, else build the course (from the
+    approved plan if there is one); answer the state the job is left in."""
+    from generation.pipeline import (
+        CourseRequest,
+        GenerationFailed,
+        Progress,
+        generate_course,
+        plan_course,
+    )
+    from generation.schemas import CoursePlan
 
     # The worker path sweeps too: jobs left "running" by a worker that died.
     generation_jobs_fail_stale()
@@ -37,15 +52,34 @@ def run_generation_job(job_id: int) -> str:
     job = GenerationJob.objects.select_related("requester").get(pk=job_id)
 
     def on_progress(progress: Progress) -> None:
-        generation_job_progress(job_id=job_id, progress=progress)
+        if not generation_job_progress(job_id=job_id, progress=progress):
+            raise JobCancelled
 
+    request = CourseRequest(
+        topic=job.topic, level=job.level, duration=job.duration, focus=job.focus
+    )
+    approved = CoursePlan.model_validate(job.plan) if job.plan_approved_at else None
     try:
+        if approved is None and (job.review_plan or job.revision_instruction):
+            revise = None
+            if job.revision_instruction:
+                revise = (CoursePlan.model_validate(job.plan), job.revision_instruction)
+            on_progress(Progress(stage="planning", label="Planning the course", percent=2))
+            planned = plan_course(
+                request, revise=revise, time_budget=settings.ATHENA_GENERATION_TIME_BUDGET
+            )
+            generation_job_await_review(job_id=job_id, result=planned)
+            return GenerationJob.State.REVIEW
         result = generate_course(
-            CourseRequest(topic=job.topic, level=job.level, duration=job.duration, focus=job.focus),
+            request,
+            plan=approved,
             owner=job.requester,
             on_progress=on_progress,
             time_budget=settings.ATHENA_GENERATION_TIME_BUDGET,
         )
+    except JobCancelled:
+        logger.info("Generation job %s was cancelled", job_id)
+        return GenerationJob.State.CANCELLED
     except GenerationFailed as failure:
         logger.warning("Generation job %s failed at %s: %s", job_id, failure.stage, failure)
         generation_job_fail(

@@ -10,4 +10,6 @@ urlpatterns = [
     path("requests/<int:job_id>/", views.job_detail, name="job-detail"),
     path("requests/<int:job_id>/status/", views.job_status, name="job-status"),
     path("requests/<int:job_id>/retry/", views.job_retry, name="job-retry"),
+    path("requests/<int:job_id>/plan/", views.job_plan, name="job-plan"),
+    path("requests/<int:job_id>/cancel/", views.job_cancel, name="job-cancel"),
 ]

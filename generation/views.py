@@ -6,10 +6,12 @@ to its status page at once."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -17,13 +19,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import LearnerProfile
 from courses.models import DEFAULT_PREFERENCES
-from generation.forms import GenerationRequestForm
+from generation.forms import GenerationRequestForm, RevisionForm, edited_plan, plan_forms
 from generation.llm import llm_settings_configured
 from generation.models import GenerationJob
+from generation.schemas import CoursePlan
 from generation.selectors import similar_published_courses
 from generation.services import (
     GenerationLimitReached,
+    generation_job_cancel,
     generation_job_fail_if_stale,
+    generation_plan_approve,
+    generation_plan_revise,
+    generation_plan_save,
     generation_request,
     generation_retry,
 )
@@ -53,7 +60,11 @@ def generation_new(request: HttpRequest) -> HttpResponse:
                 suggestions = similar_published_courses(**fields)
             if not suggestions:
                 try:
-                    job = generation_request(user=request.user, **fields)
+                    job = generation_request(
+                        user=request.user,
+                        review_plan=form.cleaned_data["review_plan"],
+                        **fields,
+                    )
                 except GenerationLimitReached as limit:
                     form.add_error(None, limit.message)
                 else:
@@ -99,7 +110,72 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
-    return render(request, "generation/job_detail.html", {"job": job})
+    context: dict[str, Any] = {"job": job}
+    if job.state == GenerationJob.State.REVIEW:
+        plan_form, formset = plan_forms(_plan_of(job), duration=job.duration)
+        context.update(plan_form=plan_form, formset=formset, revision_form=RevisionForm())
+    return render(request, "generation/job_detail.html", context)
+
+
+def _plan_of(job: GenerationJob) -> CoursePlan:
+    return CoursePlan.model_validate(job.plan)
+
+
+@login_required
+@require_POST
+def job_plan(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The plan under review, as the learner edited it: saved ("save"),
+    approved for writing ("approve"), or sent to the model with an instruction
+    ("revise"). Forms with errors come back with them, nothing lost."""
+    job = _own_job(request, job_id)
+    if job.state != GenerationJob.State.REVIEW:
+        messages.info(request, "This plan is not waiting for your review any more.")
+        return redirect(job)
+    action = request.POST.get("action")
+    if action not in ("save", "approve", "revise"):
+        raise BadRequest("Choose what to do with the plan.")
+    previous = _plan_of(job)
+    plan_form, formset = plan_forms(previous, duration=job.duration, data=request.POST)
+    revision_form = RevisionForm(request.POST if action == "revise" else None)
+    valid = plan_form.is_valid() and formset.is_valid()
+    if action == "revise":
+        valid = revision_form.is_valid() and valid
+    if not valid:
+        return render(
+            request,
+            "generation/job_detail.html",
+            {
+                "job": job,
+                "plan_form": plan_form,
+                "formset": formset,
+                "revision_form": revision_form,
+            },
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    plan = edited_plan(previous, plan_form, formset)
+    if action == "save":
+        generation_plan_save(job=job, plan=plan)
+        messages.success(request, "Your changes to the plan are saved.")
+    elif action == "approve":
+        generation_plan_approve(job=job, plan=plan)
+        messages.success(request, "Plan approved: Athena is writing your course.")
+    else:
+        generation_plan_revise(
+            job=job, plan=plan, instruction=revision_form.cleaned_data["instruction"]
+        )
+        messages.success(request, "Athena is revising the plan as you asked.")
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _own_job(request, job_id)
+    if generation_job_cancel(job=job):
+        messages.success(request, f"You cancelled “{job.topic}”.")
+    else:
+        messages.info(request, "This request had finished already.")
+    return redirect(job)
 
 
 @never_cache
@@ -116,6 +192,8 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
             "label": job.stage_label,
             "percent": job.percent,
             "finished": job.is_finished,
+            # The page shows the plan to review: the script reloads it.
+            "review": job.state == GenerationJob.State.REVIEW,
             "course_url": job.course.get_absolute_url() if job.course else None,
             "error": job.error_reason,
         }

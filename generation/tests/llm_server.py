@@ -151,8 +151,19 @@ def quiz_answer(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def revise_answer(data: dict[str, Any]) -> dict[str, Any]:
+    """The plan sent, its description saying what was asked and a lesson added
+    to its first module ("More on ...")."""
+    plan = copy.deepcopy(data.get("plan") or plan_answer(data))
+    instruction = str(data.get("instruction", ""))
+    plan["description"] = f"{plan['description']} Revised: {instruction}"
+    plan["modules"][0]["lessons"].append({"title": "Added on request", "summary": instruction})
+    return plan
+
+
 ANSWERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "plan": plan_answer,
+    "revise": revise_answer,
     "lesson": lesson_answer,
     "quiz": quiz_answer,
 }

@@ -136,7 +136,7 @@ def test_a_failed_run_records_stage_and_reason_saves_nothing_and_notifies(
 
 def test_one_course_at_a_time_per_learner(learner):
     make_job(learner)  # queued
-    with pytest.raises(GenerationLimitReached, match="already have a course being built"):
+    with pytest.raises(GenerationLimitReached, match="already have a course on the way"):
         generation_request(user=learner, **REQUEST)
 
 
@@ -229,7 +229,7 @@ def test_one_learner_asking_from_two_tabs_at_once_gets_one_job(settings):
 
     assert GenerationJob.objects.filter(requester=learner).count() == 1
     assert answers.count("queued") == 1
-    assert sum("already have a course being built" in answer for answer in answers) == 2
+    assert sum("already have a course on the way" in answer for answer in answers) == 2
 
 
 # The same race on a SQLite file, in a process of its own: four learners, a

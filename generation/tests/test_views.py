@@ -170,7 +170,7 @@ def test_a_topic_among_hostile_punctuation_is_searched_for_its_words(learner_cli
 def test_one_course_at_a_time_says_so_on_the_form(learner, learner_client):
     make_job(learner)
     response = learner_client.post(NEW, FORM)
-    assert "You already have a course being built" in html_of(response)
+    assert "You already have a course on the way" in html_of(response)
     assert GenerationJob.objects.count() == 1
 
 
@@ -209,6 +209,7 @@ def test_the_status_endpoint_follows_the_job(learner, learner_client):
         "label": "Writing module 2 of 4, lesson 3 of 5",
         "percent": 42,
         "finished": False,
+        "review": False,
         "course_url": None,
         "error": "",
     }
@@ -311,7 +312,7 @@ def test_clicking_try_again_twice_queues_one_retry_and_follows_it(learner, learn
     assert second.redirect_chain[-1][0] == retry.get_absolute_url()
     html = html_of(second)
     assert "is already being tried again" in html
-    assert "You already have a course being built" not in html
+    assert "You already have a course on the way" not in html
 
 
 def test_try_again_is_a_post(learner, learner_client):

@@ -30,7 +30,7 @@
       })
       .then(function (status) {
         failures = 0;
-        if (status.finished) {
+        if (status.finished || status.review) {
           window.location.reload();
           return;
         }

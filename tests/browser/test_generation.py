@@ -1,6 +1,6 @@
-"""A learner asks Athena to build a course in Chromium and watches it being
-built: the status page follows the worker by itself, then opens the course; the
-header bell counts the notification."""
+"""A learner asks Athena to build a course in Chromium: the status page follows
+the worker by itself to the plan, which the learner edits and approves, then
+to the finished course; the header bell counts the notifications."""
 
 from __future__ import annotations
 
@@ -16,8 +16,14 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from generation.models import GenerationJob
-from generation.tests.helpers import failed_job, running_job
-from generation.tests.llm_server import StandInServer, configure, running_stand_in, valid
+from generation.tests.helpers import failed_job, make_job, running_job
+from generation.tests.llm_server import (
+    StandInServer,
+    configure,
+    plan_answer,
+    running_stand_in,
+    valid,
+)
 from notifications.services import notification_create
 from tests.factories import PASSWORD, make_user
 
@@ -109,7 +115,16 @@ def test_learner_builds_a_course_and_watches_it_become_ready(live_server, page: 
 
     start_worker()
 
-    # The page follows the worker by itself: a stage and a moving bar, then ready.
+    # The page follows the worker by itself to the plan, which waits for review.
+    expect(page.get_by_text("Your plan is ready.")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    first_module = page.get_by_role("group", name="Module 1")
+    lessons = first_module.get_by_label("Lessons")
+    expect(lessons).to_have_value("Module 1, first ideas\nModule 1, going further")
+    lessons.fill("Caravans and camels\nModule 1, going further")
+    page.get_by_role("button", name="Approve and write the course").click()
+    expect(page.get_by_text("Plan approved: Athena is writing your course.")).to_be_visible()
+
+    # Then a stage and a moving bar, then ready.
     label = page.locator("[data-job-label]")
     expect(label).to_have_text(
         re.compile(r"Planning|Writing module|Checking|Saving"),
@@ -126,13 +141,15 @@ def test_learner_builds_a_course_and_watches_it_become_ready(live_server, page: 
     page.get_by_role("link", name=re.compile(r"^Open “")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(job.course.topic)
     expect(page.get_by_role("note")).to_contain_text("built for you")
-    bell = page.get_by_role("link", name="Notifications, 1 unread")
+    outline = page.get_by_role("navigation", name="Course outline")
+    expect(outline.get_by_role("link", name="Lesson Caravans and camels")).to_be_visible()
+    bell = page.get_by_role("link", name="Notifications, 2 unread")
     expect(bell).to_be_visible()
     bell.click()
     message = f"Your course “{job.course.topic}” is ready."
     expect(page.get_by_role("link", name=message)).to_be_visible()
-    page.get_by_role("button", name=re.compile(r"^Mark as read")).click()
-    expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Mark as read")).first.click()
+    expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,6 +164,8 @@ def test_generation_pages_have_no_serious_accessibility_violations(
     learner = make_user(username="ada")
     failed = failed_job(learner)
     running = running_job(learner, topic="Rust for beginners")
+    plan = plan_answer({"topic": "Soil science", "duration": "short"})
+    review = make_job(learner, topic="Soil science", state=GenerationJob.State.REVIEW, plan=plan)
     notification_create(user=learner, message="Your course “Rust” is ready.", url="/courses/")
     # axe injects its own script and styles: the CSP is bypassed for the scan only.
     context = browser.new_context(base_url=live_server.url, color_scheme=theme, bypass_csp=True)
@@ -163,6 +182,7 @@ def test_generation_pages_have_no_serious_accessibility_violations(
             "/build/requests/",
             failed.get_absolute_url(),
             running.get_absolute_url(),
+            review.get_absolute_url(),
             "/notifications/",
         ):
             page.goto(url)
