@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
 from django.db.models import Case, IntegerField, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from courses.models import Course
+from generation.models import GenerationJob
 
 SUGGESTION_COUNT = 3
 
@@ -38,3 +45,51 @@ def similar_published_courses(
         .filter(preference_matches__gte=2)
         .order_by("-preference_matches", "-search_rank", "-created_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class BuildAllowance:
+    """How many more courses a learner may ask for now, of `per_day` in any 24
+    hours, and when the oldest build counted frees its place (None when none
+    is counted)."""
+
+    left: int
+    per_day: int
+    next_frees_at: datetime | None
+
+    @property
+    def frees_when(self) -> str:
+        """When the next place frees, in local time: "at 14:20" today, else "at
+        09:05 on 7 Dec"; "" when none is counted."""
+        if self.next_frees_at is None:
+            return ""
+        at = timezone.localtime(self.next_frees_at)
+        when = f"at {at:%H:%M}"
+        if at.date() != timezone.localdate():
+            when += f" on {at.day} {at:%b}"
+        return when
+
+    def __str__(self) -> str:
+        """What the form says, e.g. 3 of 5 builds left; the next frees at 14:20."""
+        text = f"{self.left} of {self.per_day} builds left"
+        if self.next_frees_at is not None:
+            text += f"; the next frees {self.frees_when}"
+        return text + "."
+
+
+def build_allowance(*, user: Any, now: datetime | None = None) -> BuildAllowance:
+    """`user`'s builds left (ATHENA_GENERATION_PER_DAY in any 24 hours). A job
+    that failed is never the learner's fault here (the model, the worker or the
+    site let it down) and is not counted; every other one is, cancelled ones
+    too. One query."""
+    now = now or timezone.now()
+    per_day = settings.ATHENA_GENERATION_PER_DAY
+    counted = list(
+        GenerationJob.objects.filter(requester=user, created_at__gte=now - timedelta(days=1))
+        .exclude(state=GenerationJob.State.FAILED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    # The place that frees next is the one whose build leaves the window first.
+    frees = counted[0] + timedelta(days=1) if counted else None
+    return BuildAllowance(left=max(0, per_day - len(counted)), per_day=per_day, next_frees_at=frees)

@@ -4,7 +4,6 @@ run went, and failing the jobs whose worker died."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils import timezone
 from courses.models import Course
 from enrollment.services import enrollment_create
 from generation.models import GenerationJob
+from generation.selectors import build_allowance
 from notifications.services import notification_create
 
 if TYPE_CHECKING:
@@ -49,12 +49,12 @@ def _check_limits(*, user: AbstractBaseUser) -> None:
             "You already have a course on the way (being built, or its plan waiting for "
             "your review). Finish or cancel it before asking for another one."
         )
-    per_day = settings.ATHENA_GENERATION_PER_DAY
-    since = timezone.now() - timedelta(days=1)
-    if jobs.filter(requester=user, created_at__gte=since).count() >= per_day:
+    allowance = build_allowance(user=user)
+    if not allowance.left:
         raise GenerationLimitReached(
-            f"You have asked for {per_day} courses in the last 24 hours, the most we "
-            "can build for one learner in a day. Try again tomorrow."
+            f"You have asked for {allowance.per_day} courses in the last 24 hours, the most "
+            f"we can build for one learner in a day. The next build frees "
+            f"{allowance.frees_when}."
         )
     # Queued jobs count too: they run as soon as a worker is free.
     if jobs.active().count() >= settings.ATHENA_GENERATION_MAX_RUNNING:

@@ -23,7 +23,7 @@ from generation.forms import GenerationRequestForm, RevisionForm, edited_plan, p
 from generation.llm import llm_settings_configured
 from generation.models import GenerationJob
 from generation.schemas import CoursePlan
-from generation.selectors import similar_published_courses
+from generation.selectors import build_allowance, similar_published_courses
 from generation.services import (
     GenerationLimitReached,
     generation_job_cancel,
@@ -77,7 +77,12 @@ def generation_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "generation/generation_form.html",
-        {"form": form, "configured": configured, "suggestions": suggestions},
+        {
+            "form": form,
+            "configured": configured,
+            "suggestions": suggestions,
+            "allowance": build_allowance(user=request.user) if configured else None,
+        },
     )
 
 

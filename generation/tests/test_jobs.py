@@ -26,6 +26,7 @@ from enrollment.models import Enrollment
 from generation import services
 from generation.models import GenerationJob
 from generation.pipeline import STAGES
+from generation.selectors import build_allowance
 from generation.services import (
     NEVER_STARTED_REASON,
     STALE_REASON,
@@ -341,3 +342,31 @@ def test_a_job_no_worker_picks_up_fails_instead_of_waiting_forever(settings, lea
     assert waiting.state == GenerationJob.State.QUEUED
     # The learner is no longer held by "one course at a time".
     assert generation_request(user=learner, **REQUEST).state == GenerationJob.State.QUEUED
+
+
+def test_failed_builds_give_their_place_back_and_the_next_place_is_named(settings, learner):
+    """The daily limit counts what the learner asked for in any 24 hours, but
+    not jobs that failed (never the learner's fault); it says when the oldest
+    counted build frees its place."""
+    settings.ATHENA_GENERATION_PER_DAY = 3
+    now = timezone.now()
+    oldest = make_job(learner, state=GenerationJob.State.SUCCEEDED)
+    make_job(learner, state=GenerationJob.State.CANCELLED)
+    make_job(learner, state=GenerationJob.State.FAILED)
+    make_job(learner, state=GenerationJob.State.FAILED)
+    GenerationJob.objects.filter(pk=oldest.pk).update(created_at=now - timedelta(hours=20))
+
+    allowance = build_allowance(user=learner, now=now)
+
+    assert (allowance.left, allowance.per_day) == (1, 3)
+    assert allowance.next_frees_at == now + timedelta(hours=4)
+    assert str(allowance).startswith("1 of 3 builds left; the next frees at ")
+    assert generation_request(user=learner, **REQUEST).state == GenerationJob.State.QUEUED
+    GenerationJob.objects.filter(state=GenerationJob.State.QUEUED).update(
+        state=GenerationJob.State.SUCCEEDED
+    )
+    with pytest.raises(GenerationLimitReached) as refused:
+        generation_request(user=learner, **REQUEST)
+    frees = timezone.localtime(now + timedelta(hours=4))
+    assert f"The next build frees at {frees:%H:%M}" in refused.value.message
+    assert "tomorrow" not in refused.value.message

@@ -181,6 +181,15 @@ def test_the_daily_limit_says_so_on_the_form(settings, learner, learner_client):
     assert "You have asked for 1 courses in the last 24 hours" in html_of(response)
 
 
+def test_the_form_shows_the_builds_left(settings, learner, learner_client):
+    settings.ATHENA_GENERATION_PER_DAY = 5
+    assert "5 of 5 builds left." in html_of(learner_client.get(NEW))
+    make_job(learner, state="succeeded")
+    make_job(learner, state="failed")  # not counted
+    html = html_of(learner_client.get(NEW))
+    assert "4 of 5 builds left; the next frees at " in html
+
+
 def test_the_site_wide_cap_says_so_on_the_form(settings, learner_client):
     settings.ATHENA_GENERATION_MAX_RUNNING = 1
     running_job(make_user())
@@ -296,10 +305,11 @@ def test_a_failed_job_says_why_in_plain_words_and_offers_try_again(learner, lear
 
 def test_try_again_respects_the_limits(settings, learner, learner_client):
     settings.ATHENA_GENERATION_PER_DAY = 1
+    make_job(learner, state="succeeded")  # the day's one build (a failed one is not counted)
     job = failed_job(learner)
     response = learner_client.post(reverse("generation:job-retry", args=[job.pk]), follow=True)
     assert "You have asked for 1 courses in the last 24 hours" in html_of(response)
-    assert GenerationJob.objects.count() == 1
+    assert GenerationJob.objects.count() == 2
 
 
 def test_clicking_try_again_twice_queues_one_retry_and_follows_it(learner, learner_client):
@@ -361,7 +371,7 @@ def test_the_pages_run_a_fixed_number_of_queries(
         failed_job(learner, created_at=timezone.now() - timedelta(days=3))
     # Each: the session and its user (2), then the page's own, then on a page
     # with the header the bell's unread count (1).
-    with django_assert_num_queries(3 + 1):  # the learner's profile
+    with django_assert_num_queries(3 + 1 + 1):  # the learner's profile, the builds counted
         learner_client.get(NEW)
     with django_assert_num_queries(3 + 1):  # the job with its course
         learner_client.get(job.get_absolute_url())
