@@ -15,16 +15,32 @@ MAX_NAME_LENGTH = 63
 
 def group_grant(apps: Any, *, name: str, app_label: str, codenames: list[str]) -> None:
     """Create (or reset) group `name` with exactly these permissions of `app_label`."""
+    group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=name)
+    group.permissions.set(_permissions(apps, app_label, codenames))
+
+
+def group_add(apps: Any, *, name: str, app_label: str, codenames: list[str]) -> None:
+    """Add these permissions of `app_label` to group `name` (created if missing),
+    keeping the ones it has."""
+    group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=name)
+    group.permissions.add(*_permissions(apps, app_label, codenames))
+
+
+def group_remove(apps: Any, *, name: str, app_label: str, codenames: list[str]) -> None:
+    """Take these permissions of `app_label` from group `name`, if it exists."""
+    group = apps.get_model("auth", "Group").objects.filter(name=name).first()
+    if group is not None:
+        group.permissions.remove(*_permissions(apps, app_label, codenames))
+
+
+def _permissions(apps: Any, app_label: str, codenames: list[str]) -> Any:
     # Permissions are normally created after all migrations; make sure they exist.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=name)
-    group.permissions.set(
-        apps.get_model("auth", "Permission").objects.filter(
-            content_type__app_label=app_label, codename__in=codenames
-        )
+    return apps.get_model("auth", "Permission").objects.filter(
+        content_type__app_label=app_label, codename__in=codenames
     )
 
 

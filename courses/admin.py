@@ -25,9 +25,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from athena.wording import counted
@@ -325,13 +326,26 @@ class CourseAdmin(
     # Explicit: the enrollment count's GROUP BY drops Meta.ordering, and pages
     # (the list, the autocomplete) need a stable order.
     ordering = ["-created_at", "-course_id"]
-    readonly_fields = ["content_counts", "published_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "content_counts",
+        "published_at",
+        "created_at",
+        "updated_at",
+        "generation_request",
+        "review_state",
+    ]
     fieldsets = [
         (None, {"fields": ["topic", "description"]}),
         ("Built for", {"fields": ["level", "duration", "focus"]}),
         ("Publication", {"fields": ["status", "published_at", "answer_reveal"]}),
         ("Content", {"fields": ["content_counts", "created_at", "updated_at"]}),
     ]
+    # A generated course's page also shows what was asked and what it cost,
+    # for the editor reviewing it before publishing.
+    generated_fieldset = (
+        "Generated: review before publishing",
+        {"fields": ["generation_request", "review_state"]},
+    )
     actions = ["publish", "unpublish", "export_documents", "duplicate"]
     # No COUNT(*) over the whole table on every list page (see CappedCountPaginator).
     show_full_result_count = False
@@ -514,7 +528,51 @@ class CourseAdmin(
     # The course's own fields are saved here, not through a service: its
     # version moves on as the services move it (its status, say, is what the
     # learner pages check). A deleted course's row is gone: nothing to retire.
+    def get_fieldsets(self, request: HttpRequest, obj: Course | None = None) -> list[Any]:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and obj.origin == Course.Origin.GENERATED:
+            fieldsets.insert(1, self.generated_fieldset)
+        return fieldsets
+
+    @admin.display(description="Request")
+    def generation_request(self, obj: Course) -> str:
+        """Who asked, what they typed, for which preferences, the model and what
+        each stage cost (the newest generation job that built it)."""
+        job = obj.generation_jobs.select_related("requester").order_by("-created_at").first()
+        if job is None:
+            return "No generation job is on record for this course."
+        rows = [
+            ("Requested by", job.requester.get_username()),
+            ("Topic as typed", job.topic),
+            ("Preferences", f"{job.level} · {job.duration} · {job.focus}"),
+            ("Model", job.model_name or "unknown"),
+            ("Tokens", f"{job.prompt_tokens} prompt + {job.completion_tokens} completion"),
+            *(
+                (
+                    f"· {row.get('stage', '')}",
+                    f"{row.get('prompt_tokens', 0)} + {row.get('completion_tokens', 0)} "
+                    f"tokens, {row.get('attempts', 0)} calls, {row.get('seconds', 0)} s",
+                )
+                for row in job.usage
+            ),
+        ]
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description="Reviewed")
+    def review_state(self, obj: Course) -> str:
+        if obj.reviewed_at is None:
+            return "Not reviewed: publishing it records you as its reviewer."
+        reviewer = obj.reviewed_by.get_username() if obj.reviewed_by else "a former staff member"
+        return f"Reviewed and published by {reviewer} on {obj.reviewed_at:%Y-%m-%d %H:%M}."
+
     def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
+        if "status" in form.changed_data and obj.status == Course.Status.PUBLISHED:
+            # Published from its page: the editor reviewed it.
+            obj.reviewed_by = request.user
+            obj.reviewed_at = timezone.now()
         super().save_model(request, obj, form, change)
         course_content_changed(course_ids=[obj.pk])
 
@@ -524,13 +582,13 @@ class CourseAdmin(
     def delete_child(self, obj: Module) -> None:
         module_delete(module=obj)
 
-    @admin.action(description="Publish the selected courses", permissions=["change"])
+    @admin.action(description="Publish the selected courses after review", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         self._change_status(
             request,
             queryset,
             status=Course.Status.PUBLISHED,
-            service=course_publish,
+            service=functools.partial(course_publish, reviewed_by=request.user),
             verb="Published",
             log_message="Published.",
         )

@@ -557,6 +557,17 @@ class Course(models.Model):
         on_delete=models.SET_NULL,
         related_name="created_courses",
     )
+    # Who published it from the admin, having reviewed it (a generated course's
+    # cards say "reviewed by staff"), and when.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Moved on by every write to the course or anything in it, in the writing

@@ -149,8 +149,9 @@ def course_duplicate(*, course: Course) -> Course:
 
 
 @transaction.atomic
-def course_publish(*, course_ids: Sequence[int]) -> int:
+def course_publish(*, course_ids: Sequence[int], reviewed_by: Any = None) -> int:
     """Publish the given courses; a course keeps the date it was first published.
+    `reviewed_by`: the staff member who reviewed them (the admin's publish).
     Answer how many changed state."""
     now = timezone.now()
     changed = list(
@@ -159,10 +160,12 @@ def course_publish(*, course_ids: Sequence[int]) -> int:
         .exclude(status=Course.Status.PUBLISHED)
         .values_list("pk", flat=True)
     )
+    reviewed = {"reviewed_by": reviewed_by, "reviewed_at": now} if reviewed_by else {}
     Course.objects.filter(pk__in=changed).update(
         status=Course.Status.PUBLISHED,
         published_at=Coalesce(F("published_at"), Value(now)),
         updated_at=now,
+        **reviewed,
     )
     if changed:
         course_content_changed(course_ids=changed)

@@ -416,11 +416,18 @@ def test_course_history_page_runs_a_fixed_number_of_queries(
 
 
 def test_content_editors_group_has_exactly_the_authoring_permissions():
+    """Authoring, and reading generation jobs (who asked for a generated draft
+    under review, and what it cost)."""
     group = Group.objects.get(name=CONTENT_EDITORS)
     assert sorted(group.permissions.values_list("content_type__app_label", "codename")) == sorted(
-        ("courses", f"{action}_{model}")
-        for model in ["course", "module", "lesson", "activity"]
-        for action in ["add", "change", "delete", "view"]
+        [
+            *(
+                ("courses", f"{action}_{model}")
+                for model in ["course", "module", "lesson", "activity"]
+                for action in ["add", "change", "delete", "view"]
+            ),
+            ("generation", "view_generationjob"),
+        ]
     )
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from courses.models import Course
 from generation.models import GenerationJob
 from generation.tests.helpers import failed_job, make_job, running_job
-from tests.factories import make_course, make_user
+from tests.factories import logged_in, make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,95 @@ def test_the_course_list_marks_and_filters_generated_courses(admin_client):
     assert "Generated one" in html
     assert "Hand written" not in html
     assert "Draft · generated</td>" in html
+
+
+def generated_draft(requester, **fields):
+    """A learner's generated draft, with the job that built it."""
+    course = make_course(publish=False, topic="Soil, for gardeners")
+    Course.objects.filter(pk=course.pk).update(origin=Course.Origin.GENERATED, created_by=requester)
+    course.refresh_from_db()
+    make_job(
+        requester,
+        topic="soil science for my allotment",
+        state="succeeded",
+        stage="done",
+        course=course,
+        model_name="stand-in",
+        prompt_tokens=1200,
+        completion_tokens=3400,
+        usage=[
+            {"stage": "planning", "prompt_tokens": 200, "completion_tokens": 400, "attempts": 1,
+             "seconds": 2.0, "model": "stand-in"},
+            {"stage": "writing_lessons", "prompt_tokens": 1000, "completion_tokens": 3000,
+             "attempts": 4, "seconds": 9.5, "model": "stand-in"},
+        ],
+        **fields,
+    )  # fmt: skip
+    return course
+
+
+def test_an_editor_reviews_a_generated_draft_and_publishes_it(client_for_editor, editor):
+    """The draft's admin page shows who asked, what they typed, the model and
+    each stage's cost; publishing it records the editor as its reviewer, and the
+    catalog card then says so."""
+    ada = make_user(username="ada")
+    course = generated_draft(ada)
+    page = html_of(client_for_editor.get(reverse("admin:courses_course_change", args=[course.pk])))
+    assert "Generated: review before publishing" in page
+    assert "<th>Requested by</th><td>ada</td>" in page
+    assert "<th>Topic as typed</th><td>soil science for my allotment</td>" in page
+    assert "<th>Model</th><td>stand-in</td>" in page
+    assert "1000 + 3000 tokens, 4 calls, 9.5 s" in page
+    assert "Not reviewed" in page
+
+    catalog_client = logged_in(ada)
+    html = html_of(catalog_client.get(course.get_absolute_url()))
+    assert "Generated for beginner learners, not reviewed" in html
+
+    response = client_for_editor.post(
+        reverse("admin:courses_course_changelist"),
+        {"action": "publish", "_selected_action": [course.pk]},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    course.refresh_from_db()
+    assert course.status == Course.Status.PUBLISHED
+    assert course.reviewed_by == editor
+    assert course.reviewed_at is not None
+    card = html_of(catalog_client.get(reverse("courses:catalog")))
+    assert "Generated for beginner learners, reviewed by staff" in card
+    page = html_of(client_for_editor.get(reverse("admin:courses_course_change", args=[course.pk])))
+    assert f"Reviewed and published by {editor.get_username()}" in page
+
+
+def test_publishing_from_the_course_page_records_the_reviewer_too(admin_client, admin_user):
+    course = generated_draft(make_user())
+    url = reverse("admin:courses_course_change", args=[course.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        **{name: form[name].value() for name in ("topic", "description", "level", "duration",
+                                                 "focus", "answer_reveal")},
+        "status": Course.Status.PUBLISHED,
+        "modules-TOTAL_FORMS": "0",
+        "modules-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].form.errors
+    course.refresh_from_db()
+    assert (course.status, course.reviewed_by) == (Course.Status.PUBLISHED, admin_user)
+
+
+def test_content_editors_read_generation_jobs_but_cannot_retry_them(client_for_editor):
+    job = failed_job(make_user(username="bob"), topic="Rust for beginners")
+
+    listing = client_for_editor.get(CHANGELIST)
+    assert listing.status_code == HTTPStatus.OK
+    assert "Rust for beginners" in html_of(listing)
+    assert 'value="retry"' not in html_of(listing)
+    page = client_for_editor.get(reverse("admin:generation_generationjob_change", args=[job.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert job.error_reason in html_of(page)
+
+
+def test_a_course_not_generated_says_nothing_of_generation(client):
+    course = make_course(topic="Written by staff")
+    assert "Generated for" not in html_of(client.get(course.get_absolute_url()))
