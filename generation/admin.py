@@ -69,6 +69,10 @@ class GenerationJobAdmin(admin.ModelAdmin):
     # listed here to be shown at all.
     readonly_fields = [name for _, section in fieldsets for name in section["fields"]]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GenerationJob]:
+        # Lists leave the runs' work unread; a job's page reads it when shown.
+        return super().get_queryset(request).defer(*GenerationJob.WORK_FIELDS)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # learners ask from the site; operators use generate_course
 

@@ -116,6 +116,10 @@ class GenerationJob(models.Model):
     plan = models.JSONField(default=dict, blank=True)
     revision_instruction = models.TextField(blank=True)
     plan_approved_at = models.DateTimeField(null=True, blank=True)
+    # The lessons and quizzes written so far ("module:position" -> the unit,
+    # generation.pipeline.unit_data): a failed run keeps them, and "Try again"
+    # goes on from them with the same plan.
+    written = models.JSONField(default=dict, blank=True)
     model_name = models.CharField(max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
@@ -128,6 +132,10 @@ class GenerationJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     objects = GenerationJobQuerySet.as_manager()
+
+    # What the runs keep (the plan, the lessons and quizzes written): tens of
+    # kilobytes a job, which lists leave unread.
+    WORK_FIELDS = ("plan", "written")
 
     class Meta:
         db_table = "generation_jobs"

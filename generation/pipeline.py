@@ -113,6 +113,37 @@ class GenerationFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Keeper:
+    """Where a run hands over what it has finished, as it finishes it, so that a
+    run which fails later keeps it and the next one ("Try again") starts from
+    there: the plan (`plan(plan)`), and each lesson and quiz
+    (`unit(key, data)`, key "module:position", both 0-based; `unit_data`).
+    Called from the run's own thread, never from a model call's."""
+
+    plan: Callable[[CoursePlan], None]
+    unit: Callable[[str, dict[str, Any]], None]
+
+
+def unit_data(item: LessonDraft | QuizDraft) -> dict[str, Any]:
+    """A written lesson or quiz as kept (JSON)."""
+    kind = "lesson" if isinstance(item, LessonDraft) else "quiz"
+    return {"kind": kind, **item.model_dump(mode="json")}
+
+
+def _kept_unit(data: Any) -> LessonDraft | QuizDraft | None:
+    """A kept lesson or quiz, or None when it is not one (any more)."""
+    if not isinstance(data, dict):
+        return None
+    model = {"lesson": LessonDraft, "quiz": QuizDraft}.get(data.get("kind"))
+    if model is None:
+        return None
+    try:
+        return model.model_validate({key: value for key, value in data.items() if key != "kind"})
+    except ValidationError:
+        return None
+
+
+@dataclass(frozen=True)
 class GenerationResult:
     course: Course
     usage: list[StageUsage]
@@ -282,6 +313,7 @@ class _Run:
         self.concurrency = max(1, int(getattr(settings, "ATHENA_GENERATION_LESSON_CONCURRENCY", 3)))
         # What was fitted to the counts asked for (GenerationResult.fitted).
         self.fitted: list[str] = []
+        self.keeper: Keeper | None = None
 
     def failed(self, stage: str, reason: str, detail: str = "") -> GenerationFailed:
         return GenerationFailed(stage, reason, detail, usage=self.meter.usage())
@@ -396,10 +428,18 @@ class _Run:
             for m, module in enumerate(draft.modules)
             for n in range(len(module.plan.lessons))
         ]
-        ready = list(units)  # (module index, position): lessons first, in course order
+        # (module index, position): lessons first, in course order; a lesson
+        # written by an earlier run counts as done, its quiz as ready.
+        ready = []
+        for module_index, position in units:
+            written = draft.modules[module_index].written
+            if position not in written:
+                ready.append((module_index, position))
+            elif position + 1 not in written:
+                ready.append((module_index, position + 1))
         heapq.heapify(ready)
         total = 2 * len(units)
-        done = 0
+        done = sum(len(module.written) for module in draft.modules)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="generation")
         running: dict[Future[Any], tuple[int, int]] = {}
         try:
@@ -410,7 +450,9 @@ class _Run:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     module_index, position = running.pop(future)
-                    draft.modules[module_index].written[position] = future.result()
+                    item = draft.modules[module_index].written[position] = future.result()
+                    if self.keeper is not None:
+                        self.keeper.unit(f"{module_index}:{position}", unit_data(item))
                     done += 1
                     if position % 2 == 0:  # a lesson: its quiz may start
                         heapq.heappush(ready, (module_index, position + 1))
@@ -542,14 +584,31 @@ class _Run:
         else:
             raise self.failed("checking", UNUSABLE_ANSWER, "\n".join(problems))
 
-    def run(self, plan: CoursePlan | None = None) -> CourseSpec:
-        """Every stage up to a validated document; from `plan` when given one."""
-        plan = plan or self.plan()
+    def run(
+        self, plan: CoursePlan | None = None, written: dict[str, Any] | None = None
+    ) -> CourseSpec:
+        """Every stage up to a validated document; from `plan` when given one,
+        and with the lessons and quizzes of `written` (kept by an earlier run of
+        the same plan: `Keeper`) taken as they are."""
+        if plan is None:
+            plan = self.plan()
+            if self.keeper is not None:
+                self.keeper.plan(plan)
         draft = _CourseDraft(
             request=self.request,
             plan=plan,
             modules=[_ModuleDraft(plan=module) for module in plan.modules],
         )
+        for key, data in (written or {}).items():
+            module_index, _, position = str(key).partition(":")
+            item = _kept_unit(data)
+            if item is None or not (module_index.isdigit() and position.isdigit()):
+                continue
+            module_index, position = int(module_index), int(position)
+            if module_index < len(draft.modules) and position < draft.modules[module_index].size:
+                kind = "lesson" if position % 2 == 0 else "quiz"
+                if (kind == "lesson") == isinstance(item, LessonDraft):
+                    draft.modules[module_index].written[position] = item
         self.write(draft)
         return self.check(draft)
 
@@ -634,20 +693,25 @@ def generate_course(
     request: CourseRequest,
     *,
     plan: CoursePlan | None = None,
+    written: dict[str, Any] | None = None,
+    keeper: Keeper | None = None,
     owner: AbstractBaseUser | None = None,
     publish: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     time_budget: float | None = None,
 ) -> GenerationResult:
     """Write a course for `request` with the configured model, from `plan` when
-    given one (else planned first), and save it (a draft owned by `owner`, or
-    published with `publish`). Raises `GenerationFailed`, and then nothing is
-    saved."""
+    given one (else planned first), taking the lessons and quizzes `written` by
+    an earlier run of that plan as they are, and save it (a draft owned by
+    `owner`, or published with `publish`). `keeper` is handed the plan and each
+    unit as they are finished. Raises `GenerationFailed`, and then no course is
+    saved (what `keeper` was handed stays with the caller)."""
     request = _checked(request)
     started = time.monotonic()
     run = _Run(request, on_progress, time_budget)
+    run.keeper = keeper
     try:
-        spec = run.run(plan)
+        spec = run.run(plan, written)
     finally:
         run.client.close()
     run.report("saving", "Saving", 97)

@@ -131,10 +131,14 @@ def _enqueue(job_id: int) -> None:
     GenerationJob.objects.filter(pk=job_id, task_id="").update(task_id=str(result.id)[:64])
 
 
+@transaction.atomic
 def generation_retry(*, job: GenerationJob, enforce_limits: bool = True) -> GenerationJob:
     """Ask again for what `job` asked for, as a new job (the failed one stays on
-    record). Learners go through the limits; staff retrying from the admin do not."""
-    return generation_request(
+    record), going on from where it stopped: its plan, once made, is written
+    without asking for a plan again, and the lessons and quizzes it finished are
+    kept as they are. Learners go through the limits; staff retrying from the
+    admin do not."""
+    retry = generation_request(
         user=job.requester,
         topic=job.topic,
         level=job.level,
@@ -144,6 +148,13 @@ def generation_retry(*, job: GenerationJob, enforce_limits: bool = True) -> Gene
         review_plan=job.review_plan,
         enforce_limits=enforce_limits,
     )
+    if job.plan and (job.plan_approved_at or not job.review_plan):
+        # The job is queued, not yet run (the worker takes it after the commit).
+        GenerationJob.objects.filter(pk=retry.pk).update(
+            plan=job.plan, plan_approved_at=timezone.now(), written=job.written
+        )
+        retry.refresh_from_db()
+    return retry
 
 
 def generation_job_start(*, job_id: int) -> bool:
@@ -202,6 +213,20 @@ def generation_job_await_review(*, job_id: int, result: PlanResult) -> bool:
         url=job.get_absolute_url(),
     )
     return True
+
+
+def generation_job_keep_plan(*, job_id: int, plan: CoursePlan) -> None:
+    """Keep the plan a run made without a review (a retry writes from it)."""
+    GenerationJob.objects.filter(pk=job_id).update(plan=plan.model_dump(mode="json"))
+
+
+@transaction.atomic
+def generation_job_keep_unit(*, job_id: int, key: str, data: dict[str, object]) -> None:
+    """Keep one lesson or quiz a run has written (a retry takes it as it is)."""
+    job = GenerationJob.objects.select_for_update().only("written").filter(pk=job_id).first()
+    if job is not None:
+        job.written = {**job.written, key: data}
+        job.save(update_fields=["written"])
 
 
 def generation_plan_save(*, job: GenerationJob, plan: CoursePlan) -> bool:

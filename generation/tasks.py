@@ -16,6 +16,8 @@ from generation.services import (
     UNEXPECTED_REASON,
     generation_job_await_review,
     generation_job_fail,
+    generation_job_keep_plan,
+    generation_job_keep_unit,
     generation_job_progress,
     generation_job_start,
     generation_job_succeed,
@@ -38,6 +40,7 @@ def run_generation_job(job_id: int) -> str:
     from generation.pipeline import (
         CourseRequest,
         GenerationFailed,
+        Keeper,
         Progress,
         generate_course,
         plan_course,
@@ -70,9 +73,15 @@ def run_generation_job(job_id: int) -> str:
             )
             generation_job_await_review(job_id=job_id, result=planned)
             return GenerationJob.State.REVIEW
+        keeper = Keeper(
+            plan=lambda plan: generation_job_keep_plan(job_id=job_id, plan=plan),
+            unit=lambda key, data: generation_job_keep_unit(job_id=job_id, key=key, data=data),
+        )
         result = generate_course(
             request,
             plan=approved,
+            written=job.written if approved is not None else None,
+            keeper=keeper,
             owner=job.requester,
             on_progress=on_progress,
             time_budget=settings.ATHENA_GENERATION_TIME_BUDGET,

@@ -100,9 +100,9 @@ def _own_job(request: HttpRequest, job_id: int) -> GenerationJob:
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
     jobs = list(
-        GenerationJob.objects.filter(requester=request.user).select_related("course")[
-            :JOB_LIST_SIZE
-        ]
+        GenerationJob.objects.filter(requester=request.user)
+        .select_related("course")
+        .defer(*GenerationJob.WORK_FIELDS)[:JOB_LIST_SIZE]
     )
     for job in jobs:
         if generation_job_fail_if_stale(job):

@@ -35,9 +35,9 @@ from generation.services import (
     generation_request,
 )
 from generation.tests.helpers import IMMEDIATE, make_job, running_job
-from generation.tests.llm_server import text
+from generation.tests.llm_server import error, text, valid
 from notifications.models import Notification
-from tests.factories import make_user
+from tests.factories import logged_in, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -370,3 +370,59 @@ def test_failed_builds_give_their_place_back_and_the_next_place_is_named(setting
     frees = timezone.localtime(now + timedelta(hours=4))
     assert f"The next build frees at {frees:%H:%M}" in refused.value.message
     assert "tomorrow" not in refused.value.message
+
+
+def test_try_again_goes_on_from_where_the_failed_run_stopped(
+    llm_server, immediate_tasks, learner, django_capture_on_commit_callbacks, settings
+):
+    """A run that fails keeps its plan and every lesson and quiz it finished;
+    Try again asks for no plan and rewrites none of them, only what is left."""
+    settings.ATHENA_GENERATION_LESSON_CONCURRENCY = 1
+    settings.ATHENA_LLM_MAX_RETRIES = 0
+    # Lessons 1 and 2 of module 1 (and the first quiz) are written; the second
+    # quiz's call fails for good.
+    llm_server.script("quiz", valid(), error(400))
+    failed = request_and_run(learner, django_capture_on_commit_callbacks)
+    assert failed.state == GenerationJob.State.FAILED
+    assert failed.plan["modules"]
+    assert sorted(failed.written) == ["0:0", "0:1", "0:2"]
+    asked = {stage: len(llm_server.requests(stage)) for stage in ("plan", "lesson", "quiz")}
+    assert asked == {"plan": 1, "lesson": 2, "quiz": 2}
+    page = logged_in(learner).get(failed.get_absolute_url()).content.decode()
+    assert "Trying again goes on from where it stopped: the 3 lessons and quizzes" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retry = services.generation_retry(job=failed)
+    retry.refresh_from_db()
+
+    assert retry.state == GenerationJob.State.SUCCEEDED
+    asked_again = {stage: len(llm_server.requests(stage)) - asked[stage] for stage in asked}
+    # No plan; module 1's second quiz and module 2's two lessons and quizzes.
+    assert asked_again == {"plan": 0, "lesson": 2, "quiz": 3}
+    first_lesson = retry.course.modules.order_by("module_order")[0].ordered_items()[0]
+    assert first_lesson.title == failed.written["0:0"]["title"]
+    assert len(retry.written) == 8
+
+
+def test_kept_work_from_another_plan_is_never_used(llm_server):
+    """Units that do not fit the plan (a position it has not, a lesson where a
+    quiz goes, or data that is no unit) are written afresh."""
+    from generation.pipeline import CourseRequest, generate_course
+    from generation.schemas import CoursePlan
+    from generation.tests.llm_server import LESSON_MARKDOWN, plan_answer
+
+    lesson = {"kind": "lesson", "title": "Kept lesson", "markdown": LESSON_MARKDOWN}
+    written = {"0:0": lesson, "0:1": lesson, "9:0": lesson, "0:2": {"kind": "quiz"}, "x": 1}
+    plan = CoursePlan.model_validate(plan_answer({"topic": "Soil", "duration": "short"}))
+    result = generate_course(
+        CourseRequest(topic="Soil", level="beginner", duration="short", focus="broad"),
+        plan=plan,
+        written=written,
+    )
+    titles = [
+        item.title for item in result.course.modules.order_by("module_order")[0].ordered_items()
+    ]
+    assert titles[0] == "Kept lesson"
+    assert titles[1] != "Kept lesson"  # a lesson where a quiz goes: written afresh
+    assert len(llm_server.requests("lesson")) == 3  # all but the kept first one
+    assert llm_server.requests("plan") == []
