@@ -53,6 +53,9 @@ class GenerationJobQuerySet(models.QuerySet["GenerationJob"]):
         running = Q(state=GenerationJob.State.RUNNING) & (
             Q(heartbeat_at__lt=beat_cutoff) | Q(heartbeat_at__isnull=True)
         )
+        if self.workers_alive(beat_cutoff):
+            # A queue behind live workers moves, however long it is.
+            return self.filter(running)
         # Queued since it was asked for, or since it was queued again (its plan
         # approved or sent for revision: heartbeat_at).
         waiting = Q(state=GenerationJob.State.QUEUED) & (
@@ -61,12 +64,17 @@ class GenerationJobQuerySet(models.QuerySet["GenerationJob"]):
         )
         return self.filter(running | waiting)
 
+    def workers_alive(self, beat_cutoff: timezone.datetime) -> bool:
+        """Whether some job is running with a heartbeat after `beat_cutoff`."""
+        return self.running().filter(heartbeat_at__gte=beat_cutoff).exists()
+
 
 def stale_cutoffs(now: timezone.datetime) -> tuple[timezone.datetime, timezone.datetime]:
     """A running job's last heartbeat must be after the first; a queued job must
-    have been asked for after the second. The jobs queued or running at once are
-    capped (ATHENA_GENERATION_MAX_RUNNING), so even behind a busy worker a job
-    starts within a job's time budget; longer means no worker is running."""
+    have been asked for (or queued again) after the second, unless some job is
+    running with a fresh heartbeat: a queue behind live workers moves, and
+    one waiting longer than a job's time budget with none running means no
+    worker is running."""
     timeout = settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
     budget = settings.ATHENA_GENERATION_TIME_BUDGET
     return now - timedelta(seconds=timeout), now - timedelta(seconds=budget + timeout)
@@ -172,7 +180,11 @@ class GenerationJob(models.Model):
                 f"{settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT} s); marked failed at {now}."
             )
         queued_since = self.heartbeat_at or self.created_at
-        if self.state == self.State.QUEUED and queued_since < queue_cutoff:
+        if (
+            self.state == self.State.QUEUED
+            and queued_since < queue_cutoff
+            and not GenerationJob.objects.workers_alive(beat_cutoff)
+        ):
             return (
                 f"Queued since {queued_since} and never started: is a worker running "
                 f"(manage.py db_worker)? Marked failed at {now}."

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -93,3 +93,18 @@ def build_allowance(*, user: Any, now: datetime | None = None) -> BuildAllowance
     # The place that frees next is the one whose build leaves the window first.
     frees = counted[0] + timedelta(days=1) if counted else None
     return BuildAllowance(left=max(0, per_day - len(counted)), per_day=per_day, next_frees_at=frees)
+
+
+def queue_position(job: GenerationJob) -> int:
+    """A queued job's place in the queue: 1 when it is next."""
+    ahead = Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk)
+    return GenerationJob.objects.filter(ahead, state=GenerationJob.State.QUEUED).count() + 1
+
+
+def waiting_label(job: GenerationJob) -> str:
+    """What a queued job's page says: "Waiting for a worker: 2nd in the queue"."""
+    position = queue_position(job)
+    suffix = (
+        "th" if 10 <= position % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(position % 10, "th")
+    )
+    return f"Waiting for a worker: {position}{suffix} in the queue"

@@ -3,6 +3,7 @@ run went, and failing the jobs whose worker died."""
 
 from __future__ import annotations
 
+import enum
 import logging
 from typing import TYPE_CHECKING
 
@@ -55,12 +56,6 @@ def _check_limits(*, user: AbstractBaseUser) -> None:
             f"You have asked for {allowance.per_day} courses in the last 24 hours, the most "
             f"we can build for one learner in a day. The next build frees "
             f"{allowance.frees_when}."
-        )
-    # Queued jobs count too: they run as soon as a worker is free.
-    if jobs.active().count() >= settings.ATHENA_GENERATION_MAX_RUNNING:
-        raise GenerationLimitReached(
-            "Athena is building as many courses as it can at the moment. Try again in "
-            "a few minutes."
         )
 
 
@@ -157,20 +152,54 @@ def generation_retry(*, job: GenerationJob, enforce_limits: bool = True) -> Gene
     return retry
 
 
-def generation_job_start(*, job_id: int) -> bool:
-    """Claim a queued job for this worker; False when it is not queued any more
-    (already run, failed, or picked up by another worker)."""
+class Start(enum.Enum):
+    STARTED = "started"
+    # The site runs ATHENA_GENERATION_MAX_RUNNING jobs already: the job stays
+    # queued, and the worker that finishes one starts it (generation_start_next).
+    WAITING = "waiting"
+    # Not queued any more: already run, cancelled, failed, or claimed by another worker.
+    GONE = "gone"
+
+
+@transaction.atomic
+def generation_job_start(*, job_id: int) -> Start:
+    """Claim a queued job for this worker, if the site runs fewer than
+    ATHENA_GENERATION_MAX_RUNNING jobs (counted one claim at a time across the
+    site, as the limits are: `_lock_limits`)."""
+    _lock_limits()
+    if not GenerationJob.objects.filter(pk=job_id, state=GenerationJob.State.QUEUED).exists():
+        return Start.GONE
+    if _running_count() >= settings.ATHENA_GENERATION_MAX_RUNNING:
+        return Start.WAITING
     now = timezone.now()
-    return bool(
-        GenerationJob.objects.filter(pk=job_id, state=GenerationJob.State.QUEUED).update(
-            state=GenerationJob.State.RUNNING,
-            stage="planning",
-            stage_label="Starting",
-            percent=0,
-            started_at=now,
-            heartbeat_at=now,
-        )
+    GenerationJob.objects.filter(pk=job_id, state=GenerationJob.State.QUEUED).update(
+        state=GenerationJob.State.RUNNING,
+        stage="planning",
+        stage_label="Starting",
+        percent=0,
+        started_at=now,
+        heartbeat_at=now,
     )
+    return Start.STARTED
+
+
+def _running_count() -> int:
+    return GenerationJob.objects.running().count()
+
+
+def generation_start_next() -> None:
+    """Hand the place a finished run frees to the job that has waited longest
+    (its task is queued again; a second task for one job finds it claimed)."""
+    if _running_count() >= settings.ATHENA_GENERATION_MAX_RUNNING:
+        return
+    waiting = (
+        GenerationJob.objects.filter(state=GenerationJob.State.QUEUED)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        transaction.on_commit(lambda: _enqueue(waiting))
 
 
 def generation_job_progress(*, job_id: int, progress: Progress) -> bool:

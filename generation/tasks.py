@@ -14,6 +14,7 @@ from django_tasks import task
 from generation.models import GenerationJob
 from generation.services import (
     UNEXPECTED_REASON,
+    Start,
     generation_job_await_review,
     generation_job_fail,
     generation_job_keep_plan,
@@ -22,6 +23,7 @@ from generation.services import (
     generation_job_start,
     generation_job_succeed,
     generation_jobs_fail_stale,
+    generation_start_next,
 )
 
 
@@ -36,7 +38,26 @@ logger = logging.getLogger(__name__)
 def run_generation_job(job_id: int) -> str:
     """Do the next step of job `job_id`: make (or revise) its plan for the
     learner's review when it asked for one, else build the course (from the
-    approved plan if there is one); answer the state the job is left in."""
+    approved plan if there is one); answer the state the job is left in.
+    Beyond the site's cap the job waits, queued, for a run to finish."""
+    # The worker path sweeps too: jobs left "running" by a worker that died.
+    generation_jobs_fail_stale()
+    start = generation_job_start(job_id=job_id)
+    if start is Start.GONE:
+        logger.info("Generation job %s is not queued any more; skipped", job_id)
+        return "skipped"
+    if start is Start.WAITING:
+        logger.info("Generation job %s waits for a place (the site's cap)", job_id)
+        return "waiting"
+    try:
+        return _run(job_id)
+    finally:
+        # The place this run held goes to the job that has waited longest.
+        generation_start_next()
+
+
+def _run(job_id: int) -> str:
+    """The run of a job this worker has claimed; answers its state."""
     from generation.pipeline import (
         CourseRequest,
         GenerationFailed,
@@ -47,11 +68,6 @@ def run_generation_job(job_id: int) -> str:
     )
     from generation.schemas import CoursePlan
 
-    # The worker path sweeps too: jobs left "running" by a worker that died.
-    generation_jobs_fail_stale()
-    if not generation_job_start(job_id=job_id):
-        logger.info("Generation job %s is not queued any more; skipped", job_id)
-        return "skipped"
     job = GenerationJob.objects.select_related("requester").get(pk=job_id)
 
     def on_progress(progress: Progress) -> None:

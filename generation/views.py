@@ -23,7 +23,7 @@ from generation.forms import GenerationRequestForm, RevisionForm, edited_plan, p
 from generation.llm import llm_settings_configured
 from generation.models import GenerationJob
 from generation.schemas import CoursePlan
-from generation.selectors import build_allowance, similar_published_courses
+from generation.selectors import build_allowance, similar_published_courses, waiting_label
 from generation.services import (
     GenerationLimitReached,
     generation_job_cancel,
@@ -115,11 +115,17 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
-    context: dict[str, Any] = {"job": job}
+    context: dict[str, Any] = {"job": job, "label": _label(job)}
     if job.state == GenerationJob.State.REVIEW:
         plan_form, formset = plan_forms(_plan_of(job), duration=job.duration)
         context.update(plan_form=plan_form, formset=formset, revision_form=RevisionForm())
     return render(request, "generation/job_detail.html", context)
+
+
+def _label(job: GenerationJob) -> str:
+    if job.state == GenerationJob.State.QUEUED:
+        return waiting_label(job)
+    return job.stage_label
 
 
 def _plan_of(job: GenerationJob) -> CoursePlan:
@@ -194,7 +200,7 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
             "state": job.state,
             "state_label": job.get_state_display(),
             "stage": job.stage,
-            "label": job.stage_label,
+            "label": _label(job),
             "percent": job.percent,
             "finished": job.is_finished,
             # The page shows the plan to review: the script reloads it.

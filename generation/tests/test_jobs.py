@@ -155,14 +155,69 @@ def test_a_learner_may_ask_for_so_many_courses_a_day(settings, learner):
     assert generation_request(user=learner, **REQUEST).state == GenerationJob.State.QUEUED
 
 
-def test_the_site_builds_so_many_courses_at_once(settings, learner):
-    settings.ATHENA_GENERATION_MAX_RUNNING = 2
-    running_job(make_user())
-    make_job(make_user())  # queued: runs as soon as a worker is free
-    with pytest.raises(GenerationLimitReached, match="as many courses as it can"):
-        generation_request(user=learner, **REQUEST)
-    settings.ATHENA_GENERATION_MAX_RUNNING = 3
-    assert generation_request(user=learner, **REQUEST).requester == learner
+def test_beyond_the_sites_cap_a_job_waits_and_starts_when_a_run_ends(
+    settings, llm_server, immediate_tasks, learner, django_capture_on_commit_callbacks
+):
+    """ATHENA_GENERATION_MAX_RUNNING jobs run at once; a request beyond is
+    queued, never refused, and the worker that finishes a run hands its place
+    to the job that has waited longest."""
+    settings.ATHENA_GENERATION_MAX_RUNNING = 1
+    other = running_job(make_user())
+
+    job = request_and_run(learner, django_capture_on_commit_callbacks)
+
+    assert job.state == GenerationJob.State.QUEUED  # its task found the cap full
+    assert llm_server.requests() == []
+    GenerationJob.objects.filter(pk=other.pk).update(state=GenerationJob.State.SUCCEEDED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_start_next()  # what the finishing worker does
+    job.refresh_from_db()
+    assert job.state == GenerationJob.State.SUCCEEDED
+
+
+def test_a_long_queue_behind_live_workers_is_never_failed_as_stale(settings, learner):
+    settings.ATHENA_GENERATION_TIME_BUDGET = 60
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 30
+    old = timezone.now() - timedelta(minutes=10)
+    waiting = make_job(learner, created_at=old)
+    alive = running_job(make_user(), beat_seconds_ago=5)
+
+    assert generation_jobs_fail_stale() == 0
+    waiting.refresh_from_db()
+    assert waiting.state == GenerationJob.State.QUEUED
+    # With no live worker, a job waiting that long means none is running.
+    GenerationJob.objects.filter(pk=alive.pk).update(state=GenerationJob.State.SUCCEEDED)
+    assert generation_jobs_fail_stale() == 1
+    waiting.refresh_from_db()
+    assert waiting.state == GenerationJob.State.FAILED
+
+
+def claim_at_the_same_moment(job_ids) -> list[str]:
+    """Workers claim each of `job_ids` in a thread of its own, on its own
+    database connection, all released at once; what each claim answered.
+    Every claim waits a moment between counting the running jobs and starting
+    its own, so without a lock all of them count before any starts one."""
+    running_count = services._running_count
+
+    def count_then_linger():
+        count = running_count()
+        time.sleep(0.3)
+        return count
+
+    start = threading.Barrier(len(job_ids))
+
+    def claim(job_id) -> str:
+        try:
+            start.wait()
+            return services.generation_job_start(job_id=job_id).value
+        finally:
+            connection.close()
+
+    with (
+        mock.patch.object(services, "_running_count", count_then_linger),
+        ThreadPoolExecutor(len(job_ids)) as pool,
+    ):
+        return list(pool.map(claim, job_ids))
 
 
 def ask_at_the_same_moment(learners) -> list[str]:
@@ -208,16 +263,14 @@ only_on_postgresql = pytest.mark.skipif(
 
 @only_on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_learners_asking_at_the_same_moment_never_pass_the_sites_cap(settings):
+def test_workers_claiming_at_the_same_moment_never_pass_the_sites_cap(settings):
     settings.ATHENA_GENERATION_MAX_RUNNING = 2
-    settings.TASKS = DUMMY_TASKS
-    learners = [make_user() for _ in range(4)]
+    jobs = [make_job(make_user()).pk for _ in range(4)]
 
-    answers = ask_at_the_same_moment(learners)
+    answers = claim_at_the_same_moment(jobs)
 
-    assert GenerationJob.objects.active().count() == 2
-    assert answers.count("queued") == 2
-    assert sum("as many courses as it can" in answer for answer in answers) == 2
+    assert GenerationJob.objects.running().count() == 2
+    assert sorted(answers) == ["started", "started", "waiting", "waiting"]
 
 
 @only_on_postgresql
@@ -233,21 +286,22 @@ def test_one_learner_asking_from_two_tabs_at_once_gets_one_job(settings):
     assert sum("already have a course on the way" in answer for answer in answers) == 2
 
 
-# The same race on a SQLite file, in a process of its own: four learners, a
+# The same race on a SQLite file, in a process of its own: four claims, a
 # cap of two.
 SQLITE_RACE = """
 import django
 django.setup()
 from generation.models import GenerationJob
-from generation.tests.test_jobs import ask_at_the_same_moment
+from generation.tests.helpers import make_job
+from generation.tests.test_jobs import claim_at_the_same_moment
 from tests.factories import make_user
-answers = ask_at_the_same_moment([make_user() for _ in range(4)])
-print(GenerationJob.objects.active().count(), answers.count("queued"))
+answers = claim_at_the_same_moment([make_job(make_user()).pk for _ in range(4)])
+print(GenerationJob.objects.running().count(), answers.count("started"))
 """
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite part of the suite runs it")
-def test_sqlite_takes_the_requests_one_at_a_time(tmp_path):
+def test_sqlite_takes_the_claims_one_at_a_time(tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",

@@ -16,6 +16,7 @@ from generation.models import GenerationJob
 from generation.pipeline import Progress
 from generation.services import (
     GenerationLimitReached,
+    Start,
     generation_job_cancel,
     generation_job_progress,
     generation_job_start,
@@ -285,7 +286,7 @@ def test_a_running_job_cancelled_stops_at_its_next_report(learner):
     cancelled the job, the report says so (the task then stops, saving
     nothing) and the job stays cancelled."""
     job = generation_request(user=learner, **REQUEST)
-    assert generation_job_start(job_id=job.pk)
+    assert generation_job_start(job_id=job.pk) is Start.STARTED
     report = Progress(stage="writing_lessons", label="Writing", percent=20)
     assert generation_job_progress(job_id=job.pk, progress=report)
 

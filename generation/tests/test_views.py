@@ -190,11 +190,19 @@ def test_the_form_shows_the_builds_left(settings, learner, learner_client):
     assert "4 of 5 builds left; the next frees at " in html
 
 
-def test_the_site_wide_cap_says_so_on_the_form(settings, learner_client):
+def test_beyond_the_site_wide_cap_a_request_waits_in_the_queue_with_its_place(
+    settings, learner, learner_client
+):
     settings.ATHENA_GENERATION_MAX_RUNNING = 1
     running_job(make_user())
+    make_job(make_user())  # queued before
     response = learner_client.post(NEW, FORM)
-    assert "Athena is building as many courses as it can" in html_of(response)
+    job = GenerationJob.objects.get(requester=learner)
+    assert response["Location"] == job.get_absolute_url()
+    html = html_of(learner_client.get(job.get_absolute_url()))
+    assert "Waiting for a worker: 2nd in the queue" in html
+    status = learner_client.get(reverse("generation:job-status", args=[job.pk])).json()
+    assert status["label"] == "Waiting for a worker: 2nd in the queue"
 
 
 def test_the_status_page_names_the_stage_with_a_progress_bar(learner, learner_client):

@@ -34,7 +34,6 @@
           window.location.reload();
           return;
         }
-        if (status.state === "queued") status.label = "Waiting for a worker";
         show(status);
         window.setTimeout(poll, INTERVAL);
       })
