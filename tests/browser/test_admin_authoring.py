@@ -116,7 +116,9 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
     page.goto(f"{live_server.url}/admin/courses/course/")
     row = page.get_by_role("row").filter(has_text="Authored in the browser")
     row.get_by_role("checkbox").check()
-    page.get_by_role("combobox", name="Action").select_option(label="Publish the selected courses after review")
+    page.get_by_role("combobox", name="Action").select_option(
+        label="Publish the selected courses after review"
+    )
     page.get_by_role("button", name="Go").click()
     expect(page.locator(".messagelist .success")).to_contain_text("Published 1 course.")
     assert Course.objects.get(topic="Authored in the browser").is_published
