@@ -88,6 +88,7 @@ def start_worker(stand_in: StandInServer) -> Iterator:
             process.kill()
 
 
+@pytest.mark.postgresql_browser
 @pytest.mark.django_db(transaction=True)
 def test_learner_builds_a_course_and_watches_it_become_ready(live_server, page: Page, start_worker):
     if connection.vendor != "postgresql":
