@@ -192,69 +192,61 @@ def test_a_long_queue_behind_live_workers_is_never_failed_as_stale(settings, lea
     assert waiting.state == GenerationJob.State.FAILED
 
 
-def claim_at_the_same_moment(job_ids) -> list[str]:
-    """Workers claim each of `job_ids` in a thread of its own, on its own
-    database connection, all released at once; what each claim answered.
-    Every claim waits a moment between counting the running jobs and starting
-    its own, so without a lock all of them count before any starts one."""
-    running_count = services._running_count
+def at_the_same_moment(act, subjects, *, linger_after: str) -> list[str]:
+    """`act(subject)` for each of `subjects` in a thread of its own, on its own
+    database connection, all released at once; what each answered.
 
-    def count_then_linger():
-        count = running_count()
+    Each waits a moment after `services.<linger_after>` (a count the race is
+    about), so without a lock all of them count before any writes: the race is
+    certain, not left to chance."""
+    counted = getattr(services, linger_after)
+
+    def count_then_linger(**kwargs):
+        answer = counted(**kwargs)
         time.sleep(0.3)
-        return count
+        return answer
 
-    start = threading.Barrier(len(job_ids))
+    start = threading.Barrier(len(subjects))
 
-    def claim(job_id) -> str:
+    def run(subject) -> str:
         try:
             start.wait()
-            return services.generation_job_start(job_id=job_id).value
+            return act(subject)
         finally:
             connection.close()
 
     with (
-        mock.patch.object(services, "_running_count", count_then_linger),
-        ThreadPoolExecutor(len(job_ids)) as pool,
+        mock.patch.object(services, linger_after, count_then_linger),
+        ThreadPoolExecutor(len(subjects)) as pool,
     ):
-        return list(pool.map(claim, job_ids))
+        return list(pool.map(run, subjects))
+
+
+def claim_at_the_same_moment(job_ids) -> list[str]:
+    """Workers claim each of `job_ids` at once; what each claim answered."""
+
+    def claim(job_id) -> str:
+        return services.generation_job_start(job_id=job_id).value
+
+    return at_the_same_moment(claim, job_ids, linger_after="_running_count")
 
 
 def ask_at_the_same_moment(learners) -> list[str]:
-    """Each of `learners` asks for a course in a thread of its own, on its own
-    database connection, all released at once; what each was answered.
-
-    Every request waits a moment between passing the limits and queuing its
-    job, so without a lock around the checks all of them count the jobs
-    before any has written one: the race is certain, not left to chance."""
-    check_limits = services._check_limits
-
-    def check_limits_then_linger(**kwargs):
-        check_limits(**kwargs)
-        time.sleep(0.3)
-
-    start = threading.Barrier(len(learners))
+    """Each of `learners` asks for a course at once; what each was answered."""
 
     def ask(learner) -> str:
         try:
-            start.wait()
             generation_request(user=learner, **REQUEST)
-            return "queued"
         except GenerationLimitReached as refusal:
             return refusal.message
-        finally:
-            connection.close()
+        return "queued"
 
-    with (
-        mock.patch.object(services, "_check_limits", check_limits_then_linger),
-        ThreadPoolExecutor(len(learners)) as pool,
-    ):
-        return list(pool.map(ask, learners))
+    return at_the_same_moment(ask, learners, linger_after="_check_limits")
 
 
 # Threads on SQLite's shared in-memory test database meet "database table is
 # locked" at once; on a file, Athena's IMMEDIATE transactions let one writer in
-# at a time (test_sqlite_takes_the_requests_one_at_a_time, below).
+# at a time (test_sqlite_takes_the_claims_one_at_a_time, below).
 only_on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="threads cannot share SQLite's in-memory test database",
