@@ -21,7 +21,7 @@ WORKER ?= db_worker --no-reload
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint chromium wrk bench clean FORCE
+.PHONY: help run test lint chromium wrk bench bench-generation clean FORCE
 
 help:
 	@echo "make run   - set up a virtualenv, migrate, load the demo catalog, serve on http://$(HOST):$(PORT)"
@@ -97,6 +97,16 @@ BENCH_DURATION ?= 2
 BENCH_ARGS ?=
 bench: $(VENV)/.bench-installed wrk
 	$(BIN)/python bench/run.py --sizes $(SIZES) --duration $(BENCH_DURATION) $(BENCH_ARGS)
+
+# Course generation against a stand-in model answering after LATENCY seconds:
+# when the plan, the first module and the course are ready, against the
+# critical path, and the tokens spent (bench/management/commands/bench_generation.py).
+LATENCY ?= 2
+bench-generation: $(VENV)/.dev-installed
+	rm -f .bench-generation.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/.bench-generation.sqlite3 $(BIN)/python manage.py migrate -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/.bench-generation.sqlite3 $(BIN)/python manage.py bench_generation --latency $(LATENCY)
+	rm -f .bench-generation.sqlite3
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
