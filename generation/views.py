@@ -86,11 +86,13 @@ def generation_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _own_job(request: HttpRequest, job_id: int) -> GenerationJob:
-    """The requester's own job, or 404: nobody reads another learner's requests."""
-    job = get_object_or_404(
-        GenerationJob.objects.select_related("course"), pk=job_id, requester=request.user
-    )
+def _own_job(request: HttpRequest, job_id: int, *, work: bool = True) -> GenerationJob:
+    """The requester's own job, or 404: nobody reads another learner's requests.
+    `work=False` leaves the runs' kept work (plan, units) unread."""
+    jobs = GenerationJob.objects.select_related("course")
+    if not work:
+        jobs = jobs.defer(*GenerationJob.WORK_FIELDS)
+    job = get_object_or_404(jobs, pk=job_id, requester=request.user)
     if generation_job_fail_if_stale(job):
         job.refresh_from_db()
     return job
@@ -193,8 +195,9 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
-    """What the status page's script polls."""
-    job = _own_job(request, job_id)
+    """What the status page's script polls (every two seconds: the kept work,
+    tens of kilobytes, stays unread)."""
+    job = _own_job(request, job_id, work=False)
     return JsonResponse(
         {
             "state": job.state,
@@ -221,7 +224,8 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
         return redirect(job)
     # A second click (or a second tab) follows the retry the first one queued
     # instead of being refused as "already building another course".
-    earlier = job.retries.active().order_by("-created_at").first()
+    # (A retry waiting for its plan's review is on its way too.)
+    earlier = job.retries.in_progress().order_by("-created_at").first()
     if earlier is not None:
         messages.info(request, f"Your course “{earlier.topic}” is already being tried again.")
         return redirect(earlier)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import LearnerProfile
 from generation.models import GenerationJob
 from generation.tests.helpers import failed_job, make_job, running_job
+from generation.tests.llm_server import plan_answer
 from notifications.models import Notification
 from tests.factories import make_course, make_user
 from tests.helpers import HOSTILE_SEARCHES
@@ -331,6 +332,21 @@ def test_clicking_try_again_twice_queues_one_retry_and_follows_it(learner, learn
     html = html_of(second)
     assert "is already being tried again" in html
     assert "You already have a course on the way" not in html
+
+
+def test_a_second_try_again_follows_a_retry_whose_plan_waits_for_review(learner, learner_client):
+    job = failed_job(learner, review_plan=True)
+    retry_url = reverse("generation:job-retry", args=[job.pk])
+    learner_client.post(retry_url)
+    retry = GenerationJob.objects.exclude(pk=job.pk).get()
+    plan = plan_answer({"topic": job.topic, "duration": job.duration})
+    GenerationJob.objects.filter(pk=retry.pk).update(state=GenerationJob.State.REVIEW, plan=plan)
+
+    second = learner_client.post(retry_url, follow=True)
+
+    assert second.redirect_chain[-1][0] == retry.get_absolute_url()
+    assert "is already being tried again" in html_of(second)
+    assert GenerationJob.objects.count() == 2
 
 
 def test_try_again_is_a_post(learner, learner_client):
