@@ -450,15 +450,21 @@ class _Run:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     module_index, position = running.pop(future)
-                    item = draft.modules[module_index].written[position] = future.result()
-                    if self.keeper is not None:
-                        self.keeper.unit(f"{module_index}:{position}", unit_data(item))
+                    self.store(draft, module_index, position, future.result())
                     done += 1
                     if position % 2 == 0:  # a lesson: its quiz may start
                         heapq.heappush(ready, (module_index, position + 1))
                     self.report_written(draft, module_index, position, done, total)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def store(
+        self, draft: _CourseDraft, module_index: int, position: int, item: LessonDraft | QuizDraft
+    ) -> None:
+        """A written lesson or quiz into the draft, and to the keeper."""
+        draft.modules[module_index].written[position] = item
+        if self.keeper is not None:
+            self.keeper.unit(f"{module_index}:{position}", unit_data(item))
 
     def report_written(
         self, draft: _CourseDraft, module_index: int, position: int, done: int, total: int
@@ -576,11 +582,13 @@ class _Run:
         if isinstance(previous, LessonDraft):
             data = self.lesson_data(draft, module_index, item_index // 2)
             self.report("checking", "Checking the course: rewriting a lesson", 94)
-            module.written[item_index] = self.ask("lesson", data, retry_of=(previous, problems))
+            rewritten = self.ask("lesson", data, retry_of=(previous, problems))
+            self.store(draft, module_index, item_index, rewritten)
         elif isinstance(previous, QuizDraft):
             data = self.quiz_data(draft, module_index, item_index // 2)
             self.report("checking", "Checking the course: rewriting a quiz", 94)
-            module.written[item_index] = self.ask("quiz", data, retry_of=(previous, problems))
+            rewritten = self.ask("quiz", data, retry_of=(previous, problems))
+            self.store(draft, module_index, item_index, rewritten)
         else:
             raise self.failed("checking", UNUSABLE_ANSWER, "\n".join(problems))
 

@@ -14,11 +14,13 @@ from generation.pipeline import (
     UNUSABLE_ANSWER,
     CourseRequest,
     GenerationFailed,
+    Keeper,
     Progress,
     _CourseDraft,
     _ModuleDraft,
     _Run,
     generate_course,
+    unit_data,
 )
 from generation.prompts import module_range
 from generation.schemas import CoursePlan, LessonDraft, ModulePlan, PlannedLesson, QuizDraft
@@ -358,6 +360,8 @@ def test_a_course_document_the_validator_refuses_goes_back_to_the_stage_responsi
     module.written = {0: lesson, 1: drifted}
     draft = _CourseDraft(request=request(), plan=plan, modules=[module])
 
+    kept = {}
+    run.keeper = Keeper(plan=lambda plan: None, unit=kept.__setitem__)
     try:
         spec = run.check(draft)
     finally:
@@ -370,6 +374,8 @@ def test_a_course_document_the_validator_refuses_goes_back_to_the_stage_responsi
     )
     assert '"answer": 7' in quiz.messages[-2]["content"]
     assert spec.modules[0].items[1].answer == 1
+    assert kept == {"0:1": unit_data(spec_quiz := draft.modules[0].written[1])}
+    assert spec_quiz.answer == 1  # the rewritten quiz is the one kept for a retry
 
 
 def _objects(schema):
