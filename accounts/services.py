@@ -90,8 +90,9 @@ def _send(*, template: str, user: AbstractBaseUser, context: dict[str, object]) 
 
 
 def _claim_address(*, username: str, email: str) -> tuple[AbstractBaseUser, bool]:
-    """The account for a sign-up: the address's pending one, renamed and with
-    its password placeholder renewed, or a new one; the address's confirmed
+    """The account for a sign-up: the address's pending one (renamed, with its
+    password placeholder renewed, when the sign-up names it differently), or a
+    new one; the address's confirmed
     account untouched when it has one. Whether the account is this sign-up's.
 
     The unique indexes on lower(email) (accounts migration 0003) and username
@@ -103,10 +104,15 @@ def _claim_address(*, username: str, email: str) -> tuple[AbstractBaseUser, bool
                 user = _account_with_email(email, for_update=True)
                 if user is not None and not account_is_unconfirmed(user):
                     return user, False
+                if user is not None and (user.username, user.email) == (username, email):
+                    # The same sign-up again (a second click, "nothing arrived"):
+                    # every link sent so far goes to this inbox and stays good.
+                    return user, True
                 if user is None:
                     user = get_user_model()(is_active=False)
                 user.username, user.email = username, email
-                # No password until the inbox's owner chooses one (account_activate).
+                # No password until the inbox's owner chooses one (account_activate);
+                # a new placeholder voids the links sent under another name.
                 user.set_unusable_password()
                 user.save()
                 return user, True

@@ -80,6 +80,17 @@ def test_signing_up_again_may_keep_the_pending_accounts_username(client):
     assert "A user with that username already exists" in response.content.decode()
 
 
+def test_the_same_sign_up_twice_leaves_the_first_link_good(client):
+    """A second click on Sign up, or "nothing arrived, sign up again": both
+    e-mails go to the same inbox, and whichever link is opened confirms."""
+    signup(client, "ada", "ada@example.com")
+    signup(client, "ada", "ada@example.com")
+    first_link = link_in(mail.outbox[0], "/accounts/activate/")
+    response = confirm(Client(), first_link, OWNERS_PASSWORD)
+    assert response["Location"] == reverse("enrollment:dashboard")
+    assert User.objects.get(username="ada").check_password(OWNERS_PASSWORD)
+
+
 def test_a_confirmed_account_is_never_replaced(client):
     grace = make_user(username="grace")
     signup(client, "impostor", "grace@example.com")
