@@ -301,11 +301,13 @@ class _PageRowsReader:
 def _page_rows_reader(
     item_model: type[models.Model] | None, defer: tuple[str, ...]
 ) -> _PageRowsReader:
-    def columns(model: type[models.Model], alias: str) -> tuple[tuple[models.Field, ...], str]:
+    def columns(
+        model: type[models.Model], alias: str, left_out: tuple[str, ...] = ()
+    ) -> tuple[tuple[models.Field, ...], str]:
         fields = tuple(
             field
             for field in model._meta.concrete_fields
-            if field.primary_key or field.name not in defer
+            if field.primary_key or field.name not in left_out
         )
         return fields, ", ".join(f"{alias}.{field.column}" for field in fields)
 
@@ -322,7 +324,7 @@ def _page_rows_reader(
     select = ["course.content_version", course_columns]
     if item_model is not None:
         meta = item_model._meta
-        item_fields, item_columns = columns(item_model, "item")
+        item_fields, item_columns = columns(item_model, "item", defer)  # the item's only
         select.append(item_columns)
         module_column = meta.get_field("module").column
         joins.append(

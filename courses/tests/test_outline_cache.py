@@ -330,3 +330,20 @@ def test_page_rows_finds_no_item_outside_its_module():
     rows = page_rows(course.pk, item_model=Lesson, item_id=lesson.pk, module_id=other.pk)
     assert rows.course is not None
     assert rows.item is None
+
+
+def test_page_rows_leaves_out_the_items_fields_only():
+    """`defer` names the item's fields: a course column of the same name
+    (both have `created_at`) is still read, so the course this process keeps
+    and shares never queries on a read."""
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    lesson = first_lesson(course)
+    rows = page_rows(
+        course.pk,
+        item_model=Lesson,
+        item_id=lesson.pk,
+        module_id=lesson.module_id,
+        defer=("created_at",),
+    )
+    assert "created_at" in rows.item.get_deferred_fields()
+    assert "created_at" not in rows.course.get_deferred_fields()
