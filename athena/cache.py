@@ -70,9 +70,22 @@ class Outage:
         self.retry_at: float | None = None  # None: no outage
         self._lock = threading.Lock()
 
-    def ongoing(self) -> bool:
+    def skip(self) -> bool:
+        """Whether a call should answer without trying Redis: during an outage,
+        except for one call once RETRY_SECONDS have passed, which tries it for
+        every thread (the others keep answering without it meanwhile, rather
+        than each waiting out a silent server's timeout)."""
         retry_at = self.retry_at
-        return retry_at is not None and time.monotonic() < retry_at
+        if retry_at is None:
+            return False
+        now = time.monotonic()
+        if now < retry_at:
+            return True
+        with self._lock:
+            if self.retry_at is None or now < self.retry_at:
+                return self.retry_at is not None
+            self.retry_at = now + RETRY_SECONDS  # this call probes
+        return False
 
     def failed(self, error: Exception) -> None:
         with self._lock:
@@ -133,7 +146,7 @@ class RedisCache(BaseCache):
     def _ask(self, command: Callable[[], T], *, otherwise: Any) -> T:
         """`command()`'s answer; while Redis cannot be reached, `otherwise`
         (what a miss or a dropped write answers), or the error when it is FAIL."""
-        if self.outage.ongoing():
+        if self.outage.skip():
             if otherwise is FAIL:
                 raise redis.ConnectionError(f"Redis cache at {self.outage.server} unreachable")
             return otherwise

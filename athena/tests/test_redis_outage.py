@@ -386,3 +386,17 @@ def test_a_server_whose_redis_is_down_serves_its_pages_and_says_so_once(tmp_path
     errors = [line for line in log if " ERROR " in line]
     assert len(errors) == 1, errors
     assert f"Service Unavailable (cache): POST {quiz}" in errors[0]
+
+
+def test_after_an_outage_one_call_tries_redis_again_while_the_others_wait():
+    """Once RETRY_SECONDS have passed, one call probes the server; every other
+    call meanwhile answers without it instead of waiting out its timeout."""
+    outage = redis_cache.Outage("probe:6379/0")
+    assert not outage.skip()  # no outage
+    outage.failed(redis.ConnectionError("refused"))
+    assert outage.skip()
+    outage.retry_at = time.monotonic() - 1  # the retry time has come
+    assert not outage.skip()  # this call probes
+    assert outage.skip()  # the others do not, while it does
+    outage.answered()
+    assert not outage.skip()
