@@ -6,16 +6,11 @@ Athena's log-in and password reset forms first, then django.contrib.auth.urls
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.forms import LoginForm, PasswordResetForm
+from accounts.forms import PasswordResetForm
+from accounts.views import AthenaLoginView
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", AthenaLoginView.as_view(), name="login"),
     path(
         "password_reset/",
         auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.forms import ActivationForm, LearnerProfileForm, SignupForm
+from accounts.forms import ActivationForm, LearnerProfileForm, LoginForm, SignupForm
 from accounts.models import LearnerProfile
 from accounts.services import (
     UsernameTaken,
@@ -27,6 +28,7 @@ from accounts.services import (
 from athena.client_address import client_address
 from athena.site_url import site_url
 from courses.models import Course
+from enrollment.pending import enrollment_defer, enrollment_wished
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -38,12 +40,40 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
+def _carried(next_url: str | None, enroll_course: Course | None) -> dict[str, Any]:
+    """What the log-in and sign-up pages pass on to each other: the page to
+    return to and the course to enroll in, as hidden fields and as the query
+    string of the link between them."""
+    carried = {"next": next_url or "", "enroll": enroll_course.pk if enroll_course else ""}
+    query = urlencode({key: value for key, value in carried.items() if value})
+    return {"enroll_course": enroll_course, "carried_query": f"?{query}" if query else ""}
+
+
+class AthenaLoginView(LoginView):
+    """Django's log-in, carrying a visitor's Enroll (`?enroll=<course id>`,
+    enrollment.pending) through to their first page logged in."""
+
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        return context | _carried(context["next"], enrollment_wished(self.request))
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        # Filed before logging in: the user_logged_in receiver completes it.
+        if course := enrollment_wished(self.request):
+            enrollment_defer(request=self.request, course=course)
+        return super().form_valid(form)
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     """Sign up; every valid form ends on "check your e-mail", whether or not
     the address already has an account (accounts.services.account_signup)."""
     if request.user.is_authenticated:
         return redirect(_safe_next(request) or "enrollment:dashboard")
     form = SignupForm(request.POST or None)
+    enroll_course = enrollment_wished(request)
     if request.method == "POST" and form.is_valid():
         try:
             account_signup(
@@ -56,8 +86,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         except UsernameTaken:
             form.add_error("username", "A user with that username already exists.")
         else:
+            if enroll_course is not None:
+                # Completed when this browser confirms the account and logs in.
+                enrollment_defer(request=request, course=enroll_course)
             return redirect("accounts:signup-done")
-    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": _safe_next(request)} | _carried(_safe_next(request), enroll_course),
+    )
 
 
 def signup_done(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,11 @@
 """An enrollment an anonymous visitor asked for, finished once they log in.
 
-The wish lives in the session, which survives logging in and signing up; the
-`user_logged_in` receiver (enrollment.signals) completes it."""
+A visitor's Enroll is a link to the log-in page carrying `?enroll=<course id>`
+(the course page then holds no form, so no CSRF token or cookie is made for
+every visitor); the log-in and sign-up forms carry the wish on, and their
+POST (which has a token) files it in the session. The session survives
+logging in and signing up; the `user_logged_in` receiver (enrollment.signals)
+completes it."""
 
 from __future__ import annotations
 
@@ -14,6 +18,17 @@ from courses.models import Course
 from enrollment.services import enrollment_create
 
 SESSION_KEY = "enrollment_pending_course_id"
+WISH_PARAMETER = "enroll"
+
+
+def enrollment_wished(request: HttpRequest) -> Course | None:
+    """The published course a log-in or sign-up form was asked to enroll in."""
+    raw = request.POST.get(WISH_PARAMETER) or request.GET.get(WISH_PARAMETER) or ""
+    # ASCII digits only ("²" is a digit to isdigit(), not to int()), few enough
+    # for a bigint.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return None
+    return Course.objects.published().filter(pk=int(raw)).first()
 
 
 def enrollment_defer(*, request: HttpRequest, course: Course) -> None:

@@ -252,8 +252,8 @@ def test_a_visitors_course_pages_are_public_but_checked_before_each_use(course):
 
 
 def test_a_page_with_a_form_is_private_and_each_visitor_gets_their_own_token(course):
-    """The course page's Enroll form holds a CSRF token: one visitor's."""
-    url = course.get_absolute_url()
+    """A quiz page's answer form holds a CSRF token: one visitor's."""
+    url = _first(Activity, course).get_absolute_url()
     tokens = set()
     for _ in range(2):
         visitor = Client(enforce_csrf_checks=True)
@@ -262,11 +262,15 @@ def test_a_page_with_a_form_is_private_and_each_visitor_gets_their_own_token(cou
         assert "public" not in response["Cache-Control"]
         token = str(response.context["csrf_token"])
         tokens.add(token)
-        enroll = visitor.post(
-            reverse("enrollment:enroll", args=[course.pk]), {"csrfmiddlewaretoken": token}
-        )
-        assert enroll.status_code == HTTPStatus.FOUND  # to the login page, not a 403
+        answer = visitor.post(url, {"csrfmiddlewaretoken": token, "option": "1"})
+        assert answer.status_code != HTTPStatus.FORBIDDEN
     assert len(tokens) == 2
+
+
+def test_a_visitors_course_page_is_public_its_enroll_a_link(course):
+    response = Client().get(course.get_absolute_url())
+    assert response["Cache-Control"] == "public, no-cache"
+    assert not response.cookies
 
 
 def test_a_learners_pages_are_private(course):

@@ -17,9 +17,13 @@ pytestmark = pytest.mark.django_db
 
 def test_an_anonymous_visitor_is_offered_enrollment(client):
     course = make_course()
-    html = client.get(course.get_absolute_url()).content.decode()
+    response = client.get(course.get_absolute_url())
+    html = response.content.decode()
+    # A link to log in, not a form: a visitor's course page makes no CSRF token.
+    assert "csrfmiddlewaretoken" not in html
+    assert "csrftoken" not in response.cookies
     assert "Enroll to track your progress" in html
-    assert f'action="/courses/{course.pk}/enroll/"' in html
+    assert f"/accounts/login/?next=/courses/{course.pk}/&amp;enroll={course.pk}" in html
     assert "Continue:" not in html
 
 

@@ -1,6 +1,8 @@
 """Enroll, unenroll, mark done, resume, next up, results and the dashboard."""
 
+import re
 from datetime import timedelta
+from html import unescape as html_unescape
 from http import HTTPStatus
 
 import pytest
@@ -63,29 +65,50 @@ def test_drafts_and_unknown_courses_cannot_be_enrolled_in(client, learner):
     assert not Enrollment.objects.exists()
 
 
+def enroll_link(client, course) -> str:
+    """The visitor's Enroll link on the course page (a link to log in)."""
+    html = client.get(course.get_absolute_url()).content.decode()
+    return html_unescape(re.search(r'href="([^"]+)">Enroll to track your progress<', html)[1])
+
+
 def test_an_anonymous_visitor_logs_in_and_comes_back_enrolled(client):
-    user, course = make_user(), make_course()
-    response = client.post(reverse("enrollment:enroll", args=[course.pk]))
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"].startswith(reverse("login"))
+    user, course = make_user(), make_course(topic="Soil science")
+    login_url = enroll_link(client, course)
+    assert login_url.startswith(reverse("login"))
+    page = client.get(login_url).content.decode()
+    assert "Log in or sign up to enroll in Soil science." in page
+    assert f'<input type="hidden" name="enroll" value="{course.pk}">' in page
     assert not Enrollment.objects.exists()
     response = client.post(
-        reverse("login"),
-        {"username": user.username, "password": PASSWORD, "next": course.get_absolute_url()},
+        login_url,
+        {
+            "username": user.username,
+            "password": PASSWORD,
+            "enroll": str(course.pk),
+            "next": course.get_absolute_url(),
+        },
     )
     assert response["Location"] == course.get_absolute_url()
     assert Enrollment.objects.filter(user=user, course=course).exists()
+    assert (
+        "You are enrolled in Soil science."
+        in client.get(course.get_absolute_url()).content.decode()
+    )
 
 
 def test_an_anonymous_visitor_signs_up_and_comes_back_enrolled(client):
-    course = make_course()
-    client.post(reverse("enrollment:enroll", args=[course.pk]))
+    course = make_course(topic="Soil science")
+    login_page = client.get(enroll_link(client, course)).content.decode()
+    signup_url = html_unescape(re.search(r'href="([^"]+)">Create an account<', login_page)[1])
+    page = client.get(signup_url).content.decode()
+    assert "you are enrolled in Soil science" in page
     response = client.post(
-        reverse("accounts:signup"),
+        signup_url,
         {
             "username": "newcomer",
             "email": "newcomer@example.com",
             "next": course.get_absolute_url(),
+            "enroll": str(course.pk),
         },
     )
     assert response["Location"] == reverse("accounts:signup-done")
@@ -96,6 +119,32 @@ def test_an_anonymous_visitor_signs_up_and_comes_back_enrolled(client):
     )
     assert response["Location"] == course.get_absolute_url()
     assert Enrollment.objects.filter(user__username="newcomer", course=course).exists()
+
+
+def test_an_anonymous_post_to_enroll_still_leads_back_enrolled(client):
+    """A course page kept in a browser from before the link still has the form."""
+    user, course = make_user(), make_course()
+    response = client.post(reverse("enrollment:enroll", args=[course.pk]))
+    assert response["Location"].startswith(reverse("login"))
+    client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD, "next": course.get_absolute_url()},
+    )
+    assert Enrollment.objects.filter(user=user, course=course).exists()
+
+
+@pytest.mark.parametrize("wish", ["draft", "999999", "²", "1" * 40, "-1", ""])
+def test_a_log_in_asked_to_enroll_in_nothing_enrollable_enrolls_in_nothing(client, wish):
+    user, draft = make_user(), make_course(publish=False)
+    enroll = str(draft.pk) if wish == "draft" else wish
+    page = client.get(reverse("login"), {"enroll": enroll})
+    assert page.status_code == HTTPStatus.OK
+    assert "to enroll in" not in page.content.decode()
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": PASSWORD, "enroll": enroll}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Enrollment.objects.exists()
 
 
 def test_unenroll_asks_first_then_keeps_progress(client, learner):

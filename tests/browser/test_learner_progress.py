@@ -26,9 +26,9 @@ def test_learner_signs_up_learns_and_resumes(live_server, page: Page):
     course = Course.objects.with_outline().get(pk=course.pk)
     first_lesson, quiz, second_lesson, _ = course.ordered_items()
 
-    # An anonymous visitor presses Enroll and is sent to log in; they sign up instead.
+    # An anonymous visitor follows Enroll to the log-in page; they sign up instead.
     page.goto(live_server.url + course.get_absolute_url())
-    page.get_by_role("button", name="Enroll to track your progress").click()
+    page.get_by_role("link", name="Enroll to track your progress").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("Username").fill("ada")
