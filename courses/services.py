@@ -15,7 +15,13 @@ from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from courses.documents import CourseSpec, LessonSpec, course_export, validate_document
+from courses.documents import (
+    CourseSpec,
+    LessonSpec,
+    QuizSpec,
+    course_export,
+    validate_document,
+)
 from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module
 from courses.outline import outline_documents
 
@@ -99,10 +105,21 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
         Module(course=course, title=module.title, description=module.description, module_order=n)
         for n, module in enumerate(spec.modules, start=1)
     )
+    _create_items(
+        (module, module_spec.items)
+        for module, module_spec in zip(modules, spec.modules, strict=True)
+    )
+    course_content_changed(course_ids=[course.pk])
+    return course
+
+
+def _create_items(modules: Iterable[tuple[Module, Sequence[LessonSpec | QuizSpec]]]) -> None:
+    """Save new modules' items from their validated specs, each module's
+    numbered 1..n, in two queries (the caller holds the course and recounts it)."""
     lessons: list[Lesson] = []
     activities: list[Activity] = []
-    for module, module_spec in zip(modules, spec.modules, strict=True):
-        for order, item_spec in enumerate(module_spec.items, start=1):
+    for module, items in modules:
+        for order, item_spec in enumerate(items, start=1):
             if isinstance(item_spec, LessonSpec):
                 lesson = Lesson(module=module, title=item_spec.title, display_order=order)
                 lesson.set_markdown(item_spec.markdown)
@@ -121,8 +138,20 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
                 activities.append(activity)
     Lesson.objects.bulk_create(lessons)
     Activity.objects.bulk_create(activities)
-    course_content_changed(course_ids=[course.pk])
-    return course
+
+
+@transaction.atomic
+def module_fill(*, module: Module, items: Sequence[LessonSpec | QuizSpec]) -> Module:
+    """Give a module that has no items yet its lessons and quizzes (validated
+    specs), all at once: how a course being generated gains each module as it
+    is written. A module that has items already is left as it is
+    (ValueError): filling it twice would double it."""
+    _lock_course(module.course_id)
+    if module_items(module_id=module.pk):
+        raise ValueError(f"module {module.pk} has items already")
+    _create_items([(module, items)])
+    course_content_changed(course_ids=[module.course_id])
+    return module
 
 
 @transaction.atomic

@@ -82,7 +82,22 @@ class CourseDetailView(PublicPageMixin, DetailView):
             **super().get_context_data(**kwargs),
             **record_learner_visit_context(self.request, self.object),
             "first_item": self.object.outline_item(keys[0]) if keys else None,
+            "writing_job_id": self.writing_job_id(),
         }
+
+    def writing_job_id(self) -> int | None:
+        """The request still writing this draft, when it is a generated course
+        being written (its modules come as they are finished): one query, on
+        such drafts only."""
+        course = self.object
+        if course.is_published or course.origin != Course.Origin.GENERATED:
+            return None
+        return (
+            course.generation_jobs.filter(finished_at__isnull=True)
+            .order_by("-created_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
 
 
 class CourseOutlineMixin(PublicPageMixin):

@@ -1,15 +1,18 @@
 """The staged course generation pipeline.
 
 plan (the modules and their lessons, each lesson followed by its quiz) -> write
-each lesson -> write each lesson's quiz from it -> assemble the course document
--> validate it with the one validator -> save it in one transaction. Lessons and
-quizzes are written concurrently (bounded), earlier modules first, and a
-lesson's quiz is asked for as soon as the lesson is written.
+each lesson -> write each lesson's quiz from it -> each module, once all of
+it is written, checked with the one validator and saved into the draft course
+(generation.shelf), in course order, so the course can be read while the
+rest is written. Lessons and quizzes are written concurrently (bounded),
+earlier modules first, and a lesson's quiz is asked for as soon as the lesson
+is written.
 
 Every answer is parsed and validated; an unusable one is sent back to the model with
 the problems found, a bounded number of times (ATHENA_LLM_MAX_REPAIRS). The whole
-run has a time budget (ATHENA_GENERATION_TIME_BUDGET). Nothing is saved unless
-every stage succeeded; a failure raises `GenerationFailed`.
+run has a time budget (ATHENA_GENERATION_TIME_BUDGET); a failure raises
+`GenerationFailed`, and the modules saved so far stay (a later run of the same
+plan goes on with them).
 
 Worker threads only talk to the model: no database work happens in them, and
 progress is reported from the calling thread.
@@ -28,12 +31,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
 from pydantic import BaseModel, ValidationError
 
 from courses.documents import CourseSpec, DocumentError, validate_document
 from courses.models import TITLE_MAX_LENGTH, Course
-from courses.services import course_import
+from courses.services import course_publish
 from generation import prompts
 from generation.llm import AnswerError, Completion, LLMClient, LLMError, extract_json
 from generation.llm import llm_settings_configured as llm_settings_configured
@@ -48,11 +50,14 @@ from generation.schemas import (
     fit_plan,
     strict_schema,
 )
+from generation.shelf import CourseShelf, PlannedModule
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-STAGES = ("planning", "writing_lessons", "writing_quizzes", "checking", "saving")
+# The stages every run reports, in order ("checking" shows only while a unit
+# the validator refused is rewritten).
+STAGES = ("planning", "writing_lessons", "writing_quizzes", "saving")
 # The progress stage each kind of model call belongs to.
 STAGE_OF_CALL = {
     "plan": "planning",
@@ -221,8 +226,10 @@ class _Reporter:
     def __init__(self, callback: Callable[[Progress], None] | None) -> None:
         self.callback = callback
         self.percent = 0
+        self.stage = "planning"
 
     def __call__(self, stage: str, label: str, percent: float) -> None:
+        self.stage = stage
         self.percent = max(self.percent, min(100, int(percent)))
         if self.callback is not None:
             self.callback(Progress(stage=stage, label=label, percent=self.percent))
@@ -250,15 +257,24 @@ class _CourseDraft:
     request: CourseRequest
     plan: CoursePlan
     modules: list[_ModuleDraft]
+    # Where finished modules are saved; those (0-based) saved; the first not saved.
+    shelf: CourseShelf
+    saved: set[int] = field(default_factory=set)
+    next_to_save: int = 0
 
-    def document(self) -> dict[str, Any]:
-        """The course document (the shape of courses/demo/*.json)."""
+    def document(self, module_index: int) -> dict[str, Any]:
+        """The course document (the shape of courses/demo/*.json) holding one
+        module: what is checked and saved when that module is finished."""
         return {
             "topic": self.plan.title,
             "description": _course_description(self.plan),
             "preferences": self.request.preferences.as_data(),
-            "modules": [_module_document(module) for module in self.modules],
+            "modules": [_module_document(self.modules[module_index])],
         }
+
+    @property
+    def planned(self) -> list[PlannedModule]:
+        return [PlannedModule(module.title, module.description) for module in self.plan.modules]
 
 
 def _course_description(plan: CoursePlan) -> str:
@@ -426,6 +442,7 @@ class _Run:
         units = [
             (m, 2 * n)
             for m, module in enumerate(draft.modules)
+            if m not in draft.saved
             for n in range(len(module.plan.lessons))
         ]
         # (module index, position): lessons first, in course order; a lesson
@@ -438,8 +455,13 @@ class _Run:
             elif position + 1 not in written:
                 ready.append((module_index, position + 1))
         heapq.heapify(ready)
-        total = 2 * len(units)
-        done = sum(len(module.written) for module in draft.modules)
+        total = sum(module.size for module in draft.modules)
+        done = sum(
+            module.size if index in draft.saved else len(module.written)
+            for index, module in enumerate(draft.modules)
+        )
+        # Modules an earlier run wrote whole but did not save.
+        self.save_finished(draft)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="generation")
         running: dict[Future[Any], tuple[int, int]] = {}
         try:
@@ -455,6 +477,7 @@ class _Run:
                     if position % 2 == 0:  # a lesson: its quiz may start
                         heapq.heappush(ready, (module_index, position + 1))
                     self.report_written(draft, module_index, position, done, total)
+                    self.save_finished(draft)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -465,6 +488,24 @@ class _Run:
         draft.modules[module_index].written[position] = item
         if self.keeper is not None:
             self.keeper.unit(f"{module_index}:{position}", unit_data(item))
+
+    def save_finished(self, draft: _CourseDraft) -> None:
+        """Check and save each module written whole, in course order: module
+        n is saved once modules 1..n-1 are, so the course grows from its start."""
+        while draft.next_to_save < len(draft.modules):
+            index = draft.next_to_save
+            module = draft.modules[index]
+            if index not in draft.saved:
+                if len(module.written) < module.size:
+                    return
+                draft.shelf.put(index, self.check_module(draft, index), draft.planned)
+                draft.saved.add(index)
+                self.report(
+                    self.report.stage,
+                    f"Module {index + 1} of {len(draft.modules)} is ready to read",
+                    self.report.percent,
+                )
+            draft.next_to_save += 1
 
     def report_written(
         self, draft: _CourseDraft, module_index: int, position: int, done: int, total: int
@@ -547,32 +588,39 @@ class _Run:
 
     # Checking: the one validator, with one chance to fix what it finds.
 
-    def check(self, draft: _CourseDraft) -> CourseSpec:
-        self.report("checking", "Checking the course", 93)
+    def check_module(self, draft: _CourseDraft, module_index: int) -> CourseSpec:
+        """The finished module as a checked document of its own: each lesson or
+        quiz the validator finds wrong is sent back to its stage once."""
         try:
-            return validate_document(draft.document())
+            return validate_document(draft.document(module_index))
         except DocumentError as error:
             problems = error.problems
-        self.rewrite_items(draft, problems)
+        self.rewrite_items(draft, module_index, problems)
         try:
-            return validate_document(draft.document())
+            return validate_document(draft.document(module_index))
         except DocumentError as error:
             raise self.failed(
-                "checking", UNUSABLE_ANSWER, "The course document is invalid:\n" + str(error)
+                "checking",
+                UNUSABLE_ANSWER,
+                f"Module {module_index + 1} is invalid:\n{error}",
             ) from error
 
-    def rewrite_items(self, draft: _CourseDraft, problems: list[str]) -> None:
-        """Send each lesson or quiz the validator found wrong back to its stage once,
-        with the problems; problems outside items cannot be fixed this way."""
-        by_item: dict[tuple[int, int], list[str]] = {}
+    def rewrite_items(self, draft: _CourseDraft, module_index: int, problems: list[str]) -> None:
+        """Send each lesson or quiz of the module the validator found wrong back
+        to its stage once, with the problems; problems outside items cannot be
+        fixed this way."""
+        by_item: dict[int, list[str]] = {}
         for problem in problems:
-            match = ITEM_PATH.match(problem)
+            match = ITEM_PATH.match(problem)  # the module's own document: modules[0]
             if match is None:
                 raise self.failed("checking", UNUSABLE_ANSWER, "\n".join(problems))
-            key = (int(match["module"]), int(match["item"]))  # 0-based JSON paths
-            by_item.setdefault(key, []).append(problem)
-        for (module_index, item_index), found in by_item.items():
+            by_item.setdefault(int(match["item"]), []).append(problem)
+        for item_index, found in by_item.items():
             self.rewrite_item(draft, module_index, item_index, found)
+
+    @staticmethod
+    def rewriting_label(module_index: int, kind: str) -> str:
+        return f"Checking module {module_index + 1}: rewriting a {kind} the checks refused"
 
     def rewrite_item(
         self, draft: _CourseDraft, module_index: int, item_index: int, problems: list[str]
@@ -581,23 +629,29 @@ class _Run:
         previous = module.written.get(item_index)
         if isinstance(previous, LessonDraft):
             data = self.lesson_data(draft, module_index, item_index // 2)
-            self.report("checking", "Checking the course: rewriting a lesson", 94)
+            label = self.rewriting_label(module_index, "lesson")
+            self.report("checking", label, self.report.percent)
             rewritten = self.ask("lesson", data, retry_of=(previous, problems))
             self.store(draft, module_index, item_index, rewritten)
         elif isinstance(previous, QuizDraft):
             data = self.quiz_data(draft, module_index, item_index // 2)
-            self.report("checking", "Checking the course: rewriting a quiz", 94)
+            label = self.rewriting_label(module_index, "quiz")
+            self.report("checking", label, self.report.percent)
             rewritten = self.ask("quiz", data, retry_of=(previous, problems))
             self.store(draft, module_index, item_index, rewritten)
         else:
             raise self.failed("checking", UNUSABLE_ANSWER, "\n".join(problems))
 
     def run(
-        self, plan: CoursePlan | None = None, written: dict[str, Any] | None = None
-    ) -> CourseSpec:
-        """Every stage up to a validated document; from `plan` when given one,
-        and with the lessons and quizzes of `written` (kept by an earlier run of
-        the same plan: `Keeper`) taken as they are."""
+        self,
+        shelf: CourseShelf,
+        plan: CoursePlan | None = None,
+        written: dict[str, Any] | None = None,
+    ) -> Course:
+        """Every stage, each module saved into the course as it is finished;
+        from `plan` when given one, and with the lessons and quizzes of
+        `written` (kept by an earlier run of the same plan: `Keeper`) taken as
+        they are, and the modules that run saved left as they are."""
         if plan is None:
             plan = self.plan()
             if self.keeper is not None:
@@ -606,7 +660,9 @@ class _Run:
             request=self.request,
             plan=plan,
             modules=[_ModuleDraft(plan=module) for module in plan.modules],
+            shelf=shelf,
         )
+        draft.saved = shelf.open(draft.planned)
         for key, data in (written or {}).items():
             module_index, _, position = str(key).partition(":")
             item = _kept_unit(data)
@@ -618,7 +674,9 @@ class _Run:
                 if (kind == "lesson") == isinstance(item, LessonDraft):
                     draft.modules[module_index].written[position] = item
         self.write(draft)
-        return self.check(draft)
+        if shelf.course is None:  # a plan of no modules: the schema refuses one
+            raise self.failed("saving", UNUSABLE_ANSWER, "The plan has no modules.")
+        return shelf.course
 
 
 ITEM_PATH = re.compile(r"^modules\[(?P<module>\d+)\]\.content\[(?P<item>\d+)\]")
@@ -704,26 +762,32 @@ def generate_course(
     written: dict[str, Any] | None = None,
     keeper: Keeper | None = None,
     owner: AbstractBaseUser | None = None,
+    course: Course | None = None,
+    on_course: Callable[[Course], None] | None = None,
     publish: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     time_budget: float | None = None,
 ) -> GenerationResult:
     """Write a course for `request` with the configured model, from `plan` when
     given one (else planned first), taking the lessons and quizzes `written` by
-    an earlier run of that plan as they are, and save it (a draft owned by
-    `owner`, or published with `publish`). `keeper` is handed the plan and each
-    unit as they are finished. Raises `GenerationFailed`, and then no course is
-    saved (what `keeper` was handed stays with the caller)."""
+    an earlier run of that plan as they are. Each module is saved as it is
+    finished into a draft owned by `owner` (generation.shelf): `course`, the
+    draft an earlier run of the plan began, or a new one, which `on_course` is
+    told of when its first module is saved. `publish` publishes it once whole.
+    `keeper` is handed the plan and each unit as they are finished. Raises
+    `GenerationFailed`; the modules saved until then stay."""
     request = _checked(request)
     started = time.monotonic()
     run = _Run(request, on_progress, time_budget)
     run.keeper = keeper
+    shelf = CourseShelf(owner=owner, course=course, on_course=on_course)
     try:
-        spec = run.run(plan, written)
+        course = run.run(shelf, plan, written)
     finally:
         run.client.close()
-    run.report("saving", "Saving", 97)
-    course = _save(spec, owner=owner, publish=publish)
+    if publish:
+        course_publish(course_ids=[course.pk])
+        course.refresh_from_db()
     run.report("saving", "Saving", 100)
     return GenerationResult(
         course=course,
@@ -739,13 +803,3 @@ NOT_CONFIGURED_HELP = (
     "for Ollama) and ATHENA_LLM_MODEL (e.g. llama3.1), and ATHENA_LLM_API_KEY if the "
     "server needs one."
 )
-
-
-@transaction.atomic
-def _save(spec: CourseSpec, *, owner: AbstractBaseUser | None, publish: bool) -> Course:
-    """The validated course, its owner and its origin, in one transaction."""
-    course = course_import(spec=spec, publish=publish)
-    Course.objects.filter(pk=course.pk).update(created_by=owner, origin=Course.Origin.GENERATED)
-    course.created_by = owner  # type: ignore[assignment]
-    course.origin = Course.Origin.GENERATED
-    return course

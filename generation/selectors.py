@@ -12,7 +12,7 @@ from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from courses.models import Course
+from courses.models import Course, Module
 from generation.models import GenerationJob
 
 SUGGESTION_COUNT = 3
@@ -108,3 +108,56 @@ def waiting_label(job: GenerationJob) -> str:
         "th" if 10 <= position % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(position % 10, "th")
     )
     return f"Waiting for a worker: {position}{suffix} in the queue"
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """One planned module on a job's status page: `state` is "ready" (saved in
+    the course: `url` opens it), "writing" (some of it written), "waiting"
+    or, once the job stopped, "not_written"."""
+
+    title: str
+    state: str
+    url: str = ""
+
+    LABELS = {
+        "ready": "Ready to read",
+        "writing": "Being written",
+        "waiting": "Waiting",
+        "not_written": "Not written",
+    }
+
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.state]
+
+
+def modules_ready(course: Course | None) -> int:
+    """How many of a course's modules have their lessons (from its stored outline)."""
+    if course is None:
+        return 0
+    return sum(1 for module in course.outline.get("modules", []) if module["items"])
+
+
+def module_states(job: GenerationJob) -> list[ModuleState]:
+    """Each module of the job's plan, in order, and how far it is (the job's
+    state and kept work, and its course's stored outline: no query)."""
+    planned = job.plan.get("modules", []) if isinstance(job.plan, dict) else []
+    saved = job.course.outline.get("modules", []) if job.course else []
+    # Being written: modules with units kept, and the first one not ready
+    # while the job runs (units are started earliest module first).
+    started = {str(key).partition(":")[0] for key in job.written}
+    first_open = job.state == GenerationJob.State.RUNNING
+    states = []
+    for index, module in enumerate(planned):
+        title = str(module.get("title", "")) if isinstance(module, dict) else ""
+        if index < len(saved) and saved[index]["items"]:
+            url = Module.url_for(course_id=job.course_id, pk=saved[index]["id"])
+            states.append(ModuleState(saved[index]["title"], "ready", url))
+        elif job.is_finished:
+            states.append(ModuleState(title, "not_written"))
+        else:
+            writing = first_open or str(index) in started
+            states.append(ModuleState(title, "writing" if writing else "waiting"))
+            first_open = False
+    return states

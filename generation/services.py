@@ -145,8 +145,12 @@ def generation_retry(*, job: GenerationJob, enforce_limits: bool = True) -> Gene
     )
     if job.plan and (job.plan_approved_at or not job.review_plan):
         # The job is queued, not yet run (the worker takes it after the commit).
+        # The draft it began (its modules saved so far) is continued too.
         GenerationJob.objects.filter(pk=retry.pk).update(
-            plan=job.plan, plan_approved_at=timezone.now(), written=job.written
+            plan=job.plan,
+            plan_approved_at=timezone.now(),
+            written=job.written,
+            course=job.course_id,
         )
         retry.refresh_from_db()
     return retry
@@ -256,6 +260,20 @@ def generation_job_keep_unit(*, job_id: int, key: str, data: dict[str, object]) 
     if job is not None:
         job.written = {**job.written, key: data}
         job.save(update_fields=["written"])
+
+
+def generation_job_course_begun(*, job_id: int, course: Course) -> None:
+    """The run saved the first module of its course: the job points at it and
+    the requester is enrolled, to read it while the rest is written. Called in
+    the transaction that creates the course."""
+    job = (
+        GenerationJob.objects.select_related("requester")
+        .defer(*GenerationJob.WORK_FIELDS)
+        .get(pk=job_id)
+    )
+    job.course = course
+    job.save(update_fields=["course"])
+    enrollment_create(user=job.requester, course=course)
 
 
 def generation_plan_save(*, job: GenerationJob, plan: CoursePlan) -> bool:

@@ -16,6 +16,7 @@ from generation.services import (
     UNEXPECTED_REASON,
     Start,
     generation_job_await_review,
+    generation_job_course_begun,
     generation_job_fail,
     generation_job_keep_plan,
     generation_job_keep_unit,
@@ -68,7 +69,7 @@ def _run(job_id: int) -> str:
     )
     from generation.schemas import CoursePlan
 
-    job = GenerationJob.objects.select_related("requester").get(pk=job_id)
+    job = GenerationJob.objects.select_related("requester", "course").get(pk=job_id)
 
     def on_progress(progress: Progress) -> None:
         if not generation_job_progress(job_id=job_id, progress=progress):
@@ -99,6 +100,9 @@ def _run(job_id: int) -> str:
             written=job.written if approved is not None else None,
             keeper=keeper,
             owner=job.requester,
+            # A retry goes on with the draft the failed run began.
+            course=job.course if approved is not None else None,
+            on_course=lambda course: generation_job_course_begun(job_id=job_id, course=course),
             on_progress=on_progress,
             time_budget=settings.ATHENA_GENERATION_TIME_BUDGET,
         )

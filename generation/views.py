@@ -23,7 +23,13 @@ from generation.forms import GenerationRequestForm, RevisionForm, edited_plan, p
 from generation.llm import llm_settings_configured
 from generation.models import GenerationJob
 from generation.schemas import CoursePlan
-from generation.selectors import build_allowance, similar_published_courses, waiting_label
+from generation.selectors import (
+    build_allowance,
+    module_states,
+    modules_ready,
+    similar_published_courses,
+    waiting_label,
+)
 from generation.services import (
     GenerationLimitReached,
     generation_job_cancel,
@@ -121,6 +127,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     if job.state == GenerationJob.State.REVIEW:
         plan_form, formset = plan_forms(_plan_of(job), duration=job.duration)
         context.update(plan_form=plan_form, formset=formset, revision_form=RevisionForm())
+    else:
+        # Each module's state, the ready ones linked: read while the rest is written.
+        context.update(modules=module_states(job), modules_ready=modules_ready(job.course))
     return render(request, "generation/job_detail.html", context)
 
 
@@ -209,6 +218,8 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
             # The page shows the plan to review: the script reloads it.
             "review": job.state == GenerationJob.State.REVIEW,
             "course_url": job.course.get_absolute_url() if job.course else None,
+            # A module became readable: the script reloads the page to link it.
+            "modules_ready": modules_ready(job.course),
             "error": job.error_reason,
         }
     )

@@ -176,6 +176,7 @@ class StandInServer:
         self.recorded: list[Recorded] = []
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._always: dict[str, Reply] = {}
+        self._holds: list[tuple[Callable[[dict[str, Any]], bool], threading.Event]] = []
         self._lock = threading.Lock()
         self.in_flight = 0
         self.most_in_flight: dict[str, int] = defaultdict(int)
@@ -213,6 +214,14 @@ class StandInServer:
         with self._lock:
             self._always[stage] = reply
 
+    def hold(self, matches: Callable[[dict[str, Any]], bool]) -> threading.Event:
+        """Keep each request whose data `matches` unanswered until the event
+        returned is set (a test's go-ahead), or the server stops."""
+        released = threading.Event()
+        with self._lock:
+            self._holds.append((matches, released))
+        return released
+
     def requests(self, stage: str | None = None) -> list[Recorded]:
         with self._lock:
             return [r for r in self.recorded if stage is None or r.stage == stage]
@@ -232,6 +241,7 @@ class StandInServer:
         with self._lock:
             self.recorded.append(record)
         reply = self._next_reply(stage)
+        self._wait_while_held(record)
         with self._lock:
             self.in_flight += 1
             self.most_in_flight[stage] = max(self.most_in_flight[stage], self.in_flight)
@@ -249,6 +259,17 @@ class StandInServer:
         record.prompt_tokens = max(1, len(json.dumps(body.get("messages", []))) // 4)
         record.completion_tokens = max(1, len(content) // 4)
         return HTTPStatus.OK, _completion(body, content, record)
+
+    def _wait_while_held(self, record: Recorded) -> None:
+        try:
+            data = record.data
+        except (IndexError, ValueError):
+            return
+        with self._lock:
+            holds = [released for matches, released in self._holds if matches(data)]
+        for released in holds:
+            while not (released.wait(0.05) or self._stopping.is_set()):
+                pass
 
 
 def _stage_of(body: dict[str, Any]) -> str:

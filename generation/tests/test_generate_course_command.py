@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from courses.models import Course
 from generation.plans import plan_schema
-from generation.tests.llm_server import error
+from generation.tests.llm_server import error, valid
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,22 @@ def test_a_failed_generation_exits_non_zero_with_the_reason_and_saves_nothing(ll
         "(HTTP 503). Nothing was saved."
     )
     assert Course.objects.count() == 0
+
+
+def test_a_generation_failing_after_module_one_says_where_module_one_is_kept(llm_server, settings):
+    settings.ATHENA_GENERATION_LESSON_CONCURRENCY = 1
+    settings.ATHENA_LLM_MAX_RETRIES = 0
+    llm_server.script("lesson", valid(), valid(), error(400))
+
+    with pytest.raises(CommandError) as failed:
+        run("Git for teams", **PREFERENCES)
+
+    course = Course.objects.get()
+    assert str(failed.value).endswith(
+        f"The modules written before are kept in draft course {course.pk} (“Git for teams”)."
+    )
+    assert course.status == Course.Status.DRAFT
+    assert course.counts == {"modules": 2, "lessons": 2, "activities": 2}
 
 
 def test_without_configuration_it_says_how_to_set_it_up(settings):

@@ -450,6 +450,38 @@ def test_try_again_goes_on_from_where_the_failed_run_stopped(
     assert len(retry.written) == 8
 
 
+def test_a_run_failing_in_module_two_leaves_module_one_to_read_and_try_again_finishes_it(
+    llm_server, immediate_tasks, learner, django_capture_on_commit_callbacks, settings
+):
+    settings.ATHENA_GENERATION_LESSON_CONCURRENCY = 1
+    settings.ATHENA_LLM_MAX_RETRIES = 0
+    # Module 1 (two lessons, two quizzes) is written; module 2's first lesson fails.
+    llm_server.script("lesson", valid(), valid(), error(400))
+    failed = request_and_run(learner, django_capture_on_commit_callbacks)
+    assert failed.state == GenerationJob.State.FAILED
+    course = failed.course
+    assert course is not None
+    assert course.created_by == learner
+    assert Enrollment.objects.filter(user=learner, course=course).exists()
+    client = logged_in(learner)
+    page = client.get(failed.get_absolute_url()).content.decode()
+    module_one = course.modules.get(module_order=1)
+    assert f'<a href="{module_one.get_absolute_url()}">' in page
+    assert "Not written" in page  # module 2
+    lesson = module_one.ordered_items()[0]
+    assert client.get(lesson.get_absolute_url()).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retry = services.generation_retry(job=failed)
+    retry.refresh_from_db()
+
+    assert retry.state == GenerationJob.State.SUCCEEDED
+    assert retry.course == course  # the same draft, finished
+    assert Course.objects.filter(created_by=learner).count() == 1
+    assert course.modules.get(module_order=1).ordered_items()[0].pk == lesson.pk
+    assert Course.objects.get(pk=course.pk).counts == {"modules": 2, "lessons": 4, "activities": 4}
+
+
 def test_kept_work_from_another_plan_is_never_used(llm_server):
     """Units that do not fit the plan (a position it has not, a lesson where a
     quiz goes, or data that is no unit) are written afresh."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from django.test import Client
 
 from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson
 from courses.rendering import render_markdown
@@ -24,6 +26,7 @@ from generation.pipeline import (
 )
 from generation.prompts import module_range
 from generation.schemas import CoursePlan, LessonDraft, ModulePlan, PlannedLesson, QuizDraft
+from generation.shelf import CourseShelf
 from generation.tests.llm_server import changed, error, hang, text, valid
 
 pytestmark = pytest.mark.django_db
@@ -358,12 +361,14 @@ def test_a_course_document_the_validator_refuses_goes_back_to_the_stage_responsi
     )  # fmt: skip
     module = _ModuleDraft(plan=plan.modules[0])
     module.written = {0: lesson, 1: drifted}
-    draft = _CourseDraft(request=request(), plan=plan, modules=[module])
+    draft = _CourseDraft(
+        request=request(), plan=plan, modules=[module], shelf=CourseShelf(owner=None)
+    )
 
     kept = {}
     run.keeper = Keeper(plan=lambda plan: None, unit=kept.__setitem__)
     try:
-        spec = run.check(draft)
+        spec = run.check_module(draft, 0)
     finally:
         run.client.close()
 
@@ -448,3 +453,100 @@ def test_each_lesson_is_written_knowing_the_outcomes_and_the_lessons_before_it(l
     quiz = llm_server.requests("quiz")[0]
     assert "$x^2$" in quiz.contents("system")[0]
     assert quiz.data["lesson"]["markdown"].startswith("## Overview")
+
+
+def ready_modules(course: Course) -> list[int]:
+    """The orders of the course's modules that have their lessons."""
+    return sorted(
+        course.modules.filter(lessons__isnull=False)
+        .distinct()
+        .values_list("module_order", flat=True)
+    )
+
+
+def test_each_module_is_saved_as_it_is_finished_and_can_be_read_while_the_rest_is_written(
+    llm_server, settings, django_user_model
+):
+    settings.ATHENA_GENERATION_LESSON_CONCURRENCY = 1
+    owner = django_user_model.objects.create_user("learner", password="pw-123-long")
+    reader = Client()
+    reader.force_login(owner)
+    begun: list[Course] = []
+    seen: list[list[int]] = []
+    labels: list[str] = []
+    pages: dict[str, Any] = {}
+
+    def look(progress: Progress) -> None:
+        labels.append(progress.label)
+        course = Course.objects.filter(created_by=owner).first()
+        seen.append(ready_modules(course) if course else [])
+        if seen[-1] == [1] and not pages:
+            # Module 1 is saved, module 2 not yet written: the learner reads.
+            pages["course"] = reader.get(course.get_absolute_url()).content.decode()
+            first = Lesson.objects.filter(module__course=course).order_by("pk").first()
+            pages["lesson"] = reader.get(first.get_absolute_url())
+
+    result = generate_course(request(), owner=owner, on_course=begun.append, on_progress=look)
+
+    assert [course.pk for course in begun] == [result.course.pk]
+    # Saved one module at a time, in course order, the first long before the end.
+    assert list(dict.fromkeys(map(tuple, seen))) == [(), (1,), (1, 2)]
+    assert seen.index([1]) < len(seen) // 2
+    assert pages["lesson"].status_code == 200
+    assert "Module 1, first ideas" in pages["lesson"].content.decode()
+    assert "Module 1, going further" in pages["course"]
+    assert "No lessons yet." in pages["course"]  # module 2, being written
+    assert "Module 2, first ideas" not in pages["course"]
+    assert labels.index("Module 1 of 2 is ready to read") < labels.index(
+        "Module 2 of 2 is ready to read"
+    )
+
+
+def test_a_failed_run_keeps_the_modules_it_saved_and_the_next_run_goes_on_with_them(
+    llm_server, settings, django_user_model
+):
+    settings.ATHENA_GENERATION_LESSON_CONCURRENCY = 1
+    settings.ATHENA_LLM_MAX_REPAIRS = 0
+    owner = django_user_model.objects.create_user("learner", password="pw-123-long")
+
+    def too_short_in_module_two(lesson):
+        if lesson["title"].startswith("Module 2"):
+            return {**lesson, "markdown": "## Too short"}
+        return lesson
+
+    llm_server.always("lesson", changed(too_short_in_module_two))
+    plans: list[CoursePlan] = []
+    kept: dict[str, Any] = {}
+    with pytest.raises(GenerationFailed):
+        generate_course(
+            request(), owner=owner, keeper=Keeper(plan=plans.append, unit=kept.__setitem__)
+        )
+
+    course = Course.objects.get(created_by=owner)
+    assert ready_modules(course) == [1]
+    assert course.status == Course.Status.DRAFT
+    first_module = [
+        (item.kind, item.pk, item.title, getattr(item, "content", None))
+        for item in course.modules.get(module_order=1).ordered_items()
+    ]
+    asked_before = len(llm_server.requests())
+
+    llm_server.always("lesson", valid())
+    result = generate_course(request(), plan=plans[0], written=kept, owner=owner, course=course)
+
+    assert result.course.pk == course.pk
+    assert Course.objects.filter(created_by=owner).count() == 1
+    assert ready_modules(course) == [1, 2]
+    assert [
+        (item.kind, item.pk, item.title, getattr(item, "content", None))
+        for item in course.modules.get(module_order=1).ordered_items()
+    ] == first_module
+    # Only module 2 was written again: no plan, nothing of module 1.
+    asked = llm_server.requests()[asked_before:]
+    assert {r.stage for r in asked} == {"lesson", "quiz"}
+    assert all(
+        r.data.get("lesson", r.data.get("quiz", {})).get("title", "").startswith("Module 2")
+        for r in asked
+        if r.stage == "lesson"
+    )
+    assert Course.objects.get(pk=course.pk).counts == {"modules": 2, "lessons": 4, "activities": 4}

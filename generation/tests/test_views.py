@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -11,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import LearnerProfile
+from courses.models import Course, Module
+from courses.services import module_create
 from generation.models import GenerationJob
 from generation.tests.helpers import failed_job, make_job, running_job
 from generation.tests.llm_server import plan_answer
@@ -229,13 +232,15 @@ def test_the_status_endpoint_follows_the_job(learner, learner_client):
         "finished": False,
         "review": False,
         "course_url": None,
+        "modules_ready": 0,
         "error": "",
     }
-    course = make_course(publish=False)
+    course = make_course(publish=False, modules=2)
     GenerationJob.objects.filter(pk=job.pk).update(state="succeeded", course=course, percent=100)
     status = learner_client.get(url).json()
     assert status["finished"] is True
     assert status["course_url"] == course.get_absolute_url()
+    assert status["modules_ready"] == 2
 
 
 def test_a_ready_job_links_to_the_course_its_requester_can_read(learner, learner_client):
@@ -438,3 +443,48 @@ def test_my_requests_says_when_it_shows_only_the_newest(learner, learner_client)
     html = html_of(learner_client.get(reverse("generation:job-list")))
     assert html.count("job-state--failed") == JOB_LIST_SIZE
     assert f"Showing your newest {JOB_LIST_SIZE} requests." in html
+
+
+def course_being_written(learner) -> Course:
+    """A generated draft of three planned modules of which the first is saved."""
+    course = make_course(publish=False, modules=1, lessons=1, quizzes=1, topic="Silk Road")
+    Course.objects.filter(pk=course.pk).update(created_by=learner, origin=Course.Origin.GENERATED)
+    for title in ("Part 2: caravans", "Part 3: cities"):
+        module_create(module=Module(course=course, title=title, description=""))
+    return Course.objects.get(pk=course.pk)
+
+
+def test_the_status_page_links_each_ready_module_and_says_how_far_the_others_are(
+    learner, learner_client
+):
+    course = course_being_written(learner)
+    plan = plan_answer({"topic": "Silk Road", "duration": "long"})
+    plan["modules"] = plan["modules"][:3]
+    written = {"1:0": {"kind": "lesson", "title": "Caravans", "markdown": "..."}}
+    job = running_job(learner, course=course, plan=plan, written=written)
+    first = course.modules.get(module_order=1)
+
+    page = html_of(learner_client.get(job.get_absolute_url()))
+    states = re.findall(r'job-modules__module--(\w+)">(.*?)</li>', page)
+    assert [state for state, _ in states] == ["ready", "writing", "waiting"]
+    assert f'<a href="{first.get_absolute_url()}">{first.title}</a>' in states[0][1]
+    assert "Being written" in states[1][1]
+    assert "<a" not in states[1][1]
+    assert 'data-modules-ready="1"' in page
+    status = learner_client.get(reverse("generation:job-status", args=[job.pk])).json()
+    assert status["modules_ready"] == 1
+
+    # The course says it is being written, and where to follow it.
+    course_page = html_of(learner_client.get(course.get_absolute_url()))
+    assert "Being written" in course_page
+    assert f'href="{job.get_absolute_url()}">Follow its progress' in course_page
+    assert course_page.count("No lessons yet.") == 2
+
+    # Once the run stopped, what was not written says so.
+    GenerationJob.objects.filter(pk=job.pk).update(
+        state=GenerationJob.State.FAILED, finished_at=timezone.now()
+    )
+    page = html_of(learner_client.get(job.get_absolute_url()))
+    states = re.findall(r'job-modules__module--(\w+)">', page)
+    assert states == ["ready", "not_written", "not_written"]
+    assert "Being written" not in html_of(learner_client.get(course.get_absolute_url()))

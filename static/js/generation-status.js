@@ -1,7 +1,8 @@
 // Follows a course request on its status page: polls the job's JSON status every
 // two seconds, moves the label and the progress bar, and reloads the page once
-// the job has finished (ready or failed). Without JavaScript the page reloads
-// itself through a <noscript> refresh.
+// the job has finished (ready or failed), its plan is ready for review, or one
+// more module can be read (the page links it). Without JavaScript the page
+// reloads itself through a <noscript> refresh.
 (function () {
   "use strict";
   var section = document.querySelector("[data-job-status-url]");
@@ -10,6 +11,7 @@
   var label = section.querySelector("[data-job-label]");
   var bar = section.querySelector("[data-job-progress]");
   var percentText = section.querySelector("[data-job-percent]");
+  var modulesReady = section.getAttribute("data-modules-ready");
   var INTERVAL = 2000;
   var failures = 0;
 
@@ -30,7 +32,8 @@
       })
       .then(function (status) {
         failures = 0;
-        if (status.finished || status.review) {
+        var moreReady = String(status.modules_ready) !== modulesReady;
+        if (status.finished || status.review || moreReady) {
           window.location.reload();
           return;
         }

@@ -1,6 +1,8 @@
 """A learner asks Athena to build a course in Chromium: the status page follows
 the worker by itself to the plan, which the learner edits and approves, then
-to the finished course; the header bell counts the notifications."""
+links the first module as soon as it is written, which the learner reads
+while the rest is written, then the finished course; the header bell counts
+the notifications."""
 
 from __future__ import annotations
 
@@ -90,7 +92,9 @@ def start_worker(stand_in: StandInServer) -> Iterator:
 
 @pytest.mark.postgresql_browser
 @pytest.mark.django_db(transaction=True)
-def test_learner_builds_a_course_and_watches_it_become_ready(live_server, page: Page, start_worker):
+def test_learner_builds_a_course_and_watches_it_become_ready(
+    live_server, page: Page, stand_in: StandInServer, start_worker
+):
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs a database it can reach: run on PostgreSQL")
     make_user(username="ada")
@@ -122,19 +126,35 @@ def test_learner_builds_a_course_and_watches_it_become_ready(live_server, page: 
     lessons = first_module.get_by_label("Lessons")
     expect(lessons).to_have_value("Module 1, first ideas\nModule 1, going further")
     lessons.fill("Caravans and camels\nModule 1, going further")
+    # Module 2's lessons wait for the stand-in's go-ahead: the learner reads
+    # module 1 meanwhile.
+    go_ahead = stand_in.hold(lambda data: data.get("lesson", {}).get("title", "")[:8] == "Module 2")
     page.get_by_role("button", name="Approve and write the course").click()
     expect(page.get_by_text("Plan approved: Athena is writing your course.")).to_be_visible()
 
-    # Then a stage and a moving bar, then ready.
+    # Then a stage and a moving bar, and module 1 linked as soon as it is written.
     label = page.locator("[data-job-label]")
     expect(label).to_have_text(
-        re.compile(r"Planning|Writing module|Checking|Saving"),
+        re.compile(r"Writing module|ready to read"),
         timeout=RUN_TIMEOUT_MS,
     )
     assert (
         page.get_by_role("progressbar", name="Progress of your course").evaluate("bar => bar.value")
         > 0
     )
+    first_module = page.get_by_role("link", name="Part 1: History of the Silk Road")
+    expect(first_module).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.locator(".job-modules__module--writing")).to_contain_text("Being written")
+    first_module.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Part 1: History of the Silk Road")
+    page.get_by_role("main").get_by_role(
+        "link", name=re.compile("Caravans and camels")
+    ).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Caravans and camels")
+    assert GenerationJob.objects.get().state == GenerationJob.State.RUNNING
+
+    go_ahead.set()
+    page.goto(live_server.url + job.get_absolute_url())
     expect(page.get_by_text("Your course is ready.")).to_be_visible(timeout=RUN_TIMEOUT_MS)
 
     job.refresh_from_db()
@@ -164,8 +184,9 @@ def test_generation_pages_have_no_serious_accessibility_violations(
     settings.ATHENA_LLM_MODEL = "stand-in"
     learner = make_user(username="ada")
     failed = failed_job(learner)
-    running = running_job(learner, topic="Rust for beginners")
     plan = plan_answer({"topic": "Soil science", "duration": "short"})
+    # Its modules listed: one being written, one waiting.
+    running = running_job(learner, topic="Rust for beginners", plan=plan)
     review = make_job(learner, topic="Soil science", state=GenerationJob.State.REVIEW, plan=plan)
     notification_create(user=learner, message="Your course “Rust” is ready.", url="/courses/")
     # axe injects its own script and styles: the CSP is bypassed for the scan only.

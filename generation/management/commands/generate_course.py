@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.management.arguments import add_preference_arguments
-from courses.models import PREFERENCE_CHOICES
+from courses.models import PREFERENCE_CHOICES, Course
 from generation.llm import llm_settings_configured
 from generation.pipeline import (
     NOT_CONFIGURED,
@@ -84,20 +84,28 @@ class Command(BaseCommand):
         if options["plan_only"]:
             self.write_plan(request, options["output"])
             return
+        begun: list[Course] = []
         try:
             result = generate_course(
                 request,
                 plan=plan,
                 owner=self.owner(options["owner"]),
                 publish=options["publish"],
+                on_course=begun.append,
                 on_progress=self.progress,
             )
         except GenerationFailed as failure:
             if self.verbosity >= 2:
                 self.stderr.write(failure.detail)
+            kept = "Nothing was saved."
+            if begun:
+                kept = (
+                    f"The modules written before are kept in draft course {begun[0].pk} "
+                    f"(“{begun[0].topic}”)."
+                )
             raise CommandError(
                 f"Generation failed while {failure.stage.replace('_', ' ')}: "
-                f"{failure.reason} Nothing was saved."
+                f"{failure.reason} {kept}"
             ) from failure
         self.report(result)
 
