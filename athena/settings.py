@@ -352,6 +352,9 @@ ATHENA_GENERATION_TIME_BUDGET = env.float("ATHENA_GENERATION_TIME_BUDGET", defau
 ATHENA_GENERATION_LESSON_CONCURRENCY = env.int("ATHENA_GENERATION_LESSON_CONCURRENCY", default=3)
 # Limits: jobs per learner per day, and jobs running at once across the site.
 ATHENA_GENERATION_PER_DAY = env.int("ATHENA_GENERATION_PER_DAY", default=5)
+# Changes of one part of a generated course (a lesson, quiz or module rewritten,
+# one added) per learner in any 24 hours; one on its way at a time.
+ATHENA_GENERATION_REWRITES_PER_DAY = env.int("ATHENA_GENERATION_REWRITES_PER_DAY", default=20)
 ATHENA_GENERATION_MAX_RUNNING = env.int("ATHENA_GENERATION_MAX_RUNNING", default=2)
 # A running job whose worker has not reported for this long is marked failed.
 ATHENA_GENERATION_HEARTBEAT_TIMEOUT = env.int("ATHENA_GENERATION_HEARTBEAT_TIMEOUT", default=300)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from courses.documents import (
     CourseSpec,
     LessonSpec,
+    ModuleSpec,
     QuizSpec,
     course_export,
     validate_document,
@@ -113,31 +114,40 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
     return course
 
 
-def _create_items(modules: Iterable[tuple[Module, Sequence[LessonSpec | QuizSpec]]]) -> None:
+def _item_from_spec(module: Module, spec: LessonSpec | QuizSpec, order: int) -> Item:
+    """An unsaved lesson or quiz of `module` at `order`, from its validated spec
+    (a lesson's HTML rendered: bulk_create calls no save())."""
+    if isinstance(spec, LessonSpec):
+        lesson = Lesson(module=module, title=spec.title, display_order=order)
+        lesson.set_markdown(spec.markdown)
+        lesson.render_content()
+        return lesson
+    activity = Activity(module=module, title=spec.title, type=spec.type, display_order=order)
+    activity.set_quiz(
+        question=spec.question,
+        options=spec.options,
+        answer=spec.answer,
+        explanation=spec.explanation,
+    )
+    return activity
+
+
+def _create_items(modules: Iterable[tuple[Module, Sequence[LessonSpec | QuizSpec]]]) -> list[Item]:
     """Save new modules' items from their validated specs, each module's
     numbered 1..n, in two queries (the caller holds the course and recounts it)."""
-    lessons: list[Lesson] = []
-    activities: list[Activity] = []
-    for module, items in modules:
-        for order, item_spec in enumerate(items, start=1):
-            if isinstance(item_spec, LessonSpec):
-                lesson = Lesson(module=module, title=item_spec.title, display_order=order)
-                lesson.set_markdown(item_spec.markdown)
-                lesson.render_content()  # bulk_create calls no save()
-                lessons.append(lesson)
-            else:
-                activity = Activity(
-                    module=module, title=item_spec.title, type=item_spec.type, display_order=order
-                )
-                activity.set_quiz(
-                    question=item_spec.question,
-                    options=item_spec.options,
-                    answer=item_spec.answer,
-                    explanation=item_spec.explanation,
-                )
-                activities.append(activity)
-    Lesson.objects.bulk_create(lessons)
-    Activity.objects.bulk_create(activities)
+    return _save_items(
+        _item_from_spec(module, spec, order)
+        for module, items in modules
+        for order, spec in enumerate(items, start=1)
+    )
+
+
+def _save_items(items: Iterable[Item]) -> list[Item]:
+    """Insert unsaved lessons and quizzes, one query a table; answer them in order."""
+    items = list(items)
+    Lesson.objects.bulk_create([item for item in items if isinstance(item, Lesson)])
+    Activity.objects.bulk_create([item for item in items if isinstance(item, Activity)])
+    return items
 
 
 @transaction.atomic
@@ -151,6 +161,44 @@ def module_fill(*, module: Module, items: Sequence[LessonSpec | QuizSpec]) -> Mo
         raise ValueError(f"module {module.pk} has items already")
     _create_items([(module, items)])
     course_content_changed(course_ids=[module.course_id])
+    return module
+
+
+@transaction.atomic
+def items_insert_after(*, after: Item, items: Sequence[LessonSpec | QuizSpec]) -> list[Item]:
+    """Save new lessons and quizzes (validated specs) right after `after` in its
+    module; the module's items are renumbered 1..n. Answers the new items."""
+    module = after.module
+    _lock_course(module.course_id)
+    current = module_items(module_id=module.pk)
+    index = [item.key for item in current].index(after.key) + 1
+    start = max(item.display_order for item in current) + 1
+    new = _save_items(
+        _item_from_spec(module, spec, start + number) for number, spec in enumerate(items)
+    )
+    order = [*current[:index], *new, *current[index:]]
+    _write_item_order(module_id=module.pk, current=[*current, *new], items=order)
+    course_content_changed(course_ids=[module.course_id])
+    return new
+
+
+@transaction.atomic
+def module_insert_after(*, after: Module, spec: ModuleSpec) -> Module:
+    """Save a new module (a validated spec, with its items) right after `after`
+    in its course; the course's modules are renumbered 1..n."""
+    _lock_course(after.course_id)
+    current = list(Module.objects.filter(course_id=after.course_id))
+    module = Module.objects.create(
+        course_id=after.course_id,
+        title=spec.title,
+        description=spec.description,
+        module_order=max(other.module_order for other in current) + 1,
+    )
+    _create_items([(module, spec.items)])
+    index = [other.pk for other in current].index(after.pk) + 1
+    order = [*current[:index], module, *current[index:]]
+    _write_module_order(course_id=after.course_id, current=[*current, module], modules=order)
+    course_content_changed(course_ids=[after.course_id])
     return module
 
 

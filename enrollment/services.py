@@ -208,3 +208,25 @@ def learner_visit(
             )
             state.resume_key = item.key
     return course_progress(course=course, state=state)
+
+
+@transaction.atomic
+def quiz_attempts_reconcile(
+    *, activity: Activity, previous_options: list[str], previous_answer: int
+) -> int:
+    """After a quiz's question or options were rewritten: keep each learner's
+    recorded answer only while it is still the same option (the same text at
+    the number chosen) and still as right or wrong as it was; clear the others
+    (the learner answers again). Answers how many were cleared."""
+    options, answer = activity.options, activity.answer
+    unchanged = [
+        number
+        for number, text in enumerate(previous_options, start=1)
+        if number <= len(options)
+        and options[number - 1] == text
+        and (number == previous_answer) == (number == answer)
+    ]
+    cleared, _ = (
+        QuizAttempt.objects.filter(activity=activity).exclude(chosen_option__in=unchanged).delete()
+    )
+    return cleared

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from athena.wording import counted
-from generation.models import GenerationJob
+from generation.models import GenerationJob, Rewrite
 from generation.services import generation_jobs_fail_stale, generation_retry
 
 
@@ -164,3 +164,46 @@ class GenerationJobAdmin(admin.ModelAdmin):
                 f"Skipped {counted(skipped, 'job', 'jobs')}: only failed jobs can be retried.",
                 messages.WARNING,
             )
+
+
+@admin.register(Rewrite)
+class RewriteAdmin(admin.ModelAdmin):
+    """The changes asked of generated courses (a record: read-only; learners
+    undo from the course's pages, operators with manage.py regenerate)."""
+
+    list_display = ["course", "kind", "state", "requester", "instruction", "tokens", "created_at"]
+    list_filter = ["kind", "state", "created_at"]
+    search_fields = ["course__topic", "requester__username", "instruction"]
+    list_select_related = ["course", "requester"]
+    date_hierarchy = "created_at"
+    fields = [
+        "course",
+        "requester",
+        "kind",
+        "state",
+        "module",
+        "lesson",
+        "activity",
+        "instruction",
+        "restores",
+        "before",
+        "after",
+        "model_name",
+        "prompt_tokens",
+        "completion_tokens",
+        "error_reason",
+        "error_detail",
+        "created_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="tokens")
+    def tokens(self, rewrite: Rewrite) -> int:
+        return rewrite.prompt_tokens + rewrite.completion_tokens

@@ -203,3 +203,42 @@ def edited_plan(
             "modules": modules,
         }
     )
+
+
+INSTRUCTION_MAX_LENGTH = 1000
+
+
+class RewriteForm(forms.Form):
+    """A change of one part of a generated course: what to do (`kind`), to
+    which part (`target`, an item's or module's key: "lesson:12",
+    "activity:7", "module:3") and the learner's instruction."""
+
+    KINDS = {
+        "lesson": ("lesson",),
+        "quiz": ("activity",),
+        "module": ("module",),
+        "add_lesson": ("lesson", "activity"),
+        "add_module": ("module",),
+    }
+
+    kind = forms.ChoiceField(choices=[(kind, kind) for kind in KINDS], widget=forms.HiddenInput)
+    target = forms.RegexField(
+        regex=r"^(lesson|activity|module):\d{1,18}$", widget=forms.HiddenInput
+    )
+    instruction = forms.CharField(
+        label="What should change?",
+        max_length=INSTRUCTION_MAX_LENGTH,
+        strip=True,
+        error_messages={
+            "required": "Say what should change.",
+            "max_length": "Keep it to %(limit_value)d characters (it has %(show_value)d).",
+        },
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": INSTRUCTION_MAX_LENGTH}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        kind, target = cleaned.get("kind"), cleaned.get("target")
+        if kind and target and target.partition(":")[0] not in self.KINDS[kind]:
+            raise ValidationError("That change does not fit that part of the course.")
+        return cleaned

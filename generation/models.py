@@ -204,3 +204,80 @@ class GenerationJob(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class Rewrite(models.Model):
+    """One change a learner (or staff) asked of a generated course: a lesson, a
+    quiz or a module rewritten from an instruction, a lesson or module added
+    after a given one, or an earlier version put back. `before` and `after`
+    hold what the change replaced and what it wrote (generation.rewrite's
+    snapshots), so any version can be restored."""
+
+    class Kind(models.TextChoices):
+        LESSON = "lesson", "Rewrite a lesson"
+        QUIZ = "quiz", "Rewrite a quiz"
+        MODULE = "module", "Rewrite a module"
+        ADD_LESSON = "add_lesson", "Add a lesson"
+        ADD_MODULE = "add_module", "Add a module"
+        RESTORE = "restore", "Restore an earlier version"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Being written"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, related_name="rewrites", db_index=False
+    )
+    requester = models.ForeignKey(  # leads an index below
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rewrites",
+        db_index=False,
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    # What is rewritten, or what the new lesson or module comes after.
+    module = models.ForeignKey(
+        "courses.Module", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lesson = models.ForeignKey(
+        "courses.Lesson", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    activity = models.ForeignKey(
+        "courses.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    instruction = models.TextField(blank=True)
+    # A restore: the change whose `before` it put back.
+    restores = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="restored_by"
+    )
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    error_reason = models.CharField(max_length=500, blank=True)
+    error_detail = models.TextField(blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "generation_rewrites"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A course's history, newest first.
+            models.Index(fields=["course", "-created_at"], name="rewrite_course_idx"),
+            # The per-learner limits.
+            models.Index(fields=["requester", "state"], name="rewrite_requester_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display().lower()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)

@@ -42,6 +42,7 @@ from generation.llm import llm_settings_configured as llm_settings_configured
 from generation.schemas import (
     MAX_LESSONS,
     MIN_LESSONS,
+    SCHEMA_NAMES,
     STAGE_MODELS,
     CoursePlan,
     LessonDraft,
@@ -64,6 +65,10 @@ STAGE_OF_CALL = {
     "revise": "planning",
     "lesson": "writing_lessons",
     "quiz": "writing_quizzes",
+    "rewrite_lesson": "writing_lessons",
+    "add_lesson": "writing_lessons",
+    "rewrite_quiz": "writing_quizzes",
+    "add_module": "planning",
 }
 UNUSABLE_ANSWER = "The model kept answering with a course we could not use."
 OUT_OF_TIME = "Writing the course took longer than the time allowed."
@@ -257,8 +262,9 @@ class _CourseDraft:
     request: CourseRequest
     plan: CoursePlan
     modules: list[_ModuleDraft]
-    # Where finished modules are saved; those (0-based) saved; the first not saved.
-    shelf: CourseShelf
+    # Where finished modules are saved (none when parts of a saved course are
+    # rewritten: generation.rewrite); those (0-based) saved; the first not saved.
+    shelf: CourseShelf | None
     saved: set[int] = field(default_factory=set)
     next_to_save: int = 0
 
@@ -381,7 +387,10 @@ class _Run:
         started = time.monotonic()
         try:
             completion = self.client.complete(
-                stage=kind, messages=messages, schema=SCHEMAS[kind], deadline=self.deadline
+                stage=SCHEMA_NAMES.get(kind, kind),
+                messages=messages,
+                schema=SCHEMAS[kind],
+                deadline=self.deadline,
             )
         except LLMError as error:
             self.meter.add(stage, None, error.attempts, time.monotonic() - started)
@@ -496,7 +505,7 @@ class _Run:
             index = draft.next_to_save
             module = draft.modules[index]
             if index not in draft.saved:
-                if len(module.written) < module.size:
+                if len(module.written) < module.size or draft.shelf is None:
                     return
                 draft.shelf.put(index, self.check_module(draft, index), draft.planned)
                 draft.saved.add(index)
@@ -686,6 +695,10 @@ INSTRUCTIONS: dict[str, Callable[[prompts.Preferences], str]] = {
     "revise": prompts.revise_instructions,
     "lesson": prompts.lesson_instructions,
     "quiz": prompts.quiz_instructions,
+    "rewrite_lesson": prompts.rewrite_lesson_instructions,
+    "add_lesson": prompts.add_lesson_instructions,
+    "rewrite_quiz": prompts.rewrite_quiz_instructions,
+    "add_module": prompts.add_module_instructions,
 }
 SCHEMAS: dict[str, dict[str, Any]] = {
     kind: strict_schema(model) for kind, model in STAGE_MODELS.items()

@@ -120,6 +120,18 @@ STAGE_MODELS: dict[str, type[_Answer]] = {
     "revise": CoursePlan,
     "lesson": LessonDraft,
     "quiz": QuizDraft,
+    # Changing one part of a written course (generation.rewrite).
+    "rewrite_lesson": LessonDraft,
+    "add_lesson": LessonDraft,
+    "rewrite_quiz": QuizDraft,
+    "add_module": ModulePlan,
+}
+# The name each kind of call gives its answer's schema: what it answers with.
+SCHEMA_NAMES = {
+    "rewrite_lesson": "lesson",
+    "add_lesson": "lesson",
+    "rewrite_quiz": "quiz",
+    "add_module": "module",
 }
 
 # Keywords strict structured output does not accept; the models check them instead.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -13,9 +14,9 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Course
+from courses.models import Activity, Course, Lesson, Module
 from enrollment.services import enrollment_create
-from generation.models import GenerationJob
+from generation.models import GenerationJob, Rewrite
 from generation.selectors import build_allowance
 from notifications.services import notification_create
 
@@ -456,3 +457,105 @@ def generation_job_fail_if_stale(
         detail=detail,
         states=[job.state],
     )
+
+
+# Changing one part of a generated course (generation.rewrite).
+
+REWRITE_FAILED_REASON = "We could not make this change."
+
+
+@transaction.atomic
+def rewrite_request(
+    *,
+    user: AbstractBaseUser,
+    course: Course,
+    kind: str,
+    instruction: str,
+    module: Module | None = None,
+    lesson: Lesson | None = None,
+    activity: Activity | None = None,
+    enforce_limits: bool = True,
+) -> Rewrite:
+    """Queue a change of one part of `course` (the worker makes it after the
+    commit). Raises GenerationLimitReached when a limit refuses it: one change
+    on its way at a time, ATHENA_GENERATION_REWRITES_PER_DAY in any 24 hours."""
+    if enforce_limits:
+        _lock_limits()
+        rewrites = Rewrite.objects.filter(requester=user)
+        if rewrites.filter(state__in=[Rewrite.State.QUEUED, Rewrite.State.RUNNING]).exists():
+            raise GenerationLimitReached(
+                "You already have a change on its way. Wait for it to be made, then ask "
+                "for the next one."
+            )
+        per_day = settings.ATHENA_GENERATION_REWRITES_PER_DAY
+        since = timezone.now() - timedelta(days=1)
+        counted = rewrites.filter(created_at__gte=since).exclude(state=Rewrite.State.FAILED)
+        if counted.count() >= per_day:
+            raise GenerationLimitReached(
+                f"You have asked for {per_day} changes in the last 24 hours, the most we "
+                "make for one learner in a day."
+            )
+    rewrite = Rewrite.objects.create(
+        course=course,
+        requester=user,
+        kind=kind,
+        instruction=instruction,
+        module=module,
+        lesson=lesson,
+        activity=activity,
+    )
+    transaction.on_commit(lambda: _enqueue_rewrite(rewrite.pk))
+    return rewrite
+
+
+def _enqueue_rewrite(rewrite_id: int) -> None:
+    from generation.tasks import run_rewrite
+
+    try:
+        run_rewrite.enqueue(rewrite_id)
+    except Exception as error:  # the queue (Redis, the database) refused it
+        logger.exception("Could not enqueue rewrite %s", rewrite_id)
+        rewrite_fail(rewrite_id=rewrite_id, reason=QUEUE_REASON, detail=str(error))
+
+
+def rewrite_claim(*, rewrite_id: int) -> bool:
+    """Mark a queued change as being made; False when it is not queued (any more)."""
+    return bool(
+        Rewrite.objects.filter(pk=rewrite_id, state=Rewrite.State.QUEUED).update(
+            state=Rewrite.State.RUNNING
+        )
+    )
+
+
+def rewrite_fail(
+    *, rewrite_id: int, reason: str, detail: str = "", usage: list[StageUsage] | None = None
+) -> None:
+    """Record why the change could not be made (nothing in the course changed)
+    and tell whoever asked."""
+    with transaction.atomic():
+        rewrite = Rewrite.objects.select_related("requester").filter(pk=rewrite_id).first()
+        if rewrite is None:
+            return
+        rewrite.state = Rewrite.State.FAILED
+        rewrite.error_reason = reason[:500]
+        rewrite.error_detail = detail or reason
+        rewrite.finished_at = timezone.now()
+        for stage in usage or []:
+            rewrite.prompt_tokens += stage.prompt_tokens
+            rewrite.completion_tokens += stage.completion_tokens
+        rewrite.save()
+        if rewrite.requester is not None:
+            notification_create(
+                user=rewrite.requester,
+                message=f"{REWRITE_FAILED_REASON} ({rewrite.get_kind_display().lower()})",
+                url=rewrite.course.get_absolute_url(),
+            )
+
+
+def rewrite_notify_done(*, rewrite: Rewrite, url: str) -> None:
+    if rewrite.requester is not None:
+        notification_create(
+            user=rewrite.requester,
+            message=f"Done: {rewrite.get_kind_display().lower()} in “{rewrite.course.topic}”.",
+            url=url,
+        )

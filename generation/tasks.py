@@ -11,7 +11,7 @@ import traceback
 from django.conf import settings
 from django_tasks import task
 
-from generation.models import GenerationJob
+from generation.models import GenerationJob, Rewrite
 from generation.services import (
     UNEXPECTED_REASON,
     Start,
@@ -25,6 +25,9 @@ from generation.services import (
     generation_job_succeed,
     generation_jobs_fail_stale,
     generation_start_next,
+    rewrite_claim,
+    rewrite_fail,
+    rewrite_notify_done,
 )
 
 
@@ -132,3 +135,39 @@ def _run(job_id: int) -> str:
         return GenerationJob.State.FAILED
     generation_job_succeed(job_id=job_id, result=result)
     return GenerationJob.State.SUCCEEDED
+
+
+@task()
+def run_rewrite(rewrite_id: int) -> str:
+    """Make the change of one part of a generated course that `rewrite_id`
+    asks for (generation.rewrite); answer the state it is left in."""
+    from generation.pipeline import GenerationFailed
+    from generation.rewrite import rewrite_run
+
+    if not rewrite_claim(rewrite_id=rewrite_id):
+        logger.info("Rewrite %s is not queued any more; skipped", rewrite_id)
+        return "skipped"
+    rewrite = Rewrite.objects.select_related("course").get(pk=rewrite_id)
+    try:
+        rewrite_run(rewrite, time_budget=settings.ATHENA_GENERATION_TIME_BUDGET)
+    except GenerationFailed as failure:
+        logger.warning("Rewrite %s failed: %s", rewrite_id, failure)
+        rewrite_fail(
+            rewrite_id=rewrite_id, reason=failure.reason, detail=failure.detail, usage=failure.usage
+        )
+        return Rewrite.State.FAILED
+    except Exception:
+        logger.exception("Rewrite %s crashed", rewrite_id)
+        rewrite_fail(rewrite_id=rewrite_id, reason=UNEXPECTED_REASON, detail=traceback.format_exc())
+        return Rewrite.State.FAILED
+    rewrite_notify_done(rewrite=rewrite, url=rewrite_target_url(rewrite))
+    return Rewrite.State.SUCCEEDED
+
+
+def rewrite_target_url(rewrite: Rewrite) -> str:
+    """The page of what a change wrote (or wrote next to): the lesson, quiz or
+    module, else the course."""
+    for target in (rewrite.lesson, rewrite.activity, rewrite.module):
+        if target is not None:
+            return target.get_absolute_url()
+    return rewrite.course.get_absolute_url()

@@ -12,16 +12,23 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import LearnerProfile
-from courses.models import DEFAULT_PREFERENCES
-from generation.forms import GenerationRequestForm, RevisionForm, edited_plan, plan_forms
+from courses.models import DEFAULT_PREFERENCES, Activity, Course, Lesson, Module
+from generation.forms import (
+    GenerationRequestForm,
+    RevisionForm,
+    RewriteForm,
+    edited_plan,
+    plan_forms,
+)
 from generation.llm import llm_settings_configured
-from generation.models import GenerationJob
+from generation.models import GenerationJob, Rewrite
+from generation.rewrite import NotRestorable, course_rewritable_by, rewrite_restore
 from generation.schemas import CoursePlan
 from generation.selectors import (
     build_allowance,
@@ -39,6 +46,7 @@ from generation.services import (
     generation_plan_save,
     generation_request,
     generation_retry,
+    rewrite_request,
 )
 
 # "My requests" shows this many of the newest jobs.
@@ -247,3 +255,88 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
         return redirect(job)
     messages.success(request, f"Trying again: your course “{retry.topic}” is queued.")
     return redirect(retry)
+
+
+# Changing one part of a generated course.
+
+REWRITE_DONE_LATER = {
+    "lesson": "Athena is rewriting this lesson: it changes here when it is done.",
+    "quiz": "Athena is rewriting this quiz: it changes here when it is done.",
+    "module": "Athena is rewriting this module's lessons and quizzes.",
+    "add_lesson": "Athena is writing the new lesson: it appears after this one.",
+    "add_module": "Athena is writing the new module: it appears after this one.",
+}
+
+
+def _rewritable_course(request: HttpRequest, course_id: int) -> Course:
+    """A course the user may change this way, or 404 (never 403: a learner's
+    draft is not known to others)."""
+    course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
+    if not course_rewritable_by(course, request.user):
+        raise Http404("No such course.")
+    return course
+
+
+def _target(course: Course, key: str) -> Module | Lesson | Activity:
+    kind, _, pk = key.partition(":")
+    if kind == "module":
+        return get_object_or_404(Module, course=course, pk=pk)
+    model = Lesson if kind == "lesson" else Activity
+    return get_object_or_404(model.objects.select_related("module"), module__course=course, pk=pk)
+
+
+@login_required
+@require_POST
+def rewrite_new(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Queue a change of one part of the course (the worker makes it); a form
+    with errors, or one a limit refused, comes back with them, nothing lost."""
+    course = _rewritable_course(request, course_id)
+    form = RewriteForm(request.POST)
+    target = None
+    if form.is_valid():
+        target = _target(course, form.cleaned_data["target"])
+        kind = form.cleaned_data["kind"]
+        try:
+            rewrite_request(
+                user=request.user,
+                course=course,
+                kind=kind,
+                instruction=form.cleaned_data["instruction"],
+                **{type(target).__name__.lower(): target},
+            )
+        except GenerationLimitReached as limit:
+            form.add_error(None, limit.message)
+        else:
+            messages.success(request, REWRITE_DONE_LATER[kind])
+            return redirect(target)
+    return render(
+        request,
+        "generation/rewrite_form.html",
+        {"course": course, "form": form, "target": target},
+        status=HTTPStatus.BAD_REQUEST,
+    )
+
+
+@login_required
+@require_POST
+def rewrite_undo(request: HttpRequest, rewrite_id: int) -> HttpResponse:
+    rewrite = get_object_or_404(Rewrite.objects.select_related("course"), pk=rewrite_id)
+    course = _rewritable_course(request, rewrite.course_id)
+    try:
+        rewrite_restore(rewrite=rewrite, user=request.user)
+    except NotRestorable as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Undone: the version before that change is back.")
+    target = rewrite.lesson or rewrite.activity or rewrite.module
+    return redirect(target or course)
+
+
+@never_cache
+@login_required
+@require_GET
+def rewrite_status(request: HttpRequest, rewrite_id: int) -> JsonResponse:
+    """What a changed page's script polls until the change is made."""
+    rewrite = get_object_or_404(Rewrite.objects.only("state", "course_id"), pk=rewrite_id)
+    _rewritable_course(request, rewrite.course_id)
+    return JsonResponse({"state": rewrite.state, "finished": rewrite.is_finished})

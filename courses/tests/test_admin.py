@@ -417,7 +417,7 @@ def test_course_history_page_runs_a_fixed_number_of_queries(
 
 def test_content_editors_group_has_exactly_the_authoring_permissions():
     """Authoring, and reading generation jobs (who asked for a generated draft
-    under review, and what it cost)."""
+    under review, and what it cost) and the changes asked of generated courses."""
     group = Group.objects.get(name=CONTENT_EDITORS)
     assert sorted(group.permissions.values_list("content_type__app_label", "codename")) == sorted(
         [
@@ -427,6 +427,7 @@ def test_content_editors_group_has_exactly_the_authoring_permissions():
                 for action in ["add", "change", "delete", "view"]
             ),
             ("generation", "view_generationjob"),
+            ("generation", "view_rewrite"),
         ]
     )
 

@@ -137,14 +137,27 @@ A short summary.
 
 
 def lesson_answer(data: dict[str, Any]) -> dict[str, Any]:
-    return {"title": data.get("lesson", {}).get("title", "A lesson"), "markdown": LESSON_MARKDOWN}
+    """A lesson; one asked to follow an instruction (a rewrite, an added lesson)
+    says so in a section of its own, and an added one takes a title from it."""
+    instruction = str(data.get("instruction", ""))
+    title = data.get("lesson", {}).get("title") or f"On request: {instruction}"[:80]
+    markdown = LESSON_MARKDOWN
+    if instruction:
+        markdown += f"\n## As you asked\n\n{instruction}\n"
+    return {"title": title, "markdown": markdown}
 
 
 def quiz_answer(data: dict[str, Any]) -> dict[str, Any]:
+    """A quiz; one asked to follow an instruction says so in its question (its
+    options stay the same)."""
+    instruction = str(data.get("instruction", ""))
+    question = "Which of these is an idea from the lesson?"
+    if instruction:
+        question += f" (As you asked: {instruction})"
     return {
         "title": data.get("quiz", {}).get("title", "A quiz"),
         "type": "multiple_choice",
-        "question": "Which of these is an idea from the lesson?",
+        "question": question,
         "options": ["A thing to learn", "Nothing at all", "A kind of cheese"],
         "answer": 1,
         "explanation": "The lesson's table defines an idea as a thing to learn.",
@@ -161,11 +174,25 @@ def revise_answer(data: dict[str, Any]) -> dict[str, Any]:
     return plan
 
 
+def module_answer(data: dict[str, Any]) -> dict[str, Any]:
+    """A new module on what the instruction asks, of two lessons."""
+    instruction = str(data.get("instruction", "More"))
+    return {
+        "title": f"Added: {instruction}"[:80],
+        "description": f"What you asked for: {instruction}",
+        "lessons": [
+            {"title": f"{instruction[:60]}, first ideas", "summary": "The first ideas."},
+            {"title": f"{instruction[:60]}, going further", "summary": "Going further."},
+        ],
+    }
+
+
 ANSWERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "plan": plan_answer,
     "revise": revise_answer,
     "lesson": lesson_answer,
     "quiz": quiz_answer,
+    "module": module_answer,
 }
 
 

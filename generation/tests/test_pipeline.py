@@ -550,3 +550,14 @@ def test_a_failed_run_keeps_the_modules_it_saved_and_the_next_run_goes_on_with_t
         if r.stage == "lesson"
     )
     assert Course.objects.get(pk=course.pk).counts == {"modules": 2, "lessons": 4, "activities": 4}
+
+
+def test_a_module_is_never_filled_twice(llm_server):
+    """A run that went on with a saved module never doubles it: the content
+    service refuses a module that has items already."""
+    from courses.services import module_fill
+
+    course = generate_course(request()).course
+    module = course.modules.order_by("module_order").first()
+    with pytest.raises(ValueError, match="has items already"):
+        module_fill(module=module, items=[])

@@ -1,51 +1,63 @@
-// Follows a course request on its status page: polls the job's JSON status every
-// two seconds, moves the label and the progress bar, and reloads the page once
-// the job has finished (ready or failed), its plan is ready for review, or one
-// more module can be read (the page links it). Without JavaScript the page
-// reloads itself through a <noscript> refresh.
+// Follows work the worker is doing, by polling its JSON status every two
+// seconds (more slowly after a network hiccup, stopping after a while):
+// - a course request's status page ([data-job-status-url]): moves the label and
+//   the progress bar, and reloads the page once the job has finished (ready or
+//   failed), its plan is ready for review, or one more module can be read (the
+//   page links it). Without JavaScript the page reloads itself (<noscript>).
+// - a lesson, quiz or module page whose change is being written
+//   ([data-rewrite-status-url]): reloads the page once the change is made.
 (function () {
   "use strict";
-  var section = document.querySelector("[data-job-status-url]");
-  if (!section) return;
-  var url = section.getAttribute("data-job-status-url");
-  var label = section.querySelector("[data-job-label]");
-  var bar = section.querySelector("[data-job-progress]");
-  var percentText = section.querySelector("[data-job-percent]");
-  var modulesReady = section.getAttribute("data-modules-ready");
   var INTERVAL = 2000;
-  var failures = 0;
 
-  function show(status) {
-    if (label && label.textContent !== status.label) label.textContent = status.label;
-    if (bar) {
-      bar.value = status.percent;
-      bar.textContent = status.percent + "%";
+  function follow(url, handle) {
+    var failures = 0;
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (status) {
+          failures = 0;
+          if (handle(status)) {
+            window.location.reload();
+            return;
+          }
+          window.setTimeout(poll, INTERVAL);
+        })
+        .catch(function () {
+          failures += 1;
+          if (failures < 10) window.setTimeout(poll, INTERVAL * (failures + 1));
+        });
     }
-    if (percentText) percentText.textContent = status.percent + "%";
+    window.setTimeout(poll, INTERVAL);
   }
 
-  function poll() {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      })
-      .then(function (status) {
-        failures = 0;
-        var moreReady = String(status.modules_ready) !== modulesReady;
-        if (status.finished || status.review || moreReady) {
-          window.location.reload();
-          return;
-        }
-        show(status);
-        window.setTimeout(poll, INTERVAL);
-      })
-      .catch(function () {
-        // A network hiccup: try again, more slowly, and stop after a while.
-        failures += 1;
-        if (failures < 10) window.setTimeout(poll, INTERVAL * (failures + 1));
-      });
+  var section = document.querySelector("[data-job-status-url]");
+  if (section) {
+    var label = section.querySelector("[data-job-label]");
+    var bar = section.querySelector("[data-job-progress]");
+    var percentText = section.querySelector("[data-job-percent]");
+    var modulesReady = section.getAttribute("data-modules-ready");
+    // Answers whether the page must reload; else shows the status.
+    follow(section.getAttribute("data-job-status-url"), function (status) {
+      var moreReady = String(status.modules_ready) !== modulesReady;
+      if (status.finished || status.review || moreReady) return true;
+      if (label && label.textContent !== status.label) label.textContent = status.label;
+      if (bar) {
+        bar.value = status.percent;
+        bar.textContent = status.percent + "%";
+      }
+      if (percentText) percentText.textContent = status.percent + "%";
+      return false;
+    });
   }
 
-  window.setTimeout(poll, INTERVAL);
+  var banner = document.querySelector("[data-rewrite-status-url]");
+  if (banner) {
+    follow(banner.getAttribute("data-rewrite-status-url"), function (status) {
+      return status.finished;
+    });
+  }
 })();

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import connection
 from playwright.sync_api import Page, expect
 
-from generation.models import GenerationJob
+from courses.models import Course
+from generation.models import GenerationJob, Rewrite
 from generation.tests.helpers import failed_job, make_job, running_job
 from generation.tests.llm_server import (
     StandInServer,
@@ -27,7 +28,7 @@ from generation.tests.llm_server import (
     valid,
 )
 from notifications.services import notification_create
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_course, make_user
 
 # Long enough for a person to watch a run: every model answer takes this long.
 ANSWER_SECONDS = 0.8
@@ -172,6 +173,21 @@ def test_learner_builds_a_course_and_watches_it_become_ready(
     page.get_by_role("button", name=re.compile(r"^Mark as read")).first.click()
     expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
 
+    # Rewrite one lesson from its page; the worker makes the change, then undo it.
+    page.goto(live_server.url + job.course.get_absolute_url())
+    page.get_by_role("navigation", name="Course outline").get_by_role(
+        "link", name="Lesson Caravans and camels"
+    ).click()
+    page.get_by_label("What should change in this lesson?").fill("Say more about camels")
+    page.get_by_role("button", name="Rewrite this lesson").click()
+    expect(page.get_by_text("Athena is rewriting this lesson")).to_be_visible()
+    # The page follows the change by itself and shows the new text.
+    expect(page.get_by_role("heading", name="As you asked")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.get_by_text("Say more about camels").first).to_be_visible()
+    page.get_by_role("button", name="Undo this change").click()
+    expect(page.get_by_text("Undone: the version before that change is back.")).to_be_visible()
+    expect(page.get_by_role("heading", name="As you asked")).to_have_count(0)
+
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -189,6 +205,14 @@ def test_generation_pages_have_no_serious_accessibility_violations(
     running = running_job(learner, topic="Rust for beginners", plan=plan)
     review = make_job(learner, topic="Soil science", state=GenerationJob.State.REVIEW, plan=plan)
     notification_create(user=learner, message="Your course “Rust” is ready.", url="/courses/")
+    # A generated course's lesson with its change panel: one change done, one on its way.
+    course = make_course(publish=False, modules=1, lessons=1, quizzes=1)
+    Course.objects.filter(pk=course.pk).update(created_by=learner, origin=Course.Origin.GENERATED)
+    lesson = course.modules.get().lessons.get()
+    for state in (Rewrite.State.SUCCEEDED, Rewrite.State.QUEUED):
+        Rewrite.objects.create(
+            course=course, requester=learner, kind="lesson", lesson=lesson, state=state
+        )
     # axe injects its own script and styles: the CSP is bypassed for the scan only.
     context = browser.new_context(base_url=live_server.url, color_scheme=theme, bypass_csp=True)
     try:
@@ -206,6 +230,7 @@ def test_generation_pages_have_no_serious_accessibility_violations(
             running.get_absolute_url(),
             review.get_absolute_url(),
             "/notifications/",
+            lesson.get_absolute_url(),
         ):
             page.goto(url)
             if found := blocking_violations(page):

@@ -11,9 +11,10 @@ one model call and its repairs) and saves nothing; `--plan` writes a course from
 a plan document, possibly edited by hand, without asking for a plan.
 
 Runs the same pipeline as a learner's request, printing each stage as it goes
-(-v 0: only the result; -v 2: tokens and time per stage too). The course is saved
-as a draft (or published with --publish) only if every stage succeeded; otherwise
-the command exits non-zero with the reason and nothing is saved.
+(-v 0: only the result; -v 2: tokens and time per stage too). Each module is
+saved into a draft course as soon as it is written (published with --publish
+once whole); a run that fails exits non-zero with the reason and says which
+draft keeps the modules written before it.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ from generation.schemas import CoursePlan
 class Command(BaseCommand):
     help = (
         "Generate a course on TOPIC with the configured model (ATHENA_LLM_*), showing "
-        "progress. Saved as a draft unless --publish is given; nothing is saved if "
-        "generation fails."
+        "progress. Saved as a draft unless --publish is given; a failed run keeps the "
+        "modules it wrote in the draft."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,0 +1,53 @@
+"""The panel on a generated course's lesson, quiz and module pages where its
+requester (and editors) change that part: rewrite it from an instruction, add
+a lesson or module after it, see its changes and undo one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from courses.models import Activity, Course, Lesson, Module
+from generation.forms import INSTRUCTION_MAX_LENGTH
+from generation.models import Rewrite
+from generation.rewrite import course_rewritable_by
+
+register = template.Library()
+
+# For each kind of page: what it is called, its rewrite, and what is added after it.
+PANELS = {
+    Lesson: ("lesson", "lesson", "add_lesson"),
+    Activity: ("quiz", "quiz", "add_lesson"),
+    Module: ("module", "module", "add_module"),
+}
+HISTORY_SIZE = 10
+
+
+@register.inclusion_tag("generation/includes/_rewrite_panel.html", takes_context=True)
+def rewrite_panel(context: template.Context, course: Course, part: Any) -> dict[str, Any]:
+    """Nothing (and no query) unless the course is generated and the user may
+    change it; then the forms and this part's last changes (one query)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not context.get("signed_in") or user is None or not course_rewritable_by(course, user):
+        return {"shown": False}
+    name, rewrite_kind, add_kind = PANELS[type(part)]
+    history = list(
+        Rewrite.objects.filter(course=course, **{type(part).__name__.lower(): part}).order_by(
+            "-created_at", "-id"
+        )[:HISTORY_SIZE]
+    )
+    return {
+        "shown": True,
+        "course": course,
+        "name": name,
+        "target": f"{part.kind if name != 'module' else 'module'}:{part.pk}",
+        "rewrite_kind": rewrite_kind,
+        "add_kind": add_kind,
+        "add_name": "module" if add_kind == "add_module" else "lesson",
+        "history": history,
+        "pending": next((change for change in history if not change.is_finished), None),
+        "csrf_token": context.get("csrf_token"),
+        "max_length": INSTRUCTION_MAX_LENGTH,
+    }
