@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,9 +84,48 @@ class Level(models.TextChoices):
 
 
 class Duration(models.TextChoices):
-    SHORT = "short", "Short (1-2 h)"
-    MEDIUM = "medium", "Medium (3-5 h)"
-    LONG = "long", "Long (6 h or more)"
+    """What a course takes, by its estimate (`DURATION_MINUTES`)."""
+
+    SHORT = "short", "Short (up to 2 h)"
+    MEDIUM = "medium", "Medium (2-5 h)"
+    LONG = "long", "Long (5 h or more)"
+
+
+# A course's estimated time: its lessons read at this speed, and each quiz this
+# long (`estimate_minutes`, kept in `Course.metadata` by the content services).
+READING_WORDS_PER_MINUTE = 200
+QUIZ_MINUTES = 1
+# The minutes each duration spans (a course's estimate falls in its label's
+# range), and the time budget a generated course of that duration is written to.
+DURATION_MINUTES: dict[str, tuple[int, int | None]] = {
+    "short": (0, 120),
+    "medium": (120, 300),
+    "long": (300, None),
+}
+DURATION_BUDGET_MINUTES = {"short": 90, "medium": 210, "long": 420}
+_WORD = re.compile(r"\w+")
+
+
+def words_in(text: str) -> int:
+    """How many words a lesson's text holds, for its reading time."""
+    return len(_WORD.findall(text))
+
+
+def estimate_minutes(*, words: int, quizzes: int) -> int:
+    """Minutes to read `words` and answer `quizzes`."""
+    return math.ceil(words / READING_WORDS_PER_MINUTE) + quizzes * QUIZ_MINUTES
+
+
+def minutes_label(minutes: int) -> str:
+    """ "about 15 min", "about 1 h 30 min", "about 2 h" (to the nearest 5 minutes
+    past the first half hour)."""
+    if minutes < 30:
+        return f"about {max(minutes, 1)} min"
+    minutes = 5 * round(minutes / 5)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"about {rest} min"
+    return f"about {hours} h {rest} min" if rest else f"about {hours} h"
 
 
 class Focus(models.TextChoices):
@@ -646,6 +687,17 @@ class Course(models.Model):
         return getattr(user, "is_authenticated", False) and self.created_by_id == user.pk
 
     @property
+    def minutes(self) -> int | None:
+        """The estimated time kept in `metadata.minutes` (None before it was counted)."""
+        minutes = self.metadata.get("minutes") if isinstance(self.metadata, dict) else None
+        return minutes if isinstance(minutes, int) else None
+
+    @property
+    def minutes_label(self) -> str:
+        """ "about 1 h 30 min"; "" when not counted."""
+        return minutes_label(self.minutes) if self.minutes is not None else ""
+
+    @property
     def counts(self) -> dict[str, int]:
         """The module/lesson/activity numbers kept in `metadata.count`."""
         count = self.metadata.get("count", {})
@@ -945,6 +997,8 @@ class Lesson(ModuleItem):
     content_html_renderer = models.CharField(
         max_length=16, blank=True, default="", db_default="", editable=False
     )
+    # How many words the content holds (its reading time), counted with the HTML.
+    word_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     kind = "lesson"
     url_name = "courses:lesson-detail"  # its parameters: course_id, module_id, lesson_id
@@ -964,7 +1018,12 @@ class Lesson(ModuleItem):
             self.render_content()
             update_fields = kwargs.get("update_fields")
             if update_fields is not None and "content" in update_fields:
-                kwargs["update_fields"] = {*update_fields, "content_html", "content_html_renderer"}
+                kwargs["update_fields"] = {
+                    *update_fields,
+                    "content_html",
+                    "content_html_renderer",
+                    "word_count",
+                }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -987,6 +1046,12 @@ class Lesson(ModuleItem):
         must call it itself)."""
         self.content_html = render_markdown_uncached(self.markdown)
         self.content_html_renderer = RENDERER_VERSION
+        self.word_count = words_in(self.markdown)
+
+    @property
+    def minutes(self) -> int:
+        """The lesson's reading time, at least a minute."""
+        return max(1, round(self.word_count / READING_WORDS_PER_MINUTE))
 
     @property
     def html(self) -> SafeString:
@@ -1055,6 +1120,11 @@ class Activity(ModuleItem):
         if explanation:
             content["explanation"] = explanation
         self.content = content
+
+    @property
+    def minutes(self) -> int:
+        """The time a quiz is counted for in its course's estimate."""
+        return QUIZ_MINUTES
 
     def has_option(self, option_number: int) -> bool:
         return 1 <= option_number <= len(self.options)

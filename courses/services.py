@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Value
+from django.db.models import Count, F, Max, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from courses.documents import (
     course_export,
     validate_document,
 )
-from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module
+from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module, estimate_minutes
 from courses.outline import outline_documents
 
 Item = Lesson | Activity
@@ -31,8 +31,9 @@ Item = Lesson | Activity
 
 def course_content_changed(*, course_ids: Iterable[int]) -> None:
     """The content of these courses changed in the open transaction: each
-    course's stored outline and `metadata.count` are written afresh from its
-    rows (courses.outline), and its `content_version` moves on, so what any
+    course's stored outline, `metadata.count` and `metadata.minutes` (its
+    estimated time: its lessons' words and its quizzes) are written afresh
+    from its rows (courses.outline), and its `content_version` moves on, so what any
     process keeps of the course retires at its next page
     (courses.outline.course_outlines reads the row every time). The change
     and the new version commit together, in the database every process reads:
@@ -48,6 +49,12 @@ def course_content_changed(*, course_ids: Iterable[int]) -> None:
     metadata = dict(
         Course.objects.select_for_update().filter(pk__in=course_ids).values_list("pk", "metadata")
     )
+    words = dict(
+        Lesson.objects.filter(module__course_id__in=course_ids)
+        .values_list("module__course_id")
+        .annotate(words=Sum("word_count"))
+        .values_list("module__course_id", "words")
+    )
     for course_id, outline in outline_documents(list(metadata)).items():
         kinds = [item[0] for module in outline["modules"] for item in module["items"]]
         counts = {
@@ -55,9 +62,10 @@ def course_content_changed(*, course_ids: Iterable[int]) -> None:
             "lessons": kinds.count("lesson"),
             "activities": kinds.count("activity"),
         }
+        minutes = estimate_minutes(words=words.get(course_id) or 0, quizzes=counts["activities"])
         Course.objects.filter(pk=course_id).update(
             outline=outline,
-            metadata={**metadata[course_id], "count": counts},
+            metadata={**metadata[course_id], "count": counts, "minutes": minutes},
             content_version=secrets.randbits(63),
         )
 
@@ -111,6 +119,8 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
         for module, module_spec in zip(modules, spec.modules, strict=True)
     )
     course_content_changed(course_ids=[course.pk])
+    # What the recount wrote: the course answered is saved as it is by some callers.
+    course.refresh_from_db(fields=["outline", "metadata", "content_version"])
     return course
 
 

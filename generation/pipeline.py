@@ -34,7 +34,7 @@ from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from courses.documents import CourseSpec, DocumentError, validate_document
-from courses.models import TITLE_MAX_LENGTH, Course
+from courses.models import TITLE_MAX_LENGTH, Course, words_in
 from courses.services import course_publish
 from generation import prompts
 from generation.llm import AnswerError, Completion, LLMClient, LLMError, extract_json
@@ -538,15 +538,15 @@ class _Run:
         here, in the calling thread)."""
         if position % 2 == 0:
             data = self.lesson_data(draft, module_index, position // 2)
-            return lambda: self.ask("lesson", data)
+            return lambda: self.ask("lesson", data, check=lesson_length(data["lesson"]["words"]))
         data = self.quiz_data(draft, module_index, position // 2)
         return lambda: self.ask("quiz", data)
 
     def lesson_data(self, draft: _CourseDraft, module_index: int, number: int) -> dict[str, Any]:
         """What lesson `number` (0-based) of a module is written from: the course's
-        outcomes, the module's purpose, its own summary and those of the lessons
-        before it in the course (from the plan, so lessons need not wait for each
-        other)."""
+        outcomes, the module's purpose, its own summary and length (its share of
+        the time budget), and the summaries of the lessons before it in the
+        course (from the plan, so lessons need not wait for each other)."""
         module = draft.modules[module_index].plan
         lesson = module.lessons[number]
         before = [
@@ -574,6 +574,11 @@ class _Run:
                 "of": len(module.lessons),
                 "title": lesson.title,
                 "summary": lesson.summary,
+                # Its share of the course's time budget.
+                "words": prompts.lesson_words(
+                    self.request.duration,
+                    sum(len(other.lessons) for other in draft.plan.modules),
+                ),
             },
             "lessons_before": before,
             "module_lessons": [other.title for other in module.lessons],
@@ -688,6 +693,19 @@ class _Run:
         return shelf.course
 
 
+def lesson_length(words: int) -> Callable[[LessonDraft], list[str]]:
+    """A check for a lesson asked to be `words` long: within a quarter, or a
+    repair is asked for (and the lesson is used as written if none mends it)."""
+
+    def check(lesson: LessonDraft) -> list[str]:
+        found = words_in(lesson.markdown)
+        if abs(found - words) <= words / 4:
+            return []
+        return [f"markdown: has {found} words; the lesson must be about {words} words long"]
+
+    return check
+
+
 ITEM_PATH = re.compile(r"^modules\[(?P<module>\d+)\]\.content\[(?P<item>\d+)\]")
 
 INSTRUCTIONS: dict[str, Callable[[prompts.Preferences], str]] = {
@@ -800,7 +818,7 @@ def generate_course(
         run.client.close()
     if publish:
         course_publish(course_ids=[course.pk])
-        course.refresh_from_db()
+    course.refresh_from_db()  # as the modules saved after it was created left it
     run.report("saving", "Saving", 100)
     return GenerationResult(
         course=course,

@@ -13,7 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from courses.models import TITLE_MAX_LENGTH
+from courses.models import (
+    DURATION_BUDGET_MINUTES,
+    QUIZ_MINUTES,
+    READING_WORDS_PER_MINUTE,
+    TITLE_MAX_LENGTH,
+)
 from generation.schemas import MAX_LESSONS, MIN_LESSONS
 
 MODULES_FOR_DURATION: dict[str, tuple[int, int]] = {
@@ -43,12 +48,11 @@ LEVEL_GUIDANCE: dict[str, str] = {
 FOCUS_GUIDANCE: dict[str, str] = {
     "broad": (
         "The focus is broad: cover more topics, each more briefly, so the learner gets a "
-        "wide map of the subject; lessons are shorter (about 300-500 words) with one quick "
-        "example each."
+        "wide map of the subject, with one quick example each."
     ),
     "in-depth": (
-        "The focus is in-depth: cover fewer topics and go deep into each; lessons are "
-        "longer (about 700-1200 words) and include worked examples, solved step by step."
+        "The focus is in-depth: cover fewer topics and go deep into each, with worked "
+        "examples solved step by step."
     ),
 }
 
@@ -68,6 +72,31 @@ class Preferences:
 
     def as_data(self) -> dict[str, str]:
         return {"level": self.level, "duration": self.duration, "focus": self.focus}
+
+
+def lesson_words(duration: str, lessons: int) -> int:
+    """How long each of `lessons` lessons is, in words, for a course of
+    `duration` to take its time budget (courses.models.DURATION_BUDGET_MINUTES):
+    the budget less a quiz after each lesson, read at READING_WORDS_PER_MINUTE,
+    shared among the lessons (within LESSON_WORDS)."""
+    budget = DURATION_BUDGET_MINUTES.get(duration, DURATION_BUDGET_MINUTES["medium"])
+    reading = max(budget - lessons * QUIZ_MINUTES, 0) * READING_WORDS_PER_MINUTE
+    low, high = LESSON_WORDS
+    return int(min(max(round(reading / max(lessons, 1), -1), low), high))
+
+
+# The shortest and longest lesson asked for, in words (a plan of too few
+# lessons for its budget gets long ones), and the reading time a plan's lessons
+# are meant to have (`planned_lessons`).
+LESSON_WORDS = (300, 6000)
+LESSON_MINUTES = 10
+
+
+def planned_lessons(duration: str) -> int:
+    """How many lessons a plan of `duration` is asked for: its time budget in
+    lessons of LESSON_MINUTES, each with its quiz."""
+    budget = DURATION_BUDGET_MINUTES.get(duration, DURATION_BUDGET_MINUTES["medium"])
+    return max(1, round(budget / (LESSON_MINUTES + QUIZ_MINUTES)))
 
 
 def module_range(duration: str) -> tuple[int, int]:
@@ -97,6 +126,10 @@ def plan_instructions(preferences: Preferences) -> str:
         "with a short specific title and a one-sentence summary of what it teaches. "
         "Modules build on each other in a sensible order; no two lessons cover the same "
         "ground. Every lesson is followed by a quiz on it: do not list quizzes.",
+        f"The course is written to a time budget of about "
+        f"{DURATION_BUDGET_MINUTES.get(preferences.duration, 0)} minutes: plan about "
+        f"{planned_lessons(preferences.duration)} lessons in all, each about "
+        f"{LESSON_MINUTES} minutes of reading.",
         DATA_RULE,
     )
 
@@ -143,6 +176,8 @@ def _lesson_task(preferences: Preferences) -> list[str]:
         "lesson's summary, and the summaries of the lessons before it: build on those "
         "lessons without introducing again what they explained, and stay within this "
         "lesson's scope. No HTML, no images.",
+        "The course is written to a time budget: make the lesson about as many words "
+        "long as the data's `words` says (within a tenth).",
         MATHS_RULE,
     ]
 

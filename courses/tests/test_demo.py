@@ -7,7 +7,16 @@ from django.core.management import call_command
 
 from courses.documents import parse_document
 from courses.management.commands.load_demo_courses import DEMO_DIR
-from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
+from courses.models import (
+    DURATION_MINUTES,
+    PREFERENCE_CHOICES,
+    Activity,
+    Course,
+    Lesson,
+    Module,
+    estimate_minutes,
+    words_in,
+)
 
 DEMO_PATHS = sorted(DEMO_DIR.glob("*.json"))
 
@@ -26,10 +35,25 @@ def test_each_demo_course_is_a_proper_course(path):
         assert kinds == {"LessonSpec", "QuizSpec"}, module.title
 
 
-def test_demo_courses_cover_every_preference_value():
+def test_demo_courses_cover_every_level_and_focus():
     specs = [parse_document(path.read_bytes()) for path in DEMO_PATHS]
-    for key, choices in PREFERENCE_CHOICES.items():
-        assert {spec.preferences[key] for spec in specs} == set(choices.values), key
+    for key in ("level", "focus"):
+        assert {spec.preferences[key] for spec in specs} == set(PREFERENCE_CHOICES[key].values)
+
+
+@pytest.mark.parametrize("path", DEMO_PATHS, ids=lambda path: path.name)
+def test_each_demo_courses_duration_label_agrees_with_its_estimate(path):
+    """A duration says how long a course takes: the estimate (its lessons' words
+    read at 200 a minute, a minute a quiz) falls in the label's range."""
+    spec = parse_document(path.read_bytes())
+    lessons = [
+        item for module in spec.modules for item in module.items if hasattr(item, "markdown")
+    ]
+    quizzes = sum(len(module.items) for module in spec.modules) - len(lessons)
+    words = sum(words_in(lesson.markdown) for lesson in lessons)
+    minutes = estimate_minutes(words=words, quizzes=quizzes)
+    low, high = DURATION_MINUTES[spec.preferences["duration"]]
+    assert low <= minutes < (high or 100_000), (minutes, spec.preferences["duration"])
 
 
 def test_demo_lessons_use_the_markdown_a_lesson_needs():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from http import HTTPStatus
@@ -14,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Activity, Course, Lesson
+from courses.models import Activity, Course, Lesson, words_in
 from courses.services import course_publish, module_update
 from enrollment.models import Enrollment, QuizAttempt
 from enrollment.services import enrollment_create, lesson_complete
@@ -184,7 +185,12 @@ def test_course_page_renders_description_preferences_counts_and_full_outline(cli
     assert "<strong>distributions</strong>" in html
     assert "<code>variance</code>" in html
     assert "Advanced" in html
-    assert "Long (6 h or more)" in html
+    # The duration asked for, and the course's estimate: its lessons' words at
+    # 200 a minute and a minute a quiz.
+    lessons = Lesson.objects.filter(module__course=course)
+    words = sum(words_in(lesson.markdown) for lesson in lessons)
+    minutes = math.ceil(words / 200) + 2
+    assert f'Long (5 h or more)<span class="badge__estimate">: about {minutes} min</span>' in html
     assert "In-depth" in html
     assert "2 modules · 4 lessons · 2 quizzes" in html
     for item in course_items(course):

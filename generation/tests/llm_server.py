@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -144,7 +145,20 @@ def lesson_answer(data: dict[str, Any]) -> dict[str, Any]:
     markdown = LESSON_MARKDOWN
     if instruction:
         markdown += f"\n## As you asked\n\n{instruction}\n"
-    return {"title": title, "markdown": markdown}
+    return {"title": title, "markdown": as_long_as(markdown, data.get("lesson", {}).get("words"))}
+
+
+DETAIL = "This sentence adds one more detail about the idea. "
+
+
+def as_long_as(markdown: str, words: Any) -> str:
+    """`markdown` with a section of detail making it `words` words long (the
+    length the lesson was asked for), when it is shorter."""
+    missing = (words if isinstance(words, int) else 0) - len(re.findall(r"\w+", markdown))
+    if missing <= 0:
+        return markdown
+    sentences = -(-missing // len(re.findall(r"\w+", DETAIL)))
+    return f"{markdown}\n## More detail\n\n{(DETAIL * sentences).strip()}\n"
 
 
 def quiz_answer(data: dict[str, Any]) -> dict[str, Any]:

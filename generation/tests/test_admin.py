@@ -45,7 +45,7 @@ def test_the_job_list_shows_request_state_usage_and_error(admin_client):
 
     assert "History of the Silk Road" in html
     assert "ada" in html
-    assert "Beginner · Short (1-2 h) · Broad" in html
+    assert "Beginner · Short (up to 2 h) · Broad" in html
     assert "4600" in html  # tokens
     assert "1 min 35 s" in html
     assert "The model kept answering with lessons we could not use." in html

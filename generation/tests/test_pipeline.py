@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson
+from courses.models import (
+    DURATION_BUDGET_MINUTES,
+    DURATION_MINUTES,
+    TITLE_MAX_LENGTH,
+    Activity,
+    Course,
+    Lesson,
+)
 from courses.rendering import render_markdown
 from generation.pipeline import (
     NOT_CONFIGURED,
@@ -24,10 +31,10 @@ from generation.pipeline import (
     generate_course,
     unit_data,
 )
-from generation.prompts import module_range
+from generation.prompts import lesson_words, module_range, planned_lessons
 from generation.schemas import CoursePlan, LessonDraft, ModulePlan, PlannedLesson, QuizDraft
 from generation.shelf import CourseShelf
-from generation.tests.llm_server import changed, error, hang, text, valid
+from generation.tests.llm_server import LESSON_MARKDOWN, changed, error, hang, text, valid
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +76,15 @@ def test_a_course_is_generated_with_as_many_modules_as_its_duration_asks(
         kinds = [item.kind for item in module.ordered_items()]
         assert kinds == ["lesson", "activity"] * module.lessons.count()
     assert course.counts["modules"] == course.modules.count()
+    # Written to the duration's time budget: the estimate within a quarter of it,
+    # and within the duration's range.
+    budget = DURATION_BUDGET_MINUTES[duration]
+    assert abs(course.minutes - budget) <= budget / 4
+    low_minutes, high_minutes = DURATION_MINUTES[duration]
+    assert low_minutes <= course.minutes < (high_minutes or 10_000)
     plan_instructions = llm_server.requests("plan")[0].contents("system")[0]
     assert f"between {low} and {high} modules" in plan_instructions
+    assert f"plan about {planned_lessons(duration)} lessons in all" in plan_instructions
     # Progress: the stages in order, a percent that never goes back, ending at 100.
     stages = [p.stage for p in progress]
     assert sorted(set(stages), key=STAGES.index) == list(dict.fromkeys(stages))
@@ -99,7 +113,7 @@ def test_focus_and_level_shape_the_instructions_and_the_topic_stays_in_user_mess
 
     assert broad != in_depth
     assert "worked examples" in in_depth
-    assert "shorter" in broad
+    assert "wide map" in broad
     assert "define every technical term" in broad
     assert "precise technical vocabulary" in in_depth
     for recorded in llm_server.requests():
@@ -561,3 +575,19 @@ def test_a_module_is_never_filled_twice(llm_server):
     module = course.modules.order_by("module_order").first()
     with pytest.raises(ValueError, match="has items already"):
         module_fill(module=module, items=[])
+
+
+def test_a_lesson_far_from_its_length_is_sent_back_once_then_used(llm_server, settings):
+    settings.ATHENA_LLM_MAX_REPAIRS = 1
+    short = changed(lambda lesson: {**lesson, "markdown": LESSON_MARKDOWN})
+    llm_server.script("lesson", short)
+
+    result = generate_course(request(duration="short"))
+
+    first = llm_server.requests("lesson")[0]
+    words = first.data["lesson"]["words"]
+    assert words == lesson_words("short", 4)  # 2 modules of 2 lessons
+    assert "about as many words long as the data's `words` says" in first.contents("system")[0]
+    (repair,) = repair_requests(llm_server, "lesson")
+    assert f"the lesson must be about {words} words long" in repair.messages[-1]["content"]
+    assert result.course.minutes > 60  # the repaired and the later lessons are long
