@@ -335,7 +335,7 @@ class CourseAdmin(
         "review_state",
     ]
     fieldsets = [
-        (None, {"fields": ["topic", "description"]}),
+        (None, {"fields": ["topic", "description", "language"]}),
         ("Built for", {"fields": ["level", "duration", "focus"]}),
         ("Publication", {"fields": ["status", "published_at", "answer_reveal"]}),
         ("Content", {"fields": ["content_counts", "created_at", "updated_at"]}),
@@ -545,6 +545,7 @@ class CourseAdmin(
             ("Requested by", job.requester.get_username()),
             ("Topic as typed", job.topic),
             ("Preferences", f"{job.level} · {job.duration} · {job.focus}"),
+            ("Language asked for", job.language or f"the topic's (written in {obj.language_name})"),
             ("Model", job.model_name or "unknown"),
             ("Tokens", f"{job.prompt_tokens} prompt + {job.completion_tokens} completion"),
             *(

@@ -22,11 +22,12 @@ from courses.models import (
     Activity,
     Course,
     Lesson,
+    language_code,
     preference_problem,
     quiz_problems,
 )
 
-COURSE_KEYS = {"topic", "description", "preferences", "modules", "metadata"}
+COURSE_KEYS = {"topic", "description", "language", "preferences", "modules", "metadata"}
 MODULE_KEYS = {"title", "description", "content"}
 LESSON_KEYS = {"lesson_title", "content"}
 LESSON_CONTENT_KEYS = {"type", "value"}
@@ -76,6 +77,8 @@ class CourseSpec:
     preferences: dict[str, str]
     modules: list[ModuleSpec]
     warnings: list[str] = field(default_factory=list)
+    # A language code (courses.models.LANGUAGE_NAMES); English when not given.
+    language: str = "en"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -240,6 +243,20 @@ class _Reader:
         if max_length is not None and len(value) > max_length:
             self.problem(place, f"is {len(value)} characters long; the most is {max_length}")
         return value.strip() if max_length is not None else value
+
+    def language(self, document: dict[str, Any]) -> str:
+        """The document's language code, English when it gives none."""
+        if "language" not in document:
+            return "en"
+        code = language_code(document["language"])
+        if code is None:
+            self.problem(
+                "language",
+                f"{_shown(document['language'])} is not a language code Athena knows "
+                "(such as en, de, ar)",
+            )
+            return "en"
+        return code
 
     def preferences(
         self, document: dict[str, Any], overrides: dict[str, str | None]
@@ -437,6 +454,7 @@ def validate_document(
     reader.warn_unknown("", root, COURSE_KEYS)
     topic = reader.text(root, "topic", "", max_length=TITLE_MAX_LENGTH)
     description = reader.text(root, "description", "", required=False)
+    language = reader.language(root)
     preferences = reader.preferences(root, {"level": level, "duration": duration, "focus": focus})
     modules: list[ModuleSpec] = []
     value = root.get("modules")
@@ -461,6 +479,7 @@ def validate_document(
         preferences=preferences,
         modules=modules,
         warnings=reader.warnings,
+        language=language,
     )
 
 
@@ -496,6 +515,7 @@ def course_export(course: Course) -> dict[str, Any]:
     return {
         "topic": course.topic,
         "description": course.description,
+        "language": course.language,
         "preferences": {key: course.preferences.get(key) for key in PREFERENCE_CHOICES},
         "modules": [
             {

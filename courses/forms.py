@@ -14,6 +14,7 @@ from django.urls import reverse
 from courses.documents import CourseSpec, DocumentError, parse_document
 from courses.models import (
     EXPLANATION_MAX_LENGTH,
+    LANGUAGE_CHOICES,
     OPTION_MAX_LENGTH,
     PREFERENCE_CHOICES,
     QUIZ_MAX_OPTIONS,
@@ -33,10 +34,15 @@ class CourseAdminForm(forms.ModelForm):
     level = forms.ChoiceField(choices=PREFERENCE_CHOICES["level"].choices)
     duration = forms.ChoiceField(choices=PREFERENCE_CHOICES["duration"].choices)
     focus = forms.ChoiceField(choices=PREFERENCE_CHOICES["focus"].choices)
+    language = forms.ChoiceField(
+        choices=LANGUAGE_CHOICES,
+        initial="en",
+        help_text="What the course is written in; its pages mark its text so.",
+    )
 
     class Meta:
         model = Course
-        fields = ["topic", "description", "status", "answer_reveal"]
+        fields = ["topic", "description", "language", "status", "answer_reveal"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

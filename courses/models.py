@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import (
@@ -89,6 +89,25 @@ class Duration(models.TextChoices):
     SHORT = "short", "Short (up to 2 h)"
     MEDIUM = "medium", "Medium (2-5 h)"
     LONG = "long", "Long (5 h or more)"
+
+
+# The languages a course may be written in: Django's list of language codes
+# and names ("de": "German").
+LANGUAGE_NAMES: dict[str, str] = dict(global_settings.LANGUAGES)
+LANGUAGE_CHOICES = sorted(LANGUAGE_NAMES.items(), key=lambda choice: choice[1])
+
+
+def validate_language(value: str) -> None:
+    if value not in LANGUAGE_NAMES:
+        raise ValidationError(f"{value!r} is not a language code Athena knows (such as en, de).")
+
+
+def language_code(value: Any) -> str | None:
+    """`value` as a known language code ("DE", " de " -> "de"), or None."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().lower().replace("_", "-")
+    return code if code in LANGUAGE_NAMES else None
 
 
 # A course's estimated time: its lessons read at this speed, and each quiz this
@@ -611,6 +630,13 @@ class Course(models.Model):
         editable=False,
     )
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The language the course is written in (a code of `LANGUAGE_NAMES`): its
+    # pages mark its content with it (`lang`).
+    # (No `choices`: Django's list changes between versions, and with it every
+    # migration would; the validator checks the code.)
+    language = models.CharField(
+        max_length=16, default="en", db_default="en", validators=[validate_language]
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Moved on by every write to the course or anything in it, in the writing
@@ -685,6 +711,11 @@ class Course(models.Model):
         if self.is_published or may_see_drafts(user):
             return True
         return getattr(user, "is_authenticated", False) and self.created_by_id == user.pk
+
+    @property
+    def language_name(self) -> str:
+        """ "German" for "de"."""
+        return LANGUAGE_NAMES.get(self.language, self.language)
 
     @property
     def minutes(self) -> int | None:

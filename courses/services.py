@@ -106,6 +106,7 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
     course = Course.objects.create(
         topic=spec.topic,
         description=spec.description,
+        language=spec.language,
         preferences=spec.preferences,
         metadata={"count": spec.counts},
         status=Course.Status.PUBLISHED if publish else Course.Status.DRAFT,

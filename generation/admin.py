@@ -36,7 +36,20 @@ class GenerationJobAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["retry"]
     fieldsets = [
-        ("Request", {"fields": ["requester", "topic", "level", "duration", "focus", "retry_of"]}),
+        (
+            "Request",
+            {
+                "fields": [
+                    "requester",
+                    "topic",
+                    "level",
+                    "duration",
+                    "focus",
+                    "language",
+                    "retry_of",
+                ]
+            },
+        ),
         (
             "Plan",
             {"fields": ["review_plan", "plan", "revision_instruction", "plan_approved_at"]},

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from courses.models import TITLE_MAX_LENGTH, Duration, Focus, Level
+from courses.models import LANGUAGE_CHOICES, TITLE_MAX_LENGTH, Duration, Focus, Level
 from courses.search_text import search_words
 from generation.prompts import module_range
 from generation.schemas import MAX_LESSONS, MIN_LESSONS, CoursePlan, ModulePlan, PlannedLesson
@@ -46,6 +46,12 @@ class GenerationRequestForm(forms.Form):
     level = forms.ChoiceField(label="Level", choices=Level.choices)
     duration = forms.ChoiceField(label="Duration", choices=Duration.choices)
     focus = forms.ChoiceField(label="Focus", choices=Focus.choices)
+    language = forms.ChoiceField(
+        label="Language",
+        choices=[("", "The topic's language"), *LANGUAGE_CHOICES],
+        required=False,
+        help_text="What the course is written in; by default, the language of the topic.",
+    )
     review_plan = forms.BooleanField(
         label="Let me review the plan before the lessons are written",
         required=False,

@@ -99,6 +99,9 @@ class GenerationJob(models.Model):
     level = models.CharField(max_length=16, choices=Level.choices)
     duration = models.CharField(max_length=16, choices=Duration.choices)
     focus = models.CharField(max_length=16, choices=Focus.choices)
+    # The language asked for (a code of courses.models.LANGUAGE_NAMES); empty:
+    # the topic's own, as the model finds it.
+    language = models.CharField(max_length=16, blank=True, default="", db_default="")
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     stage = models.CharField(max_length=32, choices=STAGE_CHOICES, default="queued")
     stage_label = models.CharField(max_length=200, default="Waiting for a worker")

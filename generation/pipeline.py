@@ -34,7 +34,7 @@ from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from courses.documents import CourseSpec, DocumentError, validate_document
-from courses.models import TITLE_MAX_LENGTH, Course, words_in
+from courses.models import TITLE_MAX_LENGTH, Course, language_code, words_in
 from courses.services import course_publish
 from generation import prompts
 from generation.llm import AnswerError, Completion, LLMClient, LLMError, extract_json
@@ -85,6 +85,8 @@ class CourseRequest:
     level: str
     duration: str
     focus: str
+    # The language asked for (a code); "" for the topic's own.
+    language: str = ""
 
     @property
     def preferences(self) -> prompts.Preferences:
@@ -274,6 +276,7 @@ class _CourseDraft:
         return {
             "topic": self.plan.title,
             "description": _course_description(self.plan),
+            "language": self.plan.language or "en",
             "preferences": self.request.preferences.as_data(),
             "modules": [_module_document(self.modules[module_index])],
         }
@@ -336,6 +339,8 @@ class _Run:
         # What was fitted to the counts asked for (GenerationResult.fitted).
         self.fitted: list[str] = []
         self.keeper: Keeper | None = None
+        # The language the course is written in, once the plan settles it.
+        self.language = language_code(request.language) or ""
 
     def failed(self, stage: str, reason: str, detail: str = "") -> GenerationFailed:
         return GenerationFailed(stage, reason, detail, usage=self.meter.usage())
@@ -401,14 +406,25 @@ class _Run:
     # The stages.
 
     def base_data(self) -> dict[str, Any]:
-        return {"topic": self.request.topic, **self.preferences.as_data()}
+        return {
+            "topic": self.request.topic,
+            **self.preferences.as_data(),
+            "language": self.language or "auto",
+        }
+
+    def settle_language(self, plan: CoursePlan) -> CoursePlan:
+        """The plan with the language the course is written in: the one asked
+        for, else the one the model found the topic in, else English; the
+        calls after it are asked for that language."""
+        self.language = language_code(self.request.language) or language_code(plan.language) or "en"
+        return plan.model_copy(update={"language": self.language})
 
     def plan(self) -> CoursePlan:
         self.report("planning", "Planning the course", 2)
         plan = self.ask("plan", self.base_data(), check=self.check_plan)
         plan, dropped = fit_plan(plan, max_modules=prompts.module_range(self.request.duration)[1])
         self.fitted += [f"plan: dropped {what}" for what in dropped]
-        return plan
+        return self.settle_language(plan)
 
     def revise(self, plan: CoursePlan, instruction: str) -> CoursePlan:
         """`plan` revised by the model as the learner's `instruction` says."""
@@ -423,7 +439,7 @@ class _Run:
             revised, max_modules=prompts.module_range(self.request.duration)[1]
         )
         self.fitted += [f"revised plan: dropped {what}" for what in dropped]
-        return revised
+        return self.settle_language(revised)
 
     def check_plan(self, plan: CoursePlan) -> list[str]:
         """What a repair may ask for; extras are trimmed without asking (fit_plan)."""
@@ -670,6 +686,8 @@ class _Run:
             plan = self.plan()
             if self.keeper is not None:
                 self.keeper.plan(plan)
+        else:
+            plan = self.settle_language(plan)
         draft = _CourseDraft(
             request=self.request,
             plan=plan,

@@ -66,7 +66,9 @@ def read_plan_document(text: str) -> tuple[CourseRequest, CoursePlan]:
         raise PlanError(
             [validation_problem(detail) for detail in error.errors(include_url=False)]
         ) from None
-    request = CourseRequest(topic=document.topic, **document.preferences.model_dump())
+    request = CourseRequest(
+        topic=document.topic, language=document.language, **document.preferences.model_dump()
+    )
     plan = CoursePlan.model_validate(
         document.model_dump(include=set(CoursePlan.model_fields), mode="json")
     )

@@ -104,11 +104,19 @@ def module_range(duration: str) -> tuple[int, int]:
     return MODULES_FOR_DURATION.get(duration, MODULES_FOR_DURATION["medium"])
 
 
+LANGUAGE_RULE = (
+    "Write in the language the data's `language` gives (a language code such as en, de "
+    "or ar); when it is `auto`, in the language the topic is written in. A plan also "
+    "gives that language's code as its `language`."
+)
+
+
 def _shared(preferences: Preferences) -> list[str]:
     return [
         "You are writing part of an online course for Athena, a learning platform.",
         LEVEL_GUIDANCE.get(preferences.level, LEVEL_GUIDANCE["beginner"]),
         FOCUS_GUIDANCE.get(preferences.focus, FOCUS_GUIDANCE["broad"]),
+        LANGUAGE_RULE,
     ]
 
 

@@ -158,8 +158,9 @@ def _current(course: Course) -> _Course:
         description=plan_data.get("description") or course.description,
         learning_outcomes=plan_data.get("learning_outcomes") or [],
         modules=[draft.plan for draft in drafts],
+        language=course.language,
     )
-    request = CourseRequest(topic=course.topic, **_preferences(course))
+    request = CourseRequest(topic=course.topic, language=course.language, **_preferences(course))
     draft = _CourseDraft(request=request, plan=course_plan, modules=drafts, shelf=None)
     return _Course(course=course, draft=draft, modules=modules, places=places)
 

@@ -58,6 +58,12 @@ class CoursePlan(_Answer):
     description: Text
     learning_outcomes: list[Text] = Field(min_length=1, max_length=10)
     modules: list[ModulePlan] = Field(min_length=1)
+    # Plans kept before a plan had a language have none: the request's, else English.
+    language: str = Field(
+        default="",
+        max_length=16,
+        description="The code of the language the course is written in, such as en or de.",
+    )
 
 
 def fit_plan(plan: CoursePlan, *, max_modules: int) -> tuple[CoursePlan, list[str]]:

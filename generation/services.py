@@ -84,6 +84,7 @@ def generation_request(
     level: str,
     duration: str,
     focus: str,
+    language: str = "",
     retry_of: GenerationJob | None = None,
     review_plan: bool = False,
     enforce_limits: bool = True,
@@ -102,6 +103,7 @@ def generation_request(
         level=level,
         duration=duration,
         focus=focus,
+        language=language,
         retry_of=retry_of,
         review_plan=review_plan,
     )
@@ -140,6 +142,7 @@ def generation_retry(*, job: GenerationJob, enforce_limits: bool = True) -> Gene
         level=job.level,
         duration=job.duration,
         focus=job.focus,
+        language=job.language,
         retry_of=job,
         review_plan=job.review_plan,
         enforce_limits=enforce_limits,

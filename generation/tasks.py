@@ -79,7 +79,11 @@ def _run(job_id: int) -> str:
             raise JobCancelled
 
     request = CourseRequest(
-        topic=job.topic, level=job.level, duration=job.duration, focus=job.focus
+        topic=job.topic,
+        level=job.level,
+        duration=job.duration,
+        focus=job.focus,
+        language=job.language,
     )
     approved = CoursePlan.model_validate(job.plan) if job.plan_approved_at else None
     try:

@@ -77,6 +77,7 @@ def generation_new(request: HttpRequest) -> HttpResponse:
                     job = generation_request(
                         user=request.user,
                         review_plan=form.cleaned_data["review_plan"],
+                        language=form.cleaned_data["language"],
                         **fields,
                     )
                 except GenerationLimitReached as limit:

@@ -24,6 +24,7 @@ def course_document(
     lessons: int = 2,
     quizzes: int = 1,
     preferences: dict[str, Any] | None = None,
+    language: str = "en",
 ) -> dict[str, Any]:
     """A valid course document; each module holds lessons then quizzes, interleaved
     as lesson, quiz, lesson, ... while both last."""
@@ -68,6 +69,7 @@ def course_document(
     return {
         "topic": topic or f"Course {number}",
         "description": f"Description of course {number}.",
+        "language": language,
         "preferences": preferences or {"level": "beginner", "duration": "short", "focus": "broad"},
         "modules": document_modules,
     }

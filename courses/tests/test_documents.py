@@ -379,3 +379,23 @@ def test_an_answer_no_option_can_have_is_a_clear_problem(answer):
         validate_document(document)
     assert "modules[0].content[1].content.answer" in str(error.value)
     assert "is not an option number" in str(error.value)
+
+
+@pytest.mark.parametrize(("given", "stored"), [("de", "de"), (" DE ", "de"), ("pt-BR", "pt-br")])
+def test_a_documents_language_is_stored_and_exported(given, stored):
+    course = course_import(spec=validate_document(course_document(language=given)))
+    assert course.language == stored
+    assert course_export(course)["language"] == stored
+
+
+def test_a_document_without_a_language_is_english_and_an_unknown_one_is_refused():
+    document = course_document()
+    del document["language"]
+    spec = validate_document(document)
+    assert spec.language == "en"
+    assert not [warning for warning in spec.warnings if "language" in warning]
+    with pytest.raises(DocumentError) as refused:
+        validate_document(course_document(language="klingon"))
+    assert refused.value.problems == [
+        'language: "klingon" is not a language code Athena knows (such as en, de, ar)'
+    ]

@@ -1044,3 +1044,17 @@ def test_catalog_sort_select_shows_the_order_in_use(client):
     assert '<option value="newest" selected>' in html
     html = html_of(client.get(reverse("courses:catalog"), {"q": "course"}))
     assert '<option value="relevance" selected>' in html
+
+
+def test_a_courses_language_marks_its_text_and_shows_on_its_card(client):
+    course = make_course(topic="Gärten anlegen", language="de")
+    lesson = Lesson.objects.filter(module__course=course).first()
+    page = html_of(client.get(course.get_absolute_url()))
+    assert '<h1 lang="de">Gärten anlegen</h1>' in page
+    assert '<li class="badge badge--language">German</li>' in page
+    lesson_page = html_of(client.get(lesson.get_absolute_url()))
+    assert f'<h1 lang="de">{lesson.title}</h1>' in lesson_page
+    assert '<div class="prose" lang="de">' in lesson_page
+    assert '<html lang="en">' in lesson_page  # the page around it stays English
+    catalog = html_of(client.get(reverse("courses:catalog")))
+    assert '<h3 class="card__title" lang="de">' in catalog

@@ -95,6 +95,7 @@ def plan_answer(data: dict[str, Any]) -> dict[str, Any]:
     count = MODULES_FOR_DURATION.get(data.get("duration", ""), 2)
     topic = str(data.get("topic", "A topic"))[:200]
     return {
+        "language": topic_language(data),
         "title": topic,
         "description": f"A {data.get('level', '')} course on {topic}.",
         "learning_outcomes": [f"Explain the core ideas of {topic}", "Apply them to an example"],
@@ -110,6 +111,15 @@ def plan_answer(data: dict[str, Any]) -> dict[str, Any]:
             for number in range(1, count + 1)
         ],
     }
+
+
+def topic_language(data: dict[str, Any]) -> str:
+    """The language asked for, or for `auto` the topic's as a model would tell
+    it (here: German when it has an umlaut or ß, else English)."""
+    asked = str(data.get("language", "auto"))
+    if asked != "auto":
+        return asked
+    return "de" if re.search("[äöüÄÖÜß]", str(data.get("topic", ""))) else "en"
 
 
 LESSON_MARKDOWN = """## Overview

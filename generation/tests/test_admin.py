@@ -216,8 +216,8 @@ def test_publishing_from_the_course_page_records_the_reviewer_too(admin_client, 
     url = reverse("admin:courses_course_change", args=[course.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {
-        **{name: form[name].value() for name in ("topic", "description", "level", "duration",
-                                                 "focus", "answer_reveal")},
+        **{name: form[name].value() for name in ("topic", "description", "language", "level",
+                                                 "duration", "focus", "answer_reveal")},
         "status": Course.Status.PUBLISHED,
         "modules-TOTAL_FORMS": "0",
         "modules-INITIAL_FORMS": "0",

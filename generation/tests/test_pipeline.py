@@ -591,3 +591,26 @@ def test_a_lesson_far_from_its_length_is_sent_back_once_then_used(llm_server, se
     (repair,) = repair_requests(llm_server, "lesson")
     assert f"the lesson must be about {words} words long" in repair.messages[-1]["content"]
     assert result.course.minutes > 60  # the repaired and the later lessons are long
+
+
+def test_a_german_topic_gets_a_course_written_in_german_and_marked_so(llm_server):
+    result = generate_course(request("Gärten naturnah anlegen"))
+
+    assert result.course.language == "de"
+    plan, *units = llm_server.requests()
+    assert plan.data["language"] == "auto"  # the topic's own, as the model finds it
+    assert (
+        "when it is `auto`, in the language the topic is written in" in (plan.contents("system")[0])
+    )
+    assert {unit.data["language"] for unit in units} == {"de"}
+
+
+def test_a_language_asked_for_is_the_courses_whatever_the_topic(llm_server):
+    result = generate_course(
+        CourseRequest(
+            topic="Gärten", level="beginner", duration="short", focus="broad", language="fr"
+        )
+    )
+
+    assert result.course.language == "fr"
+    assert {recorded.data["language"] for recorded in llm_server.requests()} == {"fr"}

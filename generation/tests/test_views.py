@@ -488,3 +488,15 @@ def test_the_status_page_links_each_ready_module_and_says_how_far_the_others_are
     states = re.findall(r'job-modules__module--(\w+)">', page)
     assert states == ["ready", "not_written", "not_written"]
     assert "Being written" not in html_of(learner_client.get(course.get_absolute_url()))
+
+
+def test_the_form_asks_for_a_language_and_the_job_keeps_it(learner_client, settings):
+    settings.ATHENA_LLM_BASE_URL = "http://127.0.0.1:9/v1"
+    settings.ATHENA_LLM_MODEL = "stand-in"
+    page = html_of(learner_client.get(NEW))
+    assert '<option value="" selected>The topic&#x27;s language</option>' in page
+    assert '<option value="de">German</option>' in page
+    learner_client.post(NEW, {**FORM, "language": "de", "confirm": "1"})
+    assert GenerationJob.objects.get().language == "de"
+    learner_client.post(NEW, {**FORM, "language": "xx", "confirm": "1"})
+    assert GenerationJob.objects.count() == 1
