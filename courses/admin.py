@@ -464,8 +464,10 @@ class CourseAdmin(
 
     @admin.display(description="built for", ordering="preferences__level")
     def built_for(self, course: Course) -> str:
+        """The preferences' labels, the duration with the course's estimate."""
         labels = [
-            str(choices(course.preferences[key]).label)
+            f"{choices(course.preferences[key]).label}"
+            + (f": {course.minutes_label}" if key == "duration" and course.minutes_label else "")
             for key, choices in PREFERENCE_CHOICES.items()
             if course.preferences.get(key) in choices.values
         ]

@@ -95,6 +95,8 @@ def test_course_list_sorts_by_level_and_by_enrollments(client_for_editor):
         response = client_for_editor.get(reverse(CHANGELIST), {"o": order})
         assert response.status_code == HTTPStatus.OK
         assert [c.topic for c in response.context["cl"].result_list] == expected
+    # The duration beside the course's estimate, as on its pages.
+    assert f"Short (up to 2 h): {advanced.minutes_label}, Broad" in response.content.decode()
 
 
 @pytest.mark.parametrize(
