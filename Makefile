@@ -17,7 +17,7 @@ TEST_WORKERS ?= auto
 ifeq ($(ATHENA_TASKS_BACKEND),rq)
 WORKER ?= rqworker default --job-class django_tasks_rq.backend.Job
 else
-WORKER ?= db_worker --no-reload
+WORKER ?= db_worker --no-reload --interval 0.25
 endif
 
 .DEFAULT_GOAL := help

@@ -213,7 +213,7 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
-    """What the status page's script polls (every two seconds: the kept work,
+    """What the status page's script polls (twice a second at first: the kept work,
     tens of kilobytes, stays unread)."""
     job = _own_job(request, job_id, work=False)
     return JsonResponse(
