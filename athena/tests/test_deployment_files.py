@@ -24,7 +24,11 @@ def test_compose_runs_web_worker_postgresql_and_redis(compose):
     assert set(services) >= {"db", "redis", "migrate", "web", "worker"}
     assert services["db"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
-    assert services["worker"]["command"] == ["python", "manage.py", "db_worker", "--no-reload"]
+    # An idle worker looks for work four times a second: a request starts at once.
+    assert services["worker"]["command"] == [
+        *("python", "manage.py", "db_worker", "--no-reload"),
+        *("--interval", "0.25"),
+    ]
     assert services["web"]["environment"]["CACHE_URL"].startswith("redis://redis:")
 
 
