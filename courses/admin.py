@@ -254,7 +254,7 @@ class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
     # No "type": a quiz is the only kind, and a select with one choice says nothing.
-    fields = ["title", "question", *OPTION_FIELDS, "correct_option", "explanation"]
+    fields = ["title", "question", *OPTION_FIELDS, "correct_option", "explanation", "hint"]
     extra = 0
     show_change_link = True
     verbose_name = "quiz"
@@ -926,6 +926,7 @@ class ActivityAdmin(ModuleItemAdmin):
         *OPTION_FIELDS,
         "correct_option",
         "explanation",
+        "hint",
         "display_order",
     ]
 

@@ -32,7 +32,7 @@ MODULE_KEYS = {"title", "description", "content"}
 LESSON_KEYS = {"lesson_title", "content"}
 LESSON_CONTENT_KEYS = {"type", "value"}
 QUIZ_KEYS = {"quiz_title", "type", "content"}
-QUIZ_CONTENT_KEYS = {"question", "options", "answer", "explanation"}
+QUIZ_CONTENT_KEYS = {"question", "options", "answer", "explanation", "hint", "feedback"}
 
 # A valid document nests 7 levels deep (course, modules, module, content, item,
 # content, options); far deeper is a hostile or broken file, and Python's JSON
@@ -61,6 +61,9 @@ class QuizSpec:
     options: list[str]
     answer: int
     explanation: str = ""
+    hint: str = ""
+    # One text per option ("" for none), or none at all.
+    feedback: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -356,7 +359,7 @@ class _Reader:
                 f"{_shown(kind)} is not an activity type ({', '.join(Activity.Type.values)})",
             )
             kind = Activity.Type.QUIZ.value
-        question, options, answer, explanation = "", [], 0, ""
+        question, options, answer, explanation, hint, feedback = "", [], 0, "", "", []
         place = f"{path}.content"
         if "content" not in item:
             self.problem(place, "is required")
@@ -366,7 +369,17 @@ class _Reader:
             options = self.options(f"{place}.options", content)
             answer = self.answer(f"{place}.answer", content)
             explanation = self.text(content, "explanation", place, required=False).strip()
-            self.quiz_rules(place, question, options, answer, explanation)
+            hint = self.text(content, "hint", place, required=False).strip()
+            feedback = self.feedback(f"{place}.feedback", content)
+            self.quiz_rules(
+                place,
+                question=question,
+                options=options,
+                answer=answer,
+                explanation=explanation,
+                hint=hint,
+                feedback=feedback,
+            )
         return QuizSpec(
             title=title,
             type=kind.lower(),
@@ -374,17 +387,35 @@ class _Reader:
             options=options,
             answer=answer,
             explanation=explanation,
+            hint=hint,
+            feedback=feedback if any(text for text in feedback) else [],
         )
 
-    def quiz_rules(
-        self, place: str, question: str, options: list[str], answer: int, explanation: str
-    ) -> None:
+    def feedback(self, path: str, content: dict[str, Any]) -> list[str]:
+        """One text per option (trimmed; null or absent: none)."""
+        value = content.get("feedback")
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(
+                path, f"must be an array of texts, one per option, not {_type_name(value)}"
+            )
+            return []
+        texts = []
+        for index, text in enumerate(value):
+            if text is None:
+                text = ""
+            if not isinstance(text, str):
+                self.problem(f"{path}[{index}]", f"must be a string, not {_type_name(text)}")
+                text = ""
+            texts.append(text.strip())
+        return texts
+
+    def quiz_rules(self, place: str, **quiz: Any) -> None:
         """The quiz rules the admin and the model apply too, for each place not
         already reported (a missing answer is not also "out of range")."""
         reported = {problem.split(": ", 1)[0] for problem in self.problems}
-        for problem in quiz_problems(
-            question=question, options=options, answer=answer, explanation=explanation
-        ):
+        for problem in quiz_problems(**quiz):
             problem_place = f"{place}.{problem.field}"
             if problem_place not in reported:
                 self.problem(problem_place, problem.message)
@@ -546,4 +577,8 @@ def _item_document(item: Lesson | Activity) -> dict[str, Any]:
     }
     if item.explanation:
         content["explanation"] = item.explanation
+    if item.hint:
+        content["hint"] = item.hint
+    if item.feedback:
+        content["feedback"] = item.feedback
     return {"quiz_title": item.title, "type": item.type, "content": content}

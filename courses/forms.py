@@ -148,6 +148,12 @@ class QuizAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         help_text="Optional: why the answer is right (Markdown), shown once it is revealed.",
     )
+    hint = forms.CharField(
+        required=False,
+        max_length=EXPLANATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Optional: a nudge shown after a wrong answer (Markdown), never the answer.",
+    )
 
     class Meta:
         model = Activity
@@ -171,6 +177,7 @@ class QuizAdminForm(forms.ModelForm):
             if self.instance.answer:
                 self.initial.setdefault("correct_option", self.instance.answer)
             self.initial.setdefault("explanation", self.instance.explanation)
+            self.initial.setdefault("hint", self.instance.hint)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -214,11 +221,17 @@ class QuizAdminForm(forms.ModelForm):
             self.add_error(field if field in self.fields else None, problem.message)
 
     def save(self, commit: bool = True) -> Activity:
+        options = self.cleaned_data["options"]
+        # Per-option feedback comes from course documents (not edited here): it
+        # stays while the quiz keeps as many options.
+        feedback = self.instance.feedback if self.instance.pk else []
         self.instance.set_quiz(
             question=self.cleaned_data["question"],
-            options=self.cleaned_data["options"],
+            options=options,
             answer=self.cleaned_data["correct_option"],
             explanation=self.cleaned_data.get("explanation", "").strip(),
+            hint=self.cleaned_data.get("hint", "").strip(),
+            feedback=feedback if len(feedback) == len(options) else [],
         )
         return super().save(commit=commit)
 

@@ -229,11 +229,14 @@ def validate_quiz_content(value: Any) -> None:
     except (TypeError, ValueError):
         answer = 0
     options = value.get("options", [])
+    feedback = value.get("feedback") or []
     problems = quiz_problems(
         question=str(value.get("question", "")),
         options=[str(option) for option in options] if isinstance(options, list) else [],
         answer=answer,
         explanation=str(value.get("explanation", "")),
+        hint=str(value.get("hint", "")),
+        feedback=[str(text) for text in feedback] if isinstance(feedback, list) else ["?"],
     )
     if problems:
         raise ValidationError(
@@ -1142,14 +1145,36 @@ class Activity(ModuleItem):
         """Why the answer is right (Markdown), shown once it is revealed; may be empty."""
         return self.content.get("explanation", "")
 
+    @property
+    def hint(self) -> str:
+        """A nudge shown after a wrong answer (Markdown); may be empty."""
+        return self.content.get("hint", "")
+
+    @property
+    def feedback(self) -> list[str]:
+        """What to say to a learner who chose each option (Markdown, "" for
+        nothing), in the options' order; empty when the quiz has none."""
+        return list(self.content.get("feedback", []))
+
     def set_quiz(
-        self, *, question: str, options: list[str], answer: int, explanation: str = ""
+        self,
+        *,
+        question: str,
+        options: list[str],
+        answer: int,
+        explanation: str = "",
+        hint: str = "",
+        feedback: list[str] | None = None,
     ) -> None:
         """Store the quiz as the activity's content, in the course document's shape
-        (`explanation` only when there is one)."""
+        (`explanation`, `hint` and `feedback` only when there is some)."""
         content: dict[str, Any] = {"question": question, "options": list(options), "answer": answer}
         if explanation:
             content["explanation"] = explanation
+        if hint:
+            content["hint"] = hint
+        if feedback and any(text.strip() for text in feedback):
+            content["feedback"] = list(feedback)
         self.content = content
 
     @property
@@ -1174,7 +1199,13 @@ class QuizProblem:
 
 
 def quiz_problems(
-    *, question: str, options: list[str], answer: int, explanation: str = ""
+    *,
+    question: str,
+    options: list[str],
+    answer: int,
+    explanation: str = "",
+    hint: str = "",
+    feedback: list[str] | None = None,
 ) -> list[QuizProblem]:
     """The quiz rules, written once: what the document reader, the admin's quiz
     form and `Activity.clean` all refuse. Options are compared trimmed and
@@ -1208,11 +1239,22 @@ def quiz_problems(
         problems.append(
             QuizProblem("answer", f"{answer} is not an option number (1-{len(options)})")
         )
-    if len(explanation) > EXPLANATION_MAX_LENGTH:
-        problems.append(
-            QuizProblem(
-                "explanation",
-                f"is {len(explanation)} characters long; the most is {EXPLANATION_MAX_LENGTH}",
+    texts = [("explanation", explanation), ("hint", hint)]
+    if feedback:
+        if len(feedback) != len(options):
+            problems.append(
+                QuizProblem(
+                    "feedback",
+                    f"has {len(feedback)} texts for {len(options)} options; give one per option "
+                    "(an empty one where there is nothing to say)",
+                )
             )
-        )
+        texts += [(f"feedback[{index}]", text) for index, text in enumerate(feedback)]
+    for place, text in texts:
+        if len(text) > EXPLANATION_MAX_LENGTH:
+            problems.append(
+                QuizProblem(
+                    place, f"is {len(text)} characters long; the most is {EXPLANATION_MAX_LENGTH}"
+                )
+            )
     return problems

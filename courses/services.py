@@ -139,6 +139,8 @@ def _item_from_spec(module: Module, spec: LessonSpec | QuizSpec, order: int) -> 
         options=spec.options,
         answer=spec.answer,
         explanation=spec.explanation,
+        hint=spec.hint,
+        feedback=spec.feedback,
     )
     return activity
 

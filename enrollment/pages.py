@@ -10,6 +10,8 @@ the item sequence from `Course.ordered_items()`.
 
 from __future__ import annotations
 
+import hmac
+import random
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -284,26 +286,45 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
             and answer_revealed(course=self.course, correct=outcome.correct)
         )
         revealed_option = activity.answer if revealed else None
-        options = quiz_options(activity, outcome=outcome, revealed_option=revealed_option)
+        options = quiz_options(
+            activity,
+            outcome=outcome,
+            revealed_option=revealed_option,
+            order=option_order(activity, self.request.user),
+        )
+        by_number = {option.number: option for option in options}
+        wrong = outcome is not None and outcome.correct is False
         return {
             **context,
             "options": options,
             "submitted": outcome is not None,
             "checked": outcome is not None and outcome.checked,
             "passed": passed,
-            "chosen": options[outcome.chosen - 1] if outcome else None,
+            "chosen": by_number[outcome.chosen] if outcome else None,
             "correct": outcome.correct if outcome else None,
             # The right option (its letter and text), only once the learner may see it.
-            "revealed_option": options[revealed_option - 1] if revealed_option else None,
+            "revealed_option": by_number[revealed_option] if revealed_option else None,
+            # After a wrong answer: the lesson it tests, to read again.
+            "lesson_before": self.lesson_before(activity) if wrong else None,
         }
+
+    def lesson_before(self, activity: Activity) -> Lesson | None:
+        """The lesson the quiz follows in the course (the nearest before it)."""
+        keys = self.course.item_keys()
+        index = keys.index(activity.key) if activity.key in keys else 0
+        key = next((key for key in reversed(keys[:index]) if key.startswith("lesson:")), None)
+        item = self.course.outline_item(key)
+        return item if isinstance(item, Lesson) else None
 
 
 @dataclass(frozen=True)
 class QuizOption:
     """One option of the quiz form as the learner sees it after their answer."""
 
-    number: int
+    number: int  # its number in the quiz: what the form posts and attempts record
     text: str
+    position: int = 0  # where the page shows it, from 1
+    feedback: str = ""  # what the quiz says to a learner who chose it
     chosen: bool = False  # the learner's answer (ticked again)
     correct: bool = False  # the learner's answer, and right
     wrong: bool = False  # the learner's answer, and not right
@@ -311,24 +332,48 @@ class QuizOption:
 
     @property
     def letter(self) -> str:
-        """A, B, C...: how the page labels the option and how feedback names it."""
-        return chr(ord("A") + self.number - 1)
+        """A, B, C... by where the page shows it: how the page labels the option
+        and how feedback names it."""
+        return chr(ord("A") + (self.position or self.number) - 1)
+
+
+def option_order(activity: Activity, user: Any) -> list[int]:
+    """The order a learner sees the quiz's options in: shuffled for each
+    learner and quiz, the same every time they open it (language models tend
+    to put the right answer first), the same for every visitor without an
+    account. Attempts record the option itself (its number), never where it
+    was shown."""
+    numbers = list(range(1, len(activity.options) + 1))
+    learner = user.pk if user.is_authenticated else 0
+    seed = hmac.new(
+        settings.SECRET_KEY.encode(), f"options:{learner}:{activity.pk}".encode(), "sha256"
+    ).digest()
+    random.Random(seed).shuffle(numbers)  # noqa: S311  (an order, not a secret: the seed is keyed)
+    return numbers
 
 
 def quiz_options(
-    activity: Activity, *, outcome: QuizOutcome | None, revealed_option: int | None
+    activity: Activity,
+    *,
+    outcome: QuizOutcome | None,
+    revealed_option: int | None,
+    order: list[int] | None = None,
 ) -> list[QuizOption]:
-    """The quiz's options with their state; `revealed_option` is the right
-    option's number when the course's policy lets the learner see it."""
+    """The quiz's options in the learner's `order` (the quiz's own without
+    one) with their state; `revealed_option` is the right option's number
+    when the course's policy lets the learner see it."""
     chosen = outcome.chosen if outcome else None
+    texts, feedback = activity.options, activity.feedback
     return [
         QuizOption(
             number=number,
-            text=text,
+            text=texts[number - 1],
+            position=position,
+            feedback=feedback[number - 1] if len(feedback) == len(texts) else "",
             chosen=number == chosen,
             correct=number == chosen and outcome.correct is True,
             wrong=number == chosen and outcome.correct is False,
             revealed=number != chosen and number == revealed_option,
         )
-        for number, text in enumerate(activity.options, start=1)
+        for position, number in enumerate(order or range(1, len(texts) + 1), start=1)
     ]

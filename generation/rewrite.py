@@ -73,6 +73,8 @@ def item_snapshot(item: Item) -> dict[str, Any]:
         "options": item.options,
         "answer": item.answer,
         "explanation": item.explanation,
+        "hint": item.hint,
+        "feedback": item.feedback,
     }
 
 
@@ -98,6 +100,8 @@ def _put_item(item: Item, snapshot: dict[str, Any]) -> None:
         options=snapshot["options"],
         answer=snapshot["answer"],
         explanation=snapshot.get("explanation", ""),
+        hint=snapshot.get("hint", ""),
+        feedback=snapshot.get("feedback") or [],
     )
     item_update(item=item, data={"title": snapshot["title"], "content": item.content})
     quiz_attempts_reconcile(

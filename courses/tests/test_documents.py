@@ -399,3 +399,30 @@ def test_a_document_without_a_language_is_english_and_an_unknown_one_is_refused(
     assert refused.value.problems == [
         'language: "klingon" is not a language code Athena knows (such as en, de, ar)'
     ]
+
+
+def test_a_quizs_hint_and_option_feedback_round_trip_and_are_optional():
+    document = course_document(modules=1, lessons=1, quizzes=1)
+    quiz = document["modules"][0]["content"][1]["content"]
+    quiz["hint"] = "Think of the alphabet."
+    quiz["feedback"] = ["Alpha is first.", "", "Gamma is third."]
+    course = course_import(spec=validate_document(copy.deepcopy(document)))
+    exported = course_export(course)["modules"][0]["content"][1]["content"]
+    assert exported["hint"] == "Think of the alphabet."
+    assert exported["feedback"] == ["Alpha is first.", "", "Gamma is third."]
+    # Without them a quiz is as before, and none is exported.
+    plain = course_import(spec=validate_document(course_document(modules=1, lessons=1, quizzes=1)))
+    content = course_export(plain)["modules"][0]["content"][1]["content"]
+    assert "hint" not in content
+    assert "feedback" not in content
+
+
+def test_option_feedback_needs_one_text_per_option():
+    document = course_document(modules=1, lessons=0, quizzes=1)
+    document["modules"][0]["content"][0]["content"]["feedback"] = ["Only one"]
+    with pytest.raises(DocumentError) as refused:
+        validate_document(document)
+    assert refused.value.problems == [
+        "modules[0].content[0].content.feedback: has 1 texts for 3 options; give one per "
+        "option (an empty one where there is nothing to say)"
+    ]

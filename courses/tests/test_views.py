@@ -6,6 +6,7 @@ import math
 import re
 from datetime import timedelta
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -18,6 +19,7 @@ from django.utils import timezone
 from courses.models import Activity, Course, Lesson, words_in
 from courses.services import course_publish, module_update
 from enrollment.models import Enrollment, QuizAttempt
+from enrollment.pages import option_order
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import PASSWORD, course_items, make_content_editor, make_course, make_user
 
@@ -521,6 +523,23 @@ def test_quiz_question_and_options_read_as_inline_markdown(client):
     assert 'href="javascript' not in html
 
 
+def in_any_order(section: str) -> tuple[str, list[str]]:
+    """A quiz form's HTML with its options sorted and unlettered: options are
+    shown in an order of each learner's (and quiz's) own, so two quizzes are
+    compared by what they say, not by where they say it."""
+    options = re.findall(r'<li class="quiz__option.*?</li>', section, flags=re.S)
+    rest = section
+    for option in options:
+        rest = rest.replace(option, "")
+    unlettered = [re.sub(r'<span class="quiz__letter">[A-F]</span>', "", o) for o in options]
+    return re.sub(r"\b[A-F] — ", "— ", rest), sorted(unlettered)
+
+
+def letter_of(quiz: Activity, user: Any, number: int) -> str:
+    """The letter the quiz page shows option `number` under for `user`."""
+    return chr(ord("A") + option_order(quiz, user).index(number))
+
+
 def test_quiz_page_does_not_give_the_answer_away():
     """Two quizzes identical but for the correct option render the same page."""
     course = make_course(modules=1, lessons=0, quizzes=2)
@@ -537,7 +556,7 @@ def test_quiz_page_does_not_give_the_answer_away():
             activity.get_absolute_url(), "URL"
         )
 
-    assert quiz_section(first) == quiz_section(second)
+    assert in_any_order(quiz_section(first)) == in_any_order(quiz_section(second))
     html = html_of(client.get(first.get_absolute_url()))
     assert "correct" not in html.lower()
 
@@ -565,12 +584,20 @@ def test_right_answer_says_so_and_reveals(client, learner):
 def test_options_are_lettered_and_feedback_names_the_option(client, learner):
     quiz = quiz_in(make_course())
     html = html_of(client.get(quiz.get_absolute_url()))
-    for letter, text in zip("ABC", ["Alpha", "Beta", "Gamma"], strict=True):
-        assert f'<span class="quiz__letter">{letter}</span><span class="quiz__text">{text}' in html
+    shown = re.findall(
+        r'<span class="quiz__letter">([A-F])</span><span class="quiz__text">(\w+)', html
+    )
+    # Lettered A, B, C down the page, in the learner's own order of the options.
+    assert [letter for letter, _ in shown] == ["A", "B", "C"]
+    assert sorted(text for _, text in shown) == ["Alpha", "Beta", "Gamma"]
+    assert [text for _, text in shown] == [
+        ["Alpha", "Beta", "Gamma"][number - 1] for number in option_order(quiz, learner)
+    ]
     wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "1"}))
-    assert "A — Alpha is not the right answer. Have another go." in wrong
+    a = letter_of(quiz, learner, 1)
+    assert f"{a} — Alpha is not the right answer. Have another go." in wrong
     right = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
-    assert "Well done: B — Beta is right." in right
+    assert f"Well done: {letter_of(quiz, learner, 2)} — Beta is right." in right
     assert "Option 1" not in wrong + right
     assert "option 2" not in (wrong + right).lower()
 
@@ -580,7 +607,7 @@ def test_feedback_renders_the_option_as_markdown(client, learner):
     quiz.set_quiz(question="Which runs?", options=["`else`", "`finally`"], answer=2)
     quiz.save()
     html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
-    assert "Well done: B — <code>finally</code> is right." in html
+    assert f"Well done: {letter_of(quiz, learner, 2)} — <code>finally</code> is right." in html
 
 
 def explained_quiz(course: Course) -> Activity:
@@ -612,7 +639,7 @@ def test_the_explanation_shows_after_a_wrong_answer_when_the_policy_reveals(clie
     Course.objects.filter(pk=course.pk).update(answer_reveal=Course.AnswerReveal.AFTER_ATTEMPT)
     quiz = explained_quiz(course)
     wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "3"}))
-    assert "The correct answer is B — Beta." in wrong
+    assert f"The correct answer is {letter_of(quiz, learner, 2)} — Beta." in wrong
     assert "Beta is <strong>second</strong> in the alphabet." in wrong
 
 
@@ -622,7 +649,7 @@ def test_a_passed_learner_sees_the_answer_and_explanation_on_return(client, lear
     quiz = explained_quiz(course)
     client.post(quiz.get_absolute_url(), {"option": "2"})
     html = html_of(client.get(quiz.get_absolute_url()))
-    assert "The right answer is B — Beta." in html
+    assert f"The right answer is {letter_of(quiz, learner, 2)} — Beta." in html
     assert "Beta is <strong>second</strong> in the alphabet." in html
 
 
@@ -672,7 +699,7 @@ def test_after_attempt_policy_reveals_after_a_wrong_answer(client, learner):
     quiz = quiz_in(course)
     html = html_of(client.post(quiz.get_absolute_url(), {"option": "3"}))
     assert "Not quite." in html
-    assert "The correct answer is B — Beta." in html
+    assert f"The correct answer is {letter_of(quiz, learner, 2)} — Beta." in html
     assert "(the correct answer)" in html
 
 
@@ -752,7 +779,7 @@ def test_a_visitors_answer_page_says_nothing_of_which_option_is_right(client):
         return without_token(section).replace(activity.get_absolute_url(), "URL")
 
     for option in ("1", "2", "3"):
-        assert answered(first, option) == answered(second, option)
+        assert in_any_order(answered(first, option)) == in_any_order(answered(second, option))
 
 
 def test_logging_in_from_the_quiz_comes_back_to_it_and_checks_answers(client):

@@ -1,10 +1,12 @@
 """Enrollment and progress on the learner pages: course, module, lesson, quiz."""
 
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson
@@ -136,7 +138,7 @@ def test_forged_answers_store_nothing(client, learner):
 
 
 def correct_option_marked(html: str) -> bool:
-    return "(the correct answer)" in html or "Well done: B — Beta is right" in html
+    return "(the correct answer)" in html or "— Beta is right" in html
 
 
 @pytest.mark.parametrize(
@@ -153,7 +155,7 @@ def test_the_reveal_policy_decides_when_the_answer_appears(
     before = client.get(quiz.get_absolute_url()).content.decode()
     assert not correct_option_marked(before)
     wrong = client.post(quiz.get_absolute_url(), {"option": "3"}).content.decode()
-    assert ("The correct answer is B — Beta" in wrong) is revealed_after_wrong
+    assert ("The correct answer is " in wrong and " — Beta." in wrong) is revealed_after_wrong
     assert ("(the correct answer)" in wrong) is revealed_after_wrong
     right = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
     assert "Correct!" in right
@@ -255,3 +257,62 @@ def test_continue_skips_a_last_opened_item_already_done(client, learner):
     # The last opened lesson is done: continue at the first one not done.
     assert f'href="{first.get_absolute_url()}">Continue: {first.title}<' in html
     assert "Next up" not in html
+
+
+# Quizzes that measure: options shuffled per learner, hints, feedback, the lesson again.
+
+
+def test_each_learner_sees_the_options_in_an_order_of_their_own_kept_every_visit(client):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    quiz = quiz_of(course)
+    quiz.set_quiz(question="Pick one", options=["One", "Two", "Three", "Four", "Five"], answer=3)
+    quiz.save()
+
+    def shown(page_client) -> list[str]:
+        html = page_client.get(quiz.get_absolute_url()).content.decode()
+        return re.findall(r'<span class="quiz__text">(\w+)', html)
+
+    learners = [make_user() for _ in range(6)]
+    orders = {}
+    for learner in learners:
+        client.force_login(learner)
+        orders[learner.pk] = shown(client)
+        assert shown(client) == orders[learner.pk]  # the same on every visit
+        assert sorted(orders[learner.pk]) == sorted(["One", "Two", "Three", "Four", "Five"])
+    assert len({tuple(order) for order in orders.values()}) > 1
+    # Visitors without an account all see one order (the page is the same for all).
+    assert shown(Client()) == shown(Client())
+    # The answer is recorded as the option itself, wherever it was shown.
+    learner = learners[0]
+    client.force_login(learner)
+    enrollment_create(user=learner, course=course)
+    client.post(quiz.get_absolute_url(), {"option": "3"})
+    attempt = QuizAttempt.objects.get(user=learner)
+    assert (attempt.chosen_option, attempt.is_correct) == (3, True)
+
+
+def test_a_wrong_answer_gives_the_hint_the_options_feedback_and_the_lesson_again(client, learner):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    lesson = Lesson.objects.get(module__course=course)
+    quiz = quiz_of(course)
+    quiz.set_quiz(
+        question="Which is second?",
+        options=["Alpha", "Beta", "Gamma"],
+        answer=2,
+        hint="Think of the **alphabet**.",
+        feedback=["Alpha comes first.", "", "Gamma is third."],
+    )
+    quiz.save()
+    enrollment_create(user=learner, course=course)
+
+    wrong = client.post(quiz.get_absolute_url(), {"option": "3"}).content.decode()
+    assert "Gamma is third." in wrong
+    assert "Alpha comes first." not in wrong
+    assert "<strong>Hint:</strong>" in wrong
+    assert "Think of the <strong>alphabet</strong>." in wrong
+    assert f'Read the lesson again: <a href="{lesson.get_absolute_url()}"' in wrong
+
+    right = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    assert "Correct!" in right
+    assert "Hint:" not in right
+    assert "Read the lesson again" not in right

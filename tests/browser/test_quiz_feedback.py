@@ -12,6 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from courses.models import Course
+from enrollment.pages import option_order
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import PASSWORD, make_user
 from tests.helpers import DESKTOP, PHONE_390, log_in, make_try_finally_course
@@ -44,20 +45,24 @@ def test_learner_answers_reads_why_and_finishes(open_page, viewport):
     log_in(page, "quizzer", PASSWORD)
 
     page.goto(first.get_absolute_url())
+    # The options in this learner's own order, lettered down the page.
     options = page.locator(".quiz__options")
+    order = option_order(first, learner)
+    letter = {number: "ABC"[order.index(number)] for number in order}
     expect(options.locator(".quiz__letter")).to_have_text(["A", "B", "C"])
-    expect(options.locator("code")).to_have_text(["else", "except", "finally"])
+    texts = ["else", "except", "finally"]
+    expect(options.locator("code")).to_have_text([texts[number - 1] for number in order])
     expect(page.locator("main")).not_to_contain_text("`")
 
     page.get_by_label("else").check()
     page.get_by_role("button", name="Check my answer").click()
     status = page.get_by_role("status")
-    expect(status).to_contain_text("A — else is not the right answer. Have another go.")
+    expect(status).to_contain_text(f"{letter[1]} — else is not the right answer. Have another go.")
     expect(page.get_by_text("runs whether or not")).to_have_count(0)
 
     page.get_by_label("finally").check()
     page.get_by_role("button", name="Check my answer").click()
-    expect(status).to_contain_text("Well done: C — finally is right.")
+    expect(status).to_contain_text(f"Well done: {letter[3]} — finally is right.")
     expect(status).to_contain_text("finally runs whether or not an exception was raised.")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
