@@ -39,6 +39,7 @@ from courses.admin_filters import (
     CourseModuleFilter,
     drill_down,
 )
+from courses.documents import DocumentError
 from courses.forms import (
     OPTION_FIELDS,
     CourseAdminForm,
@@ -638,9 +639,21 @@ class CourseAdmin(
     def duplicate(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         copies = []
         for course in queryset:
-            copy = course_duplicate(course=course)
+            try:
+                copy = course_duplicate(course=course)
+            except DocumentError as error:
+                # A draft still being written (a module without lessons yet).
+                self.message_user(
+                    request,
+                    f"Could not copy “{course.topic}”: {error.problems[0]}"
+                    + (f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else ""),
+                    messages.ERROR,
+                )
+                continue
             self.log_addition(request, copy, f"Duplicated from course {course.pk}.")
             copies.append(copy)
+        if not copies:
+            return
         self.message_user(
             request,
             format_html(

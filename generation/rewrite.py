@@ -23,6 +23,7 @@ import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
@@ -56,6 +57,7 @@ from generation.schemas import (
 )
 
 Item = Lesson | Activity
+GONE = "What this change was for was deleted meanwhile."
 
 
 # Snapshots: what `before` and `after` hold.
@@ -367,10 +369,20 @@ def rewrite_run(rewrite: Rewrite, *, time_budget: float | None = None) -> Rewrit
             module_spec = _new_module(run, current, after_module, instruction)
         else:
             raise ValueError(f"not a change the model writes: {rewrite.kind}")
+    except ObjectDoesNotExist as error:  # deleted before the worker came to it
+        raise run.failed("saving", GONE, str(error)) from error
     finally:
         run.client.close()
     with transaction.atomic():
+        # The model took a while: what is saved, and what `before` keeps, is
+        # read again under the course's lock (an editor may have changed,
+        # moved or deleted it meanwhile; what is gone is left gone).
+        list(Course.objects.select_for_update().filter(pk=course.pk).values_list("pk"))
         if rewrite.kind in (Rewrite.Kind.LESSON, Rewrite.Kind.QUIZ, Rewrite.Kind.MODULE):
+            fresh = {item.key: item for item in _items([item_snapshot(i) for i, _ in changes])}
+            changes = [(fresh[item.key], spec) for item, spec in changes if item.key in fresh]
+            if not changes:
+                raise run.failed("saving", GONE, "What was to be rewritten was deleted meanwhile.")
             rewrite.before = {"items": [item_snapshot(item) for item, _ in changes]}
             after_items = []
             for item, spec in changes:
@@ -379,13 +391,23 @@ def rewrite_run(rewrite: Rewrite, *, time_budget: float | None = None) -> Rewrit
                 after_items.append(snapshot)
             rewrite.after = {"items": after_items}
         elif rewrite.kind == Rewrite.Kind.ADD_LESSON:
-            anchor = _after_its_quiz(after)
-            new_items = items_insert_after(after=anchor, items=added)
+            (anchor,) = _items([item_snapshot(after)]) or [None]
+            if anchor is None:
+                raise run.failed("saving", GONE, "The lesson to add after was deleted meanwhile.")
+            new_items = items_insert_after(after=_after_its_quiz(anchor), items=added)
             rewrite.after = {"items": [item_snapshot(item) for item in new_items]}
         else:
+            after_module = Module.objects.filter(pk=after_module.pk).first()
+            if after_module is None:
+                raise run.failed("saving", GONE, "The module to add after was deleted meanwhile.")
             module = module_insert_after(after=after_module, spec=module_spec)
             rewrite.module = module
             rewrite.after = module_snapshot(Module.objects.with_items().get(pk=module.pk))
+        if rewrite.requester is not None and not rewrite.requester.has_perm(
+            "courses.change_course"
+        ):
+            # A learner's change to a course staff reviewed: not reviewed any more.
+            Course.objects.filter(pk=course.pk).update(reviewed_at=None, reviewed_by=None)
         _finish(rewrite, run)
     return rewrite
 
@@ -452,6 +474,8 @@ def rewrite_restore(*, rewrite: Rewrite, user: Any) -> Rewrite:
         module_delete(module=module)
     elif rewrite.kind == Rewrite.Kind.ADD_LESSON:
         items = _items(rewrite.after.get("items", []))
+        if not items:
+            raise NotRestorable("The lesson added is gone already.")
         restore.before = {"items": [item_snapshot(item) for item in items]}
         for item in items:
             item_delete(item=item)
@@ -486,7 +510,10 @@ def _items(snapshots: list[dict[str, Any]]) -> list[Item]:
 
 def course_rewritable_by(course: Course, user: Any) -> bool:
     """Whether `user` may change parts of `course` this way: a generated course,
-    by its requester or staff who may edit courses."""
+    by staff who may edit courses, or by its requester while it is their
+    draft (once published, what every learner reads is for editors)."""
     if course.origin != Course.Origin.GENERATED or not user.is_authenticated:
         return False
-    return course.created_by_id == user.pk or user.has_perm("courses.change_course")
+    if course.created_by_id == user.pk and not course.is_published:
+        return True
+    return user.is_staff and user.has_perm("courses.change_course")

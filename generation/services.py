@@ -482,6 +482,11 @@ def rewrite_request(
     """Queue a change of one part of `course` (the worker makes it after the
     commit). Raises GenerationLimitReached when a limit refuses it: one change
     on its way at a time, ATHENA_GENERATION_REWRITES_PER_DAY in any 24 hours."""
+    rewrites_fail_stale()
+    if GenerationJob.objects.filter(course=course, finished_at__isnull=True).exists():
+        raise GenerationLimitReached(
+            "This course is still being written: change it once it is ready."
+        )
     if enforce_limits:
         _lock_limits()
         rewrites = Rewrite.objects.filter(requester=user)
@@ -519,6 +524,27 @@ def _enqueue_rewrite(rewrite_id: int) -> None:
     except Exception as error:  # the queue (Redis, the database) refused it
         logger.exception("Could not enqueue rewrite %s", rewrite_id)
         rewrite_fail(rewrite_id=rewrite_id, reason=QUEUE_REASON, detail=str(error))
+
+
+REWRITE_STALE_REASON = "The worker making this change stopped before it finished."
+
+
+def rewrites_fail_stale(*, now: timezone.datetime | None = None) -> int:
+    """Mark failed the changes queued or being made for longer than a job's
+    time budget and heartbeat timeout (their worker died, or none ran): they
+    would hold their learner's one change on its way for ever. Answers how many."""
+    cutoff = (now or timezone.now()) - timedelta(
+        seconds=settings.ATHENA_GENERATION_TIME_BUDGET
+        + settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
+    )
+    return Rewrite.objects.filter(
+        state__in=[Rewrite.State.QUEUED, Rewrite.State.RUNNING], created_at__lt=cutoff
+    ).update(
+        state=Rewrite.State.FAILED,
+        error_reason=REWRITE_STALE_REASON,
+        error_detail=REWRITE_STALE_REASON,
+        finished_at=now or timezone.now(),
+    )
 
 
 def rewrite_claim(*, rewrite_id: int) -> bool:

@@ -47,6 +47,7 @@ from generation.services import (
     generation_request,
     generation_retry,
     rewrite_request,
+    rewrites_fail_stale,
 )
 
 # "My requests" shows this many of the newest jobs.
@@ -329,6 +330,8 @@ def rewrite_undo(request: HttpRequest, rewrite_id: int) -> HttpResponse:
         messages.error(request, str(refused))
     else:
         messages.success(request, "Undone: the version before that change is back.")
+    if rewrite.kind == Rewrite.Kind.ADD_MODULE:
+        return redirect(course)  # the module added is gone
     target = rewrite.lesson or rewrite.activity or rewrite.module
     return redirect(target or course)
 
@@ -338,6 +341,7 @@ def rewrite_undo(request: HttpRequest, rewrite_id: int) -> HttpResponse:
 @require_GET
 def rewrite_status(request: HttpRequest, rewrite_id: int) -> JsonResponse:
     """What a changed page's script polls until the change is made."""
+    rewrites_fail_stale()
     rewrite = get_object_or_404(Rewrite.objects.only("state", "course_id"), pk=rewrite_id)
     _rewritable_course(request, rewrite.course_id)
     return JsonResponse({"state": rewrite.state, "finished": rewrite.is_finished})

@@ -21,6 +21,7 @@ from courses.admin import CourseAdmin
 from courses.admin_filters import drill_down
 from courses.documents import course_export, parse_document
 from courses.models import TITLE_MAX_LENGTH, Course, Module
+from courses.services import module_create
 from enrollment.models import Enrollment
 from tests.factories import logged_in, make_course, make_user
 from tests.helpers import (
@@ -323,6 +324,20 @@ def test_duplicate_action_makes_a_draft_copy_with_the_same_outline(client_for_ed
     messages = [str(m) for m in client_for_editor.get(reverse(CHANGELIST)).context["messages"]]
     assert any(course_change_url(copy) in message for message in messages)
     assert any(message.startswith("Created 1 draft copy:") for message in messages)
+
+
+def test_a_draft_with_a_module_still_being_written_is_not_copied_and_the_editor_told(
+    client_for_editor,
+):
+    course = make_course(topic="Half written", modules=1)
+    module_create(module=Module(course=course, title="Being written", description=""))
+    response = run_action(client_for_editor, "duplicate", [course])
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Course.objects.filter(topic__endswith="(copy)").exists()
+    messages = [str(m) for m in client_for_editor.get(reverse(CHANGELIST)).context["messages"]]
+    assert messages == [
+        "Could not copy “Half written”: modules[1].content: must hold at least one lesson or quiz"
+    ]
 
 
 # --- deletion ---------------------------------------------------------------------------

@@ -5,24 +5,30 @@ rules, and every change can be undone."""
 from __future__ import annotations
 
 import json
+import threading
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson, Module
 from enrollment.models import LessonCompletion, QuizAttempt
 from enrollment.services import enrollment_create, lesson_complete, quiz_answer
-from generation.models import Rewrite
+from generation.models import GenerationJob, Rewrite
 from generation.pipeline import CourseRequest, GenerationFailed, generate_course
 from generation.rewrite import (
+    GONE,
     NotRestorable,
     course_rewritable_by,
     rewrite_restore,
     rewrite_run,
 )
+from generation.services import GenerationLimitReached, rewrite_request
 from generation.tests.helpers import IMMEDIATE
 from generation.tests.llm_server import changed, error
 from notifications.models import Notification
@@ -401,3 +407,105 @@ def test_a_changed_page_polls_its_change_until_it_is_made(course, owner, client)
     assert "generation-status.js" not in client.get(lesson.get_absolute_url()).content.decode()
     client.force_login(make_user(username="someone"))
     assert client.get(status_url).status_code == 404
+
+
+# What the review of this feature found.
+
+
+def test_once_published_only_editors_change_the_course_and_a_learners_change_unreviews(
+    llm_server, course, owner
+):
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.PUBLISHED)
+    course.refresh_from_db()
+    assert not course_rewritable_by(course, owner)
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.DRAFT, reviewed_by=owner)
+    course.refresh_from_db()
+    Course.objects.filter(pk=course.pk).update(reviewed_at=timezone.now())
+    change(course, Rewrite.Kind.LESSON, "Simpler", lesson=items_of(course, 1)[0])
+    course.refresh_from_db()
+    assert (course.reviewed_at, course.reviewed_by) == (None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_whose_item_was_deleted_meanwhile_brings_nothing_back(llm_server, course):
+    """An editor deletes the lesson while the model rewrites it: nothing is
+    saved, and the lesson stays deleted."""
+    lesson = items_of(course, 1)[0]
+    rewrite = Rewrite.objects.create(
+        course=course, requester=course.created_by, kind="lesson", instruction="x", lesson=lesson
+    )
+    asked = threading.Event()
+
+    def arrives(data: dict[str, Any]) -> bool:
+        asked.set()
+        return True
+
+    go_ahead = llm_server.hold(arrives)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            rewrite_run(Rewrite.objects.get(pk=rewrite.pk))
+        except GenerationFailed as failed:
+            failures.append(failed)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert asked.wait(10)
+    Lesson.objects.filter(pk=lesson.pk).delete()
+    go_ahead.set()
+    worker.join(10)
+    assert [failure.reason for failure in failures] == [GONE]
+    assert not Lesson.objects.filter(pk=lesson.pk).exists()
+
+
+def test_a_change_left_running_by_a_dead_worker_frees_its_place(course, owner, settings):
+    settings.ATHENA_GENERATION_TIME_BUDGET = 60
+    settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT = 60
+    lesson = items_of(course, 1)[0]
+    stuck = Rewrite.objects.create(
+        course=course, requester=owner, kind="lesson", lesson=lesson, state="running"
+    )
+    Rewrite.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    rewrite_request(user=owner, course=course, kind="lesson", instruction="x", lesson=lesson)
+    stuck.refresh_from_db()
+    assert stuck.state == Rewrite.State.FAILED
+    assert stuck.error_reason == "The worker making this change stopped before it finished."
+
+
+def test_no_change_while_the_course_is_still_being_written(course, owner):
+    GenerationJob.objects.create(
+        requester=owner, topic="x", level="beginner", duration="short", focus="broad",
+        state="running", course=course,
+    )  # fmt: skip
+    with pytest.raises(GenerationLimitReached, match="still being written"):
+        rewrite_request(
+            user=owner, course=course, kind="lesson", instruction="x",
+            lesson=items_of(course, 1)[0],
+        )  # fmt: skip
+
+
+def test_undoing_an_added_module_goes_back_to_the_course(llm_server, course, owner, client):
+    first = Module.objects.get(course=course, module_order=1)
+    rewrite = change(course, Rewrite.Kind.ADD_MODULE, "More", module=first)
+    client.force_login(owner)
+    response = client.post(reverse("generation:rewrite-undo", args=[rewrite.pk]))
+    assert response["Location"] == course.get_absolute_url()
+    assert Module.objects.filter(course=course).count() == 2
+    # Undoing it twice: nothing left to remove, said so.
+    with pytest.raises(NotRestorable):
+        rewrite_restore(rewrite=rewrite, user=owner)
+
+
+def test_a_change_of_a_lesson_deleted_before_the_worker_came_fails_plainly(llm_server, course):
+    lesson = items_of(course, 1)[0]
+    rewrite = Rewrite.objects.create(
+        course=course, requester=course.created_by, kind="lesson", instruction="x", lesson=lesson
+    )
+    Lesson.objects.filter(pk=lesson.pk).delete()
+    rewrite.refresh_from_db()
+    with pytest.raises(GenerationFailed) as failed:
+        rewrite_run(rewrite)
+    assert failed.value.reason == GONE

@@ -27,6 +27,7 @@ from generation.llm import llm_settings_configured
 from generation.models import Rewrite
 from generation.pipeline import NOT_CONFIGURED, NOT_CONFIGURED_HELP, GenerationFailed
 from generation.rewrite import NotRestorable, rewrite_restore, rewrite_run
+from generation.services import UNEXPECTED_REASON, rewrite_fail
 
 
 class Command(BaseCommand):
@@ -83,10 +84,12 @@ class Command(BaseCommand):
         try:
             rewrite_run(rewrite)
         except GenerationFailed as failure:
-            Rewrite.objects.filter(pk=rewrite.pk).update(
-                state=Rewrite.State.FAILED, error_reason=failure.reason[:500]
-            )
+            rewrite_fail(rewrite_id=rewrite.pk, reason=failure.reason, detail=failure.detail)
             raise CommandError(f"{failure.reason} Nothing in the course changed.") from failure
+        except BaseException:
+            # Never left "running": it would hold the user's one change on its way.
+            rewrite_fail(rewrite_id=rewrite.pk, reason=UNEXPECTED_REASON)
+            raise
         self.stdout.write(
             f"Done (change {rewrite.pk}): {rewrite.get_kind_display().lower()}; "
             f"{rewrite.prompt_tokens + rewrite.completion_tokens} tokens. "
