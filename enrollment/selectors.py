@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from courses.models import Activity, Course, visible_courses
 from courses.outline import course_outlines
@@ -162,10 +162,22 @@ class QuizStatistic:
     attempts: int
     correct: int
     learners: int
+    # Learners whose first answer was right, and who were right in the end:
+    # the first attempt is what the quiz measures; later ones still teach.
+    right_first: int = 0
+    right_in_the_end: int = 0
 
     @property
     def success_rate(self) -> int:
         return percent(self.correct, self.attempts)
+
+    @property
+    def first_try_rate(self) -> int:
+        return percent(self.right_first, self.learners)
+
+    @property
+    def eventual_rate(self) -> int:
+        return percent(self.right_in_the_end, self.learners)
 
 
 @dataclass
@@ -202,9 +214,24 @@ def course_statistics(*, course: Course) -> CourseStatistics:
             attempt_count=Count("attempts"),
             correct_count=Count("attempts", filter=Q(attempts__is_correct=True)),
             learner_count=Count("attempts__user", distinct=True),
+            right_count=Count("attempts__user", filter=Q(attempts__is_correct=True), distinct=True),
         )
         .order_by("module__module_order", "display_order")
     )
+    # Each learner's first answer to each quiz, and whether it was right.
+    first_answers = (
+        QuizAttempt.objects.filter(activity__module__course=course)
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("user_id"), F("activity_id")],
+                order_by=[F("attempted_at").asc(), F("id").asc()],
+            )
+        )
+        .filter(place=1)  # (a filter on the rows themselves would apply before numbering)
+        .values_list("activity_id", "is_correct")
+    )
+    right_first = Counter(activity_id for activity_id, correct in first_answers if correct)
     return CourseStatistics(
         enrolled=len(enrolled),
         started=len(enrolled & (set(done) | attempted)),
@@ -215,6 +242,8 @@ def course_statistics(*, course: Course) -> CourseStatistics:
                 attempts=activity.attempt_count,
                 correct=activity.correct_count,
                 learners=activity.learner_count,
+                right_first=right_first[activity.pk],
+                right_in_the_end=activity.right_count,
             )
             for activity in activities
         ],

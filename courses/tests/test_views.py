@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import Client
@@ -751,7 +752,8 @@ def test_a_visitors_answer_is_neither_checked_nor_stored(client, policy):
         response = client.post(quiz.get_absolute_url(), {"option": option})
         assert response.status_code == HTTPStatus.OK
         pages[option] = html = html_of(response)
-        letter, text = "ABC"[int(option) - 1], ["Alpha", "Beta", "Gamma"][int(option) - 1]
+        letter = letter_of(quiz, AnonymousUser(), int(option))
+        text = ["Alpha", "Beta", "Gamma"][int(option) - 1]
         assert f"You chose {letter} — {text}." in html
         assert f'value="{option}" required checked' in html
         assert "Log in to check your answer</p>" in html

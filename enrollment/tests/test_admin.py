@@ -114,9 +114,24 @@ def test_the_course_report_counts_learners_and_quiz_success(superuser_client):
     assert (statistic.attempts, statistic.correct, statistic.learners) == (3, 1, 2)
     assert statistic.success_rate == 33
     assert "33%" in response.content.decode()
+    # What the quiz measured: the first answers (neither learner right at
+    # first); the finisher was right in the end.
+    assert (statistic.right_first, statistic.right_in_the_end) == (0, 1)
+    assert "<td>0 (0%)</td>" in response.content.decode()
+    assert "<td>1 (50%)</td>" in response.content.decode()
+    right_away = make_user()
+    enrollment_create(user=right_away, course=course)
+    quiz_answer(user=right_away, activity=quiz, option_number=2)
+    quiz_answer(user=right_away, activity=quiz, option_number=1)  # a later slip counts not
+    (statistic,) = (
+        superuser_client.get(reverse("admin:enrollment_coursereport_change", args=[course.pk]))
+        .context["report"]
+        .quizzes
+    )
+    assert (statistic.right_first, statistic.right_in_the_end, statistic.learners) == (1, 2, 3)
     listing = superuser_client.get(reverse("admin:enrollment_coursereport_changelist"))
     assert listing.status_code == HTTPStatus.OK
-    assert QuizAttempt.objects.count() == 3
+    assert QuizAttempt.objects.count() == 5
     assert Lesson.objects.count() == 1
 
 
