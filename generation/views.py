@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -55,20 +57,40 @@ JOB_LIST_SIZE = 50
 
 
 def _profile_preferences(user: Any) -> dict[str, str]:
+    if not user.is_authenticated:
+        return dict(DEFAULT_PREFERENCES)
     profile = LearnerProfile.objects.filter(user=user).first()
     return {**DEFAULT_PREFERENCES, **(profile.preferences if profile else {})}
 
 
-@login_required
+# What a link may fill the form in with (the catalog's "Build a course on ...",
+# a visitor's form carried through logging in).
+PREFILLED = ("topic", "level", "duration", "focus", "language")
+
+
+def _prefilled(request: HttpRequest) -> dict[str, str]:
+    return {
+        key: value[:200]
+        for key in PREFILLED
+        if isinstance(value := request.GET.get(key), str) and value.strip()
+    }
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def generation_new(request: HttpRequest) -> HttpResponse:
-    """The form. A first POST whose topic the catalog already covers shows those
-    courses ("These may already be what you want") with a button to build anyway;
-    otherwise the job is queued and the learner sees its status page."""
+    """The form, open to everyone. A first POST whose topic the catalog already
+    covers shows those courses ("These may already be what you want") with a
+    button to build anyway; otherwise the job is queued and the learner sees
+    its status page. A visitor's valid form sends them to log in (or sign up)
+    and back to the form, filled in as they left it."""
     configured = llm_settings_configured()
     suggestions = []
     if request.method == "POST" and configured:
         form = GenerationRequestForm(request.POST)
+        if form.is_valid() and not request.user.is_authenticated:
+            kept = {key: form.cleaned_data[key] for key in PREFILLED if form.cleaned_data.get(key)}
+            messages.info(request, "Log in or sign up to build your course: your topic is kept.")
+            return redirect_to_login(f"{request.path}?{urlencode(kept)}")
         if form.is_valid():
             fields = form.request_fields
             if "confirm" not in request.POST:
@@ -89,7 +111,10 @@ def generation_new(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect(job)
     else:
-        form = GenerationRequestForm(initial=_profile_preferences(request.user))
+        form = GenerationRequestForm(
+            initial=_profile_preferences(request.user) | _prefilled(request)
+        )
+    signed_in = request.user.is_authenticated
     return render(
         request,
         "generation/generation_form.html",
@@ -97,7 +122,7 @@ def generation_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "configured": configured,
             "suggestions": suggestions,
-            "allowance": build_allowance(user=request.user) if configured else None,
+            "allowance": build_allowance(user=request.user) if configured and signed_in else None,
         },
     )
 

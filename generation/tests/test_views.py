@@ -18,7 +18,7 @@ from generation.models import GenerationJob
 from generation.tests.helpers import failed_job, make_job, running_job
 from generation.tests.llm_server import plan_answer
 from notifications.models import Notification
-from tests.factories import make_course, make_user
+from tests.factories import PASSWORD, make_course, make_user
 from tests.helpers import HOSTILE_SEARCHES
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +54,35 @@ def html_of(response) -> str:
     return response.content.decode()
 
 
-def test_build_a_course_asks_visitors_to_log_in(client):
-    response = client.get(NEW)
+def test_a_visitor_fills_the_form_logs_in_and_finds_it_as_they_left_it(client, settings):
+    settings.ATHENA_LLM_BASE_URL = "http://127.0.0.1:9/v1"
+    settings.ATHENA_LLM_MODEL = "stand-in"
+    page = html_of(client.get(NEW))
+    assert "You log in or sign up next: what you typed here is kept." in page
+    response = client.post(NEW, {**FORM, "topic": "Soil & compost", "language": "de"})
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(reverse("login"))
+    assert not GenerationJob.objects.exists()
+    learner = make_user()
+    response = client.post(
+        response["Location"], {"username": learner.username, "password": PASSWORD}
+    )
+    form = client.get(response["Location"]).context["form"]
+    assert form.initial["topic"] == "Soil & compost"
+    assert (form.initial["level"], form.initial["language"]) == ("beginner", "de")
+    # An invalid form stays with its errors, for a visitor too.
+    client.logout()
+    response = client.post(NEW, {**FORM, "topic": "x"})
+    assert response.status_code == HTTPStatus.OK
+    assert "at least 3 characters" in html_of(response)
+
+
+def test_an_empty_search_offers_to_build_a_course_on_it(client):
+    make_course(topic="Python")
+    page = html_of(client.get(reverse("courses:catalog"), {"q": "knitting socks"}))
+    assert f'href="{NEW}?topic=knitting%20socks">Build a course on “knitting socks”</a>' in page
+    form = client.get(f"{NEW}?topic=knitting%20socks").context["form"]
+    assert form.initial["topic"] == "knitting socks"
 
 
 def test_home_page_and_header_offer_build_a_course(client):
