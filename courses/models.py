@@ -716,6 +716,12 @@ class Course(models.Model):
         return getattr(user, "is_authenticated", False) and self.created_by_id == user.pk
 
     @property
+    def has_unwritten_modules(self) -> bool:
+        """Whether a module has no lessons or quizzes yet (a generated course
+        being written shows its modules before they are written)."""
+        return any(not module.ordered_items() for module in self.outline_modules())
+
+    @property
     def language_name(self) -> str:
         """ "German" for "de"."""
         return LANGUAGE_NAMES.get(self.language, self.language)

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import LearnerProfile
-from courses.models import Course, Module
+from courses.models import Course, Lesson, Module
 from courses.services import module_create
+from enrollment.services import enrollment_create, lesson_complete
 from generation.models import GenerationJob
 from generation.tests.helpers import failed_job, make_job, running_job
 from generation.tests.llm_server import plan_answer
@@ -525,3 +526,16 @@ def test_the_form_asks_for_a_language_and_the_job_keeps_it(learner_client, setti
     assert GenerationJob.objects.get().language == "de"
     learner_client.post(NEW, {**FORM, "language": "xx", "confirm": "1"})
     assert GenerationJob.objects.count() == 1
+
+
+def test_the_end_of_what_is_written_is_not_called_the_end_of_the_course(learner, learner_client):
+    course = course_being_written(learner)
+    enrollment_create(user=learner, course=course)
+    items = course.modules.get(module_order=1).ordered_items()
+    for item in items[:-1]:
+        if isinstance(item, Lesson):
+            lesson_complete(user=learner, lesson=item)
+    quiz = items[-1]
+    page = html_of(learner_client.post(quiz.get_absolute_url(), {"option": str(quiz.answer)}))
+    assert "You reached the end of what is written" in page
+    assert "You finished the course!" not in page
