@@ -223,8 +223,14 @@ class QuizAdminForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Activity:
         options = self.cleaned_data["options"]
         # Per-option feedback comes from course documents (not edited here): it
-        # stays while the quiz keeps as many options.
-        feedback = self.instance.feedback if self.instance.pk else []
+        # stays only while the options and the right one stay as they were (it
+        # would tell the wrong learners they are right).
+        unchanged = (
+            self.instance.pk
+            and options == self.instance.options
+            and self.cleaned_data["correct_option"] == self.instance.answer
+        )
+        feedback = self.instance.feedback if unchanged else []
         self.instance.set_quiz(
             question=self.cleaned_data["question"],
             options=options,

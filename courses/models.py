@@ -229,15 +229,27 @@ def validate_quiz_content(value: Any) -> None:
     except (TypeError, ValueError):
         answer = 0
     options = value.get("options", [])
-    feedback = value.get("feedback") or []
+    feedback = value.get("feedback")
+    hint = value.get("hint", "")
+    typed = []
+    if feedback is not None and not (
+        isinstance(feedback, list) and all(isinstance(t, str | None) for t in feedback)
+    ):
+        typed.append("feedback: must be a list of texts, one per option")
+        feedback = None
+    if not isinstance(hint, str):
+        typed.append("hint: must be a text")
+        hint = ""
     problems = quiz_problems(
         question=str(value.get("question", "")),
         options=[str(option) for option in options] if isinstance(options, list) else [],
         answer=answer,
         explanation=str(value.get("explanation", "")),
-        hint=str(value.get("hint", "")),
-        feedback=[str(text) for text in feedback] if isinstance(feedback, list) else ["?"],
+        hint=hint,
+        feedback=[text or "" for text in feedback] if feedback else None,
     )
+    if typed:
+        raise ValidationError(typed, code="invalid")
     if problems:
         raise ValidationError(
             [f"{problem.field}: {problem.message}" for problem in problems], code="invalid"
@@ -1154,13 +1166,18 @@ class Activity(ModuleItem):
     @property
     def hint(self) -> str:
         """A nudge shown after a wrong answer (Markdown); may be empty."""
-        return self.content.get("hint", "")
+        hint = self.content.get("hint", "")
+        return hint if isinstance(hint, str) else ""
 
     @property
     def feedback(self) -> list[str]:
         """What to say to a learner who chose each option (Markdown, "" for
-        nothing), in the options' order; empty when the quiz has none."""
-        return list(self.content.get("feedback", []))
+        nothing), in the options' order; empty when the quiz has none (or
+        holds something else than one text per option)."""
+        feedback = self.content.get("feedback")
+        if not isinstance(feedback, list) or len(feedback) != len(self.options):
+            return []
+        return [text if isinstance(text, str) else "" for text in feedback]
 
     def set_quiz(
         self,
@@ -1179,8 +1196,9 @@ class Activity(ModuleItem):
             content["explanation"] = explanation
         if hint:
             content["hint"] = hint
-        if feedback and any(text.strip() for text in feedback):
-            content["feedback"] = list(feedback)
+        texts = [text or "" for text in feedback or []]
+        if any(text.strip() for text in texts):
+            content["feedback"] = texts
         self.content = content
 
     @property

@@ -69,10 +69,14 @@ PREFILLED = ("topic", "level", "duration", "focus", "language")
 
 
 def _prefilled(request: HttpRequest) -> dict[str, str]:
+    """What the link fills in: the topic, and the choices that are choices."""
+    fields = GenerationRequestForm.base_fields
     return {
         key: value[:200]
         for key in PREFILLED
-        if isinstance(value := request.GET.get(key), str) and value.strip()
+        if isinstance(value := request.GET.get(key), str)
+        and value.strip()
+        and (key == "topic" or value in dict(fields[key].choices))
     }
 
 

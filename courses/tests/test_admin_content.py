@@ -485,3 +485,29 @@ def test_adding_a_module_on_its_own_page_puts_it_last(client_for_editor):
     assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
     assert [(m.title, m.module_order) for m in course.modules.all()][-1] == ("Epilogue", 3)
     assert_counts_true(course)
+
+
+def test_editing_a_quiz_keeps_its_option_feedback_only_while_it_still_fits(
+    client_for_editor, module
+):
+    quiz = Activity.objects.get(module=module, title="Quiz 1.1")
+    quiz.set_quiz(
+        question=quiz.question, options=quiz.options, answer=2,
+        hint="Alphabet.", feedback=["No: first.", "Yes!", None],
+    )  # fmt: skip
+    quiz.save()
+    url, response = quiz_page(client_for_editor, quiz)
+    data = change_form_data(response)
+    assert client_for_editor.post(url, {**data, "title": "Renamed"}).status_code == 302
+    quiz.refresh_from_db()
+    assert (quiz.title, quiz.feedback, quiz.hint) == (
+        "Renamed",
+        ["No: first.", "Yes!", ""],
+        "Alphabet.",
+    )
+    # The right option changed: the feedback would tell the wrong learners they are right.
+    _, response = quiz_page(client_for_editor, quiz)
+    data = change_form_data(response)
+    assert client_for_editor.post(url, {**data, "correct_option": "1"}).status_code == 302
+    quiz.refresh_from_db()
+    assert (quiz.answer, quiz.feedback, quiz.hint) == (1, [], "Alphabet.")

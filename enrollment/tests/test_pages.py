@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -316,3 +317,21 @@ def test_a_wrong_answer_gives_the_hint_the_options_feedback_and_the_lesson_again
     assert "Correct!" in right
     assert "Hint:" not in right
     assert "Read the lesson again" not in right
+
+
+@pytest.mark.parametrize(
+    "odd", [{"feedback": None}, {"feedback": [1, 2, 3]}, {"feedback": "abc"}, {"hint": 5}]
+)
+def test_odd_stored_hints_and_feedback_never_break_the_quiz_page(client, learner, odd):
+    """Written round the checks (a raw update): the page shows none of it."""
+    course = make_course(modules=1, lessons=0, quizzes=1)
+    quiz = quiz_of(course)
+    Activity.objects.filter(pk=quiz.pk).update(content={**quiz.content, **odd})
+    assert client.get(quiz.get_absolute_url()).status_code == HTTPStatus.OK
+    page = client.post(quiz.get_absolute_url(), {"option": "1"})
+    assert page.status_code == HTTPStatus.OK
+    assert "Hint:" not in page.content.decode()
+    quiz.refresh_from_db()
+    if odd != {"feedback": None}:
+        with pytest.raises(ValidationError):
+            quiz.full_clean()

@@ -539,3 +539,11 @@ def test_the_end_of_what_is_written_is_not_called_the_end_of_the_course(learner,
     page = html_of(learner_client.post(quiz.get_absolute_url(), {"option": str(quiz.answer)}))
     assert "You reached the end of what is written" in page
     assert "You finished the course!" not in page
+
+
+def test_a_link_fills_in_only_what_the_form_offers(learner, learner_client):
+    LearnerProfile.objects.create(user=learner, level="advanced")
+    form = learner_client.get(f"{NEW}?level=junk&focus=in-depth&language=xx").context["form"]
+    assert form.initial["level"] == "advanced"  # the profile's, not the junk
+    assert form.initial["focus"] == "in-depth"
+    assert "language" not in form.initial
