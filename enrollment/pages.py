@@ -219,6 +219,17 @@ def posted_option_number(raw: Any) -> int:
     return int(text)
 
 
+def posted_option(activity: Activity, user: Any, raw: Any) -> int:
+    """The option the learner chose: the form posts where the page showed it
+    (the learner's own order, `option_order`), never the option's number in
+    the quiz, which would show the author's order (the right answer is often
+    first) to anyone reading the page's source. BadRequest for anything else;
+    a position past the last option is refused by `quiz_answer`."""
+    position = posted_option_number(raw)
+    order = option_order(activity, user)
+    return order[position - 1] if 1 <= position <= len(order) else 0
+
+
 def answer_revealed(*, course: Course, correct: bool) -> bool:
     """Whether the course's reveal policy lets the learner see the right option
     after a submission that was `correct` (or not)."""
@@ -262,7 +273,7 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
             outcome = quiz_answer(
                 user=request.user,
                 activity=self.object,
-                option_number=posted_option_number(request.POST.get("option")),
+                option_number=posted_option(self.object, request.user, request.POST.get("option")),
                 enrolled=state.is_enrolled,
             )
         except NotAnOption:

@@ -155,3 +155,23 @@ HOSTILE_SEARCHES = [
     "_" * 40,
     "😀" * 40,
 ]
+
+
+def option_position(quiz: Any, user: Any, number: int) -> str:
+    """What a quiz's form posts for its option `number`: where `user` sees it
+    (each learner sees the options in an order of their own)."""
+    from enrollment.pages import option_order
+
+    order = option_order(quiz, user)
+    return str(order.index(number) + 1) if number in order else str(number)
+
+
+def post_answer(client: Any, quiz: Any, number: int, **data: Any) -> Any:
+    """Answer option `number` of `quiz` as the client's user would, by clicking it."""
+    from django.contrib.auth import SESSION_KEY, get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    user_id = client.session.get(SESSION_KEY)
+    user = get_user_model().objects.get(pk=user_id) if user_id else AnonymousUser()
+    option = option_position(quiz, user, number)
+    return client.post(quiz.get_absolute_url(), {"option": option, **data})

@@ -15,6 +15,7 @@ from bench.walks import walk_paths
 from courses.models import Activity, Course, Lesson, Module
 from courses.services import course_count_items
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt
+from enrollment.pages import option_order
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,8 @@ def test_seeding_builds_whole_courses_learners_and_progress():
     assert LessonCompletion.objects.exists()
     assert QuizAttempt.objects.exists()
     quiz = Activity.objects.get(pk=targets["activity_id"])
-    assert targets["quiz_answer"] == quiz.answer
+    bench_learner = get_user_model().objects.get(username="bench-learner")
+    assert option_order(quiz, bench_learner)[targets["quiz_answer"] - 1] == quiz.answer
     assert targets["published"] == Course.objects.published().count()
 
 
@@ -82,6 +84,7 @@ def test_seeded_pages_answer_for_visitors_and_the_bench_learner():
     quiz = f"{module}quizzes/{targets['activity_id']}/"
     response = learner.post(quiz, {"option": str(targets["quiz_answer"])})
     assert response.status_code == HTTPStatus.OK
+    assert "Correct!" in response.content.decode()
     assert learner.get("/my/").status_code == HTTPStatus.OK
 
 

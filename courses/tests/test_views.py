@@ -23,6 +23,7 @@ from enrollment.models import Enrollment, QuizAttempt
 from enrollment.pages import option_order
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import PASSWORD, course_items, make_content_editor, make_course, make_user
+from tests.helpers import option_position, post_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +235,7 @@ def test_draft_course_is_404_to_learners(client):
     client.force_login(make_user())
     for url in urls:
         assert client.get(url).status_code == HTTPStatus.NOT_FOUND, url
-    assert client.post(quiz.get_absolute_url(), {"option": "2"}).status_code == 404
+    assert post_answer(client, quiz, 2).status_code == 404
 
 
 def test_staff_preview_drafts_with_a_draft_banner(staff_client):
@@ -532,7 +533,11 @@ def in_any_order(section: str) -> tuple[str, list[str]]:
     rest = section
     for option in options:
         rest = rest.replace(option, "")
-    unlettered = [re.sub(r'<span class="quiz__letter">[A-F]</span>', "", o) for o in options]
+    # Without where each is shown: its letter, and the position the form posts.
+    unplaced = [
+        re.sub(r'(id="option-|value="|for="option-)\d"', r'\1"', option) for option in options
+    ]
+    unlettered = [re.sub(r'<span class="quiz__letter">[A-F]</span>', "", o) for o in unplaced]
     return re.sub(r"\b[A-F] — ", "— ", rest), sorted(unlettered)
 
 
@@ -564,19 +569,19 @@ def test_quiz_page_does_not_give_the_answer_away():
 
 def test_wrong_answer_says_so_without_revealing_by_default(client, learner):
     quiz = quiz_in(make_course())
-    response = client.post(quiz.get_absolute_url(), {"option": "1"})
+    response = post_answer(client, quiz, 1)
     assert response.status_code == HTTPStatus.OK
     html = html_of(response)
     assert "Not quite." in html
     assert "Have another go." in html
     assert "The correct answer is" not in html
     assert "(the correct answer)" not in html
-    assert 'value="1" required checked' in html
+    assert f'value="{option_position(quiz, learner, 1)}" required checked' in html
 
 
 def test_right_answer_says_so_and_reveals(client, learner):
     quiz = quiz_in(make_course())
-    response = client.post(quiz.get_absolute_url(), {"option": "2"})
+    response = post_answer(client, quiz, 2)
     html = html_of(response)
     assert "Correct!" in html
     assert "is-correct" in html
@@ -594,10 +599,10 @@ def test_options_are_lettered_and_feedback_names_the_option(client, learner):
     assert [text for _, text in shown] == [
         ["Alpha", "Beta", "Gamma"][number - 1] for number in option_order(quiz, learner)
     ]
-    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "1"}))
+    wrong = html_of(post_answer(client, quiz, 1))
     a = letter_of(quiz, learner, 1)
     assert f"{a} — Alpha is not the right answer. Have another go." in wrong
-    right = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    right = html_of(post_answer(client, quiz, 2))
     assert f"Well done: {letter_of(quiz, learner, 2)} — Beta is right." in right
     assert "Option 1" not in wrong + right
     assert "option 2" not in (wrong + right).lower()
@@ -607,7 +612,7 @@ def test_feedback_renders_the_option_as_markdown(client, learner):
     quiz = quiz_in(make_course())
     quiz.set_quiz(question="Which runs?", options=["`else`", "`finally`"], answer=2)
     quiz.save()
-    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    html = html_of(post_answer(client, quiz, 2))
     assert f"Well done: {letter_of(quiz, learner, 2)} — <code>finally</code> is right." in html
 
 
@@ -628,9 +633,9 @@ def test_the_explanation_shows_once_the_answer_is_revealed(client, learner):
     explanation = "Beta is <strong>second</strong> in the alphabet."
     assert explanation not in html_of(client.get(quiz.get_absolute_url()))
     # The default policy keeps the answer, and so the explanation, until it is right.
-    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "1"}))
+    wrong = html_of(post_answer(client, quiz, 1))
     assert explanation not in wrong
-    right = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    right = html_of(post_answer(client, quiz, 2))
     assert '<p class="quiz__explanation-title">Why</p>' in right
     assert explanation in right
 
@@ -639,7 +644,7 @@ def test_the_explanation_shows_after_a_wrong_answer_when_the_policy_reveals(clie
     course = make_course()
     Course.objects.filter(pk=course.pk).update(answer_reveal=Course.AnswerReveal.AFTER_ATTEMPT)
     quiz = explained_quiz(course)
-    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "3"}))
+    wrong = html_of(post_answer(client, quiz, 3))
     assert f"The correct answer is {letter_of(quiz, learner, 2)} — Beta." in wrong
     assert "Beta is <strong>second</strong> in the alphabet." in wrong
 
@@ -648,7 +653,7 @@ def test_a_passed_learner_sees_the_answer_and_explanation_on_return(client, lear
     course = make_course()
     enrollment_create(user=learner, course=course)
     quiz = explained_quiz(course)
-    client.post(quiz.get_absolute_url(), {"option": "2"})
+    post_answer(client, quiz, 2)
     html = html_of(client.get(quiz.get_absolute_url()))
     assert f"The right answer is {letter_of(quiz, learner, 2)} — Beta." in html
     assert "Beta is <strong>second</strong> in the alphabet." in html
@@ -659,9 +664,9 @@ def test_after_a_right_answer_the_main_button_leads_to_the_next_item(client, lea
     quiz, following = [item for item in course_items(course) if item.kind == "activity"]
     before = html_of(client.get(quiz.get_absolute_url()))
     assert '<button type="submit" class="button button--primary">Check my answer</button>' in before
-    wrong = html_of(client.post(quiz.get_absolute_url(), {"option": "1"}))
+    wrong = html_of(post_answer(client, quiz, 1))
     assert '<button type="submit" class="button button--primary">Check my answer</button>' in wrong
-    right = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    right = html_of(post_answer(client, quiz, 2))
     assert (
         f'<a class="button button--primary" href="{following.get_absolute_url()}" '
         f'aria-label="Next: {following.title}">Next</a>'
@@ -676,7 +681,7 @@ def test_the_last_quiz_ends_with_a_finished_moment_linking_to_the_results(client
     lesson, quiz = course_items(course)
     lesson_complete(user=learner, lesson=lesson)
     results = reverse("enrollment:course-results", args=[course.pk])
-    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    html = html_of(post_answer(client, quiz, 2))
     finished = html.split('<section class="finished"')[1].split("</section>")[0]
     assert "You finished the course!" in finished
     assert f'<a class="button button--primary" href="{results}">See your results</a>' in finished
@@ -687,7 +692,7 @@ def test_the_last_quiz_says_end_of_course_when_items_remain(client, learner):
     course = make_course(modules=1, lessons=1, quizzes=1)
     enrollment_create(user=learner, course=course)
     quiz = course_items(course)[-1]
-    html = html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    html = html_of(post_answer(client, quiz, 2))
     assert "You reached the end of the course" in html
     assert "1 of 2 lessons and quizzes done so far." in html
     assert reverse("enrollment:course-results", args=[course.pk]) in html
@@ -698,7 +703,7 @@ def test_after_attempt_policy_reveals_after_a_wrong_answer(client, learner):
     course.answer_reveal = Course.AnswerReveal.AFTER_ATTEMPT
     course.save()
     quiz = quiz_in(course)
-    html = html_of(client.post(quiz.get_absolute_url(), {"option": "3"}))
+    html = html_of(post_answer(client, quiz, 3))
     assert "Not quite." in html
     assert f"The correct answer is {letter_of(quiz, learner, 2)} — Beta." in html
     assert "(the correct answer)" in html
@@ -749,13 +754,14 @@ def test_a_visitors_answer_is_neither_checked_nor_stored(client, policy):
     quiz = explained_quiz(course)
     pages = {}
     for option in ("1", "2", "3"):
-        response = client.post(quiz.get_absolute_url(), {"option": option})
+        response = post_answer(client, quiz, int(option))
         assert response.status_code == HTTPStatus.OK
         pages[option] = html = html_of(response)
         letter = letter_of(quiz, AnonymousUser(), int(option))
         text = ["Alpha", "Beta", "Gamma"][int(option) - 1]
         assert f"You chose {letter} — {text}." in html
-        assert f'value="{option}" required checked' in html
+        position = option_position(quiz, AnonymousUser(), int(option))
+        assert f'value="{position}" required checked' in html
         assert "Log in to check your answer</p>" in html
         for link in log_in_links(quiz):
             assert link in html
@@ -776,7 +782,7 @@ def test_a_visitors_answer_page_says_nothing_of_which_option_is_right(client):
     second.save()
 
     def answered(activity: Activity, option: str) -> str:
-        html = html_of(client.post(activity.get_absolute_url(), {"option": option}))
+        html = html_of(post_answer(client, activity, int(option)))
         section = html.split('<div class="result"')[1].split("</form>")[0]
         return without_token(section).replace(activity.get_absolute_url(), "URL")
 
@@ -792,7 +798,7 @@ def test_logging_in_from_the_quiz_comes_back_to_it_and_checks_answers(client):
         {"username": "ada", "password": PASSWORD, "next": quiz.get_absolute_url()},
     )
     assert response["Location"] == quiz.get_absolute_url()
-    assert "Correct!" in html_of(client.post(quiz.get_absolute_url(), {"option": "2"}))
+    assert "Correct!" in html_of(post_answer(client, quiz, 2))
 
 
 @pytest.mark.parametrize(
@@ -830,7 +836,7 @@ def test_a_quiz_sent_without_an_answer_asks_for_one(client, posted):
 def test_quiz_post_needs_the_csrf_token():
     quiz = quiz_in(make_course())
     client = Client(enforce_csrf_checks=True)
-    response = client.post(quiz.get_absolute_url(), {"option": "2"})
+    response = post_answer(client, quiz, 2)
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "This form has expired" in html_of(response)
     page = html_of(client.get(quiz.get_absolute_url()))

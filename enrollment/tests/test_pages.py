@@ -14,6 +14,7 @@ from courses.models import Activity, Course, Lesson
 from enrollment.models import Enrollment, QuizAttempt, ResumePoint
 from enrollment.services import enrollment_create, lesson_complete, quiz_answer
 from tests.factories import course_items, make_course, make_user
+from tests.helpers import post_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +98,8 @@ def test_each_submission_of_an_enrolled_learner_is_an_attempt(client, learner):
     course = make_course(modules=1, lessons=0, quizzes=1)
     enrollment_create(user=learner, course=course)
     quiz = quiz_of(course)
-    client.post(quiz.get_absolute_url(), {"option": "1"})
-    client.post(quiz.get_absolute_url(), {"option": "2"})
+    post_answer(client, quiz, 1)
+    post_answer(client, quiz, 2)
     attempts = list(QuizAttempt.objects.order_by("attempted_at", "id"))
     assert [(a.user, a.activity, a.chosen_option, a.is_correct) for a in attempts] == [
         (learner, quiz, 1, False),
@@ -108,7 +109,7 @@ def test_each_submission_of_an_enrolled_learner_is_an_attempt(client, learner):
 
 def test_a_learner_not_enrolled_is_answered_but_nothing_is_stored(client, learner):
     quiz = quiz_of(make_course(modules=1, lessons=0, quizzes=1))
-    assert "Correct!" in client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    assert "Correct!" in post_answer(client, quiz, 2).content.decode()
     assert not QuizAttempt.objects.exists()
     # The rule is the service's, whoever calls it.
     outcome = quiz_answer(user=learner, activity=quiz, option_number=2)
@@ -119,7 +120,7 @@ def test_a_learner_not_enrolled_is_answered_but_nothing_is_stored(client, learne
 
 def test_anonymous_answers_are_neither_checked_nor_stored(client):
     quiz = quiz_of(make_course(modules=1, lessons=0, quizzes=1))
-    html = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    html = post_answer(client, quiz, 2).content.decode()
     assert "Log in to check your answer" in html
     assert "Correct!" not in html
     assert not QuizAttempt.objects.exists()
@@ -132,9 +133,9 @@ def test_forged_answers_store_nothing(client, learner):
     foreign_module = other.modules.first()
     url = f"/courses/{course.pk}/modules/{foreign_module.pk}/quizzes/{quiz.pk}/"
     assert client.post(url, {"option": "2"}).status_code == HTTPStatus.NOT_FOUND
-    response = client.post(quiz.get_absolute_url(), {"option": "9"})
+    response = post_answer(client, quiz, 9)
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    response = client.post(quiz.get_absolute_url(), {"option": "2", "user": make_user().pk})
+    response = post_answer(client, quiz, 2, user=make_user().pk)
     assert QuizAttempt.objects.get().user == learner
 
 
@@ -155,10 +156,10 @@ def test_the_reveal_policy_decides_when_the_answer_appears(
     quiz = quiz_of(course)
     before = client.get(quiz.get_absolute_url()).content.decode()
     assert not correct_option_marked(before)
-    wrong = client.post(quiz.get_absolute_url(), {"option": "3"}).content.decode()
+    wrong = post_answer(client, quiz, 3).content.decode()
     assert ("The correct answer is " in wrong and " — Beta." in wrong) is revealed_after_wrong
     assert ("(the correct answer)" in wrong) is revealed_after_wrong
-    right = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    right = post_answer(client, quiz, 2).content.decode()
     assert "Correct!" in right
     # Once passed, the quiz shows it was passed, and its answer, on every visit.
     later = client.get(quiz.get_absolute_url()).content.decode()
@@ -169,7 +170,7 @@ def test_the_reveal_policy_decides_when_the_answer_appears(
 def test_one_learners_pass_reveals_nothing_to_another(client, learner):
     course = make_course(modules=1, lessons=0, quizzes=1)
     quiz = quiz_of(course)
-    client.post(quiz.get_absolute_url(), {"option": "2"})
+    post_answer(client, quiz, 2)
     client.force_login(make_user())
     html = client.get(quiz.get_absolute_url()).content.decode()
     assert not correct_option_marked(html)
@@ -181,7 +182,7 @@ def test_finishing_the_course_says_so_with_the_results(client, learner):
     enrollment_create(user=learner, course=course)
     lesson, quiz = course_items(course)
     lesson_complete(user=learner, lesson=lesson)
-    client.post(quiz.get_absolute_url(), {"option": "2"})
+    post_answer(client, quiz, 2)
     html = client.get(course.get_absolute_url()).content.decode()
     assert "You finished this course." in html
     assert "Review your quiz results" in html
@@ -287,7 +288,7 @@ def test_each_learner_sees_the_options_in_an_order_of_their_own_kept_every_visit
     learner = learners[0]
     client.force_login(learner)
     enrollment_create(user=learner, course=course)
-    client.post(quiz.get_absolute_url(), {"option": "3"})
+    post_answer(client, quiz, 3)
     attempt = QuizAttempt.objects.get(user=learner)
     assert (attempt.chosen_option, attempt.is_correct) == (3, True)
 
@@ -306,14 +307,14 @@ def test_a_wrong_answer_gives_the_hint_the_options_feedback_and_the_lesson_again
     quiz.save()
     enrollment_create(user=learner, course=course)
 
-    wrong = client.post(quiz.get_absolute_url(), {"option": "3"}).content.decode()
+    wrong = post_answer(client, quiz, 3).content.decode()
     assert "Gamma is third." in wrong
     assert "Alpha comes first." not in wrong
     assert "<strong>Hint:</strong>" in wrong
     assert "Think of the <strong>alphabet</strong>." in wrong
     assert f'Read the lesson again: <a href="{lesson.get_absolute_url()}"' in wrong
 
-    right = client.post(quiz.get_absolute_url(), {"option": "2"}).content.decode()
+    right = post_answer(client, quiz, 2).content.decode()
     assert "Correct!" in right
     assert "Hint:" not in right
     assert "Read the lesson again" not in right
@@ -328,7 +329,7 @@ def test_odd_stored_hints_and_feedback_never_break_the_quiz_page(client, learner
     quiz = quiz_of(course)
     Activity.objects.filter(pk=quiz.pk).update(content={**quiz.content, **odd})
     assert client.get(quiz.get_absolute_url()).status_code == HTTPStatus.OK
-    page = client.post(quiz.get_absolute_url(), {"option": "1"})
+    page = post_answer(client, quiz, 1)
     assert page.status_code == HTTPStatus.OK
     assert "Hint:" not in page.content.decode()
     quiz.refresh_from_db()

@@ -20,7 +20,7 @@ from generation.tests.helpers import failed_job, make_job, running_job
 from generation.tests.llm_server import plan_answer
 from notifications.models import Notification
 from tests.factories import PASSWORD, make_course, make_user
-from tests.helpers import HOSTILE_SEARCHES
+from tests.helpers import HOSTILE_SEARCHES, post_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -536,7 +536,7 @@ def test_the_end_of_what_is_written_is_not_called_the_end_of_the_course(learner,
         if isinstance(item, Lesson):
             lesson_complete(user=learner, lesson=item)
     quiz = items[-1]
-    page = html_of(learner_client.post(quiz.get_absolute_url(), {"option": str(quiz.answer)}))
+    page = html_of(post_answer(learner_client, quiz, quiz.answer))
     assert "You reached the end of what is written" in page
     assert "You finished the course!" not in page
 

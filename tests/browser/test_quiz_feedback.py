@@ -76,7 +76,9 @@ def test_learner_answers_reads_why_and_finishes(open_page, viewport):
         if page.evaluate("document.activeElement.name") == "option":
             break
     focused = page.evaluate(FOCUSED_OPTION)
-    assert (focused["name"], focused["value"], focused["style"]) == ("option", "3", "solid")
+    # The checked radio (the right answer, "finally", option 3) where this learner sees it.
+    where = str(order.index(3) + 1)
+    assert (focused["name"], focused["value"], focused["style"]) == ("option", where, "solid")
     assert focused["ring"] == focused["accent"]
 
     page.get_by_role("link", name=f"Next: {second.title}", exact=True).click()

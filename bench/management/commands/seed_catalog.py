@@ -35,6 +35,7 @@ from bench.walks import walk_paths, walker_name
 from courses.models import Activity, Course, Lesson, Module
 from courses.rendering import RENDERER_VERSION, render_markdown_uncached
 from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+from enrollment.pages import option_order
 
 SUBJECTS = [
     "Python", "SQL", "PostgreSQL", "Git", "HTTP", "Statistics", "Linear Algebra", "Rust",
@@ -634,7 +635,9 @@ class Command(BaseCommand):
             "module_id": module.pk,
             "lesson_id": lessons[1].pk,
             "activity_id": quiz.pk,
-            "quiz_answer": quiz.answer,
+            # What the learner's quiz form posts for the right answer: where
+            # they see it (enrollment.pages.option_order).
+            "quiz_answer": option_order(quiz, learner).index(quiz.answer) + 1,
             "subject": course.topic.split()[-2].lower(),
             "published": Course.objects.published().count(),
         }
