@@ -5,17 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from courses.admin_filters import AutocompleteFilter, AutocompleteFilterMediaMixin
 from courses.models import may_see_drafts
 from enrollment import selectors
-from enrollment.models import CourseReport, Enrollment, LessonCompletion, QuizAttempt
+from enrollment.models import (
+    CourseReport,
+    Enrollment,
+    LessonCompletion,
+    ProblemReport,
+    QuizAttempt,
+)
+from enrollment.services import problem_reports_resolve
 
 
 class ReadOnlyAdmin(AutocompleteFilterMediaMixin, admin.ModelAdmin):
@@ -138,5 +146,41 @@ class CourseReportAdmin(ReadOnlyAdmin):
             "title": f"Report: {course.topic}",
             "course": course,
             "report": selectors.course_statistics(course=course),
+            "open_problems": ProblemReport.objects.filter(course=course, resolved_at=None).count(),
         }
         return TemplateResponse(request, "admin/enrollment/coursereport/report.html", context)
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(AutocompleteFilterMediaMixin, admin.ModelAdmin):
+    """What learners flagged on lessons and quizzes: editors read them per
+    course (filter), open the item, and mark them resolved."""
+
+    list_display = ["kind", "item_link", "course", "comment", "user", "created_at", "resolved_at"]
+    list_filter = [
+        ("resolved_at", admin.EmptyFieldListFilter),
+        "kind",
+        "created_at",
+        ("course", AutocompleteFilter),
+    ]
+    search_fields = ["comment", "course__topic"]
+    list_select_related = ["course", "lesson__module", "activity__module", "user"]
+    date_hierarchy = "created_at"
+    actions = ["resolve"]
+    fields = ["course", "item_link", "kind", "comment", "user", "created_at", "resolved_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="lesson or quiz")
+    def item_link(self, report: ProblemReport) -> str:
+        item = report.item
+        if item is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', item.get_absolute_url(), item.title)
+
+    @admin.action(description="Mark the selected reports resolved", permissions=["change"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[ProblemReport]) -> None:
+        count = problem_reports_resolve(reports=queryset, user=request.user)
+        self.message_user(request, f"Marked {count} report(s) resolved.", messages.SUCCESS)

@@ -143,3 +143,53 @@ class CourseReport(Course):
     class Meta:
         proxy = True
         verbose_name = "course report"
+
+
+class ProblemReport(models.Model):
+    """A learner's flag on a lesson or quiz (a wrong answer, something unclear,
+    a typo): open until an editor marks it resolved."""
+
+    class Kind(models.TextChoices):
+        WRONG_ANSWER = "wrong_answer", "The answer marked right is wrong"
+        UNCLEAR = "unclear", "Something is unclear"
+        TYPO = "typo", "A typo or a broken sentence"
+        OTHER = "other", "Something else"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="problem_reports"
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="problem_reports", db_index=False
+    )
+    lesson = models.ForeignKey(
+        Lesson, null=True, blank=True, on_delete=models.CASCADE, related_name="problem_reports"
+    )
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="problem_reports"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "problem_reports"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A course's open reports (the admin's list, the course report).
+            models.Index(fields=["course", "resolved_at"], name="problem_course_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.item}"
+
+    @property
+    def item(self) -> Lesson | Activity | None:
+        return self.lesson or self.activity

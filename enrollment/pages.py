@@ -27,6 +27,7 @@ from django.views.generic import DetailView, TemplateView
 from athena.cachecontrol import PublicPageMixin
 from courses.models import Activity, Course, Lesson, Module
 from courses.outline import CoursePage, course_outline, course_page
+from enrollment.models import ProblemReport
 from enrollment.progress import LearnerState, learner_state
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import (
@@ -173,6 +174,8 @@ class CourseOutlineMixin(PublicPageMixin):
                 next_item=position.next,
                 position=position.number,
                 item_count=position.count,
+                # "Report a problem" under it (signed-in learners).
+                problem_kinds=ProblemReport.Kind.choices,
             )
         return context
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+from enrollment.models import (
+    Enrollment,
+    LessonCompletion,
+    ProblemReport,
+    QuizAttempt,
+    ResumePoint,
+)
 from enrollment.progress import CourseProgress, LearnerState, course_progress, learner_state
 
 # last_accessed_at is written at most this often per enrollment.
@@ -230,3 +237,25 @@ def quiz_attempts_reconcile(
         QuizAttempt.objects.filter(activity=activity).exclude(chosen_option__in=unchanged).delete()
     )
     return cleared
+
+
+@transaction.atomic
+def problem_report(
+    *, user: AbstractBaseUser, item: Lesson | Activity, kind: str, comment: str = ""
+) -> ProblemReport:
+    """Flag a problem with a lesson or quiz for the course's editors. A
+    learner's second flag on the same item while the first is open replaces
+    what the first said (one open report each)."""
+    target = {"lesson": item} if isinstance(item, Lesson) else {"activity": item}
+    report, _ = ProblemReport.objects.update_or_create(
+        user=user,
+        resolved_at=None,
+        **target,
+        defaults={"course_id": item.module.course_id, "kind": kind, "comment": comment},
+    )
+    return report
+
+
+def problem_reports_resolve(*, reports: Any, user: AbstractBaseUser) -> int:
+    """Mark open reports resolved by `user`; answers how many."""
+    return reports.filter(resolved_at=None).update(resolved_at=timezone.now(), resolved_by=user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import Course, Lesson
 from courses.outline import course_outline
 from enrollment import selectors
+from enrollment.forms import ProblemReportForm
 from enrollment.models import Enrollment
 from enrollment.pending import enroll_and_announce, enrollment_defer
 from enrollment.progress import CourseProgress, course_progress, learner_state
@@ -21,6 +24,7 @@ from enrollment.services import (
     enrollment_delete,
     lesson_complete,
     lesson_uncomplete,
+    problem_report,
 )
 
 
@@ -142,4 +146,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "in_progress": [row for row in rows if not row.finished],
             "completed": [row for row in rows if row.finished],
         },
+    )
+
+
+@login_required
+@require_POST
+def report_problem(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Flag a problem with a lesson or quiz of the course: back to it with
+    thanks; a form with errors comes back with them."""
+    course = _visible_course(request, course_id)
+    form = ProblemReportForm(request.POST, course=course)
+    if form.is_valid():
+        item = form.cleaned_data["item"]
+        problem_report(
+            user=request.user,
+            item=item,
+            kind=form.cleaned_data["kind"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(request, "Thank you: the course's editors will look at it.")
+        return redirect(item)
+    return render(
+        request,
+        "enrollment/report_problem.html",
+        {"course": course, "form": form},
+        status=HTTPStatus.BAD_REQUEST,
     )

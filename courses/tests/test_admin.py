@@ -445,6 +445,8 @@ def test_content_editors_group_has_exactly_the_authoring_permissions():
             ),
             ("generation", "view_generationjob"),
             ("generation", "view_rewrite"),
+            ("enrollment", "view_problemreport"),
+            ("enrollment", "change_problemreport"),
         ]
     )
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Course, Lesson
-from enrollment.models import Enrollment, LessonCompletion
+from enrollment.models import Enrollment, LessonCompletion, ProblemReport
 from enrollment.services import enrollment_create, lesson_complete, quiz_answer
-from tests.factories import PASSWORD, course_items, make_course, make_user
+from tests.factories import PASSWORD, course_items, logged_in, make_course, make_user
 from tests.helpers import link_in
 
 pytestmark = pytest.mark.django_db
@@ -331,3 +331,75 @@ def test_results_of_a_course_without_quizzes_say_so(client, learner):
     course = make_course(modules=1, lessons=2, quizzes=0)
     html = client.get(reverse("enrollment:course-results", args=[course.pk])).content.decode()
     assert "This course has no quizzes." in html
+
+
+# Reporting a problem with a lesson or quiz.
+
+
+def test_a_learner_reports_a_problem_and_an_editor_resolves_it(client, learner):
+    superuser_client = logged_in(make_user(is_staff=True, is_superuser=True))
+    course = make_course(topic="Soil", modules=1, lessons=1, quizzes=1)
+    lesson, quiz = course_items(course)
+    page = client.get(quiz.get_absolute_url()).content.decode()
+    assert "Report a problem with this quiz" in page
+    assert f'name="item" value="activity:{quiz.pk}"' in page
+    url = reverse("enrollment:report-problem", args=[course.pk])
+    response = client.post(
+        url, {"item": f"activity:{quiz.pk}", "kind": "wrong_answer", "comment": "B is right"}
+    )
+    assert response["Location"] == quiz.get_absolute_url()
+    assert "Thank you: the course" in client.get(quiz.get_absolute_url()).content.decode()
+    # A second flag on the same quiz while the first is open replaces it.
+    client.post(url, {"item": f"activity:{quiz.pk}", "kind": "typo", "comment": ""})
+    report = ProblemReport.objects.get()
+    assert (report.user, report.course, report.activity, report.kind) == (
+        learner, course, quiz, "typo",
+    )  # fmt: skip
+    client.post(url, {"item": f"lesson:{lesson.pk}", "kind": "unclear"})
+    assert ProblemReport.objects.count() == 2
+
+    report_page = superuser_client.get(
+        reverse("admin:enrollment_coursereport_change", args=[course.pk])
+    ).content.decode()
+    assert "2 open reports</a>" in report_page
+    listing = reverse("admin:enrollment_problemreport_changelist")
+    response = superuser_client.post(
+        listing,
+        {"action": "resolve", "_selected_action": [r.pk for r in ProblemReport.objects.all()]},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert not ProblemReport.objects.filter(resolved_at=None).exists()
+    assert (
+        "No open reports from learners."
+        in superuser_client.get(
+            reverse("admin:enrollment_coursereport_change", args=[course.pk])
+        ).content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"item": "activity:999999", "kind": "typo"},  # not in the course
+        {"item": "lesson:1", "kind": "rude"},
+        {"item": "quiz:1", "kind": "typo"},
+        {"kind": "typo"},
+    ],
+)
+def test_a_report_that_names_nothing_of_the_course_comes_back_with_errors(client, learner, data):
+    course = make_course(modules=1, lessons=1, quizzes=1)
+    response = client.post(reverse("enrollment:report-problem", args=[course.pk]), data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not ProblemReport.objects.exists()
+
+
+def test_visitors_are_asked_to_log_in_to_report(client):
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    (lesson,) = course_items(course)
+    assert "Report a problem" not in client.get(lesson.get_absolute_url()).content.decode()
+    response = client.post(
+        reverse("enrollment:report-problem", args=[course.pk]),
+        {"item": f"lesson:{lesson.pk}", "kind": "typo"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("login"))

@@ -54,13 +54,13 @@ def test_learner_answers_reads_why_and_finishes(open_page, viewport):
     expect(options.locator("code")).to_have_text([texts[number - 1] for number in order])
     expect(page.locator("main")).not_to_contain_text("`")
 
-    page.get_by_label("else").check()
+    options.get_by_label("else").check()
     page.get_by_role("button", name="Check my answer").click()
     status = page.get_by_role("status")
     expect(status).to_contain_text(f"{letter[1]} — else is not the right answer. Have another go.")
     expect(page.get_by_text("runs whether or not")).to_have_count(0)
 
-    page.get_by_label("finally").check()
+    options.get_by_label("finally").check()
     page.get_by_role("button", name="Check my answer").click()
     expect(status).to_contain_text(f"Well done: {letter[3]} — finally is right.")
     expect(status).to_contain_text("finally runs whether or not an exception was raised.")
