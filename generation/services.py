@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -482,7 +483,7 @@ def rewrite_request(
     """Queue a change of one part of `course` (the worker makes it after the
     commit). Raises GenerationLimitReached when a limit refuses it: one change
     on its way at a time, ATHENA_GENERATION_REWRITES_PER_DAY in any 24 hours."""
-    rewrites_fail_stale()
+    rewrites_fail_stale(rewrites=Rewrite.objects.filter(requester=user))
     if GenerationJob.objects.filter(course=course, finished_at__isnull=True).exists():
         raise GenerationLimitReached(
             "This course is still being written: change it once it is ready."
@@ -529,15 +530,19 @@ def _enqueue_rewrite(rewrite_id: int) -> None:
 REWRITE_STALE_REASON = "The worker making this change stopped before it finished."
 
 
-def rewrites_fail_stale(*, now: timezone.datetime | None = None) -> int:
-    """Mark failed the changes queued or being made for longer than a job's
-    time budget and heartbeat timeout (their worker died, or none ran): they
-    would hold their learner's one change on its way for ever. Answers how many."""
+def rewrites_fail_stale(
+    *, rewrites: QuerySet[Rewrite], now: timezone.datetime | None = None
+) -> int:
+    """Mark failed those of `rewrites` (one learner's, or the one a page
+    polls: never a scan of every change) queued or being made for longer than
+    a job's time budget and heartbeat timeout (their worker died, or none
+    ran): they would hold their learner's one change on its way for ever.
+    Answers how many."""
     cutoff = (now or timezone.now()) - timedelta(
         seconds=settings.ATHENA_GENERATION_TIME_BUDGET
         + settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
     )
-    return Rewrite.objects.filter(
+    return rewrites.filter(
         state__in=[Rewrite.State.QUEUED, Rewrite.State.RUNNING], created_at__lt=cutoff
     ).update(
         state=Rewrite.State.FAILED,

@@ -370,7 +370,7 @@ def rewrite_undo(request: HttpRequest, rewrite_id: int) -> HttpResponse:
 @require_GET
 def rewrite_status(request: HttpRequest, rewrite_id: int) -> JsonResponse:
     """What a changed page's script polls until the change is made."""
-    rewrites_fail_stale()
+    rewrites_fail_stale(rewrites=Rewrite.objects.filter(pk=rewrite_id))
     rewrite = get_object_or_404(Rewrite.objects.only("state", "course_id"), pk=rewrite_id)
     _rewritable_course(request, rewrite.course_id)
     return JsonResponse({"state": rewrite.state, "finished": rewrite.is_finished})
