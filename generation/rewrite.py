@@ -454,6 +454,10 @@ def rewrite_restore(*, rewrite: Rewrite, user: Any) -> Rewrite:
     items as they were; an added lesson or module removed), as a new change."""
     if rewrite.state != Rewrite.State.SUCCEEDED or rewrite.kind == Rewrite.Kind.RESTORE:
         raise NotRestorable("Only a finished rewrite or addition can be undone.")
+    # (Under the course's lock: two clicks on Undo undo it once.)
+    list(Course.objects.select_for_update().filter(pk=rewrite.course_id).values_list("pk"))
+    if rewrite.restored_by.exists():
+        raise NotRestorable("This change is undone already.")
     restore = Rewrite(
         course=rewrite.course,
         requester=user,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import Exists, OuterRef
 
 from courses.models import Activity, Course, Lesson, Module
 from generation.forms import INSTRUCTION_MAX_LENGTH
@@ -34,9 +35,9 @@ def rewrite_panel(context: template.Context, course: Course, part: Any) -> dict[
         return {"shown": False}
     name, rewrite_kind, add_kind = PANELS[type(part)]
     history = list(
-        Rewrite.objects.filter(course=course, **{type(part).__name__.lower(): part}).order_by(
-            "-created_at", "-id"
-        )[:HISTORY_SIZE]
+        Rewrite.objects.filter(course=course, **{type(part).__name__.lower(): part})
+        .annotate(undone=Exists(Rewrite.objects.filter(restores=OuterRef("pk"))))
+        .order_by("-created_at", "-id")[:HISTORY_SIZE]
     )
     return {
         "shown": True,

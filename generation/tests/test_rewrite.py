@@ -509,3 +509,20 @@ def test_a_change_of_a_lesson_deleted_before_the_worker_came_fails_plainly(llm_s
     with pytest.raises(GenerationFailed) as failed:
         rewrite_run(rewrite)
     assert failed.value.reason == GONE
+
+
+def test_a_second_click_on_undo_undoes_once_and_the_page_says_it_is_undone(
+    llm_server, course, owner, client
+):
+    lesson = items_of(course, 1)[0]
+    rewrite = change(course, Rewrite.Kind.LESSON, "Shorter", lesson=lesson)
+    client.force_login(owner)
+    undo = reverse("generation:rewrite-undo", args=[rewrite.pk])
+    client.post(undo)
+    response = client.post(undo)  # the same button, clicked again
+    assert response["Location"] == lesson.get_absolute_url()
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert "This change is undone already." in page
+    assert Rewrite.objects.filter(kind=Rewrite.Kind.RESTORE).count() == 1
+    assert undo not in page  # no Undo button left for it
+    assert '<span class="badge">Undone</span>' in page
