@@ -384,12 +384,31 @@ def test_a_learner_reports_a_problem_and_an_editor_resolves_it(client, learner):
         {"item": "lesson:1", "kind": "rude"},
         {"item": "quiz:1", "kind": "typo"},
         {"kind": "typo"},
+        {"item": "LESSON", "kind": "typo", "comment": "x" * 1001},  # too long a comment
     ],
 )
 def test_a_report_that_names_nothing_of_the_course_comes_back_with_errors(client, learner, data):
     course = make_course(modules=1, lessons=1, quizzes=1)
+    lesson, _ = course_items(course)
+    if data.get("item") == "LESSON":
+        data = {**data, "item": f"lesson:{lesson.pk}"}
     response = client.post(reverse("enrollment:report-problem", args=[course.pk]), data)
     assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not ProblemReport.objects.exists()
+    if "comment" in data:  # what was typed comes back, with the reason
+        page = response.content.decode()
+        assert "Ensure this value has at most 1000 characters" in page
+        assert "x" * 1001 in page
+
+
+def test_nobody_reports_on_a_draft_they_cannot_see(client, learner):
+    draft = make_course(publish=False, modules=1, lessons=1, quizzes=0)
+    (lesson,) = course_items(draft)
+    response = client.post(
+        reverse("enrollment:report-problem", args=[draft.pk]),
+        {"item": f"lesson:{lesson.pk}", "kind": "typo"},
+    )
+    assert response.status_code == HTTPStatus.NOT_FOUND
     assert not ProblemReport.objects.exists()
 
 

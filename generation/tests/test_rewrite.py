@@ -526,3 +526,17 @@ def test_a_second_click_on_undo_undoes_once_and_the_page_says_it_is_undone(
     assert Rewrite.objects.filter(kind=Rewrite.Kind.RESTORE).count() == 1
     assert undo not in page  # no Undo button left for it
     assert '<span class="badge">Undone</span>' in page
+
+
+def test_an_instruction_too_long_comes_back_with_what_was_typed(course, owner, client):
+    client.force_login(owner)
+    lesson = items_of(course, 1)[0]
+    response = client.post(
+        reverse("generation:rewrite-new", args=[course.pk]),
+        {"kind": "lesson", "target": f"lesson:{lesson.pk}", "instruction": "y" * 1001},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Keep it to 1000 characters (it has 1001)." in page
+    assert "y" * 1001 in page
+    assert not Rewrite.objects.exists()
