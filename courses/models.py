@@ -701,7 +701,23 @@ class Course(models.Model):
             if update_fields is not None and "description" in update_fields:
                 rendered = {"description_html", "description_html_renderer"}
                 kwargs["update_fields"] = {*update_fields, *rendered}
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # What the content services write (the outline, the counts and
+            # estimate, the version) is theirs alone: a course read before a
+            # content change (an editor's form while its modules are being
+            # generated) never writes back what it read.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name not in self.COMPUTED_FIELDS
+                and field.attname not in deferred
+            ]
         super().save(*args, **kwargs)
+
+    # Written by courses.services.course_content_changed only.
+    COMPUTED_FIELDS = ("outline", "metadata", "content_version")
 
     def get_absolute_url(self) -> str:
         return page_url("courses:course-detail", course_id=self.course_id)

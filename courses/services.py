@@ -120,8 +120,8 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
         for module, module_spec in zip(modules, spec.modules, strict=True)
     )
     course_content_changed(course_ids=[course.pk])
-    # What the recount wrote: the course answered is saved as it is by some callers.
-    course.refresh_from_db(fields=["outline", "metadata", "content_version"])
+    # What the recount wrote, for callers that read the course answered.
+    course.refresh_from_db(fields=list(Course.COMPUTED_FIELDS))
     return course
 
 

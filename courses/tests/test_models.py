@@ -275,3 +275,20 @@ def test_a_course_pages_description_is_stored_as_html_and_follows_every_save(cli
     stale = Course.objects.get(pk=course.pk)
     assert "<em>soil</em>" in stale.description_rendered
     assert "old renderer" not in stale.description_rendered
+
+
+def test_a_course_read_before_a_content_change_never_saves_back_what_it_read():
+    """An editor's form holds the course while its modules are being written:
+    saving the course's own fields keeps the outline, counts and version the
+    content services wrote meanwhile."""
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    held = Course.objects.get(pk=course.pk)
+    module_create(module=Module(course=course, title="Written meanwhile", description=""))
+    written = Course.objects.get(pk=course.pk)
+    held.topic = "Renamed by the editor"
+    held.save()
+    course = Course.objects.get(pk=course.pk)
+    assert course.topic == "Renamed by the editor"
+    assert course.counts == written.counts == {"modules": 2, "lessons": 1, "activities": 0}
+    assert course.content_version == written.content_version
+    assert [module["title"] for module in course.outline["modules"]][-1] == "Written meanwhile"
