@@ -671,6 +671,11 @@ class Course(models.Model):
     description_html_renderer = models.CharField(
         max_length=16, blank=True, default="", db_default="", editable=False
     )
+    # Learners' ratings, kept by enrollment.services.course_rate in the
+    # rating's transaction: the catalog's cards show the average without
+    # reading the ratings.
+    rating_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_total = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = CourseQuerySet.as_manager()
 
@@ -716,8 +721,9 @@ class Course(models.Model):
             ]
         super().save(*args, **kwargs)
 
-    # Written by courses.services.course_content_changed only.
-    COMPUTED_FIELDS = ("outline", "metadata", "content_version")
+    # Written by courses.services.course_content_changed (the outline, counts
+    # and version) and enrollment.services.course_rate (the ratings) only.
+    COMPUTED_FIELDS = ("outline", "metadata", "content_version", "rating_count", "rating_total")
 
     def get_absolute_url(self) -> str:
         return page_url("courses:course-detail", course_id=self.course_id)
@@ -759,6 +765,17 @@ class Course(models.Model):
         """The estimated time kept in `metadata.minutes` (None before it was counted)."""
         minutes = self.metadata.get("minutes") if isinstance(self.metadata, dict) else None
         return minutes if isinstance(minutes, int) else None
+
+    # A course's average rating is shown once this many learners rated it:
+    # before, one or two ratings say more about the raters than the course.
+    RATINGS_SHOWN_FROM = 5
+
+    @property
+    def rating_average(self) -> float | None:
+        """The learners' mean rating (1-5), or None while too few rated it."""
+        if self.rating_count < self.RATINGS_SHOWN_FROM:
+            return None
+        return self.rating_total / self.rating_count
 
     @property
     def minutes_label(self) -> str:

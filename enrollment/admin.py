@@ -146,6 +146,7 @@ class CourseReportAdmin(ReadOnlyAdmin):
             "title": f"Report: {course.topic}",
             "course": course,
             "report": selectors.course_statistics(course=course),
+            "ratings": selectors.course_ratings(course=course),
             "open_problems": ProblemReport.objects.filter(course=course, resolved_at=None).count(),
         }
         return TemplateResponse(request, "admin/enrollment/coursereport/report.html", context)

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from courses.models import Activity, Course, Lesson
-from enrollment.models import ProblemReport
+from enrollment.models import CourseRating, ProblemReport
 
 COMMENT_MAX_LENGTH = 1000
 
@@ -46,3 +46,31 @@ class ProblemReportForm(forms.Form):
         if item is None:
             raise ValidationError("That lesson or quiz is not part of this course.")
         return item
+
+
+class CourseRatingForm(forms.Form):
+    """Stars (1-5) and an optional word on a course."""
+
+    STAR_LABELS = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+
+    stars = forms.TypedChoiceField(
+        label="Your rating",
+        coerce=int,
+        choices=[(stars, f"{stars} of 5: {label}") for stars, label in STAR_LABELS.items()],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose from 1 to 5 stars."},
+    )
+    comment = forms.CharField(
+        label="What would you tell other learners? (optional)",
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
+    )
+
+    @classmethod
+    def for_rating(cls, rating: CourseRating | None) -> CourseRatingForm:
+        """The form, filled with the learner's rating when there is one."""
+        if rating is None:
+            return cls()
+        return cls(initial={"stars": rating.stars, "comment": rating.comment})

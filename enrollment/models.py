@@ -4,6 +4,7 @@ comes from) and each learner's progress. See docs/data-model.md."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -193,3 +194,44 @@ class ProblemReport(models.Model):
     @property
     def item(self) -> Lesson | Activity | None:
         return self.lesson or self.activity
+
+
+class CourseRating(models.Model):
+    """A learner's stars (1-5) and optional word on a course they finished or
+    left: one each, changed by rating again. The course keeps the count and
+    total (Course.rating_count, rating_total) for its cards."""
+
+    STARS_MIN, STARS_MAX = 1, 5
+
+    user = models.ForeignKey(  # leads the unique constraint's index
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="course_ratings",
+        db_index=False,
+    )
+    course = models.ForeignKey(  # leads the index below
+        Course, on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
+    stars = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(STARS_MIN), MaxValueValidator(STARS_MAX)]
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "course_ratings"
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="course_ratings_unique"),
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=1, stars__lte=5), name="course_ratings_stars_1_5"
+            ),
+        ]
+        indexes = [
+            # A course's ratings, newest first (the course report).
+            models.Index(fields=["course", "-updated_at"], name="course_ratings_course_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated {self.course} {self.stars}/5"

@@ -180,6 +180,12 @@ class CourseProgress:
         return self.completed > 0 or self.resume is not None
 
     @property
+    def may_rate(self) -> bool:
+        """Who rates a course: a learner who finished it, or who left it
+        having started it (a course given up on has something to say)."""
+        return self.finished or (not self.is_enrolled and self.started)
+
+    @property
     def continue_item(self) -> Lesson | Activity | None:
         """The one place to go on from: the item last opened unless it is done,
         else the first item not done; None once the course is finished."""

@@ -12,7 +12,13 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from courses.models import Activity, Course, visible_courses
 from courses.outline import course_outlines
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+from enrollment.models import (
+    CourseRating,
+    Enrollment,
+    LessonCompletion,
+    QuizAttempt,
+    ResumePoint,
+)
 from enrollment.progress import (
     CourseProgress,
     course_progress,
@@ -293,3 +299,43 @@ def trending_module_ids(*, since: datetime, limit: int) -> list[int]:
         entry[1] = max(entry[1], last)
     ranked = sorted(score.items(), key=lambda pair: (pair[1][0], pair[1][1]), reverse=True)
     return [module_id for module_id, _ in ranked[:limit]]
+
+
+# The course report shows this many of the latest comments.
+RECENT_RATING_COMMENTS = 20
+
+
+@dataclass
+class RatingSummary:
+    count: int
+    total: int
+    # How many learners gave each number of stars, 5 down to 1.
+    by_stars: list[tuple[int, int]]
+    comments: list[CourseRating]
+
+    @property
+    def average(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+
+def course_ratings(*, course: Course) -> RatingSummary:
+    """Learners' ratings of a course for staff (every rating, however few):
+    two queries whatever their number."""
+    given = dict(
+        CourseRating.objects.filter(course=course)
+        .order_by()
+        .values_list("stars")
+        .annotate(learners=Count("pk"))
+    )
+    comments = list(
+        CourseRating.objects.filter(course=course)
+        .exclude(comment="")
+        .select_related("user")[:RECENT_RATING_COMMENTS]
+    )
+    stars_range = range(CourseRating.STARS_MAX, CourseRating.STARS_MIN - 1, -1)
+    return RatingSummary(
+        count=sum(given.values()),
+        total=sum(stars * learners for stars, learners in given.items()),
+        by_stars=[(stars, given.get(stars, 0)) for stars in stars_range],
+        comments=comments,
+    )

@@ -9,10 +9,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson
 from enrollment.models import (
+    CourseRating,
     Enrollment,
     LessonCompletion,
     ProblemReport,
@@ -259,3 +261,38 @@ def problem_report(
 def problem_reports_resolve(*, reports: Any, user: AbstractBaseUser) -> int:
     """Mark open reports resolved by `user`; answers how many."""
     return reports.filter(resolved_at=None).update(resolved_at=timezone.now(), resolved_by=user)
+
+
+class NotRatable(Exception):
+    """Only a learner who finished a course, or left it having started it, rates it."""
+
+
+NOT_RATABLE = "You can rate a course once you have finished it, or after leaving it."
+
+
+def course_rate(*, user: AbstractBaseUser, course: Course, stars: int, comment: str = "") -> None:
+    """Rate `course` (`stars` 1-5), or change the learner's rating, when the
+    learner may (`CourseProgress.may_rate`, else NotRatable); the course's
+    count and total follow in the same transaction.
+
+    Ratings of one course are written one at a time (the course row is
+    locked first), so the totals are recounted from what is committed and
+    two learners rating at once both count."""
+    progress = course_progress(course=course, state=learner_state(user=user, course_id=course.pk))
+    if not progress.may_rate:
+        raise NotRatable(NOT_RATABLE)
+    now = timezone.now()
+    with transaction.atomic():
+        Course.objects.select_for_update().filter(pk=course.pk).values_list("pk").first()
+        # The lock makes the learner's own double click wait too: an update,
+        # else an insert, with no race between them.
+        said = {"stars": stars, "comment": comment, "updated_at": now}
+        if not CourseRating.objects.filter(user=user, course=course).update(**said):
+            CourseRating.objects.create(user=user, course=course, created_at=now, **said)
+        totals = CourseRating.objects.filter(course=course).aggregate(
+            count=Count("pk"), total=Sum("stars")
+        )
+        Course.objects.filter(pk=course.pk).update(
+            rating_count=totals["count"], rating_total=totals["total"] or 0
+        )
+    course.rating_count, course.rating_total = totals["count"], totals["total"] or 0

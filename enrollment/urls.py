@@ -11,6 +11,7 @@ urlpatterns = [
     path("courses/<int:course_id>/resume/", views.resume, name="resume"),
     path("courses/<int:course_id>/next-up/", views.next_up, name="next-up"),
     path("courses/<int:course_id>/results/", views.course_results, name="course-results"),
+    path("courses/<int:course_id>/rate/", views.rate, name="rate"),
     path("courses/<int:course_id>/report-problem/", views.report_problem, name="report-problem"),
     path(
         "courses/<int:course_id>/modules/<int:module_id>/lessons/<int:lesson_id>/done/",

@@ -15,12 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import Course, Lesson
 from courses.outline import course_outline
 from enrollment import selectors
-from enrollment.forms import ProblemReportForm
-from enrollment.models import Enrollment
+from enrollment.forms import CourseRatingForm, ProblemReportForm
+from enrollment.models import CourseRating, Enrollment
 from enrollment.pending import enroll_and_announce, enrollment_defer
 from enrollment.progress import CourseProgress, course_progress, learner_state
 from enrollment.services import (
+    NOT_RATABLE,
     NotEnrolled,
+    NotRatable,
+    course_rate,
     enrollment_delete,
     lesson_complete,
     lesson_uncomplete,
@@ -171,4 +174,52 @@ def report_problem(request: HttpRequest, course_id: int) -> HttpResponse:
         "enrollment/report_problem.html",
         {"course": course, "form": form},
         status=HTTPStatus.BAD_REQUEST,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def rate(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Rate a course finished or left (1-5 stars, a word): the form, filled
+    with the learner's rating if they rated it before; posting saves it."""
+    course = _course_with_outline(request, course_id)
+    if request.method == "POST":
+        form = CourseRatingForm(request.POST)
+        if form.is_valid():
+            try:
+                course_rate(
+                    user=request.user,
+                    course=course,
+                    stars=form.cleaned_data["stars"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except NotRatable as refusal:
+                return _not_ratable(request, course, refusal)
+            messages.success(request, f"Thank you for rating {course.topic}.")
+            return redirect(course)
+        return render(
+            request,
+            "enrollment/rate_course.html",
+            {"course": course, "form": form},
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    progress = course_progress(
+        course=course, state=learner_state(user=request.user, course_id=course.pk)
+    )
+    if not progress.may_rate:
+        return _not_ratable(request, course, NotRatable(NOT_RATABLE))
+    rating = CourseRating.objects.filter(user=request.user, course=course).first()
+    return render(
+        request,
+        "enrollment/rate_course.html",
+        {"course": course, "form": CourseRatingForm.for_rating(rating), "rating": rating},
+    )
+
+
+def _not_ratable(request: HttpRequest, course: Course, refusal: NotRatable) -> HttpResponse:
+    return render(
+        request,
+        "enrollment/rate_course.html",
+        {"course": course, "refusal": refusal},
+        status=HTTPStatus.FORBIDDEN,
     )

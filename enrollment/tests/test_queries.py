@@ -108,6 +108,23 @@ def test_enroll_and_unenroll_counts(client, learner, course, django_assert_num_q
         assert client.post(unenroll).status_code == HTTPStatus.FOUND
 
 
+def test_rating_counts(client, learner, course, django_assert_num_queries):
+    """Rating a finished course: the form, then the rating and the course's totals."""
+    _take_part(learner, course)
+    for item in course_items(course):
+        if isinstance(item, Lesson):
+            lesson_complete(user=learner, lesson=item)
+    rate = reverse("enrollment:rate", args=[course.pk])
+    # The course with its outline, the learner's state, their rating; the bell.
+    with django_assert_num_queries(SESSION + 3 + BELL):
+        assert client.get(rate).status_code == HTTPStatus.OK
+    # The course and the learner's state; then, in a transaction (a savepoint
+    # and its release), the course row locked, the rating's update (none the
+    # first time) and insert, the totals and the course's update.
+    with django_assert_num_queries(SESSION + 2 + 2 + 1 + 2 + 2):
+        assert client.post(rate, {"stars": "4"}).status_code == HTTPStatus.FOUND
+
+
 # The admin. Every page reads the session, the user and the staff member's
 # permissions (through the user and through the group).
 ADMIN = SESSION + 2
@@ -144,8 +161,8 @@ def test_course_report_page_count(
     # The course; its learners, their lessons done, quizzes answered and
     # quizzes passed (one query each, for every learner at once); its quizzes
     # with their attempt and success counts; each learner's first answers;
-    # the open problem reports.
-    with django_assert_num_queries(SESSION + 8):
+    # the open problem reports; the ratings by stars and the latest comments.
+    with django_assert_num_queries(SESSION + 10):
         response = superuser_client.get(url)
     assert response.status_code == HTTPStatus.OK
 

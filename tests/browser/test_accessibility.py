@@ -14,6 +14,7 @@ from tests.helpers import (
     DESKTOP,
     PHONE,
     PHONE_390,
+    finish_course,
     lesson_titled,
     log_in,
     make_photosynthesis_course,
@@ -111,6 +112,8 @@ def test_account_and_progress_pages_have_no_serious_accessibility_violations(
     enrollment_create(user=learner, course=course)
     lesson = next(item for item in course.ordered_items() if item.kind == "lesson")
     lesson_complete(user=learner, lesson=lesson)
+    finished = make_try_finally_course()
+    finish_course(learner, finished)
     page = open_page(DESKTOP, color_scheme=theme, bypass_csp=True)
     problems = {}
     for name, url in {
@@ -135,6 +138,7 @@ def test_account_and_progress_pages_have_no_serious_accessibility_violations(
         "module with progress": course.modules.all()[0].get_absolute_url(),
         "quiz results": reverse("enrollment:course-results", args=[course.pk]),
         "leave course": reverse("enrollment:unenroll", args=[course.pk]),
+        "rate a finished course": reverse("enrollment:rate", args=[finished.pk]),
     }.items():
         page.goto(url)
         if found := blocking_violations(page):

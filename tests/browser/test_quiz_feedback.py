@@ -90,6 +90,18 @@ def test_learner_answers_reads_why_and_finishes(open_page, viewport):
     expect(page).to_have_url(re.compile(r"/results/$"))
     expect(page.get_by_text("You passed 2 of 2")).to_be_visible()
 
+    # Done: the course asks how it was; the learner rates it and can change it.
+    page.goto(course.get_absolute_url())
+    page.get_by_role("link", name="Rate this course").click()
+    page.get_by_label("4 of 5: Very good").check()
+    page.get_by_label("What would you tell other learners? (optional)").fill("Short and clear.")
+    page.get_by_role("button", name="Send your rating").click()
+    expect(page.get_by_text(f"Thank you for rating {course.topic}.")).to_be_visible()
+    page.get_by_role("link", name="Rate this course").click()
+    expect(page.get_by_label("4 of 5: Very good")).to_be_checked()
+    expect(page.get_by_text("You rated it 4 of 5")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("viewport", [PHONE_390, DESKTOP], ids=["phone", "desktop"])
