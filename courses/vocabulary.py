@@ -71,7 +71,7 @@ def vocabulary_update(
     for a draft), for these courses: their rows of `CourseSearchWord` follow,
     and each word's `course_count` moves by what changed, with F() so two
     writers never lose each other's change. One query when nothing changed,
-    at most six otherwise. Called in the writing transaction, with the
+    at most five otherwise. Called in the writing transaction, with the
     courses' rows locked. The model arguments let a migration pass its
     historical models."""
     if not words:
@@ -110,10 +110,19 @@ def vocabulary_update(
     for word, step in change.items():
         if step:
             by_step.setdefault(step, []).append(word)
-    for step, changed in sorted(by_step.items()):
-        search_word_model.objects.filter(word__in=sorted(changed)).update(
-            course_count=F("course_count") + step
+    if by_step:
+        # One statement for every changed word: rows are locked in one
+        # order (the index's), so two writers cannot deadlock on them.
+        steps = Case(
+            *(
+                When(word__in=sorted(changed), then=Value(step))
+                for step, changed in by_step.items()
+            ),
+            default=Value(0),
         )
+        search_word_model.objects.filter(
+            word__in=sorted(word for changed in by_step.values() for word in changed)
+        ).update(course_count=F("course_count") + steps)
 
 
 def vocabulary_forget(*, course_ids: Iterable[int]) -> None:
