@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from courses.models import SEARCH_WORD_MAX_LENGTH, CourseSearchWord, SearchWord
 from courses.search_text import search_words
@@ -202,6 +202,23 @@ class Correction:
 _WORD_OR_QUOTE = re.compile(r'"[^"]*"?|(?<![\w-])-[^\W_]+|[^\W_]+')
 
 
+def candidate_words(wanted: list[str]) -> QuerySet[SearchWord]:
+    """The vocabulary's words that `wanted` (lower-case words) may be or be
+    corrected to: the same words, and those with the same first letter and a
+    length in reach; at most CANDIDATE_LIMIT, the words as typed first (a known
+    word is never crowded out), then the most used."""
+    condition = Q(word__in=wanted)
+    for word in wanted:
+        reach = allowed_distance(word)
+        condition |= Q(
+            initial=word[0], length__gte=len(word) - reach, length__lte=len(word) + reach
+        )
+    as_typed = Case(When(word__in=wanted, then=Value(0)), default=Value(1))
+    return SearchWord.objects.filter(condition, course_count__gt=0).order_by(
+        as_typed, "-course_count", "word"
+    )[:CANDIDATE_LIMIT]
+
+
 def correct_search(text: str) -> Correction | None:
     """`text` with each word the vocabulary lacks replaced by its closest
     word, or None when no word needs it or none is close enough. One query,
@@ -216,19 +233,7 @@ def correct_search(text: str) -> Correction | None:
     ]
     if not wanted:
         return None
-    condition = Q(word__in=wanted)
-    for word in wanted:
-        reach = allowed_distance(word)
-        condition |= Q(
-            initial=word[0], length__gte=len(word) - reach, length__lte=len(word) + reach
-        )
-    # The words as typed first, so a known word is never crowded out.
-    as_typed = Case(When(word__in=wanted, then=Value(0)), default=Value(1))
-    candidates = list(
-        SearchWord.objects.filter(condition, course_count__gt=0)
-        .order_by(as_typed, "-course_count", "word")
-        .values_list("word", "course_count")[:CANDIDATE_LIMIT]
-    )
+    candidates = list(candidate_words(wanted).values_list("word", "course_count"))
     known = {word for word, _ in candidates}
     corrections: dict[str, str] = {}
     for word in wanted:

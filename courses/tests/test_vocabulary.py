@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from django.apps import apps as global_apps
 from django.contrib.admin.sites import site
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -19,7 +20,7 @@ from courses.services import (
     course_unpublish,
     module_update,
 )
-from courses.vocabulary import correct_search, edit_distance
+from courses.vocabulary import candidate_words, correct_search, edit_distance
 from tests.factories import make_course
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +212,12 @@ def test_the_migration_fills_the_vocabulary_from_published_courses():
     migration.fill_vocabulary(global_apps, None)
     assert counts("glaciology", "secret", "draft") == {"glaciology": 1}
     assert CourseSearchWord.objects.filter(word="glaciology").count() == 1
+
+
+def test_candidates_are_read_through_the_initial_and_length_index():
+    make_course(topic="Python basics")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = candidate_words(["pyhton", "basisc"]).explain()
+    assert "search_words_initial_len_idx" in plan
