@@ -1337,7 +1337,8 @@ class CourseSearchWord(models.Model):
     what a write compares the course's new words with, to move the counts of
     `SearchWord` by exactly what changed."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique constraint, which starts with it.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", db_index=False)
     word = models.CharField(max_length=SEARCH_WORD_MAX_LENGTH)
 
     class Meta:

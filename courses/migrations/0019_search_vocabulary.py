@@ -69,6 +69,7 @@ class Migration(migrations.Migration):
                 (
                     "course",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="courses.course",
