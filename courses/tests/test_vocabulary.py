@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 from django.apps import apps as global_apps
-from django.contrib.admin.sites import site
+from django.contrib import admin
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
@@ -168,7 +168,7 @@ def test_the_admin_deletes_a_courses_words_with_it(admin_user):
     course = make_course(topic="Volcanology")
     request = RequestFactory().post("/")
     request.user = admin_user
-    site._registry[Course].delete_queryset(request, Course.objects.filter(pk=course.pk))
+    admin.site.get_model_admin(Course).delete_queryset(request, Course.objects.filter(pk=course.pk))
     assert counts("volcanology") == {"volcanology": 0}
     assert not Course.objects.filter(pk=course.pk).exists()
 
