@@ -56,6 +56,7 @@ from courses.services import (
     ITEM_UPDATE_FIELDS,
     MODULE_UPDATE_FIELDS,
     course_content_changed,
+    course_delete,
     course_duplicate,
     course_publish,
     course_reorder_modules,
@@ -579,6 +580,12 @@ class CourseAdmin(
             obj.reviewed_at = timezone.now()
         super().save_model(request, obj, form, change)
         course_content_changed(course_ids=[obj.pk])
+
+    def delete_model(self, request: HttpRequest, obj: Course) -> None:
+        course_delete(course_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        course_delete(course_ids=list(queryset.values_list("pk", flat=True)))
 
     def save_child(self, obj: Module) -> None:
         module_save(obj)

@@ -1315,3 +1315,54 @@ def quiz_problems(
                 )
             )
     return problems
+
+
+# The search vocabulary: what "Did you mean" may correct a search to
+# (courses.vocabulary).
+
+SEARCH_WORD_MAX_LENGTH = 40
+
+
+class SearchWord(models.Model):
+    """A word of the published courses' topics, descriptions and module,
+    lesson and quiz titles, with the number of published courses using it.
+    Kept by `courses.services.course_content_changed` (through
+    `courses.vocabulary.vocabulary_update`) in the transaction of every write;
+    a word no published course uses any more stays with a count of 0 and is
+    never offered (deleting it could lose a concurrent writer's increment)."""
+
+    word = models.CharField(max_length=SEARCH_WORD_MAX_LENGTH, primary_key=True)
+    # The first letter and the length, what a correction's candidates are
+    # looked up by (the index below): a typo rarely hits the first letter.
+    initial = models.CharField(max_length=1)
+    length = models.PositiveSmallIntegerField()
+    course_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "search_words"
+        ordering = ["word"]
+        indexes = [
+            models.Index(fields=["initial", "length"], name="search_words_initial_len_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class CourseSearchWord(models.Model):
+    """A word a published course gives the vocabulary (none for a draft):
+    what a write compares the course's new words with, to move the counts of
+    `SearchWord` by exactly what changed."""
+
+    # Indexed by the unique constraint, which starts with it.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", db_index=False)
+    word = models.CharField(max_length=SEARCH_WORD_MAX_LENGTH)
+
+    class Meta:
+        db_table = "course_search_words"
+        constraints = [
+            models.UniqueConstraint(fields=["course", "word"], name="course_search_words_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word

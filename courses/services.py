@@ -25,6 +25,12 @@ from courses.documents import (
 )
 from courses.models import TITLE_MAX_LENGTH, Activity, Course, Lesson, Module, estimate_minutes
 from courses.outline import outline_documents
+from courses.vocabulary import (
+    course_texts,
+    vocabulary_forget,
+    vocabulary_update,
+    vocabulary_words,
+)
 
 Item = Lesson | Activity
 
@@ -39,23 +45,36 @@ def course_content_changed(*, course_ids: Iterable[int]) -> None:
     and the new version commit together, in the database every process reads:
     no cache is told anything, so none can miss it, and a cache that fails
     cannot fail the write. The rows are locked, so two concurrent edits
-    cannot write stale counts or outlines.
+    cannot write stale counts or outlines. The search vocabulary follows in
+    the same transaction (courses.vocabulary): a published course's words
+    join it, a draft's leave it.
 
     Every service below calls it in its transaction, as does the admin for a
     course's own fields. A version is random, not the next number: a
     database restored from a backup never hands out again a version that
     other content was kept under."""
     course_ids = sorted(set(course_ids))
-    metadata = dict(
-        Course.objects.select_for_update().filter(pk__in=course_ids).values_list("pk", "metadata")
-    )
+    rows = {
+        pk: (metadata, topic, description, status)
+        for pk, metadata, topic, description, status in Course.objects.select_for_update()
+        .filter(pk__in=course_ids)
+        .values_list("pk", "metadata", "topic", "description", "status")
+    }
+    metadata = {pk: row[0] for pk, row in rows.items()}
     words = dict(
         Lesson.objects.filter(module__course_id__in=course_ids)
         .values_list("module__course_id")
         .annotate(words=Sum("word_count"))
         .values_list("module__course_id", "words")
     )
+    vocabulary: dict[int, set[str]] = {}
     for course_id, outline in outline_documents(list(metadata)).items():
+        _, topic, description, status = rows[course_id]
+        vocabulary[course_id] = (
+            vocabulary_words(course_texts(topic, description, outline))
+            if status == Course.Status.PUBLISHED
+            else set()
+        )
         kinds = [item[0] for module in outline["modules"] for item in module["items"]]
         counts = {
             "modules": len(outline["modules"]),
@@ -68,6 +87,7 @@ def course_content_changed(*, course_ids: Iterable[int]) -> None:
             metadata={**metadata[course_id], "count": counts, "minutes": minutes},
             content_version=secrets.randbits(63),
         )
+    vocabulary_update(words=vocabulary)
 
 
 # Fields an update may change; structure (parent, order) has its own services.
@@ -277,6 +297,17 @@ def course_unpublish(*, course_ids: Sequence[int]) -> int:
     if changed:
         course_content_changed(course_ids=changed)
     return len(changed)
+
+
+@transaction.atomic
+def course_delete(*, course_ids: Sequence[int]) -> None:
+    """Delete the given courses with everything in them; their words leave
+    the search vocabulary in the same transaction."""
+    locked = list(
+        Course.objects.select_for_update().filter(pk__in=course_ids).values_list("pk", flat=True)
+    )
+    vocabulary_forget(course_ids=locked)
+    Course.objects.filter(pk__in=locked).delete()
 
 
 # Modules.

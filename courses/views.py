@@ -20,6 +20,7 @@ from django.views.generic import ListView
 from athena.cachecontrol import PublicPageMixin
 from courses.models import PREFERENCE_CHOICES, Course, Duration, Focus, Level
 from courses.search import parse_search, search_snippets, search_suggestions
+from courses.vocabulary import Correction, correct_search
 
 CATALOG_PAGE_SIZE = 24
 # The catalog counts and pages through at most this many results: a bounded
@@ -110,13 +111,19 @@ class CatalogView(PublicPageMixin, ListView):
         self.sort = self.wanted["sort"] or ("relevance" if query else "newest")
         self.form.data = self.form.data.copy()
         self.form.data["sort"] = self.sort  # the select shows the order actually used
+        self.search_text = self.parsed.text  # what was searched for, corrected or not
+        self.correction: Correction | None = None
+        return self._searched(self.parsed.text)
+
+    def _searched(self, text: str) -> QuerySet[Course]:
+        """The published courses matching `text` and the filters, in the sort
+        order (kept as `self.matching` unordered, for counting)."""
         self.matching = Course.objects.published().for_cards().with_preference(**self.preferences)
-        if self.parsed.text:
-            self.matching = self.matching.search(self.parsed.text)
+        if text:
+            self.matching = self.matching.search(text)
         # Without search words there is no relevance: newest first.
         return _catalog_order(
-            self.matching,
-            sort=self.sort if (self.parsed.text or self.sort != "relevance") else "newest",
+            self.matching, sort=self.sort if (text or self.sort != "relevance") else "newest"
         )
 
     def get_paginator(
@@ -130,6 +137,16 @@ class CatalogView(PublicPageMixin, ListView):
         self, queryset: QuerySet[Course], page_size: int
     ) -> tuple[Paginator, Page, list[Course], bool]:
         paginator, page, courses, is_paginated = super().paginate_queryset(queryset, page_size)
+        if paginator.count == 0 and self.parsed.text:
+            # Nothing found: search again with misspelt words corrected (one
+            # query to the vocabulary), and say so if that finds courses. A
+            # search that finds anything never pays for this.
+            correction = correct_search(self.parsed.text)
+            if correction is not None:
+                corrected = super().paginate_queryset(self._searched(correction.text), page_size)
+                if corrected[0].count:
+                    self.correction, self.search_text = correction, correction.text
+                    paginator, page, courses, is_paginated = corrected
         page.object_list = list(courses)  # one query, shared by the page and the template
         return paginator, page, page.object_list, is_paginated
 
@@ -137,10 +154,10 @@ class CatalogView(PublicPageMixin, ListView):
         context = super().get_context_data(**kwargs)
         paginator: CappedPaginator = context["paginator"]
         courses: list[Course] = context["courses"]
-        if self.parsed.text and courses:
+        if self.search_text and courses:
             # Which module, lesson or quiz matched: one query for the page.
             snippets = search_snippets(
-                text=self.parsed.text, course_ids=[course.pk for course in courses]
+                text=self.search_text, course_ids=[course.pk for course in courses]
             )
             for course in courses:
                 course.search_match = snippets.get(course.pk)
@@ -155,8 +172,12 @@ class CatalogView(PublicPageMixin, ListView):
                 total=paginator.count,
                 capped=paginator.capped,
                 preferences=self.preferences,
-                text=self.parsed.text,
+                text=self.search_text,
             ),
+            # The search as typed with its misspelt words corrected, as the
+            # "Did you mean" link sends it (preference words kept) and shows it.
+            "correction": self.correction.pieces(query) if self.correction else [],
+            "corrected_query": self.correction.apply(query) if self.correction else "",
             "suggestions": (
                 search_suggestions(self.parsed.text or query)
                 if query and paginator.count == 0

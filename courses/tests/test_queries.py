@@ -74,6 +74,9 @@ LEARNER_PAGES = [
     ("home", 5, SESSION + BELL + 3),
     ("catalog", 2, SESSION + BELL),  # the (capped) count, the page of courses
     ("catalog-search", 3, SESSION + BELL),  # and the matching lesson or quiz per result
+    # A misspelt search: the empty count, the vocabulary, then the corrected
+    # search's count, page and matches (courses.vocabulary).
+    ("catalog-corrected", 5, SESSION + BELL),
     ("course", 1, SESSION + BELL + 1),  # the course's row
     ("module", 1, SESSION + BELL + 1),
     ("lesson", 1, SESSION + BELL + 1 + 1),
@@ -88,6 +91,8 @@ def _page_url(page_name: str, course: Course) -> str:
         return reverse("courses:catalog") + "?page=2&sort=popular"
     if page_name == "catalog-search":
         return reverse("courses:catalog") + "?q=counted+course&level=beginner"
+    if page_name == "catalog-corrected":
+        return reverse("courses:catalog") + "?q=countde+course&level=beginner"
     if page_name == "course":
         return course.get_absolute_url()
     if page_name == "module":
