@@ -36,7 +36,7 @@ def empty_vocabulary(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0018_course_language"),
+        ("courses", "0019_course_ratings"),
     ]
 
     operations = [
