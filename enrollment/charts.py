@@ -23,7 +23,7 @@ from enrollment.selectors import CourseStatistics, QuizStatistic, WeekCount
 WIDTH = 720
 LABEL_RIGHT = 292  # labels end here, right-aligned
 BAR_LEFT = 300
-BAR_SPACE = 340  # the longest bar; its value is written after it
+BAR_SPACE = 300  # the longest bar; its value (up to ~16 characters) is written after it
 BAR_HEIGHT = 14
 BAR_GAP = 3
 ROW_GAP = 10
@@ -168,6 +168,7 @@ class Column:
 
 # Column chart geometry: small enough for a phone's width.
 COLUMN_WIDTH = 360
+COLUMN_PAD = 16  # room for the outer columns' labels
 COLUMN_TOP = 18  # room for the tallest column's value
 COLUMN_SPACE = 90
 COLUMN_HEIGHT = COLUMN_TOP + COLUMN_SPACE + 22
@@ -185,7 +186,7 @@ def column_chart(
     maximum = max((column.value for column in columns), default=0)
     if maximum <= 0:
         return _empty(empty)
-    slot = COLUMN_WIDTH / len(columns)
+    slot = (COLUMN_WIDTH - 2 * COLUMN_PAD) / len(columns)
     bar = round(slot * 0.7, 1)
     base = COLUMN_TOP + COLUMN_SPACE
     parts = [
@@ -197,8 +198,8 @@ def column_chart(
     ]
     for index, column in enumerate(columns):
         height = _width(column.value, maximum, COLUMN_SPACE)
-        left = round(index * slot + (slot - bar) / 2, 1)
-        middle = round(index * slot + slot / 2, 1)
+        left = round(COLUMN_PAD + index * slot + (slot - bar) / 2, 1)
+        middle = round(COLUMN_PAD + index * slot + slot / 2, 1)
         parts.append(
             format_html(
                 '<rect class="athena-chart__bar athena-chart__bar--done" x="{x}" y="{y}"'
@@ -296,7 +297,9 @@ def quiz_success_chart(report: CourseStatistics) -> SafeString:
             texts=[
                 f"{quiz.right_first} of {quiz.learners} ({quiz.first_try_rate}%)",
                 f"{quiz.right_in_the_end} of {quiz.learners} ({quiz.eventual_rate}%)",
-            ],
+            ]
+            if quiz.learners
+            else ["no answers", "no answers"],
         )
         for quiz in report.quizzes
     ]
