@@ -105,6 +105,22 @@ def test_the_figures_count_first_answers_by_option_number(taken_course):
     ]
 
 
+def test_a_course_row_without_its_outline_still_lists_every_item(
+    taken_course, django_assert_num_queries
+):
+    """A row written round the services (a bulk loader) has no stored outline:
+    the items are read in three queries, not one per module."""
+    Course.objects.filter(pk=taken_course.pk).update(outline={})
+    course = Course.objects.get(pk=taken_course.pk)
+    with django_assert_num_queries(7 + 3):
+        report = course_statistics(course=course)
+    assert [(row.label, row.completed) for row in report.items] == [
+        ("Lesson: Lesson 1.1", 2),
+        ("Quiz: Quiz 1.1", 2),
+        ("Lesson: Lesson 1.2", 1),
+    ]
+
+
 def test_the_report_draws_each_figure_as_bars(superuser_client, taken_course):
     response = superuser_client.get(report_url(taken_course))
     assert response.status_code == HTTPStatus.OK
