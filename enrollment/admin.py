@@ -11,11 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_safe
 
 from courses.admin_filters import AutocompleteFilter, AutocompleteFilterMediaMixin
 from courses.models import may_see_drafts
-from enrollment import selectors
+from enrollment import charts, selectors
+from enrollment.exports import course_report_csv
 from enrollment.models import (
     CourseReport,
     Enrollment,
@@ -126,13 +129,19 @@ class CourseReportAdmin(ReadOnlyAdmin):
     def enrolled(self, course: CourseReport) -> int:
         return course.enrollment_count
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(require_safe(self.export_view)),
+                name="{}_{}_export".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _report_course(self, request: HttpRequest, object_id: str) -> CourseReport:
+        """The course whose report this user may read, or 404 / 403."""
         # get_object answers None for an id that is not a course id ("abc"),
         # where get_object_or_404 raised ValueError: a 500.
         course = self.get_object(request, unquote(object_id))
@@ -140,16 +149,42 @@ class CourseReportAdmin(ReadOnlyAdmin):
             raise Http404("No such course.")
         if not self.has_view_permission(request, course):
             raise PermissionDenied
+        return course
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        course = self._report_course(request, object_id)
+        report = selectors.course_statistics(course=course)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Report: {course.topic}",
             "course": course,
-            "report": selectors.course_statistics(course=course),
+            "report": report,
             "ratings": selectors.course_ratings(course=course),
+            "charts": {
+                "funnel": charts.funnel_chart(report),
+                "drop_off": charts.drop_off_chart(report),
+                "quiz_success": charts.quiz_success_chart(report),
+                "options": [
+                    (quiz, charts.option_chart(quiz, place=place))
+                    for place, quiz in enumerate(report.quizzes, start=1)
+                ],
+            },
+            "export_url": reverse("admin:enrollment_coursereport_export", args=[course.pk]),
             "open_problems": ProblemReport.objects.filter(course=course, resolved_at=None).count(),
         }
         return TemplateResponse(request, "admin/enrollment/coursereport/report.html", context)
+
+    def export_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The report's figures as one CSV file (docs/reports.md)."""
+        course = self._report_course(request, object_id)
+        return course_report_csv(course=course, report=selectors.course_statistics(course=course))
 
 
 @admin.register(ProblemReport)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import Course, Lesson
 from courses.outline import course_outline
-from enrollment import selectors
+from enrollment import charts, selectors
 from enrollment.forms import CourseRatingForm, ProblemReportForm
 from enrollment.models import CourseRating, Enrollment
 from enrollment.pending import enroll_and_announce, enrollment_defer
@@ -142,12 +142,15 @@ def course_results(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(user=request.user)
+    weeks = selectors.weekly_progress(user=request.user) if rows else []
     return render(
         request,
         "enrollment/dashboard.html",
         {
             "in_progress": [row for row in rows if not row.finished],
             "completed": [row for row in rows if row.finished],
+            "progress_weeks": weeks,
+            "progress_chart": charts.weekly_progress_chart(weeks) if weeks else "",
         },
     )
 

@@ -66,10 +66,15 @@ def test_dashboard_count_for_a_learner_in_many_courses(
     for other in Course.objects.exclude(pk=course.pk)[:20]:
         enrollment_create(user=learner, course=other)
     # The enrollments; the courses' rows, whose outlines name each button's
-    # item (one query for all 21); the learner's completions and resume points.
-    with django_assert_num_queries(SESSION + 3 + BELL):
+    # item (one query for all 21); the learner's completions and resume
+    # points; the items completed per week (the progress chart).
+    with django_assert_num_queries(SESSION + 4 + BELL) as captured:
         response = client.get(reverse("enrollment:dashboard"))
     assert response.status_code == HTTPStatus.OK
+    assert 'id="chart-weekly-progress"' in response.content.decode()
+    weekly = [query["sql"] for query in captured.captured_queries if "MIN(" in query["sql"]]
+    assert len(weekly) == 1
+    assert "UNION ALL" in weekly[0]
 
 
 def test_learner_action_counts(client, learner, course, django_assert_num_queries):
@@ -160,11 +165,25 @@ def test_course_report_page_count(
     url = reverse("admin:enrollment_coursereport_change", args=[course.pk])
     # The course; its learners, their lessons done, quizzes answered and
     # quizzes passed (one query each, for every learner at once); its quizzes
-    # with their attempt and success counts; each learner's first answers;
-    # the open problem reports; the ratings by stars and the latest comments.
-    with django_assert_num_queries(SESSION + 10):
+    # with their attempt and success counts; each learner's first answers
+    # (with the option chosen); each lesson's completions (drop-off); the
+    # open problem reports; the ratings by stars and the latest comments. The
+    # charts read nothing more.
+    with django_assert_num_queries(SESSION + 11):
         response = superuser_client.get(url)
     assert response.status_code == HTTPStatus.OK
+    assert response.content.decode().count('<svg class="athena-chart"') == 3 + 30
+
+
+def test_course_report_export_count(
+    superuser_client, course, django_assert_num_queries, warm_content_types
+):
+    url = reverse("admin:enrollment_coursereport_export", args=[course.pk])
+    # The report page's queries but the open problem reports.
+    with django_assert_num_queries(SESSION + 8):
+        response = superuser_client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
 
 
 @pytest.mark.parametrize("model", [Enrollment, LessonCompletion, QuizAttempt])
