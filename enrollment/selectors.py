@@ -12,7 +12,13 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from courses.models import Activity, Course, visible_courses
 from courses.outline import course_outlines
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+from enrollment.models import (
+    Enrollment,
+    LessonCompletion,
+    QuizAttempt,
+    ResumePoint,
+    ReviewItem,
+)
 from enrollment.progress import (
     CourseProgress,
     course_progress,
@@ -124,6 +130,11 @@ class QuizResults:
     @property
     def first_try_percent(self) -> int:
         return percent(self.first_try, self.total)
+
+    @property
+    def missed_first_try(self) -> int:
+        """Quizzes answered wrong on the first try: the ones on the review schedule."""
+        return sum(bool(result.attempts) and not result.first_try for result in self.quizzes)
 
 
 def quiz_results(*, user: Any, course: Course) -> QuizResults:
@@ -293,3 +304,35 @@ def trending_module_ids(*, since: datetime, limit: int) -> list[int]:
         entry[1] = max(entry[1], last)
     ranked = sorted(score.items(), key=lambda pair: (pair[1][0], pair[1][1]), reverse=True)
     return [module_id for module_id, _ in ranked[:limit]]
+
+
+def review_items(*, user: Any, course: Course | None = None) -> list[ReviewItem]:
+    """The learner's review schedule in the courses they are enrolled in and
+    may see (in `course` only, when given), each with its quiz, module and
+    course: the soonest due first, mastered ones last. One query whatever
+    their number."""
+    course_path = "activity__module__course__"
+    items = ReviewItem.objects.filter(
+        visible_courses(user, path=course_path),
+        user=user,
+        **{f"{course_path}enrollments__user": user},
+    )
+    if course is not None:
+        items = items.filter(activity__module__course=course)
+    return list(
+        items.select_related("activity__module__course")
+        # The course's row is read for its name and reveal policy only.
+        .defer(
+            *(
+                f"{course_path}{name}"
+                for name in (
+                    "description",
+                    "description_html",
+                    "outline",
+                    "metadata",
+                    "preferences",
+                )
+            )
+        )
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+    )
