@@ -188,7 +188,6 @@ class ReviewAnswered:
     item: ReviewItem
     correct: bool
     chosen: QuizOption
-    options: list[QuizOption]
     revealed_option: QuizOption | None
 
     @property
@@ -239,7 +238,6 @@ def review(request: HttpRequest, course_id: int | None = None) -> HttpResponse:
             "due": [entry for entry in entries if entry.due],
             "later": [entry for entry in entries if not entry.due and not entry.item.mastered],
             "mastered": [entry for entry in entries if entry.item.mastered],
-            "now": now,
         },
     )
 
@@ -287,12 +285,11 @@ def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswere
         revealed_option=activity.answer if revealed else None,
         order=option_order(activity, request.user),
     )
-    by_number = {option.number: option for option in options}
+    by_number = {option.number: option for option in options}  # the letters shown
     return ReviewAnswered(
         item=reviewed.item,
         correct=bool(outcome.correct),
         chosen=by_number[outcome.chosen],
-        options=options,
         revealed_option=by_number[activity.answer] if revealed else None,
     )
 
