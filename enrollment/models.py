@@ -3,6 +3,8 @@ comes from) and each learner's progress. See docs/data-model.md."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -235,3 +237,52 @@ class CourseRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.course} {self.stars}/5"
+
+
+class ReviewItem(models.Model):
+    """A quiz the learner missed on the first try, coming back on a spaced
+    schedule (`REVIEW_INTERVALS`): due a day after the miss, then 3 and 7
+    days after each right answer on the Review page; a wrong one starts
+    again at a day; a right one at the last step retires it (mastered).
+
+    Only answers on the Review page move the schedule: the quiz page still
+    teaches (and records attempts) without touching it."""
+
+    # Leads the unique constraint's index and the due index: none of its own.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_items",
+        db_index=False,
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="review_items")
+    # How many right review answers in a row: an index into REVIEW_INTERVALS.
+    step = models.PositiveSmallIntegerField(default=0)
+    # When it comes back; None once mastered.
+    due_at = models.DateTimeField(null=True, blank=True)
+    missed_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    mastered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "review_items"
+        ordering = [models.F("due_at").asc(nulls_last=True), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "activity"], name="review_items_unique_user_activity"
+            ),
+        ]
+        indexes = [
+            # "Due now" for a learner: their items by due date.
+            models.Index(fields=["user", "due_at"], name="review_items_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} reviews {self.activity}"
+
+    @property
+    def mastered(self) -> bool:
+        return self.due_at is None
+
+    def is_due(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at <= now

@@ -278,6 +278,9 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
                 activity=self.object,
                 option_number=posted_option(self.object, request.user, request.POST.get("option")),
                 enrolled=state.is_enrolled,
+                # Passed or under review: not a first answer (no query to find out).
+                answered_before=self.object.key in state.completed_keys
+                or self.object.key in state.review_due,
             )
         except NotAnOption:
             raise BadRequest("That is not one of the quiz's options.") from None

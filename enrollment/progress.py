@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from courses.models import Activity, Course, Lesson, Module
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ResumePoint
+from enrollment.models import (
+    Enrollment,
+    LessonCompletion,
+    QuizAttempt,
+    ResumePoint,
+    ReviewItem,
+)
 
 
 @dataclass
@@ -24,15 +30,23 @@ class LearnerState:
     last_accessed_at: datetime | None = None
     completed_keys: set[str] = field(default_factory=set)
     resume_key: str | None = None
+    # The quizzes on the learner's review schedule: their keys and when each
+    # is next due (None: mastered).
+    review_due: dict[str, datetime | None] = field(default_factory=dict)
 
     @property
     def is_enrolled(self) -> bool:
         return self.enrollment_id is not None
 
+    def reviews_due(self, now: datetime | None = None) -> int:
+        """How many questions of the course are due for review now."""
+        now = now or timezone.now()
+        return sum(due is not None and due <= now for due in self.review_due.values())
+
 
 def _learner_state_sql(course_count: int) -> str:
     """The learner's state in `course_count` courses as (tag, id, timestamp,
-    course id) rows; parameters: the user's id, then the course ids, four times.
+    course id) rows; parameters: the user's id, then the course ids, five times.
 
     Written out rather than built with the ORM: it runs on every learner page,
     and building the four-part UNION cost more than the query itself (about
@@ -63,6 +77,12 @@ SELECT CASE WHEN r.lesson_id IS NULL THEN 'resume-activity' ELSE 'resume-lesson'
   FROM {ResumePoint._meta.db_table} r
  WHERE r.user_id = %s AND r.course_id IN ({courses})
    AND (r.lesson_id IS NOT NULL OR r.activity_id IS NOT NULL)
+UNION ALL
+SELECT 'review', v.activity_id, v.due_at, m.course_id
+  FROM {ReviewItem._meta.db_table} v
+  JOIN {Activity._meta.db_table} a ON a.activity_id = v.activity_id
+  JOIN {Module._meta.db_table} m ON m.module_id = a.module_id
+ WHERE v.user_id = %s AND m.course_id IN ({courses})
 """  # noqa: S608 - table names from the models, values as parameters
 
 
@@ -77,12 +97,12 @@ def _datetime(value: datetime | str) -> datetime:
 
 
 def learner_states(*, user: Any, course_ids: list[int]) -> dict[int, LearnerState]:
-    """Enrollment, completions and resume point of `user` in each of
-    `course_ids`: one query whatever their number."""
+    """Enrollment, completions, resume point and review schedule of `user`
+    in each of `course_ids`: one query whatever their number."""
     states = {course_id: LearnerState() for course_id in course_ids}
     if not course_ids or not getattr(user, "is_authenticated", False):
         return states
-    params = [user.pk, *course_ids] * 4
+    params = [user.pk, *course_ids] * 5
     with connection.cursor() as cursor:
         cursor.execute(_learner_state_sql(len(course_ids)), params)
         rows = cursor.fetchall()
@@ -90,6 +110,8 @@ def learner_states(*, user: Any, course_ids: list[int]) -> dict[int, LearnerStat
         state = states[course_id]
         if tag == "enrollment":
             state.enrollment_id, state.last_accessed_at = object_id, _datetime(at)
+        elif tag == "review":
+            state.review_due[f"activity:{object_id}"] = _datetime(at) if at else None
         elif tag in ("lesson", "activity"):
             state.completed_keys.add(f"{tag}:{object_id}")
         else:
@@ -149,6 +171,16 @@ class CourseProgress:
     @property
     def total(self) -> int:
         return len(self.course.item_keys())
+
+    @property
+    def review_count(self) -> int:
+        """Questions of the course on the learner's review schedule, mastered ones too."""
+        return len(self.state.review_due)
+
+    @cached_property
+    def reviews_due(self) -> int:
+        """Questions of the course due for review now."""
+        return self.state.reviews_due()
 
     @cached_property
     def completed(self) -> int:

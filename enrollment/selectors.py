@@ -19,6 +19,7 @@ from enrollment.models import (
     LessonCompletion,
     QuizAttempt,
     ResumePoint,
+    ReviewItem,
 )
 from enrollment.progress import (
     CourseProgress,
@@ -131,6 +132,11 @@ class QuizResults:
     @property
     def first_try_percent(self) -> int:
         return percent(self.first_try, self.total)
+
+    @property
+    def missed_first_try(self) -> int:
+        """Quizzes answered wrong on the first try: the ones on the review schedule."""
+        return sum(bool(result.attempts) and not result.first_try for result in self.quizzes)
 
 
 def quiz_results(*, user: Any, course: Course) -> QuizResults:
@@ -491,4 +497,36 @@ def course_ratings(*, course: Course) -> RatingSummary:
         total=sum(stars * learners for stars, learners in given.items()),
         by_stars=[(stars, given.get(stars, 0)) for stars in stars_range],
         comments=comments,
+    )
+
+
+def review_items(*, user: Any, course: Course | None = None) -> list[ReviewItem]:
+    """The learner's review schedule in the courses they are enrolled in and
+    may see (in `course` only, when given), each with its quiz, module and
+    course: the soonest due first, mastered ones last. One query whatever
+    their number."""
+    course_path = "activity__module__course__"
+    items = ReviewItem.objects.filter(
+        visible_courses(user, path=course_path),
+        user=user,
+        **{f"{course_path}enrollments__user": user},
+    )
+    if course is not None:
+        items = items.filter(activity__module__course=course)
+    return list(
+        items.select_related("activity__module__course")
+        # The course's row is read for its name and reveal policy only.
+        .defer(
+            *(
+                f"{course_path}{name}"
+                for name in (
+                    "description",
+                    "description_html",
+                    "outline",
+                    "metadata",
+                    "preferences",
+                )
+            )
+        )
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
     )

@@ -20,6 +20,7 @@ from enrollment.models import (
     ProblemReport,
     QuizAttempt,
     ResumePoint,
+    ReviewItem,
 )
 from enrollment.progress import CourseProgress, LearnerState, course_progress, learner_state
 
@@ -129,6 +130,7 @@ def quiz_answer(
     activity: Activity,
     option_number: int,
     enrolled: bool | None = None,
+    answered_before: bool = False,
 ) -> QuizOutcome:
     """Check a submitted answer on the server and, for a learner enrolled in the
     quiz's course, store the attempt. A learner not enrolled has the answer
@@ -139,6 +141,12 @@ def quiz_answer(
     first-try results meaningless. `enrolled` is whether `user` is enrolled in
     the quiz's course, when the caller has just read it (their learner state);
     without it, one query finds out.
+
+    A wrong first answer puts the quiz on the learner's review schedule
+    (`ReviewItem`), in the attempt's transaction; finding out whether a wrong
+    answer is the first costs a query, unless the caller knows the learner
+    `answered_before` (passed the quiz, or has it under review already).
+    Answers here never move a schedule: only `review_answer` does.
 
     Raises NotAnOption for a number that is not one of the quiz's options. The
     user and the quiz come from the session and the URL, never from the form."""
@@ -151,10 +159,126 @@ def quiz_answer(
     if enrolled is None:
         enrolled = user.is_authenticated and _is_enrolled(user=user, module_id=activity.module_id)
     if enrolled and user.is_authenticated:
+        attempt = _attempt_record(
+            user=user,
+            activity=activity,
+            option_number=option_number,
+            correct=correct,
+            answered_before=answered_before,
+        )
+    return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
+
+
+def _attempt_record(
+    *,
+    user: AbstractBaseUser,
+    activity: Activity,
+    option_number: int,
+    correct: bool,
+    answered_before: bool,
+) -> QuizAttempt:
+    """Store an attempt; a wrong first one (the first attempt is what counts)
+    also puts the quiz on the learner's review schedule, atomically."""
+    first_miss = (
+        not correct
+        and not answered_before
+        and not QuizAttempt.objects.filter(user=user, activity=activity).exists()
+    )
+    if not first_miss:
+        return QuizAttempt.objects.create(
+            user=user, activity=activity, chosen_option=option_number, is_correct=correct
+        )
+    with transaction.atomic():
         attempt = QuizAttempt.objects.create(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
-    return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
+        # Two tabs answering at once: the unique constraint keeps one schedule.
+        ReviewItem.objects.bulk_create(
+            [review_item_for_miss(user=user, activity=activity, missed_at=attempt.attempted_at)],
+            ignore_conflicts=True,
+        )
+    return attempt
+
+
+# A missed quiz comes back this long after the miss, then after each right
+# review answer in turn; a right answer at the last step masters it.
+REVIEW_INTERVALS = (timedelta(days=1), timedelta(days=3), timedelta(days=7))
+
+
+def review_item_for_miss(
+    *, user: AbstractBaseUser, activity: Activity, missed_at: datetime
+) -> ReviewItem:
+    """The schedule of a quiz just missed on the first try (unsaved)."""
+    return ReviewItem(
+        user=user,
+        activity=activity,
+        step=0,
+        due_at=missed_at + REVIEW_INTERVALS[0],
+        missed_at=missed_at,
+    )
+
+
+def review_schedule_next(*, item: ReviewItem, correct: bool, now: datetime) -> None:
+    """Move `item`'s schedule on after a review answer (unsaved): a right one
+    brings it back after the next interval, or retires it (mastered) after
+    the last; a wrong one starts again at the first."""
+    item.reviewed_at = now
+    if not correct:
+        item.step, item.due_at, item.mastered_at = 0, now + REVIEW_INTERVALS[0], None
+    elif item.step + 1 < len(REVIEW_INTERVALS):
+        item.step += 1
+        item.due_at = now + REVIEW_INTERVALS[item.step]
+    else:
+        item.step, item.due_at, item.mastered_at = len(REVIEW_INTERVALS), None, now
+
+
+class NotDueForReview(Exception):
+    """The question is not on the learner's review list, or not due yet (or
+    answered already from another tab)."""
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """A review answer: checked and stored as an attempt (`outcome`), with
+    the schedule it moved (`item`)."""
+
+    outcome: QuizOutcome
+    item: ReviewItem
+
+
+@transaction.atomic
+def review_answer(
+    *, user: AbstractBaseUser, item: ReviewItem, option_number: int, now: datetime | None = None
+) -> ReviewOutcome:
+    """Answer a question due for review: the answer is stored as an attempt
+    (it teaches like any other; the first attempt stays the one that counts)
+    and moves the schedule (`review_schedule_next`), in one transaction.
+
+    `item` is the learner's, as the caller read it (with its activity). The
+    schedule's UPDATE is conditional on the due date read, so a second
+    submission of the same form (another tab) raises NotDueForReview rather
+    than moving the schedule twice; so does an item not due yet. Raises
+    NotAnOption for a number that is not one of the quiz's options."""
+    now = now or timezone.now()
+    activity = item.activity
+    if item.user_id != user.pk or not item.is_due(now):
+        raise NotDueForReview
+    if not activity.has_option(option_number):
+        raise NotAnOption(f"{option_number} is not an option of {activity}")
+    correct = option_number == activity.answer
+    read_due_at = item.due_at
+    review_schedule_next(item=item, correct=correct, now=now)
+    moved = ReviewItem.objects.filter(pk=item.pk, due_at=read_due_at).update(
+        step=item.step, due_at=item.due_at, reviewed_at=now, mastered_at=item.mastered_at
+    )
+    if not moved:
+        raise NotDueForReview
+    attempt = QuizAttempt.objects.create(
+        user=user, activity=activity, chosen_option=option_number, is_correct=correct
+    )
+    return ReviewOutcome(
+        outcome=QuizOutcome(chosen=option_number, correct=correct, attempt=attempt), item=item
+    )
 
 
 def resume_point_set(

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import Course, Lesson
 from courses.outline import course_outline
 from enrollment import charts, selectors
 from enrollment.forms import CourseRatingForm, ProblemReportForm
-from enrollment.models import CourseRating, Enrollment
+from enrollment.models import CourseRating, Enrollment, ReviewItem
+from enrollment.pages import (
+    QuizOption,
+    answer_revealed,
+    option_order,
+    posted_option,
+    quiz_options,
+)
 from enrollment.pending import enroll_and_announce, enrollment_defer
 from enrollment.progress import CourseProgress, course_progress, learner_state
+from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import (
     NOT_RATABLE,
+    NotAnOption,
+    NotDueForReview,
     NotEnrolled,
     NotRatable,
     course_rate,
@@ -28,6 +42,7 @@ from enrollment.services import (
     lesson_complete,
     lesson_uncomplete,
     problem_report,
+    review_answer,
 )
 
 
@@ -151,7 +166,137 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "completed": [row for row in rows if row.finished],
             "progress_weeks": weeks,
             "progress_chart": charts.weekly_progress_chart(weeks) if weeks else "",
+            # Read with each course's progress: no query of its own.
+            "reviews_due": sum(row.progress.reviews_due for row in rows),
         },
+    )
+
+
+@dataclass
+class ReviewEntry:
+    """A question on the Review page: due now (with its options, in the
+    learner's order, to answer right there) or later, or mastered."""
+
+    item: ReviewItem
+    due: bool
+    options: list[QuizOption]
+
+    @property
+    def activity(self) -> Any:
+        return self.item.activity
+
+
+@dataclass
+class ReviewAnswered:
+    """The question just answered on the Review page, as the quiz page would
+    show it after an answer, with its new place on the schedule."""
+
+    item: ReviewItem
+    correct: bool
+    chosen: QuizOption
+    revealed_option: QuizOption | None
+
+    @property
+    def activity(self) -> Any:
+        return self.item.activity
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def review(request: HttpRequest, course_id: int | None = None) -> HttpResponse:
+    """The questions the learner missed on the first try (in one course, or
+    in all of theirs), the ones due now first, to answer right here; the
+    others with when they come back, or mastered. Four queries (five for a
+    course), whatever the number of questions; an answer adds its writes."""
+    course = _visible_course(request, course_id) if course_id is not None else None
+    items = selectors.review_items(user=request.user, course=course)
+    answered = None
+    if request.method == "POST":
+        result = _review_post(request, items)
+        if isinstance(result, HttpResponse):
+            return result
+        answered = result
+    now = timezone.now()
+    order = {item.pk: index for index, item in enumerate(items)}
+    # An answered question moved on: sort again (the soonest due, mastered last).
+    items.sort(key=lambda item: (item.mastered, item.due_at or now, order[item.pk]))
+    entries = [
+        ReviewEntry(
+            item=item,
+            due=item.is_due(now),
+            options=quiz_options(
+                item.activity,
+                outcome=None,
+                revealed_option=None,
+                order=option_order(item.activity, request.user),
+            )
+            if item.is_due(now)
+            else [],
+        )
+        for item in items
+    ]
+    return render(
+        request,
+        "enrollment/review.html",
+        {
+            "course": course,
+            "answered": answered,
+            "due": [entry for entry in entries if entry.due],
+            "later": [entry for entry in entries if not entry.due and not entry.item.mastered],
+            "mastered": [entry for entry in entries if entry.item.mastered],
+        },
+    )
+
+
+def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswered | HttpResponse:
+    """Answer one question due for review: what the page shows of it, or the
+    answer to send instead (a question not due, the rate limit)."""
+    raw = request.POST.get("activity", "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise BadRequest("No such question.")
+    activity_id = int(raw)
+    item = next((item for item in items if item.activity_id == activity_id), None)
+    if item is None or not item.is_due(timezone.now()):
+        messages.info(request, "That question is not due for review now: answered already?")
+        return redirect(request.path)
+    if not str(request.POST.get("option", "")).strip():
+        raise BadRequest("Choose an answer, then check it.")
+    activity = item.activity
+    if not quiz_submission_allowed(request=request, activity_id=activity.pk):
+        response = render(
+            request,
+            "courses/quiz_rate_limited.html",
+            {"activity": activity, "limit": settings.ATHENA_QUIZ_ATTEMPTS_PER_MINUTE},
+            status=HTTPStatus.TOO_MANY_REQUESTS,
+        )
+        response["Retry-After"] = str(WINDOW_SECONDS)
+        return response
+    try:
+        reviewed = review_answer(
+            user=request.user,
+            item=item,
+            option_number=posted_option(activity, request.user, request.POST.get("option")),
+        )
+    except NotAnOption:
+        raise BadRequest("That is not one of the quiz's options.") from None
+    except NotDueForReview:
+        messages.info(request, "That question is not due for review now: answered already?")
+        return redirect(request.path)
+    outcome = reviewed.outcome
+    course = activity.module.course
+    revealed = answer_revealed(course=course, correct=bool(outcome.correct))
+    options = quiz_options(
+        activity,
+        outcome=outcome,
+        revealed_option=activity.answer if revealed else None,
+        order=option_order(activity, request.user),
+    )
+    by_number = {option.number: option for option in options}  # the letters shown
+    return ReviewAnswered(
+        item=reviewed.item,
+        correct=bool(outcome.correct),
+        chosen=by_number[outcome.chosen],
+        revealed_option=by_number[activity.answer] if revealed else None,
     )
 
 

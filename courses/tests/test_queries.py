@@ -15,6 +15,7 @@ from django.urls import reverse
 from courses.models import Activity, Course, Lesson
 from enrollment.services import enrollment_create, lesson_complete, quiz_answer
 from tests.factories import course_items, logged_in, make_content_editor, make_course, make_user
+from tests.helpers import option_position
 
 pytestmark = pytest.mark.django_db
 
@@ -143,12 +144,22 @@ def test_quiz_answer_counts(client, course, django_assert_num_queries):
     # this process keeps is used. Then the session, the resume point's write, the attempt
     # (enrollment.services.quiz_answer), the learner's state (read once,
     # before the attempt: it says whether the learner is enrolled), and the
-    # bell.
-    with django_assert_num_queries(1 + SESSION + 1 + 1 + 1 + BELL):
-        assert client.post(url, {"option": "2"}).status_code == HTTPStatus.OK
-    # Answered again from the same page: no resume write.
+    # bell. A wrong first answer also asks whether it is the first (1) and
+    # puts the quiz on the review schedule with the attempt, in a savepoint
+    # (1 + 2).
+    quiz = _late_item(course, Activity)
+    wrong, other_wrong, right = (option_position(quiz, learner, n) for n in (1, 3, 2))
+    with django_assert_num_queries(1 + SESSION + 1 + 1 + 1 + BELL + 1 + 1 + 2):
+        response = client.post(url, {"option": wrong})
+    assert response.status_code == HTTPStatus.OK
+    # Answered again from the same page: no resume write, and the quiz under
+    # review (the learner's state says so) is no first answer: no question.
     with django_assert_num_queries(1 + SESSION + 1 + 1 + BELL):
-        assert client.post(url, {"option": "3"}).status_code == HTTPStatus.OK
+        response = client.post(url, {"option": other_wrong})
+    assert response.status_code == HTTPStatus.OK
+    with django_assert_num_queries(1 + SESSION + 1 + 1 + BELL):
+        response = client.post(url, {"option": right})
+    assert "Correct!" in response.content.decode()
 
 
 # The content admin. Every page reads the session, the user and the editor's

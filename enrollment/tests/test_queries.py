@@ -10,11 +10,13 @@ from http import HTTPStatus
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Course, Lesson
-from enrollment.models import Enrollment, LessonCompletion, QuizAttempt
+from enrollment.models import Enrollment, LessonCompletion, QuizAttempt, ReviewItem
 from enrollment.services import enrollment_create, lesson_complete, quiz_answer
 from tests.factories import course_items, logged_in, make_course, make_user
+from tests.helpers import option_position
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,53 @@ def test_dashboard_count_for_a_learner_in_many_courses(
     weekly = [query["sql"] for query in captured.captured_queries if "MIN(" in query["sql"]]
     assert len(weekly) == 1
     assert "UNION ALL" in weekly[0]
+
+
+def _missed_everything(user, course: Course) -> list:
+    """`user` enrolls and misses every quiz of `course` on the first try;
+    half of them are due now. Answers the quizzes."""
+    enrollment_create(user=user, course=course)
+    quizzes = [item for item in course_items(course) if not isinstance(item, Lesson)]
+    for quiz in quizzes:
+        quiz_answer(user=user, activity=quiz, option_number=1)  # wrong: "2" is right
+    ReviewItem.objects.filter(user=user, activity__in=quizzes[::2]).update(due_at=timezone.now())
+    return quizzes
+
+
+def test_dashboard_count_with_questions_to_review(
+    client, learner, course, django_assert_num_queries
+):
+    _missed_everything(learner, course)
+    for other in Course.objects.exclude(pk=course.pk)[:20]:
+        _missed_everything(learner, other)
+    # As without them (the progress chart included): the learner's state in
+    # every course, read in one query, holds their review schedule.
+    with django_assert_num_queries(SESSION + 4 + BELL):
+        response = client.get(reverse("enrollment:dashboard"))
+    assert "35 questions to review" in response.content.decode()  # 15 + 20
+
+
+def test_review_page_counts(client, learner, course, django_assert_num_queries):
+    quizzes = _missed_everything(learner, course)
+    for other in Course.objects.exclude(pk=course.pk)[:5]:
+        _missed_everything(learner, other)
+    # All courses: the learner's questions with their quizzes and courses.
+    with django_assert_num_queries(SESSION + 1 + BELL):
+        response = client.get(reverse("enrollment:review"))
+    assert len(response.context["due"]) == 15 + 5
+    assert len(response.context["later"]) == 15
+    # One course: the course, then its questions.
+    url = reverse("enrollment:course-review", args=[course.pk])
+    with django_assert_num_queries(SESSION + 2 + BELL):
+        response = client.get(url)
+    assert len(response.context["due"]) == 15
+    # An answer: the same reads, then the schedule's update and the attempt's
+    # insert, in a savepoint.
+    option = option_position(quizzes[0], learner, 2)
+    with django_assert_num_queries(SESSION + 2 + 2 + 2 + BELL):
+        response = client.post(url, {"activity": quizzes[0].pk, "option": option})
+    assert "Correct!" in response.content.decode()
+    assert len(response.context["due"]) == 14
 
 
 def test_learner_action_counts(client, learner, course, django_assert_num_queries):
