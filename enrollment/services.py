@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson
+from enrollment.events import course_finished
 from enrollment.models import (
     Enrollment,
     LessonCompletion,
@@ -153,6 +154,17 @@ def quiz_answer(
             user=user, activity=activity, chosen_option=option_number, is_correct=correct
         )
     return QuizOutcome(chosen=option_number, correct=correct, attempt=attempt)
+
+
+def course_finish_check(*, user: AbstractBaseUser, course: Course, state: LearnerState) -> bool:
+    """After a learner completed an item of `course` (with its outline): when
+    their `state`, read or brought up to date after the completion, leaves no
+    item undone, announce it (`course_finished`: certificates issues theirs)
+    and answer True. No query of its own; the listeners' are few."""
+    if not state.is_enrolled or not course_progress(course=course, state=state).finished:
+        return False
+    course_finished.send(sender=Course, user=user, course=course)
+    return True
 
 
 def resume_point_set(
