@@ -12,6 +12,7 @@ from athena.site_url import site_url
 from certificates.models import Certificate
 from certificates.pdf import certificate_pdf
 from certificates.services import certificate_issue
+from courses.models import MAX_ID
 from courses.outline import course_outline
 from enrollment.progress import course_progress, learner_state
 
@@ -24,12 +25,19 @@ def _verify_url(request: HttpRequest, certificate: Certificate) -> str:
     return site_url(request) + certificate.get_absolute_url()
 
 
+def _require_an_id(course_id: int) -> None:
+    # Past a bigint there is no such course, and SQLite would refuse the parameter.
+    if not 0 < course_id <= MAX_ID:
+        raise Http404("No such course.")
+
+
 @login_required
 @require_safe
 def certificate_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     """The learner's certificate for a course: issued on the first visit once
     every item is done (for learners who finished before certificates
     existed); else what is left to do. One query when it exists."""
+    _require_an_id(course_id)
     certificate = Certificate.objects.filter(user=request.user, course_id=course_id).first()
     progress = None
     if certificate is None:
@@ -60,6 +68,7 @@ def certificate_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_safe
 def certificate_download(request: HttpRequest, course_id: int) -> HttpResponse:
     """The learner's certificate as a PDF to keep; none for a revoked one."""
+    _require_an_id(course_id)
     certificate = get_object_or_404(
         Certificate, user=request.user, course_id=course_id, revoked_at=None
     )

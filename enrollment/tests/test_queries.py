@@ -52,8 +52,9 @@ def course() -> Course:
 def test_quiz_results_page_count(client, learner, course, django_assert_num_queries):
     _take_part(learner, course)
     url = reverse("enrollment:course-results", args=[course.pk])
-    # The course, then its quizzes with the learner's attempt counts.
-    with django_assert_num_queries(SESSION + 2 + BELL):
+    # The course, then its quizzes with the learner's attempt counts, and the
+    # learner's state (whether the course is finished: the certificate link).
+    with django_assert_num_queries(SESSION + 3 + BELL):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     assert "of 30</strong> quizzes" in response.content.decode()
@@ -66,8 +67,9 @@ def test_dashboard_count_for_a_learner_in_many_courses(
     for other in Course.objects.exclude(pk=course.pk)[:20]:
         enrollment_create(user=learner, course=other)
     # The enrollments; the courses' rows, whose outlines name each button's
-    # item (one query for all 21); the learner's completions and resume points.
-    with django_assert_num_queries(SESSION + 3 + BELL):
+    # item (one query for all 21); the learner's completions and resume points;
+    # their certificates (certificates' template tag).
+    with django_assert_num_queries(SESSION + 4 + BELL):
         response = client.get(reverse("enrollment:dashboard"))
     assert response.status_code == HTTPStatus.OK
 
@@ -89,8 +91,9 @@ def test_learner_action_counts(client, learner, course, django_assert_num_querie
         assert client.get(next_up).status_code == HTTPStatus.FOUND
     # Marking a lesson done: the course's row with its outline (1), the lesson
     # with its module, the enrollment check, then the completion's
-    # get-or-create (its read and insert, each in a savepoint: 2 + 2 + 2).
-    with django_assert_num_queries(SESSION + 1 + 1 + 1 + 6):
+    # get-or-create (its read and insert, each in a savepoint: 2 + 2 + 2), and
+    # as the lesson is newly done, the learner's state (is the course finished?).
+    with django_assert_num_queries(SESSION + 1 + 1 + 1 + 6 + 1):
         assert client.post(done).status_code == HTTPStatus.FOUND
 
 
