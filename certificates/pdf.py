@@ -21,6 +21,14 @@ FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"
 
 
+def _fitted(pdf: FPDF, text: str, size: float, *, lines: int = 2) -> float:
+    """`size`, or smaller so that `text` (in bold) takes at most `lines` lines."""
+    pdf.set_font(FAMILY, "B", 10)
+    width_at_10 = pdf.get_string_width(text) or 1
+    fitting = 10 * lines * pdf.epw * 0.9 / width_at_10
+    return max(8.0, min(size, fitting))
+
+
 def certificate_pdf(*, certificate: Certificate, verify_url: str) -> bytes:
     """An A4 landscape page naming the learner, the course, its estimated
     time, the date and where to check it (`verify_url`, absolute)."""
@@ -54,9 +62,14 @@ def certificate_pdf(*, certificate: Certificate, verify_url: str) -> bytes:
     line("Certificate of completion", size=30, bold=True, gap=10)
     pdf.set_text_color(20, 20, 20)
     line("This certifies that", size=14)
-    line(certificate.learner_name, size=26, bold=True, gap=6)
+    # Long names and titles in smaller type, so the page never overflows.
+    line(
+        certificate.learner_name, size=_fitted(pdf, certificate.learner_name, 26), bold=True, gap=6
+    )
     line("has completed every lesson and quiz of the course", size=14)
-    line(certificate.course_title, size=20, bold=True, gap=6)
+    line(
+        certificate.course_title, size=_fitted(pdf, certificate.course_title, 20), bold=True, gap=6
+    )
     if certificate.minutes_label:
         line(f"Estimated time: {certificate.minutes_label}", size=12, gap=2)
     line(f"Issued {certificate.issued_at:%-d %B %Y}", size=12, gap=2)

@@ -153,3 +153,19 @@ def test_the_dashboard_lists_the_learners_certificates(certificate, learner):
     page = logged_in(learner).get(reverse("enrollment:dashboard")).content.decode()
     assert "Certificates" in page
     assert reverse("certificates:certificate-detail", args=[certificate.course_id]) in page
+
+
+def test_the_longest_name_and_title_still_fit_on_one_page(course):
+    user = make_user(first_name="Maximiliane " * 12, last_name="Ğürbüz-" * 18)
+    course.topic = "Statistik " * 25
+    course.save()
+    enrollment_create(user=user, course=course)
+    certificate = certificate_issue(user=user, course=course)[0]
+    response = logged_in(user).get(
+        reverse("certificates:certificate-download", args=[certificate.course_id])
+    )
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    # The address is still there, below everything else.
+    assert text.rstrip().endswith(certificate.get_absolute_url())
