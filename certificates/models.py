@@ -23,9 +23,6 @@ def new_code() -> str:
 
 
 class CertificateQuerySet(models.QuerySet):
-    def valid(self) -> CertificateQuerySet:
-        return self.filter(revoked_at=None)
-
     def of_learner(self, user: object) -> CertificateQuerySet:
         return self.filter(user=user)
 
