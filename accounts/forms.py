@@ -96,3 +96,19 @@ class LearnerProfileForm(forms.ModelForm):
         for name in self.Meta.fields:
             field = self.fields[name]
             field.choices = [("", "No preference"), *field.choices[1:]]
+
+
+class LearnerNameForm(forms.ModelForm):
+    """The learner's name as certificates show it (empty: the username)."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ("first_name", "last_name")
+        help_texts = {"last_name": "Certificates issued from now on show this name."}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in self.Meta.fields:
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = " ".join(cleaned[name].split())
+        return cleaned

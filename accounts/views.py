@@ -16,7 +16,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.forms import ActivationForm, LearnerProfileForm, LoginForm, SignupForm
+from accounts.forms import (
+    ActivationForm,
+    LearnerNameForm,
+    LearnerProfileForm,
+    LoginForm,
+    SignupForm,
+)
 from accounts.models import LearnerProfile
 from accounts.services import (
     UsernameTaken,
@@ -172,8 +178,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     instance = LearnerProfile.objects.filter(user=request.user).first() or LearnerProfile(
         user=request.user
     )
-    form = LearnerProfileForm(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
+    # Two forms, told apart by the button pressed.
+    posted = request.POST if request.method == "POST" else None
+    saving_name = posted is not None and posted.get("form") == "name"
+    form = LearnerProfileForm(None if saving_name else posted, instance=instance)
+    name_form = LearnerNameForm(
+        posted if saving_name else None, instance=request.user, prefix="name"
+    )
+    if saving_name and name_form.is_valid():
+        name_form.save()
+        messages.success(request, "Your name is saved.")
+        return redirect("accounts:profile")
+    if posted is not None and not saving_name and form.is_valid():
         form.save()
         messages.success(request, "Your preferences are saved.")
         return redirect("accounts:profile")
@@ -186,6 +202,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "accounts/profile.html",
         {
             "form": form,
+            "name_form": name_form,
             "matching_courses": matching,
             "matching_url": matching_url,
             "password_change_url": reverse("password_change"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "generation",
     "notifications",
+    "certificates",
     "axes",
     "django_tasks",
     "django_tasks_db",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("build/", include("generation.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("certificates.urls")),
     path("admin/", admin.site.urls),
     # Answered by athena.middleware.HealthCheckMiddleware whatever the Host
     # header; named here for reverse().

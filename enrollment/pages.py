@@ -33,6 +33,7 @@ from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import (
     NotAnOption,
     QuizOutcome,
+    course_finish_check,
     learner_visit,
     quiz_answer,
 )
@@ -284,8 +285,13 @@ class ActivityDetailView(CourseOutlineMixin, DetailView):
             )
         except NotAnOption:
             raise BadRequest("That is not one of the quiz's options.") from None
-        if outcome.attempt is not None and outcome.correct:
+        if (
+            outcome.attempt is not None
+            and outcome.correct
+            and self.object.key not in state.completed_keys
+        ):
             state.completed_keys.add(self.object.key)  # passed, shown at once
+            course_finish_check(user=request.user, course=self.course, state=state)
         self.state_read = state
         return self.render_to_response(self.get_context_data(outcome=outcome))
 

@@ -13,6 +13,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from courses.models import Activity, Course, Lesson
+from enrollment.events import course_finished
 from enrollment.models import (
     CourseRating,
     Enrollment,
@@ -279,6 +280,17 @@ def review_answer(
     return ReviewOutcome(
         outcome=QuizOutcome(chosen=option_number, correct=correct, attempt=attempt), item=item
     )
+
+
+def course_finish_check(*, user: AbstractBaseUser, course: Course, state: LearnerState) -> bool:
+    """After a learner completed an item of `course` (with its outline): when
+    their `state`, read or brought up to date after the completion, leaves no
+    item undone, announce it (`course_finished`: certificates issues theirs)
+    and answer True. No query of its own; the listeners' are few."""
+    if not state.is_enrolled or not course_progress(course=course, state=state).finished:
+        return False
+    course_finished.send(sender=Course, user=user, course=course)
+    return True
 
 
 def resume_point_set(

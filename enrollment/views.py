@@ -37,6 +37,7 @@ from enrollment.services import (
     NotDueForReview,
     NotEnrolled,
     NotRatable,
+    course_finish_check,
     course_rate,
     enrollment_delete,
     lesson_complete,
@@ -101,9 +102,17 @@ def lesson_done(
         if request.POST.get("action") == "undo":
             lesson_uncomplete(user=request.user, lesson=lesson)
             return redirect(lesson)
-        lesson_complete(user=request.user, lesson=lesson)
+        newly_done = lesson_complete(user=request.user, lesson=lesson)
     except NotEnrolled as refusal:
         raise PermissionDenied(str(refusal)) from None
+    if newly_done and course_finish_check(
+        user=request.user,
+        course=course,
+        state=learner_state(user=request.user, course_id=course.pk),
+    ):
+        messages.success(
+            request, f"You finished {course.topic}: your certificate is on the course page."
+        )
     if request.POST.get("action") == "continue":
         following = course.item_position(lesson).next
         if following is not None:
@@ -151,7 +160,15 @@ def course_results(request: HttpRequest, course_id: int) -> HttpResponse:
     """The learner's quiz results in a course."""
     course = _visible_course(request, course_id)
     results = selectors.quiz_results(user=request.user, course=course)
-    return render(request, "enrollment/course_results.html", {"course": course, "results": results})
+    # Whether the course is finished: the way to its certificate.
+    progress = course_progress(
+        course=course, state=learner_state(user=request.user, course_id=course.pk)
+    )
+    return render(
+        request,
+        "enrollment/course_results.html",
+        {"course": course, "results": results, "progress": progress},
+    )
 
 
 @login_required

@@ -9,7 +9,15 @@ import ast
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "courses", "enrollment", "generation", "notifications", "bench")
+APPS = (
+    "accounts",
+    "courses",
+    "enrollment",
+    "generation",
+    "notifications",
+    "certificates",
+    "bench",
+)
 PACKAGES = ("athena", *APPS)
 
 

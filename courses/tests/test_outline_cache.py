@@ -52,10 +52,11 @@ def test_the_dashboard_reads_every_outline_from_the_cache(django_assert_num_quer
     dashboard = reverse("enrollment:dashboard")
     client.get(dashboard)  # stores the outlines
     # Session, user, the bell's count, the enrollments, the learner's
-    # completions and resume points, the courses' versions, and the items
-    # completed per week (the progress chart): the four courses with their
-    # modules, lessons and quizzes are kept in memory.
-    with django_assert_num_queries(7):
+    # completions and resume points, the courses' versions, the items
+    # completed per week (the progress chart) and the learner's certificates:
+    # the four courses with their modules, lessons and quizzes are kept in
+    # memory.
+    with django_assert_num_queries(8):
         html = client.get(dashboard).content.decode()
     assert html.count("of 6 done") == 4
     assert "1 of 6 done" in html

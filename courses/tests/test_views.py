@@ -675,7 +675,9 @@ def test_after_a_right_answer_the_main_button_leads_to_the_next_item(client, lea
     assert "You finished" not in right
 
 
-def test_the_last_quiz_ends_with_a_finished_moment_linking_to_the_results(client, learner):
+def test_the_last_quiz_ends_with_a_finished_moment_linking_to_the_certificate_and_results(
+    client, learner
+):
     course = make_course(modules=1, lessons=1, quizzes=1)
     enrollment_create(user=learner, course=course)
     lesson, quiz = course_items(course)
@@ -684,7 +686,9 @@ def test_the_last_quiz_ends_with_a_finished_moment_linking_to_the_results(client
     html = html_of(post_answer(client, quiz, 2))
     finished = html.split('<section class="finished"')[1].split("</section>")[0]
     assert "You finished the course!" in finished
-    assert f'<a class="button button--primary" href="{results}">See your results</a>' in finished
+    mine = reverse("certificates:certificate-detail", args=[course.pk])
+    assert f'<a class="button button--primary" href="{mine}">Your certificate</a>' in finished
+    assert f'<a class="button" href="{results}">See your results</a>' in finished
     assert ">Next<" not in html
 
 

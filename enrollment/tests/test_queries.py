@@ -54,8 +54,9 @@ def course() -> Course:
 def test_quiz_results_page_count(client, learner, course, django_assert_num_queries):
     _take_part(learner, course)
     url = reverse("enrollment:course-results", args=[course.pk])
-    # The course, then its quizzes with the learner's attempt counts.
-    with django_assert_num_queries(SESSION + 2 + BELL):
+    # The course, then its quizzes with the learner's attempt counts, and the
+    # learner's state (whether the course is finished: the certificate link).
+    with django_assert_num_queries(SESSION + 3 + BELL):
         response = client.get(url)
     assert response.status_code == HTTPStatus.OK
     assert "of 30</strong> quizzes" in response.content.decode()
@@ -69,8 +70,9 @@ def test_dashboard_count_for_a_learner_in_many_courses(
         enrollment_create(user=learner, course=other)
     # The enrollments; the courses' rows, whose outlines name each button's
     # item (one query for all 21); the learner's completions and resume
-    # points; the items completed per week (the progress chart).
-    with django_assert_num_queries(SESSION + 4 + BELL) as captured:
+    # points; the items completed per week (the progress chart); their
+    # certificates (certificates' template tag).
+    with django_assert_num_queries(SESSION + 5 + BELL) as captured:
         response = client.get(reverse("enrollment:dashboard"))
     assert response.status_code == HTTPStatus.OK
     assert 'id="chart-weekly-progress"' in response.content.decode()
@@ -96,9 +98,10 @@ def test_dashboard_count_with_questions_to_review(
     _missed_everything(learner, course)
     for other in Course.objects.exclude(pk=course.pk)[:20]:
         _missed_everything(learner, other)
-    # As without them (the progress chart included): the learner's state in
-    # every course, read in one query, holds their review schedule.
-    with django_assert_num_queries(SESSION + 4 + BELL):
+    # As without them (the progress chart and certificates included): the
+    # learner's state in every course, read in one query, holds their review
+    # schedule.
+    with django_assert_num_queries(SESSION + 5 + BELL):
         response = client.get(reverse("enrollment:dashboard"))
     assert "35 questions to review" in response.content.decode()  # 15 + 20
 
@@ -143,8 +146,9 @@ def test_learner_action_counts(client, learner, course, django_assert_num_querie
         assert client.get(next_up).status_code == HTTPStatus.FOUND
     # Marking a lesson done: the course's row with its outline (1), the lesson
     # with its module, the enrollment check, then the completion's
-    # get-or-create (its read and insert, each in a savepoint: 2 + 2 + 2).
-    with django_assert_num_queries(SESSION + 1 + 1 + 1 + 6):
+    # get-or-create (its read and insert, each in a savepoint: 2 + 2 + 2), and
+    # as the lesson is newly done, the learner's state (is the course finished?).
+    with django_assert_num_queries(SESSION + 1 + 1 + 1 + 6 + 1):
         assert client.post(done).status_code == HTTPStatus.FOUND
 
 

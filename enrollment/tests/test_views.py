@@ -274,8 +274,9 @@ def test_dashboard_queries_are_bounded(client, learner, django_assert_num_querie
         lesson_complete(user=learner, lesson=Lesson.objects.filter(module__course=course).first())
     # Session and user (2); the enrollments, the courses' rows with their
     # outlines (one query for all 50), the learner's completions and resume
-    # points (3); the items completed per week (1); the bell's unread count (1).
-    with django_assert_num_queries(2 + 3 + 1 + 1):
+    # points (3); the items completed per week (1); the learner's certificates
+    # (1); the bell's unread count (1).
+    with django_assert_num_queries(2 + 3 + 1 + 1 + 1):
         response = client.get(reverse("enrollment:dashboard"))
     html = response.content.decode()
     assert html.count("1 of 3 done") == 50
