@@ -13,6 +13,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import get_deleted_objects
@@ -21,7 +23,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -29,7 +31,8 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
 
 from athena.wording import counted
 from courses import admin_views
@@ -820,6 +823,11 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
         return [
             path("preview/", wrap(self.preview_view), name=f"courses_{name}_preview"),
             path(
+                "preview/frame/",
+                wrap(self.preview_frame_view),
+                name=f"courses_{name}_preview_frame",
+            ),
+            path(
                 "<int:item_id>/move-to-module/",
                 wrap(self.move_to_module_view),
                 name=f"courses_{name}_move_to_module",
@@ -829,6 +837,9 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
 
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError  # each editor previews its own fields
+
+    def preview_frame_view(self, request: HttpRequest) -> HttpResponse:
+        raise Http404  # only lessons have a framed preview
 
     def check_preview_permission(self, request: HttpRequest) -> None:
         """Whoever may add or change items may preview what they type."""
@@ -910,6 +921,18 @@ class LessonAdmin(ModuleItemAdmin):
         if request.POST.get("fragment"):
             return TemplateResponse(request, "admin/courses/lesson/_preview_body.html", context)
         return TemplateResponse(request, "admin/courses/lesson/preview.html", context)
+
+    @method_decorator(require_GET)
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace({"frame-ancestors": [SELF]}))
+    def preview_frame_view(self, request: HttpRequest) -> HttpResponse:
+        """The document inside the live preview's frame beside a lesson editor:
+        the learner's stylesheets and the lesson page's markup, none of the
+        admin's styles (which upper-case table headers and drop list bullets).
+        preview.js fills it with the rendered body. Framed by the admin's own
+        pages only (same origin); every other page refuses to be framed."""
+        self.check_preview_permission(request)
+        return TemplateResponse(request, "admin/courses/lesson/preview_frame.html", {"body": ""})
 
 
 @admin.register(Activity)

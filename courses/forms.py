@@ -96,9 +96,10 @@ class LessonAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _module_field(self)
         # preview.js shows the body beside the editor, rendered by the server.
-        self.fields["markdown"].widget.attrs["data-preview-url"] = reverse(
-            "admin:courses_lesson_preview"
-        )
+        # The preview is a frame holding the learner's styles, not the admin's.
+        attrs = self.fields["markdown"].widget.attrs
+        attrs["data-preview-url"] = reverse("admin:courses_lesson_preview")
+        attrs["data-preview-frame-url"] = reverse("admin:courses_lesson_preview_frame")
         if self.instance.pk:
             self.initial.setdefault("markdown", self.instance.markdown)
 

@@ -92,3 +92,70 @@ def test_every_lesson_and_quiz_editor_carries_its_preview_address(client_for_edi
         reverse("admin:courses_activity_change", args=[quiz.pk])
     ).content.decode()
     assert f'data-quiz-preview-url="{quiz_preview}"' in html
+
+
+# --- the lesson preview's frame: the learner's styles, not the admin's ----------------
+
+LESSON_WITH_EVERYTHING = (
+    "## Table\n\n| Name | Value |\n|------|-------|\n| a | 1 |\n\n"
+    "- first bullet\n- second bullet\n\n1. one\n2. two\n\n"
+    "```python\nprint('hi')\n```\n"
+)
+
+
+def test_the_preview_frame_is_a_page_of_the_learners_styles_only(client_for_editor):
+    response = client_for_editor.get(reverse("admin:courses_lesson_preview_frame"))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert '<link rel="stylesheet" href="/static/css/athena.css">' in html
+    assert '<link rel="stylesheet" href="/static/css/pygments.css">' in html
+    assert "/static/admin/" not in html  # none of the admin's stylesheets
+    assert "admin-athena/admin.css" not in html
+    assert '<div class="prose" id="preview-body"></div>' in html
+    assert "<style" not in html
+    # Only the admin's own pages (same origin) may frame it.
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+
+
+def test_other_pages_still_refuse_to_be_framed(client_for_editor):
+    response = client_for_editor.get(reverse("admin:courses_lesson_changelist"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_the_preview_frame_needs_an_editor_and_a_get():
+    url = reverse("admin:courses_lesson_preview_frame")
+    outsider = logged_in(make_user(is_staff=True))
+    assert outsider.get(url).status_code == HTTPStatus.FORBIDDEN
+    editor = logged_in(make_content_editor(), enforce_csrf_checks=True)
+    assert editor.post(url).status_code == HTTPStatus.FORBIDDEN  # no CSRF token
+    assert logged_in(make_content_editor()).post(url).status_code == (
+        HTTPStatus.METHOD_NOT_ALLOWED
+    )
+    assert logged_in(make_user()).get(url).status_code == HTTPStatus.FOUND  # to the login
+
+
+def test_the_preview_renders_tables_lists_and_code_as_the_lesson_page_does(
+    client_for_editor,
+):
+    course = make_course(modules=1, lessons=1, quizzes=0)
+    lesson = Lesson.objects.get(module__course=course)
+    lesson.set_markdown(LESSON_WITH_EVERYTHING)
+    lesson.save()
+    fragment = (
+        client_for_editor.post(
+            reverse("admin:courses_lesson_preview"),
+            {"markdown": LESSON_WITH_EVERYTHING, "fragment": "1"},
+        )
+        .content.decode()
+        .strip()
+    )
+    body = fragment.removeprefix('<div class="prose">').removesuffix("</div>")
+    assert '<div class="table-scroll" tabindex="0"><table>' in body
+    assert "<th>Name</th>" in body
+    assert "<li>first bullet</li>" in body
+    assert '<pre tabindex="0"><code class="language-python">' in body
+    assert '<span class="nb">print</span>' in body  # highlighted by Pygments
+    learner_page = client_for_editor.get(lesson.get_absolute_url()).content.decode()
+    assert f'<div class="prose" lang="en">{body}</div>' in learner_page
