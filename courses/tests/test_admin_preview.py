@@ -130,9 +130,7 @@ def test_the_preview_frame_needs_an_editor_and_a_get():
     assert outsider.get(url).status_code == HTTPStatus.FORBIDDEN
     editor = logged_in(make_content_editor(), enforce_csrf_checks=True)
     assert editor.post(url).status_code == HTTPStatus.FORBIDDEN  # no CSRF token
-    assert logged_in(make_content_editor()).post(url).status_code == (
-        HTTPStatus.METHOD_NOT_ALLOWED
-    )
+    assert logged_in(make_content_editor()).post(url).status_code == (HTTPStatus.METHOD_NOT_ALLOWED)
     assert logged_in(make_user()).get(url).status_code == HTTPStatus.FOUND  # to the login
 
 
