@@ -258,7 +258,8 @@ class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
     # No "type": a quiz is the only kind, and a select with one choice says nothing.
-    fields = ["title", "question", *OPTION_FIELDS, "correct_option", "explanation", "hint"]
+    # The right answer is a radio button beside each option (forms.OptionInput).
+    fields = ["title", "question", *OPTION_FIELDS, "explanation", "hint"]
     extra = 0
     show_change_link = True
     verbose_name = "quiz"
@@ -959,8 +960,7 @@ class ActivityAdmin(ModuleItemAdmin):
         "module",
         "title",
         "question",
-        *OPTION_FIELDS,
-        "correct_option",
+        *OPTION_FIELDS,  # each with its "Right answer" radio button
         "explanation",
         "hint",
         "display_order",

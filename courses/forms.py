@@ -10,6 +10,8 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from courses.documents import CourseSpec, DocumentError, parse_document
 from courses.models import (
@@ -18,6 +20,7 @@ from courses.models import (
     OPTION_MAX_LENGTH,
     PREFERENCE_CHOICES,
     QUIZ_MAX_OPTIONS,
+    QUIZ_MIN_OPTIONS,
     Activity,
     Course,
     Lesson,
@@ -123,6 +126,46 @@ class LessonInlineForm(LessonAdminForm):
         self.fields["markdown"].widget.attrs["rows"] = 10
 
 
+class OptionInput(forms.TextInput):
+    """An option's text box with its "Right answer" radio button beside it: the
+    radios of one quiz share the form's `correct_option` name (one group, one
+    choice, arrow keys move within it), so the answer is marked where the
+    option is, not in a separate list. `answer` is the option number checked."""
+
+    def __init__(self, *args: Any, number: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.number = number
+        self.answer = ""
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        box = super().render(name, value, attrs, renderer)
+        radio_id = f"{(attrs or {}).get('id') or self.attrs.get('id') or name}_answer"
+        return format_html(
+            '{}<label class="athena-answer" for="{}">'
+            '<input type="radio" name="{}" value="{}" id="{}"{}> Right answer'
+            '<span class="athena-sr-only"> for option {}</span></label>',
+            box,
+            radio_id,
+            name.removesuffix(f"option_{self.number}") + "correct_option",
+            self.number,
+            radio_id,
+            mark_safe(" checked") if self.answer == str(self.number) else "",
+            self.number,
+        )
+
+
+def option_field(number: int) -> forms.CharField:
+    return forms.CharField(
+        label=f"Option {number}",
+        max_length=OPTION_MAX_LENGTH,
+        required=number <= QUIZ_MIN_OPTIONS,
+        widget=OptionInput(number=number),
+        help_text=(
+            "Mark the right answer with the radio button beside its option." if number == 1 else ""
+        ),
+    )
+
+
 class QuizAdminForm(forms.ModelForm):
     """A quiz: a question, two to six options and the number of the correct one.
 
@@ -131,17 +174,24 @@ class QuizAdminForm(forms.ModelForm):
     the importer and the model apply."""
 
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
-    option_1 = forms.CharField(label="Option 1", max_length=OPTION_MAX_LENGTH)
-    option_2 = forms.CharField(label="Option 2", max_length=OPTION_MAX_LENGTH)
-    option_3 = forms.CharField(label="Option 3", max_length=OPTION_MAX_LENGTH, required=False)
-    option_4 = forms.CharField(label="Option 4", max_length=OPTION_MAX_LENGTH, required=False)
-    option_5 = forms.CharField(label="Option 5", max_length=OPTION_MAX_LENGTH, required=False)
-    option_6 = forms.CharField(label="Option 6", max_length=OPTION_MAX_LENGTH, required=False)
+    option_1 = option_field(1)
+    option_2 = option_field(2)
+    option_3 = option_field(3)
+    option_4 = option_field(4)
+    option_5 = option_field(5)
+    option_6 = option_field(6)
+    # Posted by the radio button beside each option (OptionInput), never shown
+    # as a field of its own: the admin's fields leave it out, and its errors
+    # are shown on the option or the form.
     correct_option = forms.TypedChoiceField(
         coerce=int,
         choices=[(number, f"Option {number}") for number in range(1, QUIZ_MAX_OPTIONS + 1)],
         widget=forms.RadioSelect,
-        help_text="Which option is the right answer.",
+        error_messages={
+            "required": "Mark the right answer: choose “Right answer” beside one option.",
+            "invalid_choice": "Mark the right answer beside one of the options; "
+            "%(value)s is not an option number.",
+        },
     )
     explanation = forms.CharField(
         required=False,
@@ -179,16 +229,23 @@ class QuizAdminForm(forms.ModelForm):
                 self.initial.setdefault("correct_option", self.instance.answer)
             self.initial.setdefault("explanation", self.instance.explanation)
             self.initial.setdefault("hint", self.instance.hint)
+        # Each option's radio is checked when it is the answer given or stored.
+        answer = self["correct_option"].value()
+        for name in OPTION_FIELDS:
+            self.fields[name].widget.answer = "" if answer is None else str(answer)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        # The answer has no row of its own: its own errors go to the form's top.
+        for error in self.errors.pop("correct_option", []):
+            self.add_error(None, error)
         values = [(cleaned.get(name) or "").strip() for name in OPTION_FIELDS]
         options = self._options_in_order(values)
         correct = cleaned.get("correct_option")
         if correct and options and correct > len(options):
             self.add_error(
-                "correct_option",
-                f"The correct option must be one of the quiz's options (1-{len(options)}); "
+                f"option_{correct}",
+                f"The right answer must be one of the quiz's options (1-{len(options)}); "
                 f"option {correct} is empty.",
             )
         elif correct and options and "question" in cleaned:
@@ -216,7 +273,7 @@ class QuizAdminForm(forms.ModelForm):
         for problem in quiz_problems(
             question=question, options=options, answer=correct, explanation=explanation
         ):
-            field: str | None = {"answer": "correct_option"}.get(problem.field, problem.field)
+            field: str | None = {"answer": None}.get(problem.field, problem.field)
             if field and field.startswith("options["):
                 field = f"option_{int(field[len('options[') : -1]) + 1}"
             self.add_error(field if field in self.fields else None, problem.message)
