@@ -350,7 +350,7 @@ class DocumentUploadForm(forms.Form):
             try:
                 spec = parse_document(upload.read())
             except DocumentError as error:
-                problems.extend(f"{name}: {problem}" for problem in error.problems)
+                problems.extend(f"{name}: {problem}" for problem in error.in_words)
                 continue
             documents.append(UploadedDocument(name=name, spec=spec))
         if problems:

@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 text = self.read(name)
                 specs.append((name, parse_document(text, **preferences)))
             except DocumentError as error:
-                failures.append((name, error.problems))
+                failures.append((name, error.in_words))
         if failures:
             for name, problems in failures:
                 self.stderr.write(f"{name}: {counted(len(problems), 'problem', 'problems')}")
