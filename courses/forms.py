@@ -333,6 +333,23 @@ class DocumentUploadForm(forms.Form):
         "all together or, if any has a problem, not at all.",
     )
 
+    on_existing = forms.ChoiceField(
+        label="If a course with the same topic exists already",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            ("copy", "Add a copy: import it as another draft beside the existing course."),
+            (
+                "replace",
+                "Replace the draft: the existing draft gets the document's content. It keeps "
+                "its address and its enrollments; learners' progress on its old lessons and "
+                "quizzes is deleted with them. A published course is never replaced.",
+            ),
+        ],
+        help_text="Needed only when a document's topic is taken; the import stops and asks "
+        "otherwise.",
+    )
+
     def clean_documents(self) -> list[UploadedDocument]:
         files: list[UploadedFile] = self.cleaned_data["documents"]
         problems: list[str] = []

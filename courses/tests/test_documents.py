@@ -353,7 +353,7 @@ def test_export_course_round_trips_with_import(tmp_path):
     out = io.StringIO()
     call_command("export_course", str(course.pk), stdout=out)
     assert json.loads(out.getvalue()) == document
-    call_command("import_course", str(target), stdout=io.StringIO())
+    call_command("import_course", str(target), "--on-existing=copy", stdout=io.StringIO())
     assert course_export(Course.objects.exclude(pk=course.pk).get()) == document
 
 
