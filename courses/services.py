@@ -333,12 +333,6 @@ def module_insert_after(*, after: Module, spec: ModuleSpec) -> Module:
 
 
 @transaction.atomic
-def course_import_documents(*, specs: Sequence[CourseSpec], publish: bool = False) -> list[Course]:
-    """Import several validated documents: all of them or none."""
-    return [course_import(spec=spec, publish=publish) for spec in specs]
-
-
-@transaction.atomic
 def course_duplicate(*, course: Course) -> Course:
     """A new draft copy of a course, through the course document so there is
     one copier: export, validate, import."""

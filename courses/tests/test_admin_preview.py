@@ -157,3 +157,10 @@ def test_the_preview_renders_tables_lists_and_code_as_the_lesson_page_does(
     assert '<span class="nb">print</span>' in body  # highlighted by Pygments
     learner_page = client_for_editor.get(lesson.get_absolute_url()).content.decode()
     assert f'<div class="prose" lang="en">{body}</div>' in learner_page
+
+
+def test_the_preview_frame_costs_the_session_user_and_permission_queries_only(
+    client_for_editor, django_assert_num_queries
+):
+    with django_assert_num_queries(4):  # session, user, permissions (2)
+        client_for_editor.get(reverse("admin:courses_lesson_preview_frame"))

@@ -273,3 +273,26 @@ def test_replacing_a_course_published_since_the_check_is_refused_whole():
     with pytest.raises(PublishedCourseError):
         course_import_planned(plans=plans)
     assert database_rows() == before
+
+
+def test_asking_costs_the_same_few_queries_however_many_courses_share_the_topics(
+    client_for_editor, django_assert_num_queries, warm_content_types
+):
+    documents = [new_version("Taken topic"), new_version("Other topic")]
+    make_course(topic="Taken topic", publish=False)
+    make_course(topic="Other topic", publish=True)
+
+    def ask():
+        return client_for_editor.post(
+            reverse(IMPORT_URL),
+            {"documents": [upload(f"{n}.json", d) for n, d in enumerate(documents)]},
+        )
+
+    # Session, user, permissions (2), and the courses of those topics with
+    # their enrollment counts (one query).
+    with django_assert_num_queries(5):
+        assert len(ask().context["form"].errors["on_existing"]) == 2
+    for _ in range(5):
+        make_course(topic="Taken topic", publish=True, modules=1, lessons=1, quizzes=0)
+    with django_assert_num_queries(5):
+        assert len(ask().context["form"].errors["on_existing"]) == 2
