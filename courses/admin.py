@@ -23,7 +23,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -54,7 +54,7 @@ from courses.forms import (
     ReorderForm,
 )
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
-from courses.rendering import render_markdown
+from courses.rendering import render_inline_markdown, render_markdown
 from courses.services import (
     ITEM_UPDATE_FIELDS,
     MODULE_UPDATE_FIELDS,
@@ -839,8 +839,23 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError  # each editor previews its own fields
 
+    # The live preview's frame: its title, and the class the learner page
+    # gives the rendered body's container.
+    preview_frame_title = ""
+    preview_body_class = ""
+
+    @method_decorator(require_GET)
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace({"frame-ancestors": [SELF]}))
     def preview_frame_view(self, request: HttpRequest) -> HttpResponse:
-        raise Http404  # only lessons have a framed preview
+        """The document inside the live preview's frame beside an editor: the
+        learner's stylesheets and the learner page's markup, none of the
+        admin's styles (which upper-case table headers and drop list bullets).
+        preview.js fills it with the rendering. Framed by the admin's own
+        pages only (same origin); every other page refuses to be framed."""
+        self.check_preview_permission(request)
+        context = {"title": self.preview_frame_title, "body_class": self.preview_body_class}
+        return TemplateResponse(request, "admin/courses/preview_frame.html", context)
 
     def check_preview_permission(self, request: HttpRequest) -> None:
         """Whoever may add or change items may preview what they type."""
@@ -907,6 +922,8 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
 @admin.register(Lesson)
 class LessonAdmin(ModuleItemAdmin):
     form = LessonAdminForm
+    preview_frame_title = "Lesson preview"
+    preview_body_class = "prose"
     fields = ["module", "title", "markdown", "display_order"]
 
     @method_decorator(require_POST)
@@ -923,34 +940,23 @@ class LessonAdmin(ModuleItemAdmin):
             return TemplateResponse(request, "admin/courses/lesson/_preview_body.html", context)
         return TemplateResponse(request, "admin/courses/lesson/preview.html", context)
 
-    @method_decorator(require_GET)
-    @method_decorator(xframe_options_sameorigin)
-    @method_decorator(csp_replace({"frame-ancestors": [SELF]}))
-    def preview_frame_view(self, request: HttpRequest) -> HttpResponse:
-        """The document inside the live preview's frame beside a lesson editor:
-        the learner's stylesheets and the lesson page's markup, none of the
-        admin's styles (which upper-case table headers and drop list bullets).
-        preview.js fills it with the rendered body. Framed by the admin's own
-        pages only (same origin); every other page refuses to be framed."""
-        self.check_preview_permission(request)
-        return TemplateResponse(request, "admin/courses/lesson/preview_frame.html", {"body": ""})
-
 
 @admin.register(Activity)
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
+    preview_frame_title = "Quiz preview"
 
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
-        """The quiz form's question and options as learners see them (the
-        question through the learners' renderer, options lettered), never the
-        answer: the live preview beside the quiz editor."""
+        """The quiz form's question and options as the quiz page shows them
+        before an answer (its markup, its renderer, options lettered), never
+        the answer: the live preview beside the quiz editor, in its frame."""
         self.check_preview_permission(request)
         options = [request.POST.get(name, "").strip() for name in OPTION_FIELDS]
         context = {
-            "question": render_markdown(request.POST.get("question", "")),
+            "question": render_inline_markdown(request.POST.get("question", "")),
             "options": [
-                {"letter": chr(ord("A") + index), "text": text}
+                {"letter": chr(ord("A") + index), "text": render_inline_markdown(text)}
                 for index, text in enumerate(option for option in options if option)
             ],
         }

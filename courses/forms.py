@@ -216,9 +216,9 @@ class QuizAdminForm(forms.ModelForm):
         _module_field(self)
         # preview.js shows the quiz beside the editor as learners see it;
         # quiz-options.js shows the option boxes as rows to add and remove.
-        self.fields["question"].widget.attrs["data-quiz-preview-url"] = reverse(
-            "admin:courses_activity_preview"
-        )
+        attrs = self.fields["question"].widget.attrs
+        attrs["data-quiz-preview-url"] = reverse("admin:courses_activity_preview")
+        attrs["data-quiz-preview-frame-url"] = reverse("admin:courses_activity_preview_frame")
         for number, name in enumerate(OPTION_FIELDS, start=1):
             self.fields[name].widget.attrs["data-option"] = str(number)
         if self.instance.pk:

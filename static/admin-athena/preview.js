@@ -7,11 +7,11 @@
  * typing, by a POST carrying the CSRF token. A same-origin static file, as the
  * CSP asks; the HTML it inserts is the server's sanitised rendering.
  *
- * A lesson's preview is an <iframe> holding a small page of the learner's
- * stylesheets (admin:courses_lesson_preview_frame), so none of the admin's
- * styles reach it: it looks exactly as the lesson page will. The rendered body
- * goes into that page (same origin), which never navigates, so typing adds
- * nothing to the browser's history.
+ * Each preview is an <iframe> holding a small page of the learner's
+ * stylesheets (admin:courses_lesson_preview_frame, ..._activity_preview_frame),
+ * so none of the admin's styles reach it: it looks exactly as the lesson or
+ * quiz page will. The rendering goes into that page (same origin), which never
+ * navigates, so typing adds nothing to the browser's history.
  */
 (function () {
   const DELAY_MS = 300;
@@ -88,17 +88,6 @@
 
   const FAILED = 'The preview could not be refreshed. Your text is not affected.';
 
-  // The quiz preview shows the server's HTML in the box itself.
-  function showInBox(box) {
-    return (html) => {
-      if (html === null) {
-        box.textContent = FAILED;
-      } else {
-        box.innerHTML = html;
-      }
-    };
-  }
-
   // The frame's document, once it has loaded (a promise: the first refresh
   // may come before it).
   function frameReady(frame) {
@@ -117,8 +106,8 @@
     });
   }
 
-  // The lesson preview writes into its frame, and sizes the frame to the
-  // text (up to a screenful; longer text scrolls inside it).
+  // A preview writes into its frame, and sizes the frame to the text (up to
+  // a screenful; longer text scrolls inside it).
   function showInFrame(frame, message) {
     const ready = frameReady(frame);
     return async (html) => {
@@ -135,6 +124,21 @@
     };
   }
 
+  // A preview box holding its frame: answers { box, show }.
+  function framedPreview(label, frameUrl) {
+    const box = previewBox(label);
+    box.classList.add('athena-preview--framed');
+    const frame = document.createElement('iframe');
+    frame.className = 'athena-preview-frame';
+    frame.title = `${label}, as learners will see it`;
+    frame.src = frameUrl;
+    const message = document.createElement('p');
+    message.className = 'athena-preview-message';
+    message.setAttribute('role', 'status');
+    box.append(frame, message);
+    return { box, show: showInFrame(frame, message) };
+  }
+
   function setUpLesson(textarea) {
     if (textarea.dataset.previewReady || isTemplate(textarea)) {
       return;
@@ -149,22 +153,13 @@
     label.textContent = 'Preview, as learners will see it';
     const column = document.createElement('div');
     column.className = 'athena-preview-column';
-    const box = previewBox('Lesson preview');
-    box.classList.add('athena-preview--framed');
-    const frame = document.createElement('iframe');
-    frame.className = 'athena-preview-frame';
-    frame.title = 'Lesson preview, as learners will see it';
-    frame.src = textarea.dataset.previewFrameUrl;
-    const message = document.createElement('p');
-    message.className = 'athena-preview-message';
-    message.setAttribute('role', 'status');
-    box.append(frame, message);
+    const { box, show } = framedPreview('Lesson preview', textarea.dataset.previewFrameUrl);
     column.append(label, box);
     editor.appendChild(column);
     const schedule = livePreview(box, textarea.dataset.previewUrl, () => [
       ['markdown', textarea.value],
       ['fragment', '1'],
-    ], showInFrame(frame, message));
+    ], show);
     textarea.addEventListener('input', schedule);
   }
 
@@ -186,11 +181,11 @@
     const label = document.createElement('p');
     label.className = 'athena-preview-label';
     label.textContent = 'Preview, as learners will see it (the answer is not shown)';
-    const box = previewBox('Quiz preview');
+    const { box, show } = framedPreview('Quiz preview', question.dataset.quizPreviewFrameUrl);
     section.append(label, box);
     row.parentNode.insertBefore(section, explanation ? row : row.nextSibling);
     const schedule = livePreview(box, question.dataset.quizPreviewUrl, () =>
-      names.filter((name) => field(name)).map((name) => [name, field(name).value]), showInBox(box));
+      names.filter((name) => field(name)).map((name) => [name, field(name).value]), show);
     names.forEach((name) => {
       if (field(name)) {
         field(name).addEventListener('input', schedule);
@@ -202,7 +197,8 @@
   function setUp(root) {
     root.querySelectorAll('textarea.athena-markdown[data-preview-url][data-preview-frame-url]')
       .forEach(setUpLesson);
-    root.querySelectorAll('textarea[data-quiz-preview-url]').forEach(setUpQuiz);
+    root.querySelectorAll('textarea[data-quiz-preview-url][data-quiz-preview-frame-url]')
+      .forEach(setUpQuiz);
   }
 
   if (document.readyState === 'loading') {
