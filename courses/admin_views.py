@@ -113,7 +113,7 @@ class CourseImportView(FormView):
                     self.request, course, f"Content replaced from {document.name}."
                 )
                 replaced.append((course, plan.replace.enrollment_count))
-            for warning in document.spec.warnings:
+            for warning in document.spec.warnings_in_words:
                 messages.warning(self.request, f"{document.name}: {warning}")
         if added:
             messages.success(

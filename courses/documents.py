@@ -80,6 +80,8 @@ class CourseSpec:
     preferences: dict[str, str]
     modules: list[ModuleSpec]
     warnings: list[str] = field(default_factory=list)
+    # The same warnings with their places in words (`problem_in_words`), for editors.
+    warnings_in_words: list[str] = field(default_factory=list)
     # A language code (courses.models.LANGUAGE_NAMES); English when not given.
     language: str = "en"
 
@@ -613,6 +615,7 @@ def validate_document(
         preferences=preferences,
         modules=modules,
         warnings=reader.warnings,
+        warnings_in_words=[problem_in_words(warning, root) for warning in reader.warnings],
         language=language,
     )
 

@@ -89,8 +89,11 @@ def test_import_warnings_are_shown_but_do_not_stop_it(client_for_editor):
         reverse(IMPORT_URL), {"documents": [upload("extras.json", document)]}, follow=True
     )
     html = response.content.decode().lower()  # the admin capitalises messages
-    assert "extras.json: colour: unknown key, ignored" in html
-    assert "extras.json: preferences.level: not given, using &#x27;beginner&#x27;" in html
+    assert "extras.json: course: colour unknown key, ignored (colour)" in html
+    assert (
+        "extras.json: course: preference “level” not given, using &#x27;beginner&#x27; "
+        "(preferences.level)"
+    ) in html
     assert Course.objects.filter(topic="With extras").exists()
 
 

@@ -470,3 +470,19 @@ def test_problems_outside_modules_are_the_courses_the_documents_or_the_commands(
     assert problem_in_words("modules[3].content[0].type: bad", {"modules": "no"}) == (
         "Module 4, item 1: type bad (modules[3].content[0].type)"
     )
+
+
+def test_warnings_name_their_place_in_words_too(tmp_path):
+    document = course_document(modules=1, lessons=1, quizzes=1)
+    document["modules"][0]["content"][1]["difficulty"] = "hard"
+    spec = validate_document(document)
+    assert "modules[0].content[1].difficulty: unknown key, ignored" in spec.warnings
+    assert (
+        "Module 1, item 2 (quiz “Quiz 1.1”): difficulty unknown key, ignored "
+        "(modules[0].content[1].difficulty)"
+    ) in spec.warnings_in_words
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    err = io.StringIO()
+    call_command("import_course", str(path), "--dry-run", stderr=err, stdout=io.StringIO())
+    assert "warning: Module 1, item 2 (quiz “Quiz 1.1”): difficulty unknown key" in err.getvalue()

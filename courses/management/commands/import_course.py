@@ -63,7 +63,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"  {problem}")
             raise CommandError("Nothing was imported.")
         for name, spec in specs:
-            for warning in spec.warnings:
+            for warning in spec.warnings_in_words:
                 if options["verbosity"] >= 1:
                     self.stderr.write(self.style.WARNING(f"{name}: warning: {warning}"))
         plans, conflicts = course_import_plans(
