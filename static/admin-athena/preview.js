@@ -131,6 +131,8 @@
     const frame = document.createElement('iframe');
     frame.className = 'athena-preview-frame';
     frame.title = `${label}, as learners will see it`;
+    // A module page holds many editors: each frame loads once it comes into view.
+    frame.loading = 'lazy';
     frame.src = frameUrl;
     const message = document.createElement('p');
     message.className = 'athena-preview-message';
