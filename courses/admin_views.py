@@ -1,6 +1,7 @@
 """What the admin's own pages beyond Django's need: the document import view,
 the course-wide history's entries and the document export. The up/down moves,
-the history and the lesson preview are ModelAdmin views in courses/admin.py.
+the history and the previews (and their frames) are ModelAdmin views in
+courses/admin.py.
 
 Each view is wrapped by `admin_site.admin_view` (staff login, CSRF) and checks
 the model permission it needs itself."""
@@ -58,7 +59,8 @@ def admin_context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> 
 
 
 class CourseImportView(FormView):
-    """Upload course documents; import them all as drafts, or nothing."""
+    """Upload course documents; import them all as drafts, or nothing. A topic
+    that exists already asks first: add a copy, or replace the draft."""
 
     model_admin: ModelAdmin | None = None
     form_class = DocumentUploadForm

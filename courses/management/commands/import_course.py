@@ -16,6 +16,7 @@ from courses.management.arguments import add_preference_arguments
 from courses.models import PREFERENCE_CHOICES
 from courses.services import (
     ON_EXISTING_CHOICES,
+    ImportPlan,
     course_import_planned,
     course_import_plans,
 )
@@ -97,7 +98,7 @@ class Command(BaseCommand):
             if plan.replace:
                 self.stdout.write(f"  {self.enrollments_kept(plan.replace.enrollment_count)}")
 
-    def describe(self, plan: Any) -> str:
+    def describe(self, plan: ImportPlan) -> str:
         if plan.replace is not None:
             return (
                 f"replace the content of draft course {plan.replace.pk}, “{plan.spec.topic}” "
