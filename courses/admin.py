@@ -13,6 +13,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import get_deleted_objects
@@ -29,7 +31,8 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
 
 from athena.wording import counted
 from courses import admin_views
@@ -51,7 +54,7 @@ from courses.forms import (
     ReorderForm,
 )
 from courses.models import PREFERENCE_CHOICES, Activity, Course, Lesson, Module
-from courses.rendering import render_markdown
+from courses.rendering import render_inline_markdown, render_markdown
 from courses.services import (
     ITEM_UPDATE_FIELDS,
     MODULE_UPDATE_FIELDS,
@@ -256,7 +259,8 @@ class QuizInline(GuardedInlineMixin, admin.StackedInline):
     model = Activity
     form = QuizAdminForm
     # No "type": a quiz is the only kind, and a select with one choice says nothing.
-    fields = ["title", "question", *OPTION_FIELDS, "correct_option", "explanation", "hint"]
+    # The right answer is a radio button beside each option (forms.OptionInput).
+    fields = ["title", "question", *OPTION_FIELDS, "explanation", "hint"]
     extra = 0
     show_change_link = True
     verbose_name = "quiz"
@@ -827,6 +831,11 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
         return [
             path("preview/", wrap(self.preview_view), name=f"courses_{name}_preview"),
             path(
+                "preview/frame/",
+                wrap(self.preview_frame_view),
+                name=f"courses_{name}_preview_frame",
+            ),
+            path(
                 "<int:item_id>/move-to-module/",
                 wrap(self.move_to_module_view),
                 name=f"courses_{name}_move_to_module",
@@ -836,6 +845,24 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
 
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError  # each editor previews its own fields
+
+    # The live preview's frame: its title, and the class the learner page
+    # gives the rendered body's container.
+    preview_frame_title = ""
+    preview_body_class = ""
+
+    @method_decorator(require_GET)
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace({"frame-ancestors": [SELF]}))
+    def preview_frame_view(self, request: HttpRequest) -> HttpResponse:
+        """The document inside the live preview's frame beside an editor: the
+        learner's stylesheets and the learner page's markup, none of the
+        admin's styles (which upper-case table headers and drop list bullets).
+        preview.js fills it with the rendering. Framed by the admin's own
+        pages only (same origin); every other page refuses to be framed."""
+        self.check_preview_permission(request)
+        context = {"title": self.preview_frame_title, "body_class": self.preview_body_class}
+        return TemplateResponse(request, "admin/courses/preview_frame.html", context)
 
     def check_preview_permission(self, request: HttpRequest) -> None:
         """Whoever may add or change items may preview what they type."""
@@ -902,6 +929,8 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
 @admin.register(Lesson)
 class LessonAdmin(ModuleItemAdmin):
     form = LessonAdminForm
+    preview_frame_title = "Lesson preview"
+    preview_body_class = "prose"
     fields = ["module", "title", "markdown", "display_order"]
 
     @method_decorator(require_POST)
@@ -922,18 +951,19 @@ class LessonAdmin(ModuleItemAdmin):
 @admin.register(Activity)
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
+    preview_frame_title = "Quiz preview"
 
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
-        """The quiz form's question and options as learners see them (the
-        question through the learners' renderer, options lettered), never the
-        answer: the live preview beside the quiz editor."""
+        """The quiz form's question and options as the quiz page shows them
+        before an answer (its markup, its renderer, options lettered), never
+        the answer: the live preview beside the quiz editor, in its frame."""
         self.check_preview_permission(request)
         options = [request.POST.get(name, "").strip() for name in OPTION_FIELDS]
         context = {
-            "question": render_markdown(request.POST.get("question", "")),
+            "question": render_inline_markdown(request.POST.get("question", "")),
             "options": [
-                {"letter": chr(ord("A") + index), "text": text}
+                {"letter": chr(ord("A") + index), "text": render_inline_markdown(text)}
                 for index, text in enumerate(option for option in options if option)
             ],
         }
@@ -943,8 +973,7 @@ class ActivityAdmin(ModuleItemAdmin):
         "module",
         "title",
         "question",
-        *OPTION_FIELDS,
-        "correct_option",
+        *OPTION_FIELDS,  # each with its "Right answer" radio button
         "explanation",
         "hint",
         "display_order",

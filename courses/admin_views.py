@@ -1,6 +1,7 @@
 """What the admin's own pages beyond Django's need: the document import view,
 the course-wide history's entries and the document export. The up/down moves,
-the history and the lesson preview are ModelAdmin views in courses/admin.py.
+the history and the previews (and their frames) are ModelAdmin views in
+courses/admin.py.
 
 Each view is wrapped by `admin_site.admin_view` (staff login, CSRF) and checks
 the model permission it needs itself."""
@@ -27,7 +28,7 @@ from athena.wording import counted
 from courses.documents import course_export_json
 from courses.forms import DocumentUploadForm, UploadedDocument
 from courses.models import Activity, Course, Lesson, Module
-from courses.services import course_import_documents
+from courses.services import PublishedCourseError, course_import_planned, course_import_plans
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -58,7 +59,8 @@ def admin_context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> 
 
 
 class CourseImportView(FormView):
-    """Upload course documents; import them all as drafts, or nothing."""
+    """Upload course documents; import them all as drafts, or nothing. A topic
+    that exists already asks first: add a copy, or replace the draft."""
 
     model_admin: ModelAdmin | None = None
     form_class = DocumentUploadForm
@@ -70,26 +72,70 @@ class CourseImportView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        errors = context["form"].errors
         return {
             **admin_context(self.model_admin, self.request, "Import course documents"),
-            **super().get_context_data(**kwargs),
+            **context,
+            "problem_count": sum(len(problems) for problems in errors.values()),
         }
 
     def form_valid(self, form: DocumentUploadForm) -> HttpResponse:
+        """Import every document, or (a topic taken and no choice made, a
+        draft to replace the editor may not change) none, saying why."""
         documents: list[UploadedDocument] = form.cleaned_data["documents"]
-        courses = course_import_documents(specs=[document.spec for document in documents])
-        for document, course in zip(documents, courses, strict=True):
-            self.model_admin.log_addition(self.request, course, f"Imported from {document.name}.")
-            for warning in document.spec.warnings:
-                messages.warning(self.request, f"{document.name}: {warning}")
-        messages.success(
-            self.request,
-            format_html(
-                "Imported {}: {}",
-                counted(len(courses), "draft course", "draft courses"),
-                course_change_links(courses),
-            ),
+        plans, problems = course_import_plans(
+            specs=[document.spec for document in documents],
+            on_existing=form.cleaned_data["on_existing"] or None,
         )
+        problems += [
+            f"“{plan.replace.topic}”: your account may not change this course; add a copy."
+            for plan in plans
+            if plan.replace is not None
+            and not self.model_admin.has_change_permission(self.request, plan.replace)
+        ]
+        if not problems:
+            try:
+                courses = course_import_planned(plans=plans)
+            except PublishedCourseError as error:  # published since the check
+                problems.append(str(error))
+        if problems:
+            for problem in problems:
+                form.add_error("on_existing", problem)
+            return self.form_invalid(form)
+        added, replaced = [], []
+        for document, plan, course in zip(documents, plans, courses, strict=True):
+            if plan.replace is None:
+                self.model_admin.log_addition(
+                    self.request, course, f"Imported from {document.name}."
+                )
+                added.append(course)
+            else:
+                self.model_admin.log_change(
+                    self.request, course, f"Content replaced from {document.name}."
+                )
+                replaced.append((course, plan.replace.enrollment_count))
+            for warning in document.spec.warnings_in_words:
+                messages.warning(self.request, f"{document.name}: {warning}")
+        if added:
+            messages.success(
+                self.request,
+                format_html(
+                    "Imported {}: {}",
+                    counted(len(added), "draft course", "draft courses"),
+                    course_change_links(added),
+                ),
+            )
+        for course, enrollments in replaced:
+            messages.success(
+                self.request,
+                format_html(
+                    "Replaced the content of the draft {}: {} kept; learners' progress on "
+                    "its former lessons and quizzes was deleted with them.",
+                    course_change_links([course]),
+                    counted(enrollments, "enrollment", "enrollments"),
+                ),
+            )
         return HttpResponseRedirect(reverse("admin:courses_course_changelist"))
 
 

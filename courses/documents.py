@@ -80,6 +80,8 @@ class CourseSpec:
     preferences: dict[str, str]
     modules: list[ModuleSpec]
     warnings: list[str] = field(default_factory=list)
+    # The same warnings with their places in words (`problem_in_words`), for editors.
+    warnings_in_words: list[str] = field(default_factory=list)
     # A language code (courses.models.LANGUAGE_NAMES); English when not given.
     language: str = "en"
 
@@ -94,12 +96,115 @@ class CourseSpec:
 
 
 class DocumentError(Exception):
-    """A document that cannot be imported; `problems` names each place and why."""
+    """A document that cannot be imported; `problems` names each place (as a
+    JSON path, for tools: "modules[0].content[1].content.answer") and why;
+    `in_words` says the same for an editor ("Module 1, item 2 (quiz “X”):
+    answer ..."), keeping the path at the end."""
 
-    def __init__(self, problems: list[str], source: str = "") -> None:
+    def __init__(self, problems: list[str], source: str = "", document: Any = None) -> None:
         self.problems = problems
         self.source = source
+        self.document = document
         super().__init__("\n".join(problems))
+
+    @property
+    def in_words(self) -> list[str]:
+        return [problem_in_words(problem, self.document) for problem in self.problems]
+
+
+_MODULE_PLACE = re.compile(r"modules\[(\d+)\](.*)", re.DOTALL)
+_ITEM_PLACE = re.compile(r"\.content\[(\d+)\](.*)", re.DOTALL)
+_NUMBERED = re.compile(r"(options|feedback)\[(\d+)\]")
+# What an item's or a module's fields are called in words.
+_ITEM_FIELDS = {
+    "": "",
+    ".lesson_title": "title",
+    ".quiz_title": "title",
+    ".type": "type",
+    ".content": "content",
+    ".content.type": "content type",
+    ".content.value": "text",
+    ".content.question": "question",
+    ".content.options": "options",
+    ".content.answer": "answer",
+    ".content.explanation": "explanation",
+    ".content.hint": "hint",
+    ".content.feedback": "feedback",
+}
+_MODULE_FIELDS = {
+    "": "",
+    ".title": "title",
+    ".description": "description",
+    ".content": "lessons and quizzes",
+}
+_PLACES_OUTSIDE_JSON = {"(document)": "The document", "(file)": "The file"}
+
+
+def _at(value: Any, *steps: str | int) -> Any:
+    """`value[steps[0]][steps[1]]...`, or None wherever the document differs."""
+    for step in steps:
+        if isinstance(step, int) and isinstance(value, list) and 0 <= step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
+def _quoted_title(value: Any) -> str:
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    return f"“{text if len(text) <= 40 else text[:39] + '…'}”" if text else ""
+
+
+def _item_words(document: Any, module: int, item: int, rest: str) -> tuple[str, str]:
+    """("item 2 (quiz “X”)", "option 3") for an item of a module and the rest of a path."""
+    value = _at(document, "modules", module, "content", item)
+    kind, title = "", ""
+    if isinstance(value, dict):
+        for key, name in (("quiz_title", "quiz"), ("lesson_title", "lesson")):
+            if key in value:
+                kind, title = name, _quoted_title(value[key])
+                break
+    label = f"{kind} {title}".strip()
+    where = f"item {item + 1}" + (f" ({label})" if label else "")
+    if rest in _ITEM_FIELDS:
+        return where, _ITEM_FIELDS[rest]
+    if (match := _NUMBERED.fullmatch(rest.removeprefix(".content."))) is not None:
+        number = int(match.group(2)) + 1
+        field = (
+            f"option {number}" if match.group(1) == "options" else f"feedback for option {number}"
+        )
+        return where, field
+    return where, rest.lstrip(".")
+
+
+def problem_in_words(problem: str, document: Any = None) -> str:
+    """One problem ("path: message") with its place in words first, the JSON
+    path kept at the end for tools: "Module 1, item 2 (quiz “X”): answer 7 is
+    not an option number (1-3) (modules[0].content[1].content.answer)"."""
+    path, separator, message = problem.partition(": ")
+    if not separator:
+        return problem
+    if path in _PLACES_OUTSIDE_JSON:
+        return f"{_PLACES_OUTSIDE_JSON[path]}: {message}"
+    if path.startswith("--"):
+        return f"The {path} option: {message}"
+    if (module_match := _MODULE_PLACE.fullmatch(path)) is not None:
+        module, rest = int(module_match.group(1)), module_match.group(2)
+        where = f"Module {module + 1}"
+        if (item_match := _ITEM_PLACE.fullmatch(rest)) is not None:
+            item_where, field = _item_words(
+                document, module, int(item_match.group(1)), item_match.group(2)
+            )
+            where = f"{where}, {item_where}"
+        else:
+            field = _MODULE_FIELDS.get(rest, rest.lstrip("."))
+    else:
+        where = "Course"
+        preference = path.removeprefix("preferences.")
+        field = f"preference “{preference}”" if preference != path else path
+    return f"{where}: {f'{field} ' if field else ''}{message} ({path})"
 
 
 @dataclass(frozen=True)
@@ -477,11 +582,11 @@ def validate_document(
     naming every problem. Preferences given here override the document's."""
     hostile = _hostile_problems(document)
     if hostile:
-        raise DocumentError(hostile)
+        raise DocumentError(hostile, document=document)
     reader = _Reader()
     root = reader.obj("(document)", document)
     if root is None:
-        raise DocumentError(reader.problems)
+        raise DocumentError(reader.problems, document=document)
     reader.warn_unknown("", root, COURSE_KEYS)
     topic = reader.text(root, "topic", "", max_length=TITLE_MAX_LENGTH)
     description = reader.text(root, "description", "", required=False)
@@ -503,13 +608,14 @@ def validate_document(
             if spec is not None:
                 modules.append(spec)
     if reader.problems:
-        raise DocumentError(reader.problems)
+        raise DocumentError(reader.problems, document=document)
     return CourseSpec(
         topic=topic,
         description=description,
         preferences=preferences,
         modules=modules,
         warnings=reader.warnings,
+        warnings_in_words=[problem_in_words(warning, root) for warning in reader.warnings],
         language=language,
     )
 

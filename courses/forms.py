@@ -10,6 +10,8 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from courses.documents import CourseSpec, DocumentError, parse_document
 from courses.models import (
@@ -18,6 +20,7 @@ from courses.models import (
     OPTION_MAX_LENGTH,
     PREFERENCE_CHOICES,
     QUIZ_MAX_OPTIONS,
+    QUIZ_MIN_OPTIONS,
     Activity,
     Course,
     Lesson,
@@ -96,9 +99,10 @@ class LessonAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _module_field(self)
         # preview.js shows the body beside the editor, rendered by the server.
-        self.fields["markdown"].widget.attrs["data-preview-url"] = reverse(
-            "admin:courses_lesson_preview"
-        )
+        # The preview is a frame holding the learner's styles, not the admin's.
+        attrs = self.fields["markdown"].widget.attrs
+        attrs["data-preview-url"] = reverse("admin:courses_lesson_preview")
+        attrs["data-preview-frame-url"] = reverse("admin:courses_lesson_preview_frame")
         if self.instance.pk:
             self.initial.setdefault("markdown", self.instance.markdown)
 
@@ -122,6 +126,46 @@ class LessonInlineForm(LessonAdminForm):
         self.fields["markdown"].widget.attrs["rows"] = 10
 
 
+class OptionInput(forms.TextInput):
+    """An option's text box with its "Right answer" radio button beside it: the
+    radios of one quiz share the form's `correct_option` name (one group, one
+    choice, arrow keys move within it), so the answer is marked where the
+    option is, not in a separate list. `answer` is the option number checked."""
+
+    def __init__(self, *args: Any, number: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.number = number
+        self.answer = ""
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        box = super().render(name, value, attrs, renderer)
+        radio_id = f"{(attrs or {}).get('id') or self.attrs.get('id') or name}_answer"
+        return format_html(
+            '{}<label class="athena-answer" for="{}">'
+            '<input type="radio" name="{}" value="{}" id="{}"{}> Right answer'
+            '<span class="athena-sr-only"> for option {}</span></label>',
+            box,
+            radio_id,
+            name.removesuffix(f"option_{self.number}") + "correct_option",
+            self.number,
+            radio_id,
+            mark_safe(" checked") if self.answer == str(self.number) else "",
+            self.number,
+        )
+
+
+def option_field(number: int) -> forms.CharField:
+    return forms.CharField(
+        label=f"Option {number}",
+        max_length=OPTION_MAX_LENGTH,
+        required=number <= QUIZ_MIN_OPTIONS,
+        widget=OptionInput(number=number),
+        help_text=(
+            "Mark the right answer with the radio button beside its option." if number == 1 else ""
+        ),
+    )
+
+
 class QuizAdminForm(forms.ModelForm):
     """A quiz: a question, two to six options and the number of the correct one.
 
@@ -130,17 +174,24 @@ class QuizAdminForm(forms.ModelForm):
     the importer and the model apply."""
 
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
-    option_1 = forms.CharField(label="Option 1", max_length=OPTION_MAX_LENGTH)
-    option_2 = forms.CharField(label="Option 2", max_length=OPTION_MAX_LENGTH)
-    option_3 = forms.CharField(label="Option 3", max_length=OPTION_MAX_LENGTH, required=False)
-    option_4 = forms.CharField(label="Option 4", max_length=OPTION_MAX_LENGTH, required=False)
-    option_5 = forms.CharField(label="Option 5", max_length=OPTION_MAX_LENGTH, required=False)
-    option_6 = forms.CharField(label="Option 6", max_length=OPTION_MAX_LENGTH, required=False)
+    option_1 = option_field(1)
+    option_2 = option_field(2)
+    option_3 = option_field(3)
+    option_4 = option_field(4)
+    option_5 = option_field(5)
+    option_6 = option_field(6)
+    # Posted by the radio button beside each option (OptionInput), never shown
+    # as a field of its own: the admin's fields leave it out, and its errors
+    # are shown on the option or the form.
     correct_option = forms.TypedChoiceField(
         coerce=int,
         choices=[(number, f"Option {number}") for number in range(1, QUIZ_MAX_OPTIONS + 1)],
         widget=forms.RadioSelect,
-        help_text="Which option is the right answer.",
+        error_messages={
+            "required": "Mark the right answer: choose “Right answer” beside one option.",
+            "invalid_choice": "Mark the right answer beside one of the options; "
+            "%(value)s is not an option number.",
+        },
     )
     explanation = forms.CharField(
         required=False,
@@ -165,9 +216,9 @@ class QuizAdminForm(forms.ModelForm):
         _module_field(self)
         # preview.js shows the quiz beside the editor as learners see it;
         # quiz-options.js shows the option boxes as rows to add and remove.
-        self.fields["question"].widget.attrs["data-quiz-preview-url"] = reverse(
-            "admin:courses_activity_preview"
-        )
+        attrs = self.fields["question"].widget.attrs
+        attrs["data-quiz-preview-url"] = reverse("admin:courses_activity_preview")
+        attrs["data-quiz-preview-frame-url"] = reverse("admin:courses_activity_preview_frame")
         for number, name in enumerate(OPTION_FIELDS, start=1):
             self.fields[name].widget.attrs["data-option"] = str(number)
         if self.instance.pk:
@@ -178,16 +229,23 @@ class QuizAdminForm(forms.ModelForm):
                 self.initial.setdefault("correct_option", self.instance.answer)
             self.initial.setdefault("explanation", self.instance.explanation)
             self.initial.setdefault("hint", self.instance.hint)
+        # Each option's radio is checked when it is the answer given or stored.
+        answer = self["correct_option"].value()
+        for name in OPTION_FIELDS:
+            self.fields[name].widget.answer = "" if answer is None else str(answer)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        # The answer has no row of its own: its own errors go to the form's top.
+        for error in self.errors.pop("correct_option", []):
+            self.add_error(None, error)
         values = [(cleaned.get(name) or "").strip() for name in OPTION_FIELDS]
         options = self._options_in_order(values)
         correct = cleaned.get("correct_option")
         if correct and options and correct > len(options):
             self.add_error(
-                "correct_option",
-                f"The correct option must be one of the quiz's options (1-{len(options)}); "
+                f"option_{correct}",
+                f"The right answer must be one of the quiz's options (1-{len(options)}); "
                 f"option {correct} is empty.",
             )
         elif correct and options and "question" in cleaned:
@@ -215,7 +273,7 @@ class QuizAdminForm(forms.ModelForm):
         for problem in quiz_problems(
             question=question, options=options, answer=correct, explanation=explanation
         ):
-            field: str | None = {"answer": "correct_option"}.get(problem.field, problem.field)
+            field: str | None = {"answer": None}.get(problem.field, problem.field)
             if field and field.startswith("options["):
                 field = f"option_{int(field[len('options[') : -1]) + 1}"
             self.add_error(field if field in self.fields else None, problem.message)
@@ -275,6 +333,23 @@ class DocumentUploadForm(forms.Form):
         "all together or, if any has a problem, not at all.",
     )
 
+    on_existing = forms.ChoiceField(
+        label="If a course with the same topic exists already",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            ("copy", "Add a copy: import it as another draft beside the existing course."),
+            (
+                "replace",
+                "Replace the draft: the existing draft gets the document's content. It keeps "
+                "its address and its enrollments; learners' progress on its old lessons and "
+                "quizzes is deleted with them. A published course is never replaced.",
+            ),
+        ],
+        help_text="Needed only when a document's topic is taken; the import stops and asks "
+        "otherwise.",
+    )
+
     def clean_documents(self) -> list[UploadedDocument]:
         files: list[UploadedFile] = self.cleaned_data["documents"]
         problems: list[str] = []
@@ -292,7 +367,7 @@ class DocumentUploadForm(forms.Form):
             try:
                 spec = parse_document(upload.read())
             except DocumentError as error:
-                problems.extend(f"{name}: {problem}" for problem in error.problems)
+                problems.extend(f"{name}: {problem}" for problem in error.in_words)
                 continue
             documents.append(UploadedDocument(name=name, spec=spec))
         if problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db.models import Count, F, Max, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from athena.wording import counted
 from courses.documents import (
     CourseSpec,
     LessonSpec,
@@ -131,6 +133,12 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
         metadata={"count": spec.counts},
         status=Course.Status.PUBLISHED if publish else Course.Status.DRAFT,
     )
+    _build_content(course, spec)
+    return course
+
+
+def _build_content(course: Course, spec: CourseSpec) -> None:
+    """Give a course without modules the document's modules, lessons and quizzes."""
     modules = Module.objects.bulk_create(
         Module(course=course, title=module.title, description=module.description, module_order=n)
         for n, module in enumerate(spec.modules, start=1)
@@ -142,7 +150,116 @@ def course_import(*, spec: CourseSpec, publish: bool = False) -> Course:
     course_content_changed(course_ids=[course.pk])
     # What the recount wrote, for callers that read the course answered.
     course.refresh_from_db(fields=list(Course.COMPUTED_FIELDS))
-    return course
+
+
+class PublishedCourseError(Exception):
+    """A published course's content is never replaced by an import."""
+
+
+@transaction.atomic
+def course_replace_draft(*, course: Course, spec: CourseSpec, publish: bool = False) -> Course:
+    """Replace a draft's content with a validated document's, all of it or
+    nothing: the course keeps its id, address and enrollments (learners keep
+    it on their dashboard); its modules, lessons and quizzes are deleted, and
+    with them learners' progress on them (completions, quiz attempts, problem
+    reports), as deleting an item in the admin does. A published course is
+    refused (PublishedCourseError), checked under the row's lock."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if locked.is_published:
+        raise PublishedCourseError(
+            f"“{locked.topic}” (course {locked.pk}) is published; an import never replaces it."
+        )
+    Module.objects.filter(course=locked).delete()
+    locked.topic = spec.topic
+    locked.description = spec.description
+    locked.language = spec.language
+    locked.preferences = spec.preferences
+    if publish:
+        locked.status = Course.Status.PUBLISHED
+    locked.save()
+    _build_content(locked, spec)
+    return locked
+
+
+ON_EXISTING_COPY, ON_EXISTING_REPLACE = "copy", "replace"
+ON_EXISTING_CHOICES = (ON_EXISTING_COPY, ON_EXISTING_REPLACE)
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing one document does: a new course, or (`replace`) a new
+    content for an existing draft of the same topic. `existing`: the courses
+    with that topic already, newest first, each with its `enrollment_count`."""
+
+    spec: CourseSpec
+    existing: list[Course]
+    replace: Course | None = None
+
+
+def _course_label(course: Course) -> str:
+    state = "published" if course.is_published else "draft"
+    enrollments = counted(course.enrollment_count, "enrollment", "enrollments")
+    return f"course {course.pk}, {state}, {enrollments}"
+
+
+def course_import_plans(
+    *, specs: Sequence[CourseSpec], on_existing: str | None
+) -> tuple[list[ImportPlan], list[str]]:
+    """What importing `specs` would do (one query), and the problems that
+    stop it: a topic that exists already needs `on_existing` ("copy": a new
+    draft beside it; "replace": the one draft of that topic gets the
+    document's content). A published course is never replaced."""
+    topics = {spec.topic for spec in specs}
+    existing: dict[str, list[Course]] = {}
+    for course in (
+        Course.objects.filter(topic__in=topics)
+        .with_enrollment_count()
+        .order_by("-created_at", "-course_id")
+    ):
+        existing.setdefault(course.topic, []).append(course)
+    plans: list[ImportPlan] = []
+    problems: list[str] = []
+    replaced: set[int] = set()
+    for spec in specs:
+        courses = existing.get(spec.topic, [])
+        if not courses or on_existing == ON_EXISTING_COPY:
+            plans.append(ImportPlan(spec=spec, existing=courses))
+            continue
+        found = "; ".join(_course_label(course) for course in courses)
+        if on_existing != ON_EXISTING_REPLACE:
+            problems.append(
+                f"“{spec.topic}” exists already ({found}): choose to add a copy or to "
+                "replace the draft."
+            )
+            continue
+        drafts = [course for course in courses if not course.is_published]
+        if not drafts:
+            problems.append(
+                f"“{spec.topic}” exists only as a published course ({found}): a published "
+                "course is never replaced. Add a copy, or unpublish it first."
+            )
+        elif len(drafts) > 1:
+            problems.append(
+                f"“{spec.topic}” has {len(drafts)} drafts ({found}): which to replace is "
+                "unclear. Delete or rename the others, or add a copy."
+            )
+        elif drafts[0].pk in replaced:
+            problems.append(f"“{spec.topic}”: two documents would replace the same draft.")
+        else:
+            replaced.add(drafts[0].pk)
+            plans.append(ImportPlan(spec=spec, existing=courses, replace=drafts[0]))
+    return plans, problems
+
+
+@transaction.atomic
+def course_import_planned(*, plans: Sequence[ImportPlan], publish: bool = False) -> list[Course]:
+    """Carry out `course_import_plans`' plans: all of them or none."""
+    return [
+        course_replace_draft(course=plan.replace, spec=plan.spec, publish=publish)
+        if plan.replace is not None
+        else course_import(spec=plan.spec, publish=publish)
+        for plan in plans
+    ]
 
 
 def _item_from_spec(module: Module, spec: LessonSpec | QuizSpec, order: int) -> Item:
@@ -233,12 +350,6 @@ def module_insert_after(*, after: Module, spec: ModuleSpec) -> Module:
     _write_module_order(course_id=after.course_id, current=[*current, module], modules=order)
     course_content_changed(course_ids=[after.course_id])
     return module
-
-
-@transaction.atomic
-def course_import_documents(*, specs: Sequence[CourseSpec], publish: bool = False) -> list[Course]:
-    """Import several validated documents: all of them or none."""
-    return [course_import(spec=spec, publish=publish) for spec in specs]
 
 
 @transaction.atomic

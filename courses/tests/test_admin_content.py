@@ -356,14 +356,18 @@ def test_editing_a_quiz_saves_question_options_and_answer(client_for_editor, mod
     [
         (
             {"correct_option": "5"},
-            "The correct option must be one of the quiz&#x27;s options (1-3); option 5 is empty.",
+            "The right answer must be one of the quiz&#x27;s options (1-3); option 5 is empty.",
         ),
         ({"option_3": "", "option_4": "Delta"}, "Fill the options in order: option 3 is empty."),
         ({"option_3": "Alpha"}, "Two options say the same thing."),
         ({"option_2": ""}, "This field is required."),
         # Every option row removed in the editor: refused, never a 500.
         ({"option_1": "", "option_2": "", "option_3": ""}, "This field is required."),
-        ({"correct_option": "9"}, "Select a valid choice. 9 is not one of the available choices."),
+        (
+            {"correct_option": "9"},
+            "Mark the right answer beside one of the options; 9 is not an option number.",
+        ),
+        ({"correct_option": ""}, "Mark the right answer: choose “Right answer” beside one option."),
     ],
 )
 def test_a_quiz_that_does_not_hold_together_is_refused(client_for_editor, module, changes, message):
@@ -511,3 +515,70 @@ def test_editing_a_quiz_keeps_its_option_feedback_only_while_it_still_fits(
     assert client_for_editor.post(url, {**data, "correct_option": "1"}).status_code == 302
     quiz.refresh_from_db()
     assert (quiz.answer, quiz.feedback, quiz.hint) == (1, [], "Alphabet.")
+
+
+# --- the right answer, marked beside each option ------------------------------------------
+
+
+def option_row(html: str, number: int, prefix: str = "") -> str:
+    """The admin form row of option `number`, from its text box to the row's end."""
+    start = html.index(f'name="{prefix}option_{number}"')
+    return html[start : html.index('<div class="form-row', start)]
+
+
+def test_each_option_has_its_right_answer_radio_beside_it_and_the_stored_one_is_checked(
+    client_for_editor, module
+):
+    quiz = Activity.objects.get(module=module, title="Quiz 1.1")  # answer 2, Beta
+    _, response = quiz_page(client_for_editor, quiz)
+    html = response.content.decode()
+    assert "field-correct_option" not in html  # no separate list of "Option 1-6"
+    for number in range(1, 7):
+        row = option_row(html, number)
+        radio = re.search(r'<input type="radio" name="correct_option"[^>]*>', row).group()
+        assert f'value="{number}"' in radio
+        assert f'id="id_option_{number}_answer"' in radio
+        assert (" checked" in radio) is (number == 2)
+        assert f'<label class="athena-answer" for="id_option_{number}_answer">' in row
+        assert f'Right answer<span class="athena-sr-only"> for option {number}</span>' in row
+    assert html.count('type="radio"') == 6
+
+
+def test_the_module_page_marks_each_inline_quizs_answer_beside_its_options(
+    client_for_editor, module
+):
+    html = client_for_editor.get(module_change_url(module)).content.decode()
+    row = option_row(html, 2, prefix="activities-0-")
+    assert (
+        'name="activities-0-correct_option" value="2" id="id_activities-0-option_2_answer" checked'
+        in row
+    )
+    # The empty form "Add another quiz" copies: radios of its own group, none checked.
+    template = option_row(html, 1, prefix="activities-__prefix__-")
+    assert 'name="activities-__prefix__-correct_option" value="1"' in template
+    assert " checked" not in template
+
+
+def test_a_refused_quiz_keeps_the_radio_the_editor_chose(client_for_editor, module):
+    quiz = Activity.objects.get(module=module, title="Quiz 1.1")
+    url, response = quiz_page(client_for_editor, quiz)
+    data = {**change_form_data(response), "correct_option": "3", "question": ""}
+    response = client_for_editor.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert 'value="3" id="id_option_3_answer" checked' in option_row(html, 3)
+    assert " checked" not in option_row(html, 2)
+    quiz.refresh_from_db()
+    assert quiz.answer == 2
+
+
+def test_marking_an_empty_option_right_shows_the_error_on_that_option(client_for_editor, module):
+    quiz = Activity.objects.get(module=module, title="Quiz 1.1")
+    url, response = quiz_page(client_for_editor, quiz)
+    response = client_for_editor.post(url, {**change_form_data(response), "correct_option": "5"})
+    form = response.context["adminform"].form
+    assert form.errors["option_5"] == [
+        "The right answer must be one of the quiz's options (1-3); option 5 is empty."
+    ]
+    quiz.refresh_from_db()
+    assert quiz.answer == 2

@@ -89,8 +89,11 @@ def test_import_warnings_are_shown_but_do_not_stop_it(client_for_editor):
         reverse(IMPORT_URL), {"documents": [upload("extras.json", document)]}, follow=True
     )
     html = response.content.decode().lower()  # the admin capitalises messages
-    assert "extras.json: colour: unknown key, ignored" in html
-    assert "extras.json: preferences.level: not given, using &#x27;beginner&#x27;" in html
+    assert "extras.json: course: colour unknown key, ignored (colour)" in html
+    assert (
+        "extras.json: course: preference “level” not given, using &#x27;beginner&#x27; "
+        "(preferences.level)"
+    ) in html
     assert Course.objects.filter(topic="With extras").exists()
 
 
@@ -112,16 +115,22 @@ def test_one_bad_document_stops_the_whole_import_and_every_problem_is_shown(clie
     )
     assert response.status_code == HTTPStatus.OK
     problems = response.context["form"].errors["documents"]
+    # Each place in words, as editors count, then its JSON path for tools.
     assert problems == [
-        'bad.json: preferences.level: "expert" is not one of beginner, intermediate, advanced',
-        "bad.json: modules[0].title: must not be empty",
-        "bad.json: modules[1].content[1].content.answer: 7 is not an option number (1-3)",
-        "broken.json: (document): invalid JSON at line 1, column 15: "
+        "bad.json: Course: preference “level” "
+        '"expert" is not one of beginner, intermediate, advanced (preferences.level)',
+        "bad.json: Module 1: title must not be empty (modules[0].title)",
+        "bad.json: Module 2, item 2 (quiz “Quiz 2.1”): answer 7 is not an option number (1-3) "
+        "(modules[1].content[1].content.answer)",
+        "broken.json: The document: invalid JSON at line 1, column 15: "
         "Expecting property name enclosed in double quotes",
     ]
     html = response.content.decode()
     assert "Please correct the 4 problems below." in html
-    assert "bad.json: modules[1].content[1].content.answer: 7 is not an option number" in html
+    assert (
+        "bad.json: Module 2, item 2 (quiz “Quiz 2.1”): answer 7 is not an option number (1-3) "
+        "(modules[1].content[1].content.answer)"
+    ) in html
     assert Course.objects.count() == 0
     assert Module.objects.count() == Lesson.objects.count() == Activity.objects.count() == 0
 
@@ -139,7 +148,7 @@ def test_import_refuses_missing_files_and_oversized_ones(client_for_editor, sett
         reverse(IMPORT_URL), {"documents": [upload("latin.json", "\xff\xfe".encode("latin-1"))]}
     )
     assert response.status_code == HTTPStatus.OK
-    assert response.context["form"].errors["documents"][0].startswith("latin.json: (document):")
+    assert response.context["form"].errors["documents"][0].startswith("latin.json: The document:")
     assert Course.objects.count() == 0
 
 
@@ -149,7 +158,7 @@ def test_file_names_and_problems_are_escaped(client_for_editor):
     )
     html = response.content.decode()
     assert "<i>x.json" not in html
-    assert "&lt;i&gt;x.json: (document): must be an object, not an array" in html
+    assert "&lt;i&gt;x.json: The document: must be an object, not an array" in html
 
 
 def test_import_needs_permission_to_add_courses_and_csrf():

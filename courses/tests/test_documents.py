@@ -14,6 +14,7 @@ from courses.documents import (
     DocumentError,
     course_export,
     parse_document,
+    problem_in_words,
     validate_document,
 )
 from courses.models import Activity, Course, Lesson, Module
@@ -307,10 +308,12 @@ def test_import_course_writes_nothing_when_any_document_is_bad(tmp_path):
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_course", good, bad, str(invalid), stderr=err, stdout=io.StringIO())
     assert database_rows() == before
-    assert "modules[0].content[1].content.answer: 7 is not an option number (1-3)" in (
-        err.getvalue()
-    )
-    assert "invalid JSON at line 1" in err.getvalue()
+    # The place in words for editors, the JSON path for tools.
+    assert (
+        "  Module 1, item 2 (quiz “Quiz 1.1”): answer 7 is not an option number (1-3) "
+        "(modules[0].content[1].content.answer)\n"
+    ) in err.getvalue()
+    assert "The document: invalid JSON at line 1" in err.getvalue()
 
 
 def test_import_course_reports_a_missing_file(tmp_path):
@@ -338,7 +341,7 @@ def test_import_course_exits_non_zero_from_the_shell(tmp_path):
         check=False,
     )
     assert result.returncode != 0
-    assert "modules: is required" in result.stderr
+    assert "Course: modules is required (modules)" in result.stderr
 
 
 def test_export_course_round_trips_with_import(tmp_path):
@@ -350,7 +353,7 @@ def test_export_course_round_trips_with_import(tmp_path):
     out = io.StringIO()
     call_command("export_course", str(course.pk), stdout=out)
     assert json.loads(out.getvalue()) == document
-    call_command("import_course", str(target), stdout=io.StringIO())
+    call_command("import_course", str(target), "--on-existing=copy", stdout=io.StringIO())
     assert course_export(Course.objects.exclude(pk=course.pk).get()) == document
 
 
@@ -426,3 +429,60 @@ def test_option_feedback_needs_one_text_per_option():
         "modules[0].content[0].content.feedback: has 1 texts for 3 options; give one per "
         "option (an empty one where there is nothing to say)"
     ]
+
+
+# --- problems in words ---------------------------------------------------------------------
+
+
+def test_problems_name_their_place_in_words_and_keep_the_json_path():
+    document = course_document(modules=2, lessons=1, quizzes=1)
+    quiz = document["modules"][1]["content"][1]
+    quiz["quiz_title"] = "A very long quiz title that goes on and on and on"
+    quiz["content"]["options"][2] = ""
+    quiz["content"]["feedback"] = ["fine", 3, ""]
+    document["modules"][0]["content"][0]["content"]["value"] = ""
+    document["modules"][0]["content"].append(["not an item"])
+    document["modules"][0]["description"] = 5
+    with pytest.raises(DocumentError) as caught:
+        validate_document(document)
+    long_title = "“A very long quiz title that goes on and…”"
+    assert caught.value.in_words == [
+        "Module 1: description must be a string, not a number (modules[0].description)",
+        "Module 1, item 1 (lesson “Lesson 1.1”): text must not be empty "
+        "(modules[0].content[0].content.value)",
+        "Module 1, item 3: must be an object, not an array (modules[0].content[2])",
+        f"Module 2, item 2 (quiz {long_title}): feedback for option 2 must be a string, "
+        "not a number (modules[1].content[1].content.feedback[1])",
+        f"Module 2, item 2 (quiz {long_title}): option 3 must not be empty "
+        "(modules[1].content[1].content.options[2])",
+    ]
+    # The paths themselves are unchanged, for tools (the generator's repairs).
+    assert caught.value.problems[0] == "modules[0].description: must be a string, not a number"
+
+
+def test_problems_outside_modules_are_the_courses_the_documents_or_the_commands():
+    assert problem_in_words("topic: must not be empty") == "Course: topic must not be empty (topic)"
+    assert problem_in_words("modules: is required") == "Course: modules is required (modules)"
+    assert problem_in_words("(document): not UTF-8 text") == "The document: not UTF-8 text"
+    assert problem_in_words("(file): cannot read x.json") == "The file: cannot read x.json"
+    assert problem_in_words('--level: "x" is not one of') == 'The --level option: "x" is not one of'
+    # A place in a document that is not what it should be still reads.
+    assert problem_in_words("modules[3].content[0].type: bad", {"modules": "no"}) == (
+        "Module 4, item 1: type bad (modules[3].content[0].type)"
+    )
+
+
+def test_warnings_name_their_place_in_words_too(tmp_path):
+    document = course_document(modules=1, lessons=1, quizzes=1)
+    document["modules"][0]["content"][1]["difficulty"] = "hard"
+    spec = validate_document(document)
+    assert "modules[0].content[1].difficulty: unknown key, ignored" in spec.warnings
+    assert (
+        "Module 1, item 2 (quiz “Quiz 1.1”): difficulty unknown key, ignored "
+        "(modules[0].content[1].difficulty)"
+    ) in spec.warnings_in_words
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    err = io.StringIO()
+    call_command("import_course", str(path), "--dry-run", stderr=err, stdout=io.StringIO())
+    assert "warning: Module 1, item 2 (quiz “Quiz 1.1”): difficulty unknown key" in err.getvalue()

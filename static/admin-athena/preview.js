@@ -6,6 +6,12 @@
  * learners see it, never the answer). Refreshed 300 ms after the editor stops
  * typing, by a POST carrying the CSRF token. A same-origin static file, as the
  * CSP asks; the HTML it inserts is the server's sanitised rendering.
+ *
+ * Each preview is an <iframe> holding a small page of the learner's
+ * stylesheets (admin:courses_lesson_preview_frame, ..._activity_preview_frame),
+ * so none of the admin's styles reach it: it looks exactly as the lesson or
+ * quiz page will. The rendering goes into that page (same origin), which never
+ * navigates, so typing adds nothing to the browser's history.
  */
 (function () {
   const DELAY_MS = 300;
@@ -22,7 +28,7 @@
 
   // One preview box fed by `collect()`: each refresh posts, and only the
   // answer to the latest request is shown.
-  function livePreview(box, url, collect) {
+  function livePreview(box, url, collect, show) {
     let timer = null;
     let latest = 0;
     async function refresh() {
@@ -42,12 +48,12 @@
         if (!response.ok) {
           throw new Error(String(response.status));
         }
-        box.innerHTML = await response.text();
+        await show(await response.text());
         box.dataset.state = 'fresh';
       } catch (error) {
         if (request === latest) {
           box.dataset.state = 'failed';
-          box.textContent = 'The preview could not be refreshed. Your text is not affected.';
+          show(null);
         }
       } finally {
         if (request === latest) {
@@ -80,6 +86,61 @@
     return box;
   }
 
+  const FAILED = 'The preview could not be refreshed. Your text is not affected.';
+
+  // The frame's document, once it has loaded (a promise: the first refresh
+  // may come before it).
+  function frameReady(frame) {
+    return new Promise((resolve) => {
+      const body = () => frame.contentDocument && frame.contentDocument.getElementById('preview-body');
+      if (body()) {
+        resolve(frame.contentDocument);
+        return;
+      }
+      frame.addEventListener('load', function loaded() {
+        if (body()) {
+          frame.removeEventListener('load', loaded);
+          resolve(frame.contentDocument);
+        }
+      });
+    });
+  }
+
+  // A preview writes into its frame, and sizes the frame to the text (up to
+  // a screenful; longer text scrolls inside it).
+  function showInFrame(frame, message) {
+    const ready = frameReady(frame);
+    return async (html) => {
+      if (html === null) {
+        message.textContent = FAILED;
+        return;
+      }
+      message.textContent = '';
+      const doc = await ready;
+      doc.getElementById('preview-body').innerHTML = html;
+      const content = doc.querySelector('main');
+      const height = Math.min(Math.max(content.offsetHeight, 160), 576);
+      frame.style.height = `${height}px`;
+    };
+  }
+
+  // A preview box holding its frame: answers { box, show }.
+  function framedPreview(label, frameUrl) {
+    const box = previewBox(label);
+    box.classList.add('athena-preview--framed');
+    const frame = document.createElement('iframe');
+    frame.className = 'athena-preview-frame';
+    frame.title = `${label}, as learners will see it`;
+    // A module page holds many editors: each frame loads once it comes into view.
+    frame.loading = 'lazy';
+    frame.src = frameUrl;
+    const message = document.createElement('p');
+    message.className = 'athena-preview-message';
+    message.setAttribute('role', 'status');
+    box.append(frame, message);
+    return { box, show: showInFrame(frame, message) };
+  }
+
   function setUpLesson(textarea) {
     if (textarea.dataset.previewReady || isTemplate(textarea)) {
       return;
@@ -94,13 +155,13 @@
     label.textContent = 'Preview, as learners will see it';
     const column = document.createElement('div');
     column.className = 'athena-preview-column';
-    const box = previewBox('Lesson preview');
+    const { box, show } = framedPreview('Lesson preview', textarea.dataset.previewFrameUrl);
     column.append(label, box);
     editor.appendChild(column);
     const schedule = livePreview(box, textarea.dataset.previewUrl, () => [
       ['markdown', textarea.value],
       ['fragment', '1'],
-    ]);
+    ], show);
     textarea.addEventListener('input', schedule);
   }
 
@@ -114,18 +175,19 @@
     const form = question.form;
     const field = (name) => form.elements.namedItem(prefix + name);
     const names = ['question', 'option_1', 'option_2', 'option_3', 'option_4', 'option_5', 'option_6'];
-    const anchor = (field('correct_option') && field('correct_option')[0]
-      ? field('correct_option')[0] : question).closest('.form-row');
+    // After the options (each with its right-answer radio), before the explanation.
+    const explanation = field('explanation');
+    const row = (explanation || question).closest('.form-row');
     const section = document.createElement('div');
     section.className = 'form-row athena-quiz-preview-row';
     const label = document.createElement('p');
     label.className = 'athena-preview-label';
     label.textContent = 'Preview, as learners will see it (the answer is not shown)';
-    const box = previewBox('Quiz preview');
+    const { box, show } = framedPreview('Quiz preview', question.dataset.quizPreviewFrameUrl);
     section.append(label, box);
-    anchor.parentNode.insertBefore(section, anchor.nextSibling);
+    row.parentNode.insertBefore(section, explanation ? row : row.nextSibling);
     const schedule = livePreview(box, question.dataset.quizPreviewUrl, () =>
-      names.filter((name) => field(name)).map((name) => [name, field(name).value]));
+      names.filter((name) => field(name)).map((name) => [name, field(name).value]), show);
     names.forEach((name) => {
       if (field(name)) {
         field(name).addEventListener('input', schedule);
@@ -135,8 +197,10 @@
   }
 
   function setUp(root) {
-    root.querySelectorAll('textarea.athena-markdown[data-preview-url]').forEach(setUpLesson);
-    root.querySelectorAll('textarea[data-quiz-preview-url]').forEach(setUpQuiz);
+    root.querySelectorAll('textarea.athena-markdown[data-preview-url][data-preview-frame-url]')
+      .forEach(setUpLesson);
+    root.querySelectorAll('textarea[data-quiz-preview-url][data-quiz-preview-frame-url]')
+      .forEach(setUpQuiz);
   }
 
   if (document.readyState === 'loading') {

@@ -3,9 +3,10 @@
  * The quiz editor's options as rows to add and remove, not six fixed boxes: a
  * quiz shows its filled options (at least two), "Add option" shows the next
  * row, and "Remove" takes a row out, moving the later options up and keeping
- * the correct answer on the same option. The correct-answer choices follow the
- * rows shown. Without JavaScript all six boxes are shown; the server checks
- * the options either way (QuizAdminForm). A same-origin static file (CSP).
+ * the right answer on the same option. Each row carries its own "Right answer"
+ * radio button (courses.forms.OptionInput), so hiding a row hides its radio.
+ * Without JavaScript all six boxes are shown; the server checks the options
+ * and the answer either way (QuizAdminForm). A same-origin static file (CSP).
  */
 (function () {
   const MIN_OPTIONS = 2;
@@ -23,10 +24,6 @@
     }
     const rows = inputs.map((input) => input.closest('.form-row'));
     const radios = () => Array.from(form.querySelectorAll(`input[type="radio"][name="${prefix}correct_option"]`));
-    const radioChoice = (number) => {
-      const radio = radios().find((input) => input.value === String(number));
-      return radio ? radio.closest('div') : null;
-    };
 
     // Shown: every filled option or option with an error, and at least two.
     let shown = MIN_OPTIONS;
@@ -55,7 +52,9 @@
       remove.textContent = 'Remove';
       remove.setAttribute('aria-label', `Remove option ${index + 1}`);
       remove.addEventListener('click', () => removeOption(index));
-      input.after(remove);
+      // After the option's "Right answer" radio, if it has one.
+      const answer = input.parentNode.querySelector('.athena-answer');
+      (answer || input).after(remove);
       return remove;
     });
 
@@ -65,12 +64,6 @@
 
     function render() {
       rows.forEach((row, index) => { row.hidden = index >= shown; });
-      inputs.forEach((input, index) => {
-        const choice = radioChoice(index + 1);
-        if (choice) {
-          choice.hidden = index >= shown;
-        }
-      });
       removers.forEach((remove) => {
         if (remove) {
           remove.hidden = false;

@@ -93,7 +93,8 @@ def test_content_editor_imports_reorders_edits_previews_and_publishes(live_serve
     page.locator("#item-order").get_by_role("link", name="Quiz 1.1", exact=True).click()
     page.get_by_role("button", name="Add option").click()
     page.get_by_role("textbox", name="Option 4").fill("Delta")
-    page.get_by_role("radio", name="Option 4").check()
+    # The right answer is marked beside the option itself.
+    page.get_by_role("radio", name="Right answer for option 4").check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
     quiz = Activity.objects.get(title="Quiz 1.1", module__course__topic="Authored in the browser")

@@ -116,7 +116,9 @@ def test_the_lesson_preview_follows_the_editor_as_you_type(admin_page: Page):
     lesson = module.lessons.get()
     page = admin_page
     page.goto(f"/admin/courses/lesson/{lesson.pk}/change/")
-    preview = page.get_by_role("region", name="Lesson preview")
+    preview_box = page.get_by_role("region", name="Lesson preview")
+    # A frame of the learner's stylesheets (none of the admin's).
+    preview = preview_box.frame_locator("iframe[title='Lesson preview, as learners will see it']")
     expect(preview.get_by_role("heading", name="Part 1.1")).to_be_visible()
 
     editor = page.get_by_label("Body (Markdown)")
@@ -124,7 +126,7 @@ def test_the_lesson_preview_follows_the_editor_as_you_type(admin_page: Page):
     editor.press_sequentially("## Typed heading\n\nSome **bold** words", delay=20)
     expect(preview.get_by_role("heading", name="Typed heading")).to_be_visible()
     expect(preview.locator("strong")).to_have_text("bold")
-    editor_box, preview_box = editor.bounding_box(), preview.bounding_box()
+    editor_box, preview_box = editor.bounding_box(), preview_box.bounding_box()
     if page.viewport_size["width"] >= DESKTOP["width"]:
         assert preview_box["x"] > editor_box["x"] + editor_box["width"] - 1  # beside
     else:  # a phone has no room beside: below, within the screen
@@ -135,18 +137,21 @@ def test_the_lesson_preview_follows_the_editor_as_you_type(admin_page: Page):
     # Inline on the module page too, and for the quiz as learners see it.
     page.goto(module_change_url(module))
     inline_editor = page.locator("#lessons-0").get_by_label("Body (Markdown)")
-    inline_preview = page.locator("#lessons-0").get_by_role("region", name="Lesson preview")
+    inline_preview = (
+        page.locator("#lessons-0")
+        .get_by_role("region", name="Lesson preview")
+        .frame_locator("iframe")
+    )
     inline_editor.fill("A `snippet` here")
     expect(inline_preview.locator("code")).to_have_text("snippet")
     quiz = page.locator("#activities-0")
-    quiz_preview = quiz.get_by_role("region", name="Quiz preview")
-    quiz_preview.scroll_into_view_if_needed()  # previews render once in view
-    expect(quiz_preview.locator("li")).to_have_text(
-        ["A Option A: Alpha", "B Option B: Beta", "C Option C: Gamma"]
-    )
+    quiz_box = quiz.get_by_role("region", name="Quiz preview")
+    quiz_box.scroll_into_view_if_needed()  # previews render once in view
+    quiz_preview = quiz_box.frame_locator("iframe")  # the quiz page's markup and styles
+    expect(quiz_preview.locator(".quiz__option")).to_have_text(["AAlpha", "BBeta", "CGamma"])
     quiz.get_by_label("Question").fill("Which is *first*?")
     expect(quiz_preview.locator("em")).to_have_text("first")
-    expect(quiz_preview).not_to_contain_text("correct")
+    expect(quiz_preview.locator("body")).not_to_contain_text("correct")
 
 
 def test_quiz_option_rows_are_added_and_removed(admin_page: Page):
@@ -175,11 +180,9 @@ def test_quiz_option_rows_are_added_and_removed(admin_page: Page):
     expect(options).to_have_count(4)
     expect(page.get_by_role("textbox", name="Option 3")).to_have_value("Delta")
     expect(page.get_by_role("textbox", name="Option 4")).to_have_value("Epsilon")
-    expect(page.get_by_role("radio", name="Option 2")).to_be_checked()
-    quiz_preview = page.get_by_role("region", name="Quiz preview")
-    expect(quiz_preview.locator("li")).to_have_text(
-        ["A Option A: Alpha", "B Option B: Beta", "C Option C: Delta", "D Option D: Epsilon"]
-    )
+    expect(page.get_by_role("radio", name="Right answer for option 2")).to_be_checked()
+    quiz_preview = page.get_by_role("region", name="Quiz preview").frame_locator("iframe")
+    expect(quiz_preview.locator(".quiz__text")).to_have_text(["Alpha", "Beta", "Delta", "Epsilon"])
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
     quiz.refresh_from_db()
@@ -188,7 +191,7 @@ def test_quiz_option_rows_are_added_and_removed(admin_page: Page):
     expect(options).to_have_count(4)
     # Removing the option marked correct leaves no answer chosen: the editor
     # must choose again (the server refuses a quiz without one).
-    page.get_by_role("radio", name="Option 4").check()
+    page.get_by_role("radio", name="Right answer for option 4").check()
     page.get_by_role("button", name="Remove option 4").click()
     expect(page.get_by_role("radio")).to_have_count(3)
     expect(page.get_by_role("radio", checked=True)).to_have_count(0)
@@ -235,7 +238,11 @@ def test_the_editing_aids_have_no_serious_accessibility_violations(open_page, th
         for preview in page.locator(".athena-preview").all():
             preview.scroll_into_view_if_needed()
             expect(preview).not_to_have_attribute("data-state", "stale")
-            expect(preview).not_to_be_empty()
+            if "athena-preview--framed" in (preview.get_attribute("class") or ""):
+                # A lesson's: a frame of the learner's styles, scanned with the page.
+                expect(preview.frame_locator("iframe").locator("#preview-body")).not_to_be_empty()
+            else:
+                expect(preview).not_to_be_empty()
         # Only Athena's additions: Django admin's own markup is Django's.
         context = {
             "include": [
@@ -245,6 +252,7 @@ def test_the_editing_aids_have_no_serious_accessibility_violations(open_page, th
                     ".athena-editor",
                     ".athena-quiz-preview-row",
                     ".athena-option-tools",
+                    ".athena-answer",
                     ".athena-move-to",
                     ".athena-autocomplete-filter-box",
                     ".object-tools",
