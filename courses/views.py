@@ -184,10 +184,20 @@ class CatalogView(PublicPageMixin, ListView):
                 else []
             ),
             "show_enrollments": self.sort == "popular",
+            "active_filters": self.active_filters(),
             "total": paginator.count,
             "total_capped": paginator.capped,
             "page_count": paginator.num_pages,
         }
+
+    def active_filters(self) -> list[str]:
+        """The chosen level, duration and focus, as their selects name them:
+        the closed "Filters" button on a phone says how many and which."""
+        return [
+            str(dict(self.form.fields[name].choices)[self.wanted[name]])
+            for name in ("level", "duration", "focus")
+            if self.wanted[name]
+        ]
 
     def is_public(self, context: dict[str, Any]) -> bool:
         # Enrollment counts (the popular order) change with every enrollment.

@@ -16,6 +16,7 @@ from tests.factories import make_course
 PHONE = {"width": 360, "height": 740}
 PHONE_390 = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+DESKTOP_1440 = {"width": 1440, "height": 900}
 
 
 def change_form_data(response: Any) -> dict[str, Any]:
@@ -117,6 +118,14 @@ def log_in(page: Any, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("heading", name="My courses").wait_for()
+
+
+def open_site_menu(page: Any) -> None:
+    """Open the header's "Menu" where the window is narrow enough to have one
+    (phones); wider, the links and the theme toggle are in the header already."""
+    button = page.locator(".site-menu > summary")
+    if button.is_visible() and not page.locator(".site-menu").evaluate("(menu) => menu.open"):
+        button.click()
 
 
 def link_in(message: Any, path_start: str) -> str:

@@ -164,8 +164,11 @@ def test_no_payload_survives_the_lesson_page(client):
         response = client.get(url)
         assert response.status_code == HTTPStatus.OK
         html = response.content.decode()
-        # The page's own scripts are the static theme script only.
-        assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/theme.js">']
+        # The page's own scripts are the static theme and menu scripts only.
+        assert re.findall(r"<script[^>]*>", html) == [
+            '<script src="/static/js/theme.js">',
+            '<script src="/static/js/menu.js" defer>',
+        ]
         assert unsafe_parts(html, allowed_tags=SAFE_TAGS | PAGE_TAGS, site_forms=True) == [], url
         collector = ElementCollector()
         collector.feed(html)

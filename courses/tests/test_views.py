@@ -422,6 +422,9 @@ def test_lesson_page_has_breadcrumbs_and_outline_showing_the_current_item(client
     assert f'<span aria-current="page">{lesson.title}</span>' in crumbs
     current = re.findall(r'<a href="([^"]+)" aria-current="page">', html)
     assert current == [lesson.get_absolute_url()]
+    # The outline comes after the text on a phone: a link at the top jumps to it.
+    assert html.index('href="#course-outline"') < html.index('<div class="prose"')
+    assert '<aside class="reader__aside" id="course-outline">' in html
 
 
 def test_previous_and_next_walk_the_whole_course_across_modules(client):
@@ -901,6 +904,20 @@ def test_catalog_filters_combine(client):
         reverse("courses:catalog"), {"level": "advanced", "duration": "long", "focus": "broad"}
     )
     assert response.context["courses"] == [wanted]
+
+
+def test_catalog_filters_button_says_how_many_filters_are_on_and_which(client):
+    make_course(preferences={"level": "beginner", "duration": "long", "focus": "broad"})
+    catalog = reverse("courses:catalog")
+    assert '<summary class="button">Filters</summary>' in html_of(client.get(catalog))
+    # Search words and the sort order are not filters; an unknown value is ignored.
+    html = html_of(
+        client.get(catalog, {"q": "course", "level": "beginner", "duration": "long", "focus": "x"})
+    )
+    assert (
+        "Filters (2): "
+        '<span class="catalog-filters__active">Beginner, Long (5 h or more)</span></summary>'
+    ) in html
 
 
 def test_catalog_ignores_unknown_filter_values(client):

@@ -220,3 +220,17 @@ def test_staff_adding_a_notification_in_the_admin_rings_the_bell(learner, learne
     )
     assert added.status_code == HTTPStatus.FOUND
     assert bell_label(learner_client) == "Notifications, 1 unread"
+
+
+def test_the_phone_menu_button_says_when_notifications_wait_behind_it(learner, learner_client):
+    """On a phone the bell is inside the header's menu: the closed menu's
+    button shows a dot and says so to a screen reader."""
+    menu_button = '<span class="site-menu__icon" aria-hidden="true"></span>Menu'
+    html = html_of(learner_client.get(reverse("courses:catalog")))
+    assert f"{menu_button}</summary>" in html
+    notification_create(user=learner, message="Your course is ready")
+    html = html_of(learner_client.get(reverse("courses:catalog")))
+    assert (
+        f'{menu_button}<span class="site-menu__dot" aria-hidden="true"></span>'
+        '<span class="visually-hidden"> (unread notifications)</span></summary>'
+    ) in html

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from courses.models import Course
 from enrollment.services import enrollment_create, lesson_complete
+from notifications.services import notification_create
 from tests.factories import PASSWORD, make_user
 from tests.helpers import (
     DESKTOP,
@@ -20,6 +21,7 @@ from tests.helpers import (
     make_photosynthesis_course,
     make_statistics_course,
     make_try_finally_course,
+    open_site_menu,
 )
 
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -89,14 +91,36 @@ def test_learner_pages_have_no_serious_accessibility_violations(open_page, theme
 
 
 @pytest.mark.django_db(transaction=True)
-def test_phone_layout_has_no_serious_accessibility_violations(open_page):
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_phone_layout_has_no_serious_accessibility_violations(open_page, theme):
+    """A visitor's pages, then a learner's with the header menu (and its
+    unread-notifications dot) open, the catalog's filters open and a lesson
+    scrolled to its outline."""
     course = make_photosynthesis_course()
-    page = open_page(PHONE, color_scheme="dark", bypass_csp=True)
+    page = open_page(PHONE, color_scheme=theme, bypass_csp=True)
     problems = {}
+    urls = learner_urls(course)
     for name in ("home", "catalog", "catalog with a match inside", "lesson", "quiz"):
-        page.goto(learner_urls(course)[name])
+        page.goto(urls[name])
         if found := blocking_violations(page):
             problems[name] = found
+    learner = make_user(username="reader")
+    notification_create(user=learner, message="Your course is ready.", url="/")
+    log_in(page, "reader", PASSWORD)
+    page.goto(urls["home"])
+    open_site_menu(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My courses").wait_for()
+    if found := blocking_violations(page):
+        problems["home, menu open"] = found
+    page.goto("/courses/?level=beginner&sort=newest")
+    page.locator(".catalog-filters__toggle > summary").click()
+    page.get_by_label("Level").wait_for()
+    if found := blocking_violations(page):
+        problems["catalog, filters open"] = found
+    page.goto(urls["lesson"])
+    page.get_by_role("link", name="Outline", exact=True).click()
+    if found := blocking_violations(page):
+        problems["lesson at its outline"] = found
     assert problems == {}
 
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, make_user
-from tests.helpers import DESKTOP, PHONE, log_in, make_photosynthesis_course
+from tests.helpers import DESKTOP, PHONE, log_in, make_photosynthesis_course, open_site_menu
 
 
 def assert_no_sideways_scroll(page: Page) -> None:
@@ -88,6 +88,7 @@ def test_theme_toggle_switches_and_is_remembered(open_page, viewport):
     background = "getComputedStyle(document.body).backgroundColor"
     light = page.evaluate(background)
     toggle = page.locator("[data-theme-toggle]")
+    open_site_menu(page)  # on a phone the toggle is in the header's menu
     expect(toggle).to_have_accessible_name("Switch to dark theme")
 
     page.get_by_role("button", name="Switch to dark theme").click()
@@ -103,6 +104,7 @@ def test_theme_toggle_switches_and_is_remembered(open_page, viewport):
     expect(page.get_by_role("heading", level=1)).to_have_text("Photosynthesis explained")
     expect(body).to_have_css("background-color", dark)
 
+    open_site_menu(page)
     page.get_by_role("button", name="Switch to light theme").click()
     expect(body).to_have_css("background-color", light)
     page.reload()
@@ -135,6 +137,9 @@ def test_quiz_works_without_javascript(open_page):
     page.get_by_label("Beta").check()
     page.get_by_role("button", name="Check my answer").click()
     expect(page.get_by_role("status")).to_contain_text("Correct!")
+    # The header's menu opens without JavaScript too.
+    page.locator(".site-menu > summary").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
     # Without JavaScript the theme toggle stays hidden rather than doing nothing.
     expect(page.get_by_role("button", name=re.compile("theme"))).to_have_count(0)
 

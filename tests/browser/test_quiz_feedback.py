@@ -15,7 +15,7 @@ from courses.models import Course
 from enrollment.pages import option_order
 from enrollment.services import enrollment_create, lesson_complete
 from tests.factories import PASSWORD, make_user
-from tests.helpers import DESKTOP, PHONE_390, log_in, make_try_finally_course
+from tests.helpers import DESKTOP, PHONE_390, log_in, make_try_finally_course, open_site_menu
 
 FOCUSED_OPTION = """() => {
   const input = document.activeElement;
@@ -134,6 +134,7 @@ def test_small_things_read_right(open_page, viewport):
     expect(page.get_by_role("button", name=re.compile("Enroll"))).to_have_count(0)
 
     toggle = page.locator("[data-theme-toggle]")
+    open_site_menu(page)  # on a phone the toggle is in the header's menu
     expect(toggle).to_have_accessible_name("Switch to dark theme")
     toggle.click()
     expect(toggle).to_have_accessible_name("Switch to light theme")
