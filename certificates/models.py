@@ -43,7 +43,8 @@ class Certificate(models.Model):
     course = models.ForeignKey(
         Course, on_delete=models.SET_NULL, null=True, related_name="certificates"
     )
-    learner_name = models.CharField(max_length=300)
+    # Room for the longest full name an account holds (150 + " " + 150).
+    learner_name = models.CharField(max_length=301)
     course_title = models.CharField(max_length=255)
     minutes = models.PositiveIntegerField(null=True, blank=True)
     minutes_label = models.CharField(max_length=64, blank=True)

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
@@ -136,8 +137,14 @@ class CatalogView(PublicPageMixin, ListView):
     def paginate_queryset(
         self, queryset: QuerySet[Course], page_size: int
     ) -> tuple[Paginator, Page, list[Course], bool]:
-        paginator, page, courses, is_paginated = super().paginate_queryset(queryset, page_size)
-        if paginator.count == 0 and self.parsed.text:
+        try:
+            found = super().paginate_queryset(queryset, page_size)
+        except Http404:
+            # Page 2 of a misspelt search is page 2 of its correction.
+            if not self.parsed.text:
+                raise
+            found = None
+        if (found is None or found[0].count == 0) and self.parsed.text:
             # Nothing found: search again with misspelt words corrected (one
             # query to the vocabulary), and say so if that finds courses. A
             # search that finds anything never pays for this.
@@ -146,7 +153,10 @@ class CatalogView(PublicPageMixin, ListView):
                 corrected = super().paginate_queryset(self._searched(correction.text), page_size)
                 if corrected[0].count:
                     self.correction, self.search_text = correction, correction.text
-                    paginator, page, courses, is_paginated = corrected
+                    found = corrected
+        if found is None:
+            raise Http404("No such page of results.")
+        paginator, page, courses, is_paginated = found
         page.object_list = list(courses)  # one query, shared by the page and the template
         return paginator, page, page.object_list, is_paginated
 

@@ -301,6 +301,17 @@ def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswere
         return redirect(request.path)
     outcome = reviewed.outcome
     course = activity.module.course
+    if outcome.correct:
+        # A missed quiz answered right at last may be the course's last item.
+        outlined = course_outline(course_id=course.pk, user=request.user)
+        if outlined is not None and course_finish_check(
+            user=request.user,
+            course=outlined,
+            state=learner_state(user=request.user, course_id=course.pk),
+        ):
+            messages.success(
+                request, f"You finished {course.topic}: your certificate is on the course page."
+            )
     revealed = answer_revealed(course=course, correct=bool(outcome.correct))
     options = quiz_options(
         activity,

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("learner_name", models.CharField(max_length=300)),
+                ("learner_name", models.CharField(max_length=301)),
                 ("course_title", models.CharField(max_length=255)),
                 ("minutes", models.PositiveIntegerField(blank=True, null=True)),
                 ("minutes_label", models.CharField(blank=True, max_length=64)),

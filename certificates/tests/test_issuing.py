@@ -136,6 +136,13 @@ def test_a_learner_without_a_name_is_named_by_username(course):
     assert certificate.learner_name == "plainlearner"
 
 
+def test_the_longest_name_an_account_holds_fits_on_the_certificate(course):
+    user = make_user(first_name="A" * 150, last_name="B" * 150)
+    certificate, _ = certificate_issue(user=user, course=course)
+    certificate.refresh_from_db()
+    assert certificate.learner_name == "A" * 150 + " " + "B" * 150
+
+
 def test_issuing_twice_gives_the_same_certificate_and_the_database_refuses_a_second(course):
     user = make_user()
     first, created = certificate_issue(user=user, course=course)

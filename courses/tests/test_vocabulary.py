@@ -225,3 +225,17 @@ def test_candidates_are_read_through_the_initial_and_length_index():
             cursor.execute("SET LOCAL enable_seqscan = off")
         plan = candidate_words(["pyhton", "basisc"]).explain()
     assert "search_words_initial_len_idx" in plan
+
+
+def test_the_next_page_of_a_corrected_search_is_the_corrections(client):
+    per_page = 24
+    for number in range(per_page + 2):
+        make_course(topic=f"Python basics {number}", modules=1, lessons=1, quizzes=0)
+    first = catalog(client, q="pyhton")
+    assert len(topics(first)) == per_page
+    assert "page=2" in first.content.decode()
+    second = catalog(client, q="pyhton", page=2)
+    assert len(topics(second)) == 2
+    assert did_you_mean(second).startswith("Did you mean python?")
+    assert client.get(reverse("courses:catalog"), {"q": "pyhton", "page": 3}).status_code == 404
+    assert client.get(reverse("courses:catalog"), {"q": "zzqx", "page": 2}).status_code == 404

@@ -355,3 +355,50 @@ def test_nothing_to_review_shows_no_review_links(client, learner, course):
     assert review_url not in client.get(course.get_absolute_url()).content.decode()
     results = client.get(reverse("enrollment:course-results", args=[course.pk]))
     assert review_url not in results.content.decode()
+
+
+def test_a_missed_quiz_answered_right_on_review_can_finish_the_course(client, learner):
+    from certificates.models import Certificate
+    from courses.models import Lesson
+    from enrollment.services import lesson_complete
+
+    course = make_course(topic="Last one", modules=1, lessons=1, quizzes=1)
+    enrollment_create(user=learner, course=course)
+    lesson_complete(user=learner, lesson=Lesson.objects.get(module__course=course))
+    quiz = _quizzes(course)[0]
+    _make_due(_missed(learner, quiz))
+    assert not Certificate.objects.exists()
+    url = reverse("enrollment:course-review", args=[course.pk])
+    response = client.post(
+        url, {"activity": quiz.pk, "option": option_position(quiz, learner, RIGHT)}
+    )
+    assert "You finished Last one: your certificate is on the course page." in (
+        response.content.decode()
+    )
+    assert Certificate.objects.get(user=learner).course_title == "Last one"
+
+
+def test_misses_from_before_reviews_existed_come_back(learner, course):
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    enrollment_create(user=learner, course=course)
+    first, second, third = _quizzes(course)[:3]
+    quiz_answer(user=learner, activity=first, option_number=WRONG)
+    quiz_answer(user=learner, activity=first, option_number=RIGHT)
+    quiz_answer(user=learner, activity=second, option_number=RIGHT)
+    quiz_answer(user=learner, activity=second, option_number=WRONG)  # a later slip
+    quiz_answer(user=learner, activity=third, option_number=WRONG)
+    a_week_ago = timezone.now() - 7 * DAY
+    QuizAttempt.objects.filter(activity=third).update(attempted_at=a_week_ago)
+    ReviewItem.objects.all().delete()  # as before the schedule was kept
+
+    migration = importlib.import_module("enrollment.migrations.0011_review_earlier_misses")
+    migration.schedule_earlier_misses(global_apps, None)
+    migration.schedule_earlier_misses(global_apps, None)  # twice: nothing doubles
+
+    items = {item.activity_id: item for item in ReviewItem.objects.filter(user=learner)}
+    assert set(items) == {first.pk, third.pk}
+    assert items[third.pk].due_at == a_week_ago + DAY
+    assert items[third.pk].is_due(timezone.now())
