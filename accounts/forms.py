@@ -4,6 +4,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
@@ -81,9 +82,17 @@ class LoginForm(AuthenticationForm):
 
 
 class LearnerProfileForm(forms.ModelForm):
+    PREFERENCES = ("level", "duration", "focus")
+
+    language = forms.ChoiceField(
+        label="Language of Athena's pages",
+        required=False,
+        help_text="Courses keep the language they are written in.",
+    )
+
     class Meta:
         model = LearnerProfile
-        fields = ("level", "duration", "focus")
+        fields = ("level", "duration", "focus", "language")
         help_texts = {
             "level": "The level you want courses pitched at.",
             "duration": "How much time you want a course to take.",
@@ -93,9 +102,13 @@ class LearnerProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The blank choice means "any": say so rather than Django's "---------".
-        for name in self.Meta.fields:
+        for name in self.PREFERENCES:
             field = self.fields[name]
             field.choices = [("", "No preference"), *field.choices[1:]]
+        self.fields["language"].choices = [
+            ("", "As my browser asks"),
+            *settings.LANGUAGES,
+        ]
 
 
 class LearnerNameForm(forms.ModelForm):

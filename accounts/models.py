@@ -17,6 +17,11 @@ class LearnerProfile(models.Model):
     level = models.CharField(max_length=16, choices=Level.choices, blank=True)
     duration = models.CharField(max_length=16, choices=Duration.choices, blank=True)
     focus = models.CharField(max_length=16, choices=Focus.choices, blank=True)
+    # The interface's language (a code of settings.LANGUAGES, checked by the
+    # profile form); empty: the switcher's cookie, else the browser's
+    # Accept-Language (athena.middleware.LearnerLanguageMiddleware). No
+    # `choices`: adding a language would be a migration.
+    language = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "learner_profiles"

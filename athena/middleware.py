@@ -3,11 +3,13 @@
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.log import log_response
 
 from athena import views
@@ -113,4 +115,28 @@ class CacheControlMiddleware:
         cache_control = response.get("Cache-Control", "")
         if "public" not in cache_control or response.cookies:
             patch_cache_control(response, private=True)
+        return response
+
+
+class LearnerLanguageMiddleware:
+    """The interface's language for a signed-in learner who chose one on their
+    profile; else what Django's LocaleMiddleware negotiated (the switcher's
+    cookie, else Accept-Language, else English). After AuthenticationMiddleware:
+    the profile's choice comes with the user's row (accounts.backends), no
+    query of its own.
+
+    Pages differ by that cookie too: `Vary: Cookie` (LocaleMiddleware adds
+    `Vary: Accept-Language`), so a shared cache never hands one visitor's
+    language to another."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = getattr(request.user, "interface_language", "")
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
         return response

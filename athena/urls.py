@@ -11,6 +11,7 @@ admin.site.index_title = "Athena administration"
 urlpatterns = [
     path("", include("enrollment.course_urls")),
     path("", include("enrollment.urls")),
+    path("language/", include("accounts.language_urls")),
     path("accounts/", include("accounts.auth_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),

@@ -40,9 +40,12 @@
       return;
     }
     var label = button.querySelector(".theme-toggle__text");
-    // The label says what a press will do, not which theme is on.
+    // The label says what a press will do, not which theme is on, in the
+    // page's language (the template puts both labels on the button).
+    var toLight = button.dataset.labelLight || "Switch to light theme";
+    var toDark = button.dataset.labelDark || "Switch to dark theme";
     function sync() {
-      label.textContent = current() === "dark" ? "Switch to light theme" : "Switch to dark theme";
+      label.textContent = current() === "dark" ? toLight : toDark;
     }
     button.hidden = false;
     sync();
