@@ -21,7 +21,7 @@ WORKER ?= db_worker --no-reload --interval 0.25
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint chromium wrk bench bench-generation clean FORCE
+.PHONY: help run test lint chromium wrk gettext bench bench-generation clean FORCE
 
 help:
 	@echo "make run   - set up a virtualenv, migrate, load the demo catalog, serve on http://$(HOST):$(PORT)"
@@ -86,6 +86,9 @@ chromium:
 wrk:
 	$(call apt_tool,command -v wrk >/dev/null,wrk,the benchmark,the benchmark cannot run (its smoke test is skipped))
 
+gettext:
+	$(call apt_tool,command -v xgettext >/dev/null,gettext,the translation check,the check that every language is complete is skipped)
+
 $(VENV)/.bench-installed: requirements.txt requirements-bench.txt $(VENV)/.python
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@
@@ -114,7 +117,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # SKIP_LINT=1 leaves the lint out: CI (.ci/run) runs the suite twice and lints once.
-test: $(VENV)/.dev-installed $(if $(SKIP_LINT),,lint) chromium wrk
+test: $(VENV)/.dev-installed $(if $(SKIP_LINT),,lint) chromium wrk gettext
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 clean:

@@ -9,6 +9,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.mail_limits import account_mail_allowed
 from accounts.models import LearnerProfile
@@ -21,8 +22,10 @@ class SignupForm(forms.ModelForm):
     confirmation page, by whoever reads that address's mail."""
 
     email = forms.EmailField(
-        help_text="We send a link there to confirm it; you choose your password then. "
-        "You can also log in with it.",
+        help_text=_(
+            "We send a link there to confirm it; you choose your password then. "
+            "You can also log in with it."
+        ),
     )
 
     class Meta:
@@ -45,8 +48,8 @@ class ActivationForm(SetPasswordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "Choose a password"
-        self.fields["new_password2"].label = "Password confirmation"
+        self.fields["new_password1"].label = _("Choose a password")
+        self.fields["new_password2"].label = _("Password confirmation")
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -78,25 +81,25 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Username or e-mail"
+        self.fields["username"].label = _("Username or e-mail")
 
 
 class LearnerProfileForm(forms.ModelForm):
     PREFERENCES = ("level", "duration", "focus")
 
     language = forms.ChoiceField(
-        label="Language of Athena's pages",
+        label=_("Language of Athena's pages"),
         required=False,
-        help_text="Courses keep the language they are written in.",
+        help_text=_("Courses keep the language they are written in."),
     )
 
     class Meta:
         model = LearnerProfile
         fields = ("level", "duration", "focus", "language")
         help_texts = {
-            "level": "The level you want courses pitched at.",
-            "duration": "How much time you want a course to take.",
-            "focus": "A broad overview or an in-depth treatment.",
+            "level": _("The level you want courses pitched at."),
+            "duration": _("How much time you want a course to take."),
+            "focus": _("A broad overview or an in-depth treatment."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -104,9 +107,9 @@ class LearnerProfileForm(forms.ModelForm):
         # The blank choice means "any": say so rather than Django's "---------".
         for name in self.PREFERENCES:
             field = self.fields[name]
-            field.choices = [("", "No preference"), *field.choices[1:]]
+            field.choices = [("", _("No preference")), *field.choices[1:]]
         self.fields["language"].choices = [
-            ("", "As my browser asks"),
+            ("", _("As my browser asks")),
             *settings.LANGUAGES,
         ]
 
@@ -117,7 +120,7 @@ class LearnerNameForm(forms.ModelForm):
     class Meta:
         model = get_user_model()
         fields = ("first_name", "last_name")
-        help_texts = {"last_name": "Certificates issued from now on show this name."}
+        help_texts = {"last_name": _("Certificates issued from now on show this name.")}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

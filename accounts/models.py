@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
 
 from courses.models import Duration, Focus, Level
 
@@ -27,7 +28,7 @@ class LearnerProfile(models.Model):
         db_table = "learner_profiles"
 
     def __str__(self) -> str:
-        return f"Preferences of {self.user}"
+        return _("Preferences of %(user)s") % {"user": self.user}
 
     @property
     def preferences(self) -> dict[str, str]:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import (
@@ -90,7 +91,9 @@ def signup(request: HttpRequest) -> HttpResponse:
                 next_url=_safe_next(request),
             )
         except UsernameTaken:
-            form.add_error("username", "A user with that username already exists.")
+            form.add_error(
+                "username", get_user_model()._meta.get_field("username").error_messages["unique"]
+            )
         else:
             if enroll_course is not None:
                 # Completed when this browser confirms the account and logs in.
@@ -130,7 +133,9 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         with transaction.atomic():
             account_activate(user=user, password=form.cleaned_data["new_password1"])
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-        messages.success(request, f"Welcome to Athena, {user.get_username()}!")
+        messages.success(
+            request, _("Welcome to Athena, %(username)s!") % {"username": user.get_username()}
+        )
         return redirect(_safe_next(request) or "enrollment:dashboard")
     return render(
         request,
@@ -168,7 +173,7 @@ def matching_courses(request: HttpRequest) -> HttpResponse:
     )
     wanted = {key: value for key, value in (preferences or {}).items() if value}
     if not wanted:
-        messages.info(request, "Set your preferences first: the catalog then matches them.")
+        messages.info(request, _("Set your preferences first: the catalog then matches them."))
         return redirect("accounts:profile")
     return redirect(catalog_url_for(wanted))
 
@@ -187,11 +192,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
     if saving_name and name_form.is_valid():
         name_form.save()
-        messages.success(request, "Your name is saved.")
+        messages.success(request, _("Your name is saved."))
         return redirect("accounts:profile")
     if posted is not None and not saving_name and form.is_valid():
         form.save()
-        messages.success(request, "Your preferences are saved.")
+        messages.success(request, _("Your preferences are saved."))
         return redirect("accounts:profile")
     matching_url = matching = None
     if instance.preferences:

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from athena import views
 
 # Say whose admin this is, on every admin page and in its tab titles.
-admin.site.site_header = "Athena administration"
-admin.site.site_title = "Athena admin"
-admin.site.index_title = "Athena administration"
+admin.site.site_header = _("Athena administration")
+admin.site.site_title = _("Athena admin")
+admin.site.index_title = _("Athena administration")
 
 urlpatterns = [
     path("", include("enrollment.course_urls")),

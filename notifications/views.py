@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications.models import Notification
@@ -55,5 +56,5 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     changed = notifications_mark_all_read(user=request.user)
     if changed:
-        messages.success(request, "All notifications are marked read.")
+        messages.success(request, _("All notifications are marked read."))
     return redirect("notifications:list")
