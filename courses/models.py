@@ -761,6 +761,13 @@ class Course(models.Model):
         return LANGUAGE_NAMES.get(self.language, self.language)
 
     @property
+    def language_dir(self) -> str:
+        """ "rtl" for a course written right to left (Arabic, Hebrew, ...),
+        else "ltr": its text keeps its own direction in any interface."""
+        base = self.language.split("-")[0]
+        return "rtl" if base in global_settings.LANGUAGES_BIDI else "ltr"
+
+    @property
     def minutes(self) -> int | None:
         """The estimated time kept in `metadata.minutes` (None before it was counted)."""
         minutes = self.metadata.get("minutes") if isinstance(self.metadata, dict) else None
