@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from certificates.services import certificate_issue
@@ -33,6 +35,9 @@ def test_the_public_page_says_valid_in_german_and_arabic(client, certificate):
     german = client.get(certificate.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de")
     assert "Gültiges Zertifikat" in german.content.decode()
     assert "Athena hat dieses Zertifikat für Zoë Ğürbüz ausgestellt." in german.content.decode()
+    with translation.override("de"):  # "6. Dezember 2026": German month, German date order
+        issued = date_format(timezone.localtime(certificate.issued_at), "j. F Y")
+    assert f">{issued}</time>" in german.content.decode()
     arabic = client.get(certificate.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar")
     assert "شهادة صالحة" in arabic.content.decode()
     assert "Valid certificate" not in arabic.content.decode()
