@@ -13,6 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from certificates.models import Certificate
 from certificates.services import certificates_revoke
@@ -22,8 +24,11 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=1000,
-        help_text="Kept with the certificate and shown to its learner; the public page "
-        "says only that it was revoked, and when.",
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy(
+            "Kept with the certificate and shown to its learner; the public page "
+            "says only that it was revoked, and when."
+        ),
     )
 
 
@@ -68,11 +73,13 @@ class CertificateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="public page")
+    @admin.display(description=gettext_lazy("public page"))
     def public_page(self, certificate: Certificate) -> str:
-        return format_html('<a href="{}">Open</a>', certificate.get_absolute_url())
+        return format_html('<a href="{}">{}</a>', certificate.get_absolute_url(), _("Open"))
 
-    @admin.action(description="Revoke the selected certificates…", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Revoke the selected certificates…"), permissions=["change"]
+    )
     def revoke(
         self, request: HttpRequest, queryset: QuerySet[Certificate]
     ) -> TemplateResponse | None:
@@ -82,12 +89,17 @@ class CertificateAdmin(admin.ModelAdmin):
             count = certificates_revoke(
                 certificates=queryset, by=request.user, reason=form.cleaned_data["reason"]
             )
-            self.message_user(request, f"Revoked {count} certificate(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Revoked %(count)d certificate.", "Revoked %(count)d certificates.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
             return None
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Revoke certificates",
+            "title": _("Revoke certificates"),
             "form": form,
             "certificates": queryset.select_related("user"),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,

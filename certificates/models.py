@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Course
 
@@ -38,32 +40,40 @@ class Certificate(models.Model):
         on_delete=models.CASCADE,
         related_name="certificates",
         db_index=False,
+        verbose_name=_("user"),
     )
     # A certificate outlives its course: the public page still answers.
     course = models.ForeignKey(
-        Course, on_delete=models.SET_NULL, null=True, related_name="certificates"
+        Course,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="certificates",
+        verbose_name=pgettext_lazy("field", "course"),
     )
     # Room for the longest full name an account holds (150 + " " + 150).
-    learner_name = models.CharField(max_length=301)
-    course_title = models.CharField(max_length=255)
-    minutes = models.PositiveIntegerField(null=True, blank=True)
-    minutes_label = models.CharField(max_length=64, blank=True)
-    issued_at = models.DateTimeField(default=timezone.now)
-    code = models.CharField(max_length=64, unique=True, default=new_code, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    learner_name = models.CharField(_("learner name"), max_length=301)
+    course_title = models.CharField(_("course title"), max_length=255)
+    minutes = models.PositiveIntegerField(_("minutes"), null=True, blank=True)
+    minutes_label = models.CharField(_("minutes label"), max_length=64, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    code = models.CharField(_("code"), max_length=64, unique=True, default=new_code, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("revoked by"),
     )
-    revoke_reason = models.TextField(blank=True)
+    revoke_reason = models.TextField(_("revoke reason"), blank=True)
 
     objects = CertificateQuerySet.as_manager()
 
     class Meta:
         db_table = "certificates"
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -7,8 +7,12 @@ are shaped by HarfBuzz (uharfbuzz)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
@@ -29,11 +33,17 @@ def _fitted(pdf: FPDF, text: str, size: float, *, lines: int = 2) -> float:
     return max(8.0, min(size, fitting))
 
 
+def _date(moment: datetime) -> str:
+    # Translators: a date format (Django's `date` filter): "6 December 2026".
+    return date_format(moment, pgettext("date format", "j F Y"))
+
+
 def certificate_pdf(*, certificate: Certificate, verify_url: str) -> bytes:
     """An A4 landscape page naming the learner, the course, its estimated
-    time, the date and where to check it (`verify_url`, absolute)."""
+    time, the date and where to check it (`verify_url`, absolute), in the
+    active language (the learner's, on the request that downloads it)."""
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    pdf.set_title(f"Certificate: {certificate.course_title}")
+    pdf.set_title(_("Certificate: %(title)s") % {"title": certificate.course_title})
     pdf.set_author("Athena")
     pdf.set_creator("Athena")
     pdf.set_creation_date(certificate.issued_at)
@@ -59,29 +69,34 @@ def certificate_pdf(*, certificate: Certificate, verify_url: str) -> bytes:
     pdf.set_text_color(40, 70, 120)
     pdf.set_y(32)
     line("Athena", size=16, bold=True, gap=6)
-    line("Certificate of completion", size=30, bold=True, gap=10)
+    line(_("Certificate of completion"), size=30, bold=True, gap=10)
     pdf.set_text_color(20, 20, 20)
-    line("This certifies that", size=14)
+    line(_("This certifies that"), size=14)
     # Long names and titles in smaller type, so the page never overflows.
     line(
         certificate.learner_name, size=_fitted(pdf, certificate.learner_name, 26), bold=True, gap=6
     )
-    line("has completed every lesson and quiz of the course", size=14)
+    line(_("has completed every lesson and quiz of the course"), size=14)
     line(
         certificate.course_title, size=_fitted(pdf, certificate.course_title, 20), bold=True, gap=6
     )
     if certificate.minutes_label:
-        line(f"Estimated time: {certificate.minutes_label}", size=12, gap=2)
-    line(f"Issued {certificate.issued_at:%-d %B %Y}", size=12, gap=2)
+        line(_("Estimated time: %(time)s") % {"time": certificate.minutes_label}, size=12, gap=2)
+    line(_("Issued %(date)s") % {"date": _date(certificate.issued_at)}, size=12, gap=2)
     if certificate.is_revoked:
         pdf.set_text_color(160, 20, 20)
-        line(f"Revoked {certificate.revoked_at:%-d %B %Y}", size=14, bold=True, gap=2)
+        line(
+            _("Revoked %(date)s") % {"date": _date(certificate.revoked_at)},
+            size=14,
+            bold=True,
+            gap=2,
+        )
 
     pdf.set_text_color(60, 60, 60)
     pdf.set_font(FAMILY, "", 10)
     pdf.set_y(pdf.h - 38)
     pdf.multi_cell(
-        0, 5, "Check this certificate at", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        0, 5, _("Check this certificate at"), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
     pdf.set_text_color(40, 70, 120)
     pdf.multi_cell(

@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from courses.admin_filters import AutocompleteFilter, AutocompleteFilterMediaMixin
@@ -75,7 +77,9 @@ class LessonCompletionAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "lesson__module__course"]
     date_hierarchy = "completed_at"
 
-    @admin.display(ordering="lesson__module__course__topic")
+    @admin.display(
+        ordering="lesson__module__course__topic", description=pgettext_lazy("field", "course")
+    )
     def course(self, completion: LessonCompletion) -> str:
         return completion.lesson.module.course.topic
 
@@ -98,7 +102,9 @@ class QuizAttemptAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "activity__module__course"]
     date_hierarchy = "attempted_at"
 
-    @admin.display(ordering="activity__module__course__topic")
+    @admin.display(
+        ordering="activity__module__course__topic", description=pgettext_lazy("field", "course")
+    )
     def course(self, attempt: QuizAttempt) -> str:
         return attempt.activity.module.course.topic
 
@@ -125,7 +131,7 @@ class CourseReportAdmin(ReadOnlyAdmin):
         # One status to choose from is no filter.
         return list(self.list_filter) if may_see_drafts(request.user) else []
 
-    @admin.display(ordering="enrollment_count", description="enrolled")
+    @admin.display(ordering="enrollment_count", description=gettext_lazy("enrolled"))
     def enrolled(self, course: CourseReport) -> int:
         return course.enrollment_count
 
@@ -163,7 +169,7 @@ class CourseReportAdmin(ReadOnlyAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Report: {course.topic}",
+            "title": _("Report: %(course)s") % {"course": course.topic},
             "course": course,
             "report": report,
             "ratings": selectors.course_ratings(course=course),
@@ -209,14 +215,23 @@ class ProblemReportAdmin(AutocompleteFilterMediaMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="lesson or quiz")
+    @admin.display(description=gettext_lazy("lesson or quiz"))
     def item_link(self, report: ProblemReport) -> str:
         item = report.item
         if item is None:
             return "-"
         return format_html('<a href="{}">{}</a>', item.get_absolute_url(), item.title)
 
-    @admin.action(description="Mark the selected reports resolved", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark the selected reports resolved"), permissions=["change"]
+    )
     def resolve(self, request: HttpRequest, queryset: QuerySet[ProblemReport]) -> None:
         count = problem_reports_resolve(reports=queryset, user=request.user)
-        self.message_user(request, f"Marked {count} report(s) resolved.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Marked %(count)d report resolved.", "Marked %(count)d reports resolved.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from enrollment.selectors import CourseStatistics, QuizStatistic, WeekCount
 
@@ -86,12 +89,12 @@ def bar_chart(
     description: str,
     rows: Sequence[Row],
     series: Sequence[Series],
-    empty: str = "No learners yet.",
+    empty: str = "",
 ) -> SafeString:
     """Horizontal bars, one group per row, every bar scaled to the largest value."""
     maximum = max((value for row in rows for value in row.values), default=0)
     if maximum <= 0:
-        return _empty(empty)
+        return _empty(empty or _("No learners yet."))
     parts = []
     y = 0
     if len(series) > 1:
@@ -108,7 +111,7 @@ def bar_chart(
                     entry.name,
                 )
             )
-            x += 24 + 8 * len(entry.name)
+            x += 24 + 8 * len(str(entry.name))
         y = LEGEND_HEIGHT
     group_height = len(series) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
     for row in rows:
@@ -243,29 +246,33 @@ def column_chart(
 
 # The course report's figures as charts.
 
-FUNNEL = [Series("Learners", "learners")]
-DONE = [Series("Learners who completed it", "done")]
-SUCCESS = [Series("Right first try", "first"), Series("Right in the end", "eventual")]
-CHOICES = [Series("First answers", "choice")]
-
-
-def _learners(count: int) -> str:
-    return f"{count} learner{'s' if count != 1 else ''}"
+# Lazy names: in the language of the page that draws the chart.
+FUNNEL = [Series(gettext_lazy("Learners"), "learners")]
+DONE = [Series(gettext_lazy("Learners who completed it"), "done")]
+SUCCESS = [
+    Series(gettext_lazy("Right first try"), "first"),
+    Series(gettext_lazy("Right in the end"), "eventual"),
+]
+CHOICES = [Series(gettext_lazy("First answers"), "choice")]
 
 
 def funnel_chart(report: CourseStatistics) -> SafeString:
     rows = [
-        Row("Enrolled", [report.enrolled]),
-        Row("Started", [report.started]),
-        Row("Finished", [report.finished]),
+        Row(_("Enrolled"), [report.enrolled]),
+        Row(_("Started"), [report.started]),
+        Row(_("Finished"), [report.finished]),
     ]
     return bar_chart(
         chart_id="chart-funnel",
-        title="Learners: enrolled, started, finished",
-        description=(
-            f"{_learners(report.enrolled)} enrolled, {report.started} started "
-            f"and {report.finished} finished the course."
-        ),
+        title=_("Learners: enrolled, started, finished"),
+        description=ngettext(
+            "%(enrolled)d learner enrolled, %(started)d started and %(finished)d finished "
+            "the course.",
+            "%(enrolled)d learners enrolled, %(started)d started and %(finished)d finished "
+            "the course.",
+            report.enrolled,
+        )
+        % {"enrolled": report.enrolled, "started": report.started, "finished": report.finished},
         rows=rows,
         series=FUNNEL,
     )
@@ -275,18 +282,29 @@ def drop_off_chart(report: CourseStatistics) -> SafeString:
     rows = [Row(item.label, [item.completed]) for item in report.items]
     first, last = (report.items[0], report.items[-1]) if report.items else (None, None)
     description = (
-        f"Learners who completed each of the course's {len(report.items)} lessons and quizzes "
-        f"in course order, from {first.completed} for the first to {last.completed} for the last."
+        ngettext(
+            "Learners who completed each of the course's %(count)d lessons and quizzes "
+            "in course order, from %(first)d for the first to %(last)d for the last.",
+            "Learners who completed each of the course's %(count)d lessons and quizzes "
+            "in course order, from %(first)d for the first to %(last)d for the last.",
+            len(report.items),
+        )
+        % {"count": len(report.items), "first": first.completed, "last": last.completed}
         if first and last
-        else "The course has no lessons or quizzes."
+        else _("The course has no lessons or quizzes.")
     )
     return bar_chart(
         chart_id="chart-drop-off",
-        title="Drop-off: learners who completed each item, in course order",
+        title=_("Drop-off: learners who completed each item, in course order"),
         description=description,
         rows=rows,
         series=DONE,
     )
+
+
+def _share(part: int, whole: int, rate: int) -> str:
+    # Translators: e.g. "3 of 4 (75%)", learners right out of learners who answered.
+    return _("%(part)d of %(whole)d (%(rate)d%%)") % {"part": part, "whole": whole, "rate": rate}
 
 
 def quiz_success_chart(report: CourseStatistics) -> SafeString:
@@ -295,31 +313,33 @@ def quiz_success_chart(report: CourseStatistics) -> SafeString:
             quiz.activity.title,
             [quiz.right_first, quiz.right_in_the_end],
             texts=[
-                f"{quiz.right_first} of {quiz.learners} ({quiz.first_try_rate}%)",
-                f"{quiz.right_in_the_end} of {quiz.learners} ({quiz.eventual_rate}%)",
+                _share(quiz.right_first, quiz.learners, quiz.first_try_rate),
+                _share(quiz.right_in_the_end, quiz.learners, quiz.eventual_rate),
             ]
             if quiz.learners
-            else ["no answers", "no answers"],
+            else [_("no answers"), _("no answers")],
         )
         for quiz in report.quizzes
     ]
     return bar_chart(
         chart_id="chart-quiz-success",
-        title="Quizzes: right first try and right in the end",
-        description=(
+        title=_("Quizzes: right first try and right in the end"),
+        description=_(
             "For each quiz, the learners whose first answer was right and the learners "
             "right in the end, out of the learners who answered it."
         ),
         rows=rows,
         series=SUCCESS,
-        empty="No answers yet.",
+        empty=_("No answers yet."),
     )
 
 
 def option_chart(quiz: QuizStatistic, *, place: int) -> SafeString:
     rows = [
         Row(
-            f"{option.label} (right answer)" if option.is_answer else option.label,
+            _("%(option)s (right answer)") % {"option": option.label}
+            if option.is_answer
+            else option.label,
             [option.chosen],
             css="right" if option.is_answer else "",
         )
@@ -328,15 +348,26 @@ def option_chart(quiz: QuizStatistic, *, place: int) -> SafeString:
     right = next((option for option in quiz.options if option.is_answer), None)
     return bar_chart(
         chart_id=f"chart-options-{place}",
-        title=f"First answers to the quiz {quiz.activity.title}",
-        description=(
-            f"How many learners chose each option on their first answer; "
-            f"option {right.number if right else '?'} is the right one."
-        ),
+        title=_("First answers to the quiz %(title)s") % {"title": quiz.activity.title},
+        description=_(
+            "How many learners chose each option on their first answer; "
+            "option %(number)s is the right one."
+        )
+        % {"number": right.number if right else "?"},
         rows=rows,
         series=CHOICES,
-        empty="No answers yet.",
+        empty=_("No answers yet."),
     )
+
+
+def _day_format() -> str:
+    # Translators: a date format (Django's `date` filter): day and month, "28 September".
+    return pgettext("date format", "j F")
+
+
+def _short_day_format() -> str:
+    # Translators: a date format (Django's `date` filter): day and short month, "28 Sep".
+    return pgettext("date format", "j M")
 
 
 def weekly_progress_chart(weeks: Sequence[WeekCount]) -> SafeString:
@@ -346,23 +377,45 @@ def weekly_progress_chart(weeks: Sequence[WeekCount]) -> SafeString:
         Column(
             value=week.completed,
             # A label every third week, the current one among them.
-            label=f"{week.start.day} {week.start:%b}" if (last - index) % 3 == 0 else "",
-            caption=f"Week of {week.start.day} {week.start:%B}: {week.completed} completed",
+            label=date_format(week.start, _short_day_format()) if (last - index) % 3 == 0 else "",
+            caption=_("Week of %(date)s: %(count)d completed")
+            % {"date": date_format(week.start, _day_format()), "count": week.completed},
         )
         for index, week in enumerate(weeks)
     ]
     total = sum(week.completed for week in weeks)
     best = max(weeks, key=lambda week: week.completed, default=None)
     description = (
-        f"{total} items completed in the last {len(weeks)} weeks; the most, {best.completed}, "
-        f"in the week of {best.start.day} {best.start:%B}."
+        ngettext(
+            "%(total)d item completed in the last %(weeks)d weeks; the most, %(best)d, "
+            "in the week of %(date)s.",
+            "%(total)d items completed in the last %(weeks)d weeks; the most, %(best)d, "
+            "in the week of %(date)s.",
+            total,
+        )
+        % {
+            "total": total,
+            "weeks": len(weeks),
+            "best": best.completed,
+            "date": date_format(best.start, _day_format()),
+        }
         if best and total
         else ""
     )
     return column_chart(
         chart_id="chart-weekly-progress",
-        title=f"Items completed per week, last {len(weeks)} weeks",
+        title=ngettext(
+            "Items completed per week, last %(weeks)d week",
+            "Items completed per week, last %(weeks)d weeks",
+            len(weeks),
+        )
+        % {"weeks": len(weeks)},
         description=description,
         columns=columns,
-        empty=f"Nothing completed in the last {len(weeks)} weeks.",
+        empty=ngettext(
+            "Nothing completed in the last %(weeks)d week.",
+            "Nothing completed in the last %(weeks)d weeks.",
+            len(weeks),
+        )
+        % {"weeks": len(weeks)},
     )

@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Activity, Course, Lesson
 from enrollment.models import CourseRating, ProblemReport
@@ -18,13 +21,13 @@ class ProblemReportForm(forms.Form):
 
     item = forms.RegexField(regex=r"^(lesson|activity):\d{1,18}$", widget=forms.HiddenInput)
     kind = forms.ChoiceField(
-        label="What is wrong?",
+        label=_("What is wrong?"),
         choices=ProblemReport.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what is wrong."},
+        error_messages={"required": _("Choose what is wrong.")},
     )
     comment = forms.CharField(
-        label="Say more (optional)",
+        label=_("Say more (optional)"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         strip=True,
@@ -44,24 +47,39 @@ class ProblemReportForm(forms.Form):
             .first()
         )
         if item is None:
-            raise ValidationError("That lesson or quiz is not part of this course.")
+            raise ValidationError(gettext("That lesson or quiz is not part of this course."))
         return item
+
+
+def _star_choice_text(stars: int, label: str) -> str:
+    # Translators: a star rating's choice, e.g. "4 of 5: Very good".
+    return gettext("%(stars)s of 5: %(label)s") % {"stars": stars, "label": label}
+
+
+# In the language of the request that shows the form, not of the import.
+_star_choice = lazy(_star_choice_text, str)
 
 
 class CourseRatingForm(forms.Form):
     """Stars (1-5) and an optional word on a course."""
 
-    STAR_LABELS = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+    STAR_LABELS = {
+        1: _("Poor"),
+        2: _("Fair"),
+        3: _("Good"),
+        4: _("Very good"),
+        5: _("Excellent"),
+    }
 
     stars = forms.TypedChoiceField(
-        label="Your rating",
+        label=_("Your rating"),
         coerce=int,
-        choices=[(stars, f"{stars} of 5: {label}") for stars, label in STAR_LABELS.items()],
+        choices=[(stars, _star_choice(stars, label)) for stars, label in STAR_LABELS.items()],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose from 1 to 5 stars."},
+        error_messages={"required": _("Choose from 1 to 5 stars.")},
     )
     comment = forms.CharField(
-        label="What would you tell other learners? (optional)",
+        label=_("What would you tell other learners? (optional)"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         strip=True,

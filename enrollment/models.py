@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Activity, Course, Lesson
 
@@ -21,15 +23,22 @@ class Enrollment(models.Model):
         on_delete=models.CASCADE,
         related_name="enrollments",
         db_index=False,
+        verbose_name=_("user"),
     )
     course = models.ForeignKey(
-        Course, on_delete=models.CASCADE, related_name="enrollments", db_index=False
+        Course,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        db_index=False,
+        verbose_name=pgettext_lazy("field", "course"),
     )
-    enrolled_at = models.DateTimeField(default=timezone.now)
-    last_accessed_at = models.DateTimeField(default=timezone.now)
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    last_accessed_at = models.DateTimeField(_("last accessed at"), default=timezone.now)
 
     class Meta:
         db_table = "user_courses"
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         ordering = ["-last_accessed_at", "-enrollment_id"]
         constraints = [
             models.UniqueConstraint(
@@ -56,12 +65,17 @@ class LessonCompletion(models.Model):
         on_delete=models.CASCADE,
         related_name="lesson_completions",
         db_index=False,
+        verbose_name=_("user"),
     )
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
-    completed_at = models.DateTimeField(default=timezone.now)
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="completions", verbose_name=_("lesson")
+    )
+    completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
 
     class Meta:
         db_table = "lesson_completions"
+        verbose_name = _("lesson completion")
+        verbose_name_plural = _("lesson completions")
         ordering = ["-completed_at"]
         constraints = [
             models.UniqueConstraint(
@@ -84,16 +98,25 @@ class QuizAttempt(models.Model):
         on_delete=models.CASCADE,
         related_name="quiz_attempts",
         db_index=False,
+        verbose_name=_("user"),
     )
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, related_name="attempts", db_index=False
+        Activity,
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        db_index=False,
+        verbose_name=_("activity"),
     )
-    chosen_option = models.PositiveSmallIntegerField(help_text="1-based option number")
-    is_correct = models.BooleanField()
-    attempted_at = models.DateTimeField(default=timezone.now)
+    chosen_option = models.PositiveSmallIntegerField(
+        _("chosen option"), help_text=_("1-based option number")
+    )
+    is_correct = models.BooleanField(_("is correct"))
+    attempted_at = models.DateTimeField(_("attempted at"), default=timezone.now)
 
     class Meta:
         db_table = "quiz_attempts"
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
         ordering = ["-attempted_at", "-id"]
         indexes = [
             models.Index(fields=["user", "activity", "is_correct"], name="quiz_attempts_user_idx"),
@@ -129,6 +152,8 @@ class ResumePoint(models.Model):
 
     class Meta:
         db_table = "resume_points"
+        verbose_name = _("resume point")
+        verbose_name_plural = _("resume points")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "course"], name="resume_points_unique_user_course"
@@ -145,7 +170,8 @@ class CourseReport(Course):
 
     class Meta:
         proxy = True
-        verbose_name = "course report"
+        verbose_name = _("course report")
+        verbose_name_plural = _("course reports")
 
 
 class ProblemReport(models.Model):
@@ -153,37 +179,57 @@ class ProblemReport(models.Model):
     a typo): open until an editor marks it resolved."""
 
     class Kind(models.TextChoices):
-        WRONG_ANSWER = "wrong_answer", "The answer marked right is wrong"
-        UNCLEAR = "unclear", "Something is unclear"
-        TYPO = "typo", "A typo or a broken sentence"
-        OTHER = "other", "Something else"
+        WRONG_ANSWER = "wrong_answer", _("The answer marked right is wrong")
+        UNCLEAR = "unclear", _("Something is unclear")
+        TYPO = "typo", _("A typo or a broken sentence")
+        OTHER = "other", _("Something else")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="problem_reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="problem_reports",
+        verbose_name=_("user"),
     )
     course = models.ForeignKey(
-        Course, on_delete=models.CASCADE, related_name="problem_reports", db_index=False
+        Course,
+        on_delete=models.CASCADE,
+        related_name="problem_reports",
+        db_index=False,
+        verbose_name=pgettext_lazy("field", "course"),
     )
     lesson = models.ForeignKey(
-        Lesson, null=True, blank=True, on_delete=models.CASCADE, related_name="problem_reports"
+        Lesson,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="problem_reports",
+        verbose_name=_("lesson"),
     )
     activity = models.ForeignKey(
-        Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="problem_reports"
+        Activity,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="problem_reports",
+        verbose_name=_("activity"),
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta:
         db_table = "problem_reports"
+        verbose_name = _("problem report")
+        verbose_name_plural = _("problem reports")
         ordering = ["-created_at", "-id"]
         indexes = [
             # A course's open reports (the admin's list, the course report).
@@ -223,6 +269,8 @@ class CourseRating(models.Model):
 
     class Meta:
         db_table = "course_ratings"
+        verbose_name = _("course rating")
+        verbose_name_plural = _("course ratings")
         ordering = ["-updated_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="course_ratings_unique"),
@@ -266,6 +314,8 @@ class ReviewItem(models.Model):
 
     class Meta:
         db_table = "review_items"
+        verbose_name = _("review item")
+        verbose_name_plural = _("review items")
         ordering = [models.F("due_at").asc(nulls_last=True), "id"]
         constraints = [
             models.UniqueConstraint(

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from enrollment.services import enrollment_create
@@ -48,6 +49,6 @@ def enrollment_complete_pending(*, request: HttpRequest, user: Any) -> None:
 
 def enroll_and_announce(*, request: HttpRequest, user: Any, course: Course) -> None:
     """Enroll, and tell the learner when it is new (a second click says nothing)."""
-    _, created = enrollment_create(user=user, course=course)
+    _enrollment, created = enrollment_create(user=user, course=course)
     if created:
-        messages.success(request, f"You are enrolled in {course.topic}.")
+        messages.success(request, _("You are enrolled in %(course)s.") % {"course": course.topic})

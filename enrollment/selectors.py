@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Activity, Course, Lesson, visible_courses
 from courses.outline import course_outlines, outline_documents
@@ -185,7 +186,7 @@ class OptionStatistic:
     @property
     def label(self) -> str:
         if self.removed:
-            return f"{self.number}. (option no longer in the quiz)"
+            return _("%(number)s. (option no longer in the quiz)") % {"number": self.number}
         return f"{self.number}. {self.text}"
 
 
@@ -233,7 +234,9 @@ class ItemStatistic:
 
     @property
     def label(self) -> str:
-        return f"{self.kind.capitalize()}: {self.item.title}"
+        if self.kind == "lesson":
+            return _("Lesson: %(title)s") % {"title": self.item.title}
+        return _("Quiz: %(title)s") % {"title": self.item.title}
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from courses.models import Activity, Course, Lesson
 from enrollment.events import course_finished
@@ -71,8 +72,8 @@ def enrollment_touch(
 class NotEnrolled(Exception):
     """The learner's action needs an enrollment in the course, and there is none."""
 
-    def __init__(self, message: str = "Enroll in the course to track your progress.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or gettext("Enroll in the course to track your progress."))
 
 
 class NotAnOption(ValueError):
@@ -403,7 +404,8 @@ class NotRatable(Exception):
     """Only a learner who finished a course, or left it having started it, rates it."""
 
 
-NOT_RATABLE = "You can rate a course once you have finished it, or after leaving it."
+# Lazy: in the language of the request refused, not of the import.
+NOT_RATABLE = gettext_lazy("You can rate a course once you have finished it, or after leaving it.")
 
 
 def course_rate(*, user: AbstractBaseUser, course: Course, stars: int, comment: str = "") -> None:

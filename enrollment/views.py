@@ -14,6 +14,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import Course, Lesson
@@ -47,6 +48,12 @@ from enrollment.services import (
 )
 
 
+def _finished_message(course: Course) -> str:
+    return _("You finished %(course)s: your certificate is on the course page.") % {
+        "course": course.topic
+    }
+
+
 def _visible_course(request: HttpRequest, course_id: int) -> Course:
     return get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
 
@@ -56,11 +63,13 @@ def enroll(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _visible_course(request, course_id)
     if not course.is_published:
         # Only staff see drafts, to edit them: there is nothing to learn in one yet.
-        messages.info(request, "Drafts are not open for enrollment.")
+        messages.info(request, _("Drafts are not open for enrollment."))
         return redirect(course)
     if not request.user.is_authenticated:
         enrollment_defer(request=request, course=course)
-        messages.info(request, f"Log in or sign up to enroll in {course.topic}.")
+        messages.info(
+            request, _("Log in or sign up to enroll in %(course)s.") % {"course": course.topic}
+        )
         return redirect_to_login(course.get_absolute_url())
     enroll_and_announce(request=request, user=request.user, course=course)
     return redirect(course)
@@ -72,14 +81,17 @@ def unenroll(request: HttpRequest, course_id: int) -> HttpResponse:
     """GET asks for confirmation; POST leaves the course (progress is kept)."""
     course = _visible_course(request, course_id)
     if not Enrollment.objects.filter(user=request.user, course=course).exists():
-        messages.info(request, f"You are not enrolled in {course.topic}.")
+        messages.info(request, _("You are not enrolled in %(course)s.") % {"course": course.topic})
         return redirect(course)
     if request.method == "POST":
         enrollment_delete(user=request.user, course=course)
         messages.success(
             request,
-            f"You left {course.topic}. Your progress is kept: enroll again to pick up "
-            "where you left off.",
+            _(
+                "You left %(course)s. Your progress is kept: enroll again to pick up "
+                "where you left off."
+            )
+            % {"course": course.topic},
         )
         return redirect(course)
     return render(request, "enrollment/enrollment_confirm_delete.html", {"course": course})
@@ -110,14 +122,12 @@ def lesson_done(
         course=course,
         state=learner_state(user=request.user, course_id=course.pk),
     ):
-        messages.success(
-            request, f"You finished {course.topic}: your certificate is on the course page."
-        )
+        messages.success(request, _finished_message(course))
     if request.POST.get("action") == "continue":
         following = course.item_position(lesson).next
         if following is not None:
             return redirect(following)
-        messages.success(request, "That was the last item of the course.")
+        messages.success(request, _("That was the last item of the course."))
         return redirect(course)
     return redirect(lesson)
 
@@ -134,7 +144,7 @@ def next_up(request: HttpRequest, course_id: int) -> HttpResponse:
     """The first item not yet completed; the course page once all are done."""
     progress = _progress(request, course_id)
     if progress.next_up is None:
-        messages.success(request, "You have completed every lesson and quiz of this course.")
+        messages.success(request, _("You have completed every lesson and quiz of this course."))
         return redirect(progress.course)
     return redirect(progress.next_up)
 
@@ -274,7 +284,7 @@ def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswere
     activity_id = int(raw)
     item = next((item for item in items if item.activity_id == activity_id), None)
     if item is None or not item.is_due(timezone.now()):
-        messages.info(request, "That question is not due for review now: answered already?")
+        messages.info(request, _("That question is not due for review now: answered already?"))
         return redirect(request.path)
     if not str(request.POST.get("option", "")).strip():
         raise BadRequest("Choose an answer, then check it.")
@@ -297,7 +307,7 @@ def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswere
     except NotAnOption:
         raise BadRequest("That is not one of the quiz's options.") from None
     except NotDueForReview:
-        messages.info(request, "That question is not due for review now: answered already?")
+        messages.info(request, _("That question is not due for review now: answered already?"))
         return redirect(request.path)
     outcome = reviewed.outcome
     course = activity.module.course
@@ -309,9 +319,7 @@ def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswere
             course=outlined,
             state=learner_state(user=request.user, course_id=course.pk),
         ):
-            messages.success(
-                request, f"You finished {course.topic}: your certificate is on the course page."
-            )
+            messages.success(request, _finished_message(course))
     revealed = answer_revealed(course=course, correct=bool(outcome.correct))
     options = quiz_options(
         activity,
@@ -343,7 +351,7 @@ def report_problem(request: HttpRequest, course_id: int) -> HttpResponse:
             kind=form.cleaned_data["kind"],
             comment=form.cleaned_data["comment"],
         )
-        messages.success(request, "Thank you: the course's editors will look at it.")
+        messages.success(request, _("Thank you: the course's editors will look at it."))
         return redirect(item)
     return render(
         request,
@@ -371,7 +379,9 @@ def rate(request: HttpRequest, course_id: int) -> HttpResponse:
                 )
             except NotRatable as refusal:
                 return _not_ratable(request, course, refusal)
-            messages.success(request, f"Thank you for rating {course.topic}.")
+            messages.success(
+                request, _("Thank you for rating %(course)s.") % {"course": course.topic}
+            )
             return redirect(course)
         return render(
             request,

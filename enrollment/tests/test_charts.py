@@ -134,4 +134,4 @@ def test_the_weekly_chart_labels_every_third_week_ending_with_this_one():
         "5 items completed in the last 4 weeks; the most, 3, in the week of 28 September."
     )
     nothing = weekly_progress_chart([WeekCount(start=date(2026, 1, 5), completed=0)])
-    assert "Nothing completed in the last 1 weeks." in nothing
+    assert "Nothing completed in the last 1 week." in nothing

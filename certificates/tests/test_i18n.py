@@ -1,0 +1,56 @@
+"""A certificate in the learner's language: its pages and its PDF."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from pypdf import PdfReader
+
+from certificates.services import certificate_issue
+from enrollment.services import enrollment_create
+from tests.factories import logged_in, make_course, make_user
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        not (Path(settings.BASE_DIR) / "locale/de/LC_MESSAGES/django.mo").exists(),
+        reason="the translation catalogs are not compiled",
+    ),
+]
+
+
+@pytest.fixture
+def certificate():
+    course = make_course(topic="Statistics for beginners", modules=1, lessons=1, quizzes=1)
+    learner = make_user(first_name="Zoë", last_name="Ğürbüz")
+    enrollment_create(user=learner, course=course)
+    return certificate_issue(user=learner, course=course)[0]
+
+
+def test_the_public_page_says_valid_in_german_and_arabic(client, certificate):
+    german = client.get(certificate.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de")
+    assert "Gültiges Zertifikat" in german.content.decode()
+    assert "Athena hat dieses Zertifikat für Zoë Ğürbüz ausgestellt." in german.content.decode()
+    with translation.override("de"):  # "6. Dezember 2026": German month, German date order
+        issued = date_format(timezone.localtime(certificate.issued_at), "j. F Y")
+    assert f">{issued}</time>" in german.content.decode()
+    arabic = client.get(certificate.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar")
+    assert "شهادة صالحة" in arabic.content.decode()
+    assert "Valid certificate" not in arabic.content.decode()
+
+
+def test_the_pdf_is_in_the_learners_language(certificate):
+    client = logged_in(certificate.user)
+    url = reverse("certificates:certificate-download", args=[certificate.course_id])
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Abschlusszertifikat" in text
+    assert "Statistics for beginners" in text  # the course's title as it was written
+    assert f"Ausgestellt am {certificate.issued_at.day}." in text
+    arabic = client.get(url, HTTP_ACCEPT_LANGUAGE="ar")
+    assert arabic.status_code == 200
+    assert arabic["Content-Type"] == "application/pdf"
