@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Duration, Focus, Level
@@ -296,6 +297,26 @@ class Rewrite(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    # What an undo says it undid (its instruction, stored in English), by the
+    # kind of change undone.
+    UNDO_TEXTS = {
+        "lesson": _("Undo: rewrite a lesson of %(date)s"),
+        "quiz": _("Undo: rewrite a quiz of %(date)s"),
+        "module": _("Undo: rewrite a module of %(date)s"),
+        "add_lesson": _("Undo: add a lesson of %(date)s"),
+        "add_module": _("Undo: add a module of %(date)s"),
+    }
+
+    @property
+    def shown_instruction(self) -> str:
+        """The instruction; an undo's (Athena's words) in the reader's language
+        when the change it undid is at hand (select_related("restores"))."""
+        undone = self._state.fields_cache.get("restores")
+        if self.kind != self.Kind.RESTORE or undone is None or undone.kind not in self.UNDO_TEXTS:
+            return self.instruction
+        when = date_format(timezone.localtime(undone.created_at), "d M H:i")
+        return str(self.UNDO_TEXTS[undone.kind]) % {"date": when}
 
     @property
     def shown_error_reason(self) -> str:

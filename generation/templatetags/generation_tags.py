@@ -71,6 +71,8 @@ def rewrite_panel(context: template.Context, course: Course, part: Any) -> dict[
     name, rewrite_kind, add_kind = PANELS[type(part)]
     history = list(
         Rewrite.objects.filter(course=course, **{type(part).__name__.lower(): part})
+        .select_related("restores")
+        .defer("restores__before", "restores__after")
         .annotate(undone=Exists(Rewrite.objects.filter(restores=OuterRef("pk"))))
         .order_by("-created_at", "-id")[:HISTORY_SIZE]
     )

@@ -11,7 +11,11 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import translation
 
+from courses.models import Module
 from generation import wording
+from generation.models import Rewrite
+from generation.pipeline import CourseRequest, generate_course
+from generation.rewrite import rewrite_restore, rewrite_run
 from generation.tests.helpers import failed_job, running_job
 from generation.wording import shown
 from tests.factories import make_user
@@ -96,3 +100,27 @@ def test_the_form_and_a_failed_request_in_german_and_arabic(learner_client):
     assert "تعذّر علينا بناء هذه الدورة." in html
     assert "أجاب خادم النموذج بخطأ (HTTP 503)." in html
     assert "Try again" not in html
+
+
+@compiled
+def test_the_change_panel_and_its_undo_in_german_and_arabic(llm_server, client):
+    owner = make_user()
+    request = CourseRequest(
+        topic="History of the Silk Road", level="beginner", duration="short", focus="broad"
+    )
+    course = generate_course(request, owner=owner).course
+    lesson = Module.objects.with_items().get(course=course, module_order=1).ordered_items()[0]
+    rewrite = rewrite_run(
+        Rewrite.objects.create(
+            course=course, requester=owner, kind="lesson", instruction="Add a map", lesson=lesson
+        )
+    )
+    rewrite_restore(rewrite=rewrite, user=owner)
+    client.force_login(owner)
+    german = client.get(lesson.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Diese Lektion ändern" in german
+    assert "Rückgängig: Neufassung einer Lektion vom " in german
+    assert "Undo: rewrite a lesson" not in german
+    arabic = client.get(lesson.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "تغيير هذا الدرس" in arabic
+    assert "إعادة كتابة هذا الدرس" in arabic
