@@ -44,6 +44,15 @@ def configured(settings):
     settings.ATHENA_LLM_MODEL = "stand-in"
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request in German or Arabic leaves its language active in this thread
+    (LocaleMiddleware activates it and nothing deactivates it): later tests
+    calling services directly must see English again."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 def test_stored_english_texts_are_shown_as_they_are_in_english():
     """What the worker stores reads the same in English; a text Athena does not
     know (an old job's) is shown as it is."""
