@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
-from athena.wording import counted
 from generation.models import GenerationJob, Rewrite
 from generation.services import generation_jobs_fail_stale, generation_retry
 
@@ -37,7 +38,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
     actions = ["retry"]
     fieldsets = [
         (
-            "Request",
+            _("Request"),
             {
                 "fields": [
                     "requester",
@@ -51,11 +52,11 @@ class GenerationJobAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Plan",
+            _("Plan"),
             {"fields": ["review_plan", "plan", "revision_instruction", "plan_approved_at"]},
         ),
         (
-            "Run",
+            _("Run"),
             {
                 "fields": [
                     "state",
@@ -73,10 +74,10 @@ class GenerationJobAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Model usage",
+            _("Model usage"),
             {"fields": ["model_name", "prompt_tokens", "completion_tokens", "usage_table"]},
         ),
-        ("Error", {"fields": ["error_reason", "error_detail_text"]}),
+        (_("Error"), {"fields": ["error_reason", "error_detail_text"]}),
     ]
     # Every field shown is read-only (a job is a record); computed ones must be
     # listed here to be shown at all.
@@ -100,32 +101,34 @@ class GenerationJobAdmin(admin.ModelAdmin):
         generation_jobs_fail_stale()
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="preferences")
+    @admin.display(description=pgettext_lazy("admin column", "preferences"))
     def preferences_text(self, job: GenerationJob) -> str:
         return (
             f"{job.get_level_display()} · {job.get_duration_display()} · {job.get_focus_display()}"
         )
 
-    @admin.display(description="tokens")
+    @admin.display(description=pgettext_lazy("admin column", "tokens"))
     def tokens(self, job: GenerationJob) -> int:
         return job.total_tokens
 
-    @admin.display(description="duration")
+    @admin.display(description=pgettext_lazy("admin column", "duration"))
     def duration_text(self, job: GenerationJob) -> str:
         seconds = job.seconds
         if seconds is None:
             return "-"
         minutes, rest = divmod(round(seconds), 60)
-        return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+        if minutes:
+            return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": rest}
+        return _("%(seconds)d s") % {"seconds": rest}
 
-    @admin.display(description="course")
+    @admin.display(description=pgettext_lazy("admin column", "course"))
     def course_link(self, job: GenerationJob) -> str:
         if job.course is None:
             return "-"
         url = reverse("admin:courses_course_change", args=[job.course_id])
         return format_html('<a href="{}">{}</a>', url, job.course.topic)
 
-    @admin.display(description="usage per stage")
+    @admin.display(description=pgettext_lazy("admin column", "usage per stage"))
     def usage_table(self, job: GenerationJob) -> str:
         if not job.usage:
             return "-"
@@ -146,19 +149,25 @@ class GenerationJobAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            "<table><thead><tr><th>Stage</th><th>Model</th><th>Prompt tokens</th>"
-            "<th>Completion tokens</th><th>Seconds</th><th>Attempts</th></tr></thead>"
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             "<tbody>{}</tbody></table>",
+            _("Stage"),
+            _("Model"),
+            _("Prompt tokens"),
+            _("Completion tokens"),
+            _("Seconds"),
+            _("Attempts"),
             rows,
         )
 
-    @admin.display(description="error detail (staff only)")
+    @admin.display(description=pgettext_lazy("admin column", "error detail (staff only)"))
     def error_detail_text(self, job: GenerationJob) -> str:
         if not job.error_detail:
             return "-"
         return format_html('<pre class="generation-error-detail">{}</pre>', job.error_detail)
 
-    @admin.action(description="Retry the selected failed jobs", permissions=["change"])
+    @admin.action(description=_("Retry the selected failed jobs"), permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[GenerationJob]) -> None:
         failed = list(queryset.filter(state=GenerationJob.State.FAILED).select_related("requester"))
         skipped = queryset.count() - len(failed)
@@ -168,13 +177,23 @@ class GenerationJobAdmin(admin.ModelAdmin):
         if failed:
             self.message_user(
                 request,
-                f"Queued {counted(len(failed), 'job', 'jobs')} again as new jobs.",
+                ngettext(
+                    "Queued %(count)d job again as new jobs.",
+                    "Queued %(count)d jobs again as new jobs.",
+                    len(failed),
+                )
+                % {"count": len(failed)},
                 messages.SUCCESS,
             )
         if skipped:
             self.message_user(
                 request,
-                f"Skipped {counted(skipped, 'job', 'jobs')}: only failed jobs can be retried.",
+                ngettext(
+                    "Skipped %(count)d job: only failed jobs can be retried.",
+                    "Skipped %(count)d jobs: only failed jobs can be retried.",
+                    skipped,
+                )
+                % {"count": skipped},
                 messages.WARNING,
             )
 
@@ -217,6 +236,6 @@ class RewriteAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="tokens")
+    @admin.display(description=pgettext_lazy("admin column", "tokens"))
     def tokens(self, rewrite: Rewrite) -> int:
         return rewrite.prompt_tokens + rewrite.completion_tokens

@@ -7,6 +7,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import LANGUAGE_CHOICES, TITLE_MAX_LENGTH, Duration, Focus, Level
 from courses.search_text import search_words
@@ -22,41 +25,45 @@ def validate_no_control_characters(value: str) -> None:
     # one-line topic (and the topic goes into a model prompt).
     if any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
         raise ValidationError(
-            "Write the topic on one line with letters, numbers and punctuation: it "
-            "has a control character (such as a tab or a line break).",
+            _(
+                "Write the topic on one line with letters, numbers and punctuation: it "
+                "has a control character (such as a tab or a line break)."
+            ),
             code="control_characters",
         )
 
 
 class GenerationRequestForm(forms.Form):
     topic = forms.CharField(
-        label="Topic",
+        label=_("Topic"),
         min_length=TOPIC_MIN_LENGTH,
         max_length=TOPIC_MAX_LENGTH,
         strip=True,
         validators=[validate_no_control_characters],
-        help_text="What the course should teach, e.g. “Quantum computing for programmers”.",
+        help_text=_("What the course should teach, e.g. “Quantum computing for programmers”."),
         error_messages={
-            "required": "Say what the course should be about.",
-            "min_length": "Make the topic at least %(limit_value)d characters long.",
-            "max_length": "Keep the topic to %(limit_value)d characters (it has %(show_value)d).",
+            "required": _("Say what the course should be about."),
+            "min_length": _("Make the topic at least %(limit_value)d characters long."),
+            "max_length": _(
+                "Keep the topic to %(limit_value)d characters (it has %(show_value)d)."
+            ),
         },
         widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": TOPIC_MAX_LENGTH}),
     )
-    level = forms.ChoiceField(label="Level", choices=Level.choices)
-    duration = forms.ChoiceField(label="Duration", choices=Duration.choices)
-    focus = forms.ChoiceField(label="Focus", choices=Focus.choices)
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    duration = forms.ChoiceField(label=_("Duration"), choices=Duration.choices)
+    focus = forms.ChoiceField(label=_("Focus"), choices=Focus.choices)
     language = forms.ChoiceField(
-        label="Language",
-        choices=[("", "The topic's language"), *LANGUAGE_CHOICES],
+        label=_("Language"),
+        choices=[("", _("The topic's language")), *LANGUAGE_CHOICES],
         required=False,
-        help_text="What the course is written in; by default, the language of the topic.",
+        help_text=_("What the course is written in; by default, the language of the topic."),
     )
     review_plan = forms.BooleanField(
-        label="Let me review the plan before the lessons are written",
+        label=_("Let me review the plan before the lessons are written"),
         required=False,
         initial=True,
-        help_text="You see the modules and lessons first, and can change them.",
+        help_text=_("You see the modules and lessons first, and can change them."),
     )
 
     def clean_topic(self) -> str:
@@ -64,13 +71,15 @@ class GenerationRequestForm(forms.Form):
         topic = " ".join(self.cleaned_data["topic"].split())
         if len(topic) < TOPIC_MIN_LENGTH:
             raise ValidationError(
-                f"Make the topic at least {TOPIC_MIN_LENGTH} characters long.", code="min_length"
+                _("Make the topic at least %(limit_value)d characters long."),
+                code="min_length",
+                params={"limit_value": TOPIC_MIN_LENGTH},
             )
         # Punctuation alone names no subject: nothing to search the catalog
         # for, nothing for the model to write about.
         if not search_words(topic):
             raise ValidationError(
-                "Name the subject in words: the topic has no letters or digits.",
+                _("Name the subject in words: the topic has no letters or digits."),
                 code="no_words",
             )
         return topic
@@ -85,22 +94,30 @@ class GenerationRequestForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    title = forms.CharField(label="Course title", max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(label=_("Course title"), max_length=TITLE_MAX_LENGTH)
     description = forms.CharField(
-        label="Description", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
 
 
 class PlannedModuleForm(forms.Form):
-    title = forms.CharField(label="Module title", max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(label=_("Module title"), max_length=TITLE_MAX_LENGTH)
     description = forms.CharField(
-        label="What it is for", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=_("What it is for"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
     lessons = forms.CharField(
-        label="Lessons",
+        label=_("Lessons"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=f"One lesson title a line, in reading order ({MIN_LESSONS} to "
-        f"{MAX_LESSONS}). Each lesson is followed by a quiz on it.",
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "One lesson title a line, in reading order (%(min)d to %(max)d). Each "
+                    "lesson is followed by a quiz on it."
+                )
+                % {"min": MIN_LESSONS, "max": MAX_LESSONS}
+            ),
+            str,
+        )(),
     )
 
     def clean_lessons(self) -> list[str]:
@@ -108,15 +125,16 @@ class PlannedModuleForm(forms.Form):
         titles = [title for title in titles if title]
         if not 1 <= len(titles) <= MAX_LESSONS:
             raise ValidationError(
-                f"List 1 to {MAX_LESSONS} lessons, one a line (this has {len(titles)}).",
+                _("List 1 to %(max)d lessons, one a line (this has %(count)d)."),
                 code="lesson_count",
+                params={"max": MAX_LESSONS, "count": len(titles)},
             )
         too_long = [title for title in titles if len(title) > TITLE_MAX_LENGTH]
         if too_long:
             raise ValidationError(
-                f"Keep each lesson title to {TITLE_MAX_LENGTH} characters: "
-                f"“{too_long[0][:40]}…” is longer.",
+                _("Keep each lesson title to %(max)d characters: “%(title)s…” is longer."),
                 code="lesson_title_length",
+                params={"max": TITLE_MAX_LENGTH, "title": too_long[0][:40]},
             )
         return titles
 
@@ -126,19 +144,24 @@ class BasePlannedModuleFormSet(forms.BaseFormSet):
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
-        form.fields["ORDER"].label = "Position"
-        form.fields["DELETE"].label = "Remove this module"
+        form.fields["ORDER"].label = _("Position")
+        form.fields["DELETE"].label = _("Remove this module")
 
     def clean(self) -> None:
         if any(self.errors):
             return
         kept = self.ordered_forms  # neither removed nor an untouched blank one
         if not kept:
-            raise ValidationError("Keep at least one module.", code="no_modules")
+            raise ValidationError(_("Keep at least one module."), code="no_modules")
         if len(kept) > self.max_modules:
             raise ValidationError(
-                f"A course of this duration has at most {self.max_modules} modules.",
+                ngettext(
+                    "A course of this duration has at most %(count)d modules.",
+                    "A course of this duration has at most %(count)d modules.",
+                    self.max_modules,
+                ),
                 code="too_many_modules",
+                params={"count": self.max_modules},
             )
 
 
@@ -153,12 +176,14 @@ PlannedModuleFormSet = forms.formset_factory(
 
 class RevisionForm(forms.Form):
     instruction = forms.CharField(
-        label="Ask for changes",
+        label=_("Ask for changes"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="For example “more on soil, skip the chemistry”. Athena rewrites the plan "
-        "and shows it to you again.",
-        error_messages={"required": "Say what to change in the plan."},
+        help_text=_(
+            "For example “more on soil, skip the chemistry”. Athena rewrites the plan "
+            "and shows it to you again."
+        ),
+        error_messages={"required": _("Say what to change in the plan.")},
     )
 
 
@@ -232,12 +257,12 @@ class RewriteForm(forms.Form):
         regex=r"^(lesson|activity|module):\d{1,18}$", widget=forms.HiddenInput
     )
     instruction = forms.CharField(
-        label="What should change?",
+        label=_("What should change?"),
         max_length=INSTRUCTION_MAX_LENGTH,
         strip=True,
         error_messages={
-            "required": "Say what should change.",
-            "max_length": "Keep it to %(limit_value)d characters (it has %(show_value)d).",
+            "required": _("Say what should change."),
+            "max_length": _("Keep it to %(limit_value)d characters (it has %(show_value)d)."),
         },
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": INSTRUCTION_MAX_LENGTH}),
     )
@@ -246,5 +271,5 @@ class RewriteForm(forms.Form):
         cleaned = super().clean()
         kind, target = cleaned.get("kind"), cleaned.get("target")
         if kind and target and target.partition(":")[0] not in self.KINDS[kind]:
-            raise ValidationError("That change does not fit that part of the course.")
+            raise ValidationError(_("That change does not fit that part of the course."))
         return cleaned

@@ -22,8 +22,10 @@ from typing import Any
 
 import openai
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from athena.wording import counted
+from generation.wording import HTTP_ERROR
 
 EXCERPT_LENGTH = 500
 
@@ -154,7 +156,7 @@ def _remaining(deadline: float, attempt: int) -> float:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise LLMError(
-            "The course took longer than the time allowed.",
+            gettext_noop("The course took longer than the time allowed."),
             detail="time budget spent before the model call",
             retryable=False,
             attempts=attempt - 1,
@@ -166,14 +168,14 @@ def _failure(error: openai.APIError, attempt: int) -> LLMError:
     """Classify a library error: what to tell people, and whether to retry."""
     if isinstance(error, openai.APITimeoutError):
         return LLMError(
-            "The model server took too long to answer.",
+            gettext_noop("The model server took too long to answer."),
             detail=f"timeout after {counted(attempt, 'attempt', 'attempts')}: {error}",
             retryable=True,
             attempts=attempt,
         )
     if isinstance(error, openai.APIConnectionError):
         return LLMError(
-            "The model server could not be reached.",
+            gettext_noop("The model server could not be reached."),
             detail=f"connection error after {counted(attempt, 'attempt', 'attempts')}: {error!r}",
             retryable=True,
             attempts=attempt,
@@ -181,9 +183,9 @@ def _failure(error: openai.APIError, attempt: int) -> LLMError:
     status = getattr(error, "status_code", None)
     retryable = status == 429 or (status is not None and status >= 500)
     reason = (
-        "The model server is busy right now."
+        gettext_noop("The model server is busy right now.")
         if status == 429
-        else f"The model server answered with an error (HTTP {status})."
+        else HTTP_ERROR % {"status": status}
     )
     attempts = counted(attempt, "attempt", "attempts")
     return LLMError(

@@ -9,21 +9,24 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Duration, Focus, Level
+from generation.wording import shown
 
 # The pipeline's stages, in order, with what a learner reads while each runs.
 STAGE_CHOICES = [
-    ("queued", "Waiting for a worker"),
-    ("planning", "Planning"),
-    ("review", "Plan ready for review"),
+    ("queued", _("Waiting for a worker")),
+    ("planning", _("Planning")),
+    ("review", _("Plan ready for review")),
     # Jobs run before the plan held the lessons had a stage of their own here.
-    ("outlining", "Outlining"),
-    ("writing_lessons", "Writing lessons"),
-    ("writing_quizzes", "Writing quizzes"),
-    ("checking", "Checking"),
-    ("saving", "Saving"),
-    ("done", "Done"),
+    ("outlining", _("Outlining")),
+    ("writing_lessons", _("Writing lessons")),
+    ("writing_quizzes", _("Writing quizzes")),
+    ("checking", _("Checking")),
+    ("saving", _("Saving")),
+    ("done", _("Done")),
 ]
 
 
@@ -82,12 +85,12 @@ def stale_cutoffs(now: timezone.datetime) -> tuple[timezone.datetime, timezone.d
 
 class GenerationJob(models.Model):
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        REVIEW = "review", "Plan to review"
-        SUCCEEDED = "succeeded", "Ready"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        REVIEW = "review", _("Plan to review")
+        SUCCEEDED = "succeeded", _("Ready")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     requester = models.ForeignKey(  # leads the indexes below
         settings.AUTH_USER_MODEL,
@@ -171,6 +174,16 @@ class GenerationJob(models.Model):
     def is_finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED, self.State.CANCELLED)
 
+    @property
+    def shown_stage_label(self) -> str:
+        """The stage label in the reader's language (stored in English)."""
+        return shown(self.stage_label)
+
+    @property
+    def shown_error_reason(self) -> str:
+        """Why it failed, in the reader's language (stored in English)."""
+        return shown(self.error_reason)
+
     def staleness(self, *, now: timezone.datetime | None = None) -> str:
         """Why this job is stale (for staff), or "" when it is not."""
         now = now or timezone.now()
@@ -217,18 +230,18 @@ class Rewrite(models.Model):
     snapshots), so any version can be restored."""
 
     class Kind(models.TextChoices):
-        LESSON = "lesson", "Rewrite a lesson"
-        QUIZ = "quiz", "Rewrite a quiz"
-        MODULE = "module", "Rewrite a module"
-        ADD_LESSON = "add_lesson", "Add a lesson"
-        ADD_MODULE = "add_module", "Add a module"
-        RESTORE = "restore", "Restore an earlier version"
+        LESSON = "lesson", _("Rewrite a lesson")
+        QUIZ = "quiz", _("Rewrite a quiz")
+        MODULE = "module", _("Rewrite a module")
+        ADD_LESSON = "add_lesson", _("Add a lesson")
+        ADD_MODULE = "add_module", _("Add a module")
+        RESTORE = "restore", _("Restore an earlier version")
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Being written"
-        SUCCEEDED = "succeeded", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being written")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
 
     course = models.ForeignKey(
         "courses.Course", on_delete=models.CASCADE, related_name="rewrites", db_index=False
@@ -284,3 +297,28 @@ class Rewrite(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    # What an undo says it undid (its instruction, stored in English), by the
+    # kind of change undone.
+    UNDO_TEXTS = {
+        "lesson": _("Undo: rewrite a lesson of %(date)s"),
+        "quiz": _("Undo: rewrite a quiz of %(date)s"),
+        "module": _("Undo: rewrite a module of %(date)s"),
+        "add_lesson": _("Undo: add a lesson of %(date)s"),
+        "add_module": _("Undo: add a module of %(date)s"),
+    }
+
+    @property
+    def shown_instruction(self) -> str:
+        """The instruction; an undo's (Athena's words) in the reader's language
+        when the change it undid is at hand (select_related("restores"))."""
+        undone = self._state.fields_cache.get("restores")
+        if self.kind != self.Kind.RESTORE or undone is None or undone.kind not in self.UNDO_TEXTS:
+            return self.instruction
+        when = date_format(timezone.localtime(undone.created_at), "d M H:i")
+        return str(self.UNDO_TEXTS[undone.kind]) % {"date": when}
+
+    @property
+    def shown_error_reason(self) -> str:
+        """Why it failed, in the reader's language (stored in English)."""
+        return shown(self.error_reason)

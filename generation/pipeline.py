@@ -31,12 +31,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 from pydantic import BaseModel, ValidationError
 
 from courses.documents import CourseSpec, DocumentError, validate_document
 from courses.models import TITLE_MAX_LENGTH, Course, language_code, words_in
 from courses.services import course_publish
-from generation import prompts
+from generation import prompts, wording
 from generation.llm import AnswerError, Completion, LLMClient, LLMError, extract_json
 from generation.llm import llm_settings_configured as llm_settings_configured
 from generation.schemas import (
@@ -70,9 +71,11 @@ STAGE_OF_CALL = {
     "rewrite_quiz": "writing_quizzes",
     "add_module": "planning",
 }
-UNUSABLE_ANSWER = "The model kept answering with a course we could not use."
-OUT_OF_TIME = "Writing the course took longer than the time allowed."
-NOT_CONFIGURED = "Course generation is not set up: no model server is configured."
+# Why a run failed, in plain words for the learner (stored in English, shown
+# translated: generation.wording).
+UNUSABLE_ANSWER = gettext_noop("The model kept answering with a course we could not use.")
+OUT_OF_TIME = gettext_noop("Writing the course took longer than the time allowed.")
+NOT_CONFIGURED = gettext_noop("Course generation is not set up: no model server is configured.")
 TOPIC_MIN_LENGTH, TOPIC_MAX_LENGTH = 3, 200
 EXCERPT_LENGTH = 1000
 
@@ -177,11 +180,9 @@ def clean_topic(topic: str) -> str:
     """The topic trimmed, or ValueError saying in plain words what is wrong with it."""
     cleaned = " ".join(topic.split()) if isinstance(topic, str) else ""
     if any(unicodedata.category(char) == "Cc" for char in topic):
-        raise ValueError("The topic must not contain control characters.")
+        raise ValueError(gettext_noop("The topic must not contain control characters."))
     if not TOPIC_MIN_LENGTH <= len(cleaned) <= TOPIC_MAX_LENGTH:
-        raise ValueError(
-            f"The topic must be {TOPIC_MIN_LENGTH} to {TOPIC_MAX_LENGTH} characters long."
-        )
+        raise ValueError(wording.TOPIC_LENGTH % {"min": TOPIC_MIN_LENGTH, "max": TOPIC_MAX_LENGTH})
     return cleaned
 
 
@@ -527,7 +528,7 @@ class _Run:
                 draft.saved.add(index)
                 self.report(
                     self.report.stage,
-                    f"Module {index + 1} of {len(draft.modules)} is ready to read",
+                    wording.MODULE_READY % {"module": index + 1, "modules": len(draft.modules)},
                     self.report.percent,
                 )
             draft.next_to_save += 1
@@ -541,11 +542,12 @@ class _Run:
             for index in range(0, module.size, 2)
         )
         module = draft.modules[module_index]
-        kind = "quiz" if position % 2 else "lesson"
-        label = (
-            f"Writing module {module_index + 1} of {len(draft.modules)}: {kind} "
-            f"{position // 2 + 1} of {len(module.plan.lessons)} written"
-        )
+        label = (wording.WRITING_QUIZ if position % 2 else wording.WRITING_LESSON) % {
+            "module": module_index + 1,
+            "modules": len(draft.modules),
+            "number": position // 2 + 1,
+            "count": len(module.plan.lessons),
+        }
         stage = "writing_lessons" if lessons_left else "writing_quizzes"
         self.report(stage, label, 5 + 88 * done / max(total, 1))
 
@@ -650,7 +652,8 @@ class _Run:
 
     @staticmethod
     def rewriting_label(module_index: int, kind: str) -> str:
-        return f"Checking module {module_index + 1}: rewriting a {kind} the checks refused"
+        label = wording.REWRITING_QUIZ if kind == "quiz" else wording.REWRITING_LESSON
+        return label % {"module": module_index + 1}
 
     def rewrite_item(
         self, draft: _CourseDraft, module_index: int, item_index: int, problems: list[str]

@@ -26,6 +26,8 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from courses.documents import CourseSpec, DocumentError, validate_document
 from courses.models import Activity, Course, Lesson, Module
@@ -57,7 +59,7 @@ from generation.schemas import (
 )
 
 Item = Lesson | Activity
-GONE = "What this change was for was deleted meanwhile."
+GONE = gettext_noop("What this change was for was deleted meanwhile.")
 
 
 # Snapshots: what `before` and `after` hold.
@@ -453,11 +455,11 @@ def rewrite_restore(*, rewrite: Rewrite, user: Any) -> Rewrite:
     """Put back what `rewrite` replaced (a rewritten lesson, quiz or module's
     items as they were; an added lesson or module removed), as a new change."""
     if rewrite.state != Rewrite.State.SUCCEEDED or rewrite.kind == Rewrite.Kind.RESTORE:
-        raise NotRestorable("Only a finished rewrite or addition can be undone.")
+        raise NotRestorable(_("Only a finished rewrite or addition can be undone."))
     # (Under the course's lock: two clicks on Undo undo it once.)
     list(Course.objects.select_for_update().filter(pk=rewrite.course_id).values_list("pk"))
     if rewrite.restored_by.exists():
-        raise NotRestorable("This change is undone already.")
+        raise NotRestorable(_("This change is undone already."))
     restore = Rewrite(
         course=rewrite.course,
         requester=user,
@@ -472,14 +474,14 @@ def rewrite_restore(*, rewrite: Rewrite, user: Any) -> Rewrite:
     if rewrite.kind == Rewrite.Kind.ADD_MODULE:
         module = Module.objects.with_items().filter(pk=rewrite.module_id).first()
         if module is None:
-            raise NotRestorable("The module added is gone already.")
+            raise NotRestorable(_("The module added is gone already."))
         restore.before = module_snapshot(module)
         restore.module = None  # gone with it
         module_delete(module=module)
     elif rewrite.kind == Rewrite.Kind.ADD_LESSON:
         items = _items(rewrite.after.get("items", []))
         if not items:
-            raise NotRestorable("The lesson added is gone already.")
+            raise NotRestorable(_("The lesson added is gone already."))
         restore.before = {"items": [item_snapshot(item) for item in items]}
         for item in items:
             item_delete(item=item)
@@ -487,7 +489,7 @@ def rewrite_restore(*, rewrite: Rewrite, user: Any) -> Rewrite:
         old = rewrite.before.get("items", [])
         items = {item.key: item for item in _items(old)}
         if not items:
-            raise NotRestorable("What was rewritten is gone.")
+            raise NotRestorable(_("What was rewritten is gone."))
         restore.before = {"items": [item_snapshot(item) for item in items.values()]}
         for snapshot in old:
             item = items.get(f"{_kind(snapshot)}:{snapshot['id']}")

@@ -11,6 +11,9 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from courses.models import Course, Module
 from generation.models import GenerationJob
@@ -57,24 +60,40 @@ class BuildAllowance:
     per_day: int
     next_frees_at: datetime | None
 
+    def _frees(self, today: str, later: str) -> str:
+        """`today` or `later` (by when the next place frees, in local time)
+        with its time ("14:20") and date ("7 Dec", the month in the active
+        language)."""
+        at = timezone.localtime(self.next_frees_at or timezone.now())
+        values = {
+            "left": self.left,
+            "per_day": self.per_day,
+            "time": date_format(at, "H:i"),
+            "date": date_format(at, "j M"),
+        }
+        return (today if at.date() == timezone.localdate() else later) % values
+
     @property
-    def frees_when(self) -> str:
-        """When the next place frees, in local time: "at 14:20" today, else "at
-        09:05 on 7 Dec"; "" when none is counted."""
+    def next_build_frees(self) -> str:
+        """E.g. "The next build frees at 14:20." ("" when none is counted)."""
         if self.next_frees_at is None:
             return ""
-        at = timezone.localtime(self.next_frees_at)
-        when = f"at {at:%H:%M}"
-        if at.date() != timezone.localdate():
-            when += f" on {at.day} {at:%b}"
-        return when
+        return self._frees(
+            _("The next build frees at %(time)s."),
+            _("The next build frees at %(time)s on %(date)s."),
+        )
 
     def __str__(self) -> str:
         """What the form says, e.g. 3 of 5 builds left; the next frees at 14:20."""
-        text = f"{self.left} of {self.per_day} builds left"
-        if self.next_frees_at is not None:
-            text += f"; the next frees {self.frees_when}"
-        return text + "."
+        if self.next_frees_at is None:
+            return _("%(left)d of %(per_day)d builds left.") % {
+                "left": self.left,
+                "per_day": self.per_day,
+            }
+        return self._frees(
+            _("%(left)d of %(per_day)d builds left; the next frees at %(time)s."),
+            _("%(left)d of %(per_day)d builds left; the next frees at %(time)s on %(date)s."),
+        )
 
 
 def build_allowance(*, user: Any, now: datetime | None = None) -> BuildAllowance:
@@ -104,10 +123,17 @@ def queue_position(job: GenerationJob) -> int:
 def waiting_label(job: GenerationJob) -> str:
     """What a queued job's page says: "Waiting for a worker: 2nd in the queue"."""
     position = queue_position(job)
-    suffix = (
-        "th" if 10 <= position % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(position % 10, "th")
-    )
-    return f"Waiting for a worker: {position}{suffix} in the queue"
+    if 10 <= position % 100 <= 20 or position % 10 not in (1, 2, 3):
+        ordinal = pgettext("place in a queue", "%(position)dth")
+    elif position % 10 == 1:
+        ordinal = pgettext("place in a queue", "%(position)dst")
+    elif position % 10 == 2:
+        ordinal = pgettext("place in a queue", "%(position)dnd")
+    else:
+        ordinal = pgettext("place in a queue", "%(position)drd")
+    return _("Waiting for a worker: %(ordinal)s in the queue") % {
+        "ordinal": ordinal % {"position": position}
+    }
 
 
 @dataclass(frozen=True)
@@ -121,15 +147,15 @@ class ModuleState:
     url: str = ""
 
     LABELS = {
-        "ready": "Ready to read",
-        "writing": "Being written",
-        "waiting": "Waiting",
-        "not_written": "Not written",
+        "ready": gettext_lazy("Ready to read"),
+        "writing": pgettext_lazy("a module", "Being written"),
+        "waiting": pgettext_lazy("a module", "Waiting"),
+        "not_written": gettext_lazy("Not written"),
     }
 
     @property
     def label(self) -> str:
-        return self.LABELS[self.state]
+        return str(self.LABELS[self.state])
 
 
 def modules_ready(course: Course | None) -> int:

@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from courses.models import Activity, Course, Lesson, Module
 from enrollment.services import enrollment_create
@@ -27,10 +29,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STALE_REASON = "The worker building this course stopped before it finished."
-NEVER_STARTED_REASON = "No worker was free to build this course in time."
-UNEXPECTED_REASON = "Something went wrong on our side while building this course."
-QUEUE_REASON = "We could not queue this request."
+# Why a job failed, for its learner (stored in English, shown translated:
+# generation.wording).
+STALE_REASON = gettext_noop("The worker building this course stopped before it finished.")
+NEVER_STARTED_REASON = gettext_noop("No worker was free to build this course in time.")
+UNEXPECTED_REASON = gettext_noop("Something went wrong on our side while building this course.")
+QUEUE_REASON = gettext_noop("We could not queue this request.")
 
 # The PostgreSQL advisory lock that takes the limit checks one at a time across
 # the site (any fixed number, unique among the project's advisory locks).
@@ -49,16 +53,23 @@ def _check_limits(*, user: AbstractBaseUser) -> None:
     jobs = GenerationJob.objects
     if jobs.filter(requester=user).in_progress().exists():
         raise GenerationLimitReached(
-            "You already have a course on the way (being built, or its plan waiting for "
-            "your review). Finish or cancel it before asking for another one."
+            _(
+                "You already have a course on the way (being built, or its plan waiting for "
+                "your review). Finish or cancel it before asking for another one."
+            )
         )
     allowance = build_allowance(user=user)
     if not allowance.left:
-        raise GenerationLimitReached(
-            f"You have asked for {allowance.per_day} courses in the last 24 hours, the most "
-            f"we can build for one learner in a day. The next build frees "
-            f"{allowance.frees_when}."
-        )
+        message = ngettext(
+            "You have asked for %(count)d courses in the last 24 hours, the most we can "
+            "build for one learner in a day.",
+            "You have asked for %(count)d courses in the last 24 hours, the most we can "
+            "build for one learner in a day.",
+            allowance.per_day,
+        ) % {"count": allowance.per_day}
+        if allowance.next_frees_at is not None:
+            message += " " + allowance.next_build_frees
+        raise GenerationLimitReached(message)
 
 
 def _lock_limits() -> None:
@@ -465,7 +476,7 @@ def generation_job_fail_if_stale(
 
 # Changing one part of a generated course (generation.rewrite).
 
-REWRITE_FAILED_REASON = "We could not make this change."
+REWRITE_FAILED_REASON = gettext_noop("We could not make this change.")
 
 
 @transaction.atomic
@@ -486,23 +497,31 @@ def rewrite_request(
     rewrites_fail_stale(rewrites=Rewrite.objects.filter(requester=user))
     if GenerationJob.objects.filter(course=course, finished_at__isnull=True).exists():
         raise GenerationLimitReached(
-            "This course is still being written: change it once it is ready."
+            _("This course is still being written: change it once it is ready.")
         )
     if enforce_limits:
         _lock_limits()
         rewrites = Rewrite.objects.filter(requester=user)
         if rewrites.filter(state__in=[Rewrite.State.QUEUED, Rewrite.State.RUNNING]).exists():
             raise GenerationLimitReached(
-                "You already have a change on its way. Wait for it to be made, then ask "
-                "for the next one."
+                _(
+                    "You already have a change on its way. Wait for it to be made, then ask "
+                    "for the next one."
+                )
             )
         per_day = settings.ATHENA_GENERATION_REWRITES_PER_DAY
         since = timezone.now() - timedelta(days=1)
         counted = rewrites.filter(created_at__gte=since).exclude(state=Rewrite.State.FAILED)
         if counted.count() >= per_day:
             raise GenerationLimitReached(
-                f"You have asked for {per_day} changes in the last 24 hours, the most we "
-                "make for one learner in a day."
+                ngettext(
+                    "You have asked for %(count)d changes in the last 24 hours, the most we "
+                    "make for one learner in a day.",
+                    "You have asked for %(count)d changes in the last 24 hours, the most we "
+                    "make for one learner in a day.",
+                    per_day,
+                )
+                % {"count": per_day}
             )
     rewrite = Rewrite.objects.create(
         course=course,
@@ -527,7 +546,7 @@ def _enqueue_rewrite(rewrite_id: int) -> None:
         rewrite_fail(rewrite_id=rewrite_id, reason=QUEUE_REASON, detail=str(error))
 
 
-REWRITE_STALE_REASON = "The worker making this change stopped before it finished."
+REWRITE_STALE_REASON = gettext_noop("The worker making this change stopped before it finished.")
 
 
 def rewrites_fail_stale(

@@ -16,6 +16,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -51,6 +53,7 @@ from generation.services import (
     rewrite_request,
     rewrites_fail_stale,
 )
+from generation.wording import shown
 
 # "My requests" shows this many of the newest jobs.
 JOB_LIST_SIZE = 50
@@ -93,7 +96,7 @@ def generation_new(request: HttpRequest) -> HttpResponse:
         form = GenerationRequestForm(request.POST)
         if form.is_valid() and not request.user.is_authenticated:
             kept = {key: form.cleaned_data[key] for key in PREFILLED if form.cleaned_data.get(key)}
-            messages.info(request, "Log in or sign up to build your course: your topic is kept.")
+            messages.info(request, _("Log in or sign up to build your course: your topic is kept."))
             return redirect_to_login(f"{request.path}?{urlencode(kept)}")
         if form.is_valid():
             fields = form.request_fields
@@ -111,7 +114,9 @@ def generation_new(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, limit.message)
                 else:
                     messages.success(
-                        request, f"Your course “{job.topic}” is queued. This page follows it."
+                        request,
+                        _("Your course “%(topic)s” is queued. This page follows it.")
+                        % {"topic": job.topic},
                     )
                     return redirect(job)
     else:
@@ -175,7 +180,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 def _label(job: GenerationJob) -> str:
     if job.state == GenerationJob.State.QUEUED:
         return waiting_label(job)
-    return job.stage_label
+    return shown(job.stage_label)
 
 
 def _plan_of(job: GenerationJob) -> CoursePlan:
@@ -190,11 +195,11 @@ def job_plan(request: HttpRequest, job_id: int) -> HttpResponse:
     ("revise"). Forms with errors come back with them, nothing lost."""
     job = _own_job(request, job_id)
     if job.state != GenerationJob.State.REVIEW:
-        messages.info(request, "This plan is not waiting for your review any more.")
+        messages.info(request, _("This plan is not waiting for your review any more."))
         return redirect(job)
     action = request.POST.get("action")
     if action not in ("save", "approve", "revise"):
-        raise BadRequest("Choose what to do with the plan.")
+        raise BadRequest(_("Choose what to do with the plan."))
     previous = _plan_of(job)
     plan_form, formset = plan_forms(previous, duration=job.duration, data=request.POST)
     revision_form = RevisionForm(request.POST if action == "revise" else None)
@@ -216,15 +221,15 @@ def job_plan(request: HttpRequest, job_id: int) -> HttpResponse:
     plan = edited_plan(previous, plan_form, formset)
     if action == "save":
         generation_plan_save(job=job, plan=plan)
-        messages.success(request, "Your changes to the plan are saved.")
+        messages.success(request, _("Your changes to the plan are saved."))
     elif action == "approve":
         generation_plan_approve(job=job, plan=plan)
-        messages.success(request, "Plan approved: Athena is writing your course.")
+        messages.success(request, _("Plan approved: Athena is writing your course."))
     else:
         generation_plan_revise(
             job=job, plan=plan, instruction=revision_form.cleaned_data["instruction"]
         )
-        messages.success(request, "Athena is revising the plan as you asked.")
+        messages.success(request, _("Athena is revising the plan as you asked."))
     return redirect(job)
 
 
@@ -233,9 +238,9 @@ def job_plan(request: HttpRequest, job_id: int) -> HttpResponse:
 def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
     if generation_job_cancel(job=job):
-        messages.success(request, f"You cancelled “{job.topic}”.")
+        messages.success(request, _("You cancelled “%(topic)s”.") % {"topic": job.topic})
     else:
-        messages.info(request, "This request had finished already.")
+        messages.info(request, _("This request had finished already."))
     return redirect(job)
 
 
@@ -259,7 +264,7 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
             "course_url": job.course.get_absolute_url() if job.course else None,
             # A module became readable: the script reloads the page to link it.
             "modules_ready": modules_ready(job.course),
-            "error": job.error_reason,
+            "error": shown(job.error_reason),
         }
     )
 
@@ -270,32 +275,37 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     """ "Try again": the same request as a new job, within the usual limits."""
     job = _own_job(request, job_id)
     if job.state != GenerationJob.State.FAILED:
-        messages.info(request, "Only a failed request can be tried again.")
+        messages.info(request, _("Only a failed request can be tried again."))
         return redirect(job)
     # A second click (or a second tab) follows the retry the first one queued
     # instead of being refused as "already building another course".
     # (A retry waiting for its plan's review is on its way too.)
     earlier = job.retries.in_progress().order_by("-created_at").first()
     if earlier is not None:
-        messages.info(request, f"Your course “{earlier.topic}” is already being tried again.")
+        messages.info(
+            request,
+            _("Your course “%(topic)s” is already being tried again.") % {"topic": earlier.topic},
+        )
         return redirect(earlier)
     try:
         retry = generation_retry(job=job)
     except GenerationLimitReached as limit:
         messages.error(request, limit.message)
         return redirect(job)
-    messages.success(request, f"Trying again: your course “{retry.topic}” is queued.")
+    messages.success(
+        request, _("Trying again: your course “%(topic)s” is queued.") % {"topic": retry.topic}
+    )
     return redirect(retry)
 
 
 # Changing one part of a generated course.
 
 REWRITE_DONE_LATER = {
-    "lesson": "Athena is rewriting this lesson: it changes here when it is done.",
-    "quiz": "Athena is rewriting this quiz: it changes here when it is done.",
-    "module": "Athena is rewriting this module's lessons and quizzes.",
-    "add_lesson": "Athena is writing the new lesson: it appears after this one.",
-    "add_module": "Athena is writing the new module: it appears after this one.",
+    "lesson": gettext_lazy("Athena is rewriting this lesson: it changes here when it is done."),
+    "quiz": gettext_lazy("Athena is rewriting this quiz: it changes here when it is done."),
+    "module": gettext_lazy("Athena is rewriting this module's lessons and quizzes."),
+    "add_lesson": gettext_lazy("Athena is writing the new lesson: it appears after this one."),
+    "add_module": gettext_lazy("Athena is writing the new module: it appears after this one."),
 }
 
 
@@ -304,12 +314,12 @@ def _rewritable_course(request: HttpRequest, course_id: int) -> Course:
     draft is not known to others)."""
     course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
     if not course_rewritable_by(course, request.user):
-        raise Http404("No such course.")
+        raise Http404(_("No such course."))
     return course
 
 
 def _target(course: Course, key: str) -> Module | Lesson | Activity:
-    kind, _, pk = key.partition(":")
+    kind, _sep, pk = key.partition(":")
     if kind == "module":
         return get_object_or_404(Module, course=course, pk=pk)
     model = Lesson if kind == "lesson" else Activity
@@ -338,7 +348,7 @@ def rewrite_new(request: HttpRequest, course_id: int) -> HttpResponse:
         except GenerationLimitReached as limit:
             form.add_error(None, limit.message)
         else:
-            messages.success(request, REWRITE_DONE_LATER[kind])
+            messages.success(request, str(REWRITE_DONE_LATER[kind]))
             return redirect(target)
     return render(
         request,
@@ -358,7 +368,7 @@ def rewrite_undo(request: HttpRequest, rewrite_id: int) -> HttpResponse:
     except NotRestorable as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, "Undone: the version before that change is back.")
+        messages.success(request, _("Undone: the version before that change is back."))
     if rewrite.kind == Rewrite.Kind.ADD_MODULE:
         return redirect(course)  # the module added is gone
     target = rewrite.lesson or rewrite.activity or rewrite.module

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Activity, Course, Lesson, Module
 from generation.forms import INSTRUCTION_MAX_LENGTH
@@ -21,6 +22,40 @@ PANELS = {
     Lesson: ("lesson", "lesson", "add_lesson"),
     Activity: ("quiz", "quiz", "add_lesson"),
     Module: ("module", "module", "add_module"),
+}
+# What the panel says on each kind of page (whole sentences, for translation).
+TEXTS = {
+    "lesson": {
+        "heading": _("Change this lesson"),
+        "pending": _(
+            "A change of this lesson is being written: this page shows it when it is done."
+        ),
+        "question": _("What should change in this lesson?"),
+        "effect": _("Everything else in the course stays as it is."),
+        "rewrite": _("Rewrite this lesson"),
+        "add_question": _("What should a new lesson after this one cover?"),
+        "add": _("Add a lesson after this lesson"),
+    },
+    "quiz": {
+        "heading": _("Change this quiz"),
+        "pending": _("A change of this quiz is being written: this page shows it when it is done."),
+        "question": _("What should change in this quiz?"),
+        "effect": _("Everything else in the course stays as it is."),
+        "rewrite": _("Rewrite this quiz"),
+        "add_question": _("What should a new lesson after this one cover?"),
+        "add": _("Add a lesson after this quiz"),
+    },
+    "module": {
+        "heading": _("Change this module"),
+        "pending": _(
+            "A change of this module is being written: this page shows it when it is done."
+        ),
+        "question": _("What should change in this module?"),
+        "effect": _("Its lessons and quizzes are rewritten; the other modules stay as they are."),
+        "rewrite": _("Rewrite this module"),
+        "add_question": _("What should a new module after this one cover?"),
+        "add": _("Add a module after this module"),
+    },
 }
 HISTORY_SIZE = 10
 
@@ -36,6 +71,8 @@ def rewrite_panel(context: template.Context, course: Course, part: Any) -> dict[
     name, rewrite_kind, add_kind = PANELS[type(part)]
     history = list(
         Rewrite.objects.filter(course=course, **{type(part).__name__.lower(): part})
+        .select_related("restores")
+        .defer("restores__before", "restores__after")
         .annotate(undone=Exists(Rewrite.objects.filter(restores=OuterRef("pk"))))
         .order_by("-created_at", "-id")[:HISTORY_SIZE]
     )
@@ -43,6 +80,7 @@ def rewrite_panel(context: template.Context, course: Course, part: Any) -> dict[
         "shown": True,
         "course": course,
         "name": name,
+        "texts": TEXTS[name],
         "target": f"{part.kind if name != 'module' else 'module'}:{part.pk}",
         "rewrite_kind": rewrite_kind,
         "add_kind": add_kind,

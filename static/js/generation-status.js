@@ -50,6 +50,12 @@
     var bar = section.querySelector("[data-job-progress]");
     var percentText = section.querySelector("[data-job-percent]");
     var modulesReady = section.getAttribute("data-modules-ready");
+    // "{percent}%" in the page's language (the template translates it: "50 %"
+    // in German, "50٪" in Arabic); the label comes translated in the JSON.
+    var percentFormat = section.getAttribute("data-percent-format") || "{percent}%";
+    function percentShown(percent) {
+      return percentFormat.replace("{percent}", String(percent));
+    }
     // Answers whether the page must reload; else shows the status.
     follow(section.getAttribute("data-job-status-url"), function (status) {
       var moreReady = String(status.modules_ready) !== modulesReady;
@@ -57,9 +63,9 @@
       if (label && label.textContent !== status.label) label.textContent = status.label;
       if (bar) {
         bar.value = status.percent;
-        bar.textContent = status.percent + "%";
+        bar.textContent = percentShown(status.percent);
       }
-      if (percentText) percentText.textContent = status.percent + "%";
+      if (percentText) percentText.textContent = percentShown(status.percent);
       return false;
     });
   }
