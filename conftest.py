@@ -27,6 +27,17 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def english_again():
+    """A request in German or Arabic leaves its language active in the thread
+    (LocaleMiddleware switches it on, nothing off): each test starts in the
+    default language, English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def empty_caches():
     """Start each test with empty caches, as the production settings have them
     on: rate-limit counters, stored pages, kept outlines, the readiness
