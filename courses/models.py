@@ -170,6 +170,29 @@ def language_code(value: Any) -> str | None:
     return code if code in LANGUAGE_NAMES else None
 
 
+def language_label(code: str) -> str:
+    """How the catalog names a language: its own name, with the English one
+    where they differ ("Deutsch (German)", "English")."""
+    from django.utils.translation import get_language_info
+
+    try:
+        info = get_language_info(code)
+    except KeyError:
+        return LANGUAGE_NAMES.get(code, code)
+    local, english = info["name_local"], info["name"]
+    return local if local == english else f"{local} ({english})"
+
+
+def local_language_name(code: str) -> str:
+    """A language's name in that language ("Deutsch" for "de")."""
+    from django.utils.translation import get_language_info
+
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return LANGUAGE_NAMES.get(code, code)
+
+
 # A course's estimated time: its lessons read at this speed, and each quiz this
 # long (`estimate_minutes`, kept in `Course.metadata` by the content services).
 READING_WORDS_PER_MINUTE = 200
@@ -474,6 +497,30 @@ def _page_rows_reader(
     return _PageRowsReader(sql=sql, course=_RowReader(Course, course_fields), item=item)
 
 
+# The distinct languages of published courses, one index probe per language
+# (`courses_status_language_idx`) rather than a read of every published row:
+# each step asks for the smallest language after the last one found.
+_PUBLISHED_LANGUAGES_SQL = """
+WITH RECURSIVE found(language) AS (
+    SELECT min(language) FROM courses WHERE status = %s
+    UNION ALL
+    SELECT (SELECT min(c.language) FROM courses c
+            WHERE c.status = %s AND c.language > found.language)
+    FROM found WHERE found.language IS NOT NULL
+)
+SELECT language FROM found WHERE language IS NOT NULL
+"""
+
+
+def published_languages() -> list[str]:
+    """The language codes published courses are written in, in code order.
+    One query, as cheap at 100,000 courses as at ten."""
+    published = Course.Status.PUBLISHED.value
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLISHED_LANGUAGES_SQL, [published, published])
+        return [row[0] for row in cursor.fetchall()]
+
+
 class CourseQuerySet(models.QuerySet["Course"]):
     def published(self) -> CourseQuerySet:
         return self.filter(status=Course.Status.PUBLISHED)
@@ -729,6 +776,9 @@ class Course(models.Model):
         ordering = ["-created_at", "-course_id"]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="courses_status_created_idx"),
+            # The catalog's language filter, and its list of the languages
+            # published courses are in (`published_languages`).
+            models.Index(fields=["status", "language"], name="courses_status_language_idx"),
             models.Index(fields=["created_at"], name="courses_created_idx"),
             models.Index(fields=["updated_at"], name="courses_updated_idx"),
             models.Index(fields=["topic"], name="courses_topic_idx"),

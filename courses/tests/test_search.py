@@ -289,8 +289,8 @@ def test_a_module_title_match_is_named_on_the_result(client):
 def test_search_snippets_cost_one_query_for_the_page(client, django_assert_num_queries):
     for number in range(30):
         rename_first_lesson(make_course(topic=f"Caching {number}"), f"ETag part {number}")
-    # The count, the page, the snippets.
-    with django_assert_num_queries(3):
+    # The languages (the filter's choices), the count, the page, the snippets.
+    with django_assert_num_queries(4):
         html = catalog_html(client, q="etag")
     assert html.count("card__match-kind") == 24
 
@@ -327,7 +327,7 @@ def test_no_match_offers_similar_titles(client, django_assert_num_queries):
     make_course(topic="Statistics")
     # A wrong first letter is no typo the vocabulary corrects (test_vocabulary.py);
     # similar titles are offered instead.
-    with django_assert_num_queries(3):  # count, vocabulary, suggestions
+    with django_assert_num_queries(4):  # languages, count, vocabulary, suggestions
         html = catalog_html(client, q="fotosynthesis")
     assert "Did you mean" in html
     assert f'href="{reverse("courses:catalog")}?q=Photosynthesis%20explained"' in html
@@ -452,13 +452,13 @@ def test_postgresql_search_at_scale_uses_indexes_and_a_fixed_number_of_queries(
     )
     assert_no_seq_scan(plan)
 
-    with django_assert_num_queries(3):  # count, page, snippets
+    with django_assert_num_queries(4):  # languages, count, page, snippets
         html = catalog_html(client, q="etag")
     assert "<mark>ETag</mark>" in html
-    # Count (nothing), the vocabulary's candidates for "validaters" (the
-    # lesson was renamed round the services: its words are not in it), then
-    # the similar titles.
-    with django_assert_num_queries(3):
+    # The languages, the count (nothing), the vocabulary's candidates for
+    # "validaters" (the lesson was renamed round the services: its words are
+    # not in it), then the similar titles.
+    with django_assert_num_queries(4):
         html = catalog_html(client, q="validaters")
     assert "Validators: ETag" in html
 
@@ -517,11 +517,12 @@ def test_a_search_among_hostile_punctuation_finds_its_words(client, query):
 
 @pytest.mark.parametrize("query", ["-" * 40, "- " * 40, '"!&|()<>"', "—…«»", "😀", "___"])
 def test_punctuation_alone_is_answered_without_searching(client, query, django_assert_num_queries):
-    """No letter or digit, no query: neither the search (which would find
+    """No letter or digit, no search: neither the search (which would find
     nothing) nor the trigram suggestions (which would read every entry of their
-    indexes to find nothing)."""
+    indexes to find nothing). The page's one query is the language filter's
+    choices."""
     make_course(topic="Python loops")
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         html = catalog_html(client, q=query)
     assert "No courses found" in html
     assert "Did you mean" not in html
