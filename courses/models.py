@@ -570,11 +570,13 @@ class CourseQuerySet(models.QuerySet["Course"]):
         (higher is better): a match in the topic ranks first, then the
         description, then a module title, a lesson, a quiz.
 
-        PostgreSQL: full-text search served by GIN indexes (migrations 0004,
-        0005 and 0008; websearch syntax: quotes, `or`, `-word`); each inner
-        search is an uncorrelated subquery the planner hashes once. Elsewhere:
-        every word must appear, case-insensitively, in the course or in one
-        of its modules, lessons or quizzes.
+        PostgreSQL: full-text search served by GIN indexes (migrations 0005,
+        0009 and 0021; websearch syntax: quotes, `or`, `-word`), each course
+        read in its own language (`SearchMatch`); each inner search is an
+        uncorrelated subquery the planner hashes once. Elsewhere (SQLite, for
+        development): every word must appear, case-insensitively, in the
+        course or in one of its modules, lessons or quizzes, in any language
+        and without stemming.
 
         Text without a letter or digit matches nothing, without a query; any
         other text is searched for as `websearch_text` makes it safe to."""

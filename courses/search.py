@@ -4,8 +4,9 @@ matching module, lesson or quiz, and the suggestions offered when nothing
 matches.
 
 PostgreSQL does the work with its full-text and trigram indexes (migrations
-0005 and 0008); other databases (SQLite, for development) get simple
-equivalents over a bounded number of rows. Each function is one query."""
+0005, 0009 and 0021: each course in its own language); other databases
+(SQLite, for development) get simple equivalents over a bounded number of
+rows, the same for every language. Each function is one query."""
 
 from __future__ import annotations
 
