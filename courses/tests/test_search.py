@@ -661,3 +661,23 @@ def test_postgresql_knows_the_configuration_of_every_language():
     assert search_config("de") == "german"
     assert search_config("pt-br") == "portuguese"
     assert search_config("ja") == "simple"
+
+
+@on_postgresql
+def test_postgresql_per_language_migration_rebuilds_and_is_reversible():
+    make_course(topic="Gärten im Winter", language="de")
+    migration = importlib.import_module("courses.migrations.0021_search_per_language")
+    with connection.cursor() as cursor:  # the course's foreign keys checked before ALTER TABLE
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:
+        migration.backward(None, editor)
+    assert "search_config" not in courses_columns()
+    with connection.cursor() as cursor:  # English documents again
+        cursor.execute(
+            "SELECT count(*) FROM courses"
+            " WHERE search_document @@ websearch_to_tsquery('german', 'Garten')"
+        )
+        assert cursor.fetchone()[0] == 0
+    with connection.schema_editor() as editor:
+        migration.forward(None, editor)  # rebuilds the existing course's documents
+    assert [course.topic for course in Course.objects.search("Garten")] == ["Gärten im Winter"]
