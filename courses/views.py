@@ -7,6 +7,7 @@ of a course, which show a learner's progress, are enrollment's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -64,7 +65,7 @@ class CatalogForm(forms.Form):
     language = forms.ChoiceField(label="Language", required=False)
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
 
-    def __init__(self, *args: Any, languages: list[str] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, languages: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         named = sorted((language_label(code).casefold(), code) for code in languages)
         self.fields["language"].choices = [
