@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import translation
 
+from accounts.models import LearnerProfile
 from courses.models import Course, published_languages
-from tests.factories import make_course
+from tests.factories import make_course, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,12 @@ def catalog() -> None:
     make_course(topic="Jardins en hiver", language="fr", publish=False)  # a draft
 
 
-def get(client, **params):
-    response = client.get(reverse("courses:catalog"), params)
+def get(client, accept_language: str = "en", **params):
+    """The catalog for a visitor whose browser asks for `accept_language`
+    (the interface's language, athena.middleware.LearnerLanguageMiddleware)."""
+    response = client.get(
+        reverse("courses:catalog"), params, headers={"accept-language": accept_language}
+    )
     assert response.status_code == 200
     return response
 
@@ -84,34 +88,37 @@ def test_a_filtered_page_costs_the_same_queries(client, catalog, django_assert_n
 
 
 def test_the_learners_language_is_offered_never_applied(client, catalog):
-    with translation.override("de"):
-        response = get(client)
-        html = response.content.decode()
-        # Every course is listed; the German ones are one click away.
-        assert len(topics(response)) == 3
-        assert (
-            f'<a href="{reverse("courses:catalog")}?language=de">'
-            'Show only courses in <span lang="de">Deutsch</span></a>'
-        ) in html
-        # A search and the other filters are kept by the link.
-        html = get(client, q="winter", level="beginner").content.decode()
-        assert (
-            f'href="{reverse("courses:catalog")}?q=winter&amp;level=beginner&amp;language=de"'
-            in html
-        )
-        # Once a language is chosen, no suggestion.
-        html = get(client, language="en").content.decode()
-        assert "Show only courses in" not in html
-    with translation.override("en-us"):  # English courses: "en" for "en-us"
-        assert 'Show only courses in <span lang="en">English</span>' in get(client).content.decode()
-    with translation.override("fr"):  # no published French course
-        assert "Show only courses in" not in get(client).content.decode()
+    response = get(client, "de")
+    html = response.content.decode()
+    # Every course is listed; the German ones are one click away.
+    assert len(topics(response)) == 3
+    assert (
+        f'<a href="{reverse("courses:catalog")}?language=de">'
+        'Show only courses in <span lang="de">Deutsch</span></a>'
+    ) in html
+    # A search and the other filters are kept by the link.
+    html = get(client, "de", q="winter", level="beginner").content.decode()
+    link = f"{reverse('courses:catalog')}?q=winter&amp;level=beginner&amp;language=de"
+    assert f'href="{link}"' in html
+    # Once a language is chosen, no suggestion.
+    assert "Show only courses in" not in get(client, "de", language="en").content.decode()
+    # English for an English interface; nothing for Arabic, no course is in it.
+    english = 'Show only courses in <span lang="en">English</span>'
+    assert english in get(client, "en-US").content.decode()
+    assert "Show only courses in" not in get(client, "ar").content.decode()
+
+
+def test_the_suggestion_follows_the_learners_profile_language(client, catalog):
+    learner = make_user()
+    LearnerProfile.objects.update_or_create(user=learner, defaults={"language": "de"})
+    client.force_login(learner)
+    assert "Show only courses in <span" in get(client, "en").content.decode()
+    assert 'lang="de">Deutsch</span>' in get(client, "en").content.decode()
 
 
 def test_no_suggestion_when_every_course_is_in_one_language(client):
     make_course(topic="Gardens in winter")
-    with translation.override("en"):
-        assert "Show only courses in" not in get(client).content.decode()
+    assert "Show only courses in" not in get(client, "en").content.decode()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
