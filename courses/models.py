@@ -42,31 +42,91 @@ from courses.rendering import RENDERER_VERSION, render_markdown, render_markdown
 from courses.search_text import search_words, websearch_text
 
 # Full-text search on PostgreSQL: courses, modules, lessons and quizzes match
-# on stored tsvector columns kept by triggers (migrations 0005 and 0008), each
-# with a GIN index.
-SEARCH_CONFIG = "english"
+# on stored tsvector columns kept by triggers (migrations 0005, 0009 and
+# 0021), each with a GIN index, built with the text-search configuration of
+# the course's language (`SEARCH_CONFIGS`, stored per row as `search_config`).
+# The language (the part of its code before any hyphen) -> PostgreSQL's
+# configuration; any other language is searched with `simple` (no stemming,
+# no stop words). PostgreSQL 14 and later (what Django 5.2 supports) has them
+# all; migration 0021 keeps a copy and maps to `simple` any its database lacks.
+SEARCH_CONFIGS: dict[str, str] = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "eu": "basque",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nb": "norwegian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "nn": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+}
 
 
-class CourseSearchDocument(models.Expression):
-    """The `search_document` tsvector of PostgreSQL's courses table: topic
-    (weight A) and description (weight B). Not a model field, so it is never
-    loaded with a course; this expression names it in queries and subqueries."""
+def search_config(language: str) -> str:
+    """The text-search configuration of a language code ("pt-br" -> "portuguese")."""
+    return SEARCH_CONFIGS.get(language.lower().split("-", 1)[0], "simple")
 
-    def __init__(self) -> None:
-        from django.contrib.postgres.search import SearchVectorField
 
-        super().__init__(output_field=SearchVectorField())
+def _row_column(compiler: Any, column: str) -> str:
+    alias = compiler.query.get_initial_alias()
+    return f"{compiler.quote_name_unless_alias(alias)}.{column}"
+
+
+class SearchMatch(models.Expression):
+    """Whether the row's (a course's, module's, lesson's or quiz's)
+    `search_document` matches `text` searched in the row's own language
+    (`search_config`, migration 0021): the GIN index answers the search in
+    every configuration at once (`athena_search_query_any`), and each row it
+    finds is checked against the search in its own configuration. PostgreSQL
+    only; `text` as `websearch_text` makes it."""
+
+    conditional = True
+
+    def __init__(self, text: str) -> None:
+        super().__init__(output_field=models.BooleanField())
+        self.text = text
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        alias = compiler.query.get_initial_alias()
-        return f"{compiler.quote_name_unless_alias(alias)}.search_document", []
+        document = _row_column(compiler, "search_document")
+        config = _row_column(compiler, "search_config")
+        return (
+            f"({document} @@ athena_search_query_any(%s)"
+            f" AND {document} @@ athena_search_query({config}, %s))",
+            [self.text, self.text],
+        )
 
 
-class ItemSearchDocument(CourseSearchDocument):
-    """The `search_document` tsvector of PostgreSQL's modules (title),
-    lessons (title A, text D) and activities (title A, question B) tables,
-    kept by triggers (migration 0008); named like the courses' one, never a
-    model field."""
+class SearchMatchRank(models.Expression):
+    """`ts_rank` of a course's topic and description for `text` searched in
+    the course's language: an English course ranks as it always did."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(output_field=FloatField())
+        self.text = text
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        document = _row_column(compiler, "search_document")
+        config = _row_column(compiler, "search_config")
+        return f"ts_rank({document}, athena_search_query({config}, %s))", [self.text]
 
 
 # What a match inside a course adds to its rank. A topic match alone ranks
@@ -108,6 +168,29 @@ def language_code(value: Any) -> str | None:
         return None
     code = value.strip().lower().replace("_", "-")
     return code if code in LANGUAGE_NAMES else None
+
+
+def language_label(code: str) -> str:
+    """How the catalog names a language: its own name, with the English one
+    where they differ ("Deutsch (German)", "English")."""
+    from django.utils.translation import get_language_info
+
+    try:
+        info = get_language_info(code)
+    except KeyError:
+        return LANGUAGE_NAMES.get(code, code)
+    local, english = info["name_local"], info["name"]
+    return local if local == english else f"{local} ({english})"
+
+
+def local_language_name(code: str) -> str:
+    """A language's name in that language ("Deutsch" for "de")."""
+    from django.utils.translation import get_language_info
+
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return LANGUAGE_NAMES.get(code, code)
 
 
 # A course's estimated time: its lessons read at this speed, and each quiz this
@@ -414,6 +497,30 @@ def _page_rows_reader(
     return _PageRowsReader(sql=sql, course=_RowReader(Course, course_fields), item=item)
 
 
+# The distinct languages of published courses, one index probe per language
+# (`courses_status_language_idx`) rather than a read of every published row:
+# each step asks for the smallest language after the last one found.
+_PUBLISHED_LANGUAGES_SQL = """
+WITH RECURSIVE found(language) AS (
+    SELECT min(language) FROM courses WHERE status = %s
+    UNION ALL
+    SELECT (SELECT min(c.language) FROM courses c
+            WHERE c.status = %s AND c.language > found.language)
+    FROM found WHERE found.language IS NOT NULL
+)
+SELECT language FROM found WHERE language IS NOT NULL
+"""
+
+
+def published_languages() -> list[str]:
+    """The language codes published courses are written in, in code order.
+    One query, as cheap at 100,000 courses as at ten."""
+    published = Course.Status.PUBLISHED.value
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLISHED_LANGUAGES_SQL, [published, published])
+        return [row[0] for row in cursor.fetchall()]
+
+
 class CourseQuerySet(models.QuerySet["Course"]):
     def published(self) -> CourseQuerySet:
         return self.filter(status=Course.Status.PUBLISHED)
@@ -463,11 +570,13 @@ class CourseQuerySet(models.QuerySet["Course"]):
         (higher is better): a match in the topic ranks first, then the
         description, then a module title, a lesson, a quiz.
 
-        PostgreSQL: full-text search served by GIN indexes (migrations 0004,
-        0005 and 0008; websearch syntax: quotes, `or`, `-word`); each inner
-        search is an uncorrelated subquery the planner hashes once. Elsewhere:
-        every word must appear, case-insensitively, in the course or in one
-        of its modules, lessons or quizzes.
+        PostgreSQL: full-text search served by GIN indexes (migrations 0005,
+        0009 and 0021; websearch syntax: quotes, `or`, `-word`), each course
+        read in its own language (`SearchMatch`); each inner search is an
+        uncorrelated subquery the planner hashes once. Elsewhere (SQLite, for
+        development): every word must appear, case-insensitively, in the
+        course or in one of its modules, lessons or quizzes, in any language
+        and without stemming.
 
         Text without a letter or digit matches nothing, without a query; any
         other text is searched for as `websearch_text` makes it safe to."""
@@ -477,33 +586,18 @@ class CourseQuerySet(models.QuerySet["Course"]):
         if not text:
             return self.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank
-
-            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-            by_course = (
-                Course.objects.alias(document=CourseSearchDocument())
-                .filter(document=query)
-                .order_by()
-                .values("pk")
-            )
+            by_course = Course.objects.filter(SearchMatch(text)).order_by().values("pk")
             inner = [
                 (
-                    Module.objects.alias(document=ItemSearchDocument())
-                    .filter(document=query)
-                    .order_by()
-                    .values("course_id"),
+                    Module.objects.filter(SearchMatch(text)).order_by().values("course_id"),
                     MODULE_MATCH_RANK,
                 ),
                 (
-                    Lesson.objects.alias(document=ItemSearchDocument())
-                    .filter(document=query)
-                    .order_by()
-                    .values("module__course_id"),
+                    Lesson.objects.filter(SearchMatch(text)).order_by().values("module__course_id"),
                     LESSON_MATCH_RANK,
                 ),
                 (
-                    Activity.objects.alias(document=ItemSearchDocument())
-                    .filter(document=query)
+                    Activity.objects.filter(SearchMatch(text))
                     .order_by()
                     .values("module__course_id"),
                     QUIZ_MATCH_RANK,
@@ -512,7 +606,7 @@ class CourseQuerySet(models.QuerySet["Course"]):
             # One IN over a UNION: the planner joins the matching ids to the
             # courses by primary key instead of testing every course.
             matching_ids = by_course.union(*(course_ids for course_ids, _ in inner), all=True)
-            rank: Any = SearchRank(CourseSearchDocument(), query)
+            rank: Any = SearchMatchRank(text)
             for course_ids, weight in inner:
                 # Computed for the matching courses only, each subquery once.
                 rank += Case(
@@ -684,6 +778,9 @@ class Course(models.Model):
         ordering = ["-created_at", "-course_id"]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="courses_status_created_idx"),
+            # The catalog's language filter, and its list of the languages
+            # published courses are in (`published_languages`).
+            models.Index(fields=["status", "language"], name="courses_status_language_idx"),
             models.Index(fields=["created_at"], name="courses_created_idx"),
             models.Index(fields=["updated_at"], name="courses_updated_idx"),
             models.Index(fields=["topic"], name="courses_topic_idx"),

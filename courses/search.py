@@ -4,8 +4,9 @@ matching module, lesson or quiz, and the suggestions offered when nothing
 matches.
 
 PostgreSQL does the work with its full-text and trigram indexes (migrations
-0005 and 0008); other databases (SQLite, for development) get simple
-equivalents over a bounded number of rows. Each function is one query."""
+0005, 0009 and 0021: each course in its own language); other databases
+(SQLite, for development) get simple equivalents over a bounded number of
+rows, the same for every language. Each function is one query."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from courses.models import SEARCH_CONFIG, Activity, Course, Lesson, Module
+from courses.models import Activity, Course, Lesson, Module
 from courses.search_text import search_words, websearch_text
 
 # Words that name a preference value filter on it instead of being searched
@@ -149,29 +150,32 @@ def search_snippets(*, text: str, course_ids: list[int]) -> dict[int, SearchSnip
 
 # One statement: the page's matching items, the best one per course, and
 # ts_headline on those few only (highlighting reads the text again, so it must
-# not run for every match of every course).
+# not run for every match of every course). Each row is matched and
+# highlighted in its course's language (`search_config`, migration 0021).
 # Only constants are formatted in; the search text and ids are parameters.
 _SNIPPET_SQL = f"""
-WITH search AS (SELECT websearch_to_tsquery('{SEARCH_CONFIG}', %(text)s) AS query),
-found AS (
+WITH found AS (
     SELECT m.course_id, 1 AS priority, m.module_order, 0 AS item_order, 'module' AS kind,
-           m.module_id, m.module_id AS item_id, m.title, '' AS body
-    FROM modules m, search
+           m.module_id, m.module_id AS item_id, m.title, '' AS body, m.search_config
+    FROM modules m
     WHERE m.course_id = ANY(%(ids)s)
-      AND m.search_document @@ search.query
+      AND m.search_document @@ athena_search_query(m.search_config, %(text)s)
     UNION ALL
     SELECT m.course_id,
-           CASE WHEN to_tsvector('{SEARCH_CONFIG}'::regconfig, l.title) @@ search.query
+           CASE WHEN to_tsvector(l.search_config, l.title)
+                     @@ athena_search_query(l.search_config, %(text)s)
                 THEN 2 ELSE 4 END,
            m.module_order, l.display_order, 'lesson', m.module_id, l.lesson_id, l.title,
-           left(COALESCE(l.content ->> 'value', ''), {SNIPPET_TEXT_LIMIT})
-    FROM lessons l JOIN modules m ON m.module_id = l.module_id, search
-    WHERE m.course_id = ANY(%(ids)s) AND l.search_document @@ search.query
+           left(COALESCE(l.content ->> 'value', ''), {SNIPPET_TEXT_LIMIT}), l.search_config
+    FROM lessons l JOIN modules m ON m.module_id = l.module_id
+    WHERE m.course_id = ANY(%(ids)s)
+      AND l.search_document @@ athena_search_query(l.search_config, %(text)s)
     UNION ALL
     SELECT m.course_id, 3, m.module_order, a.display_order, 'quiz', m.module_id,
-           a.activity_id, a.title, COALESCE(a.content ->> 'question', '')
-    FROM activities a JOIN modules m ON m.module_id = a.module_id, search
-    WHERE m.course_id = ANY(%(ids)s) AND a.search_document @@ search.query
+           a.activity_id, a.title, COALESCE(a.content ->> 'question', ''), a.search_config
+    FROM activities a JOIN modules m ON m.module_id = a.module_id
+    WHERE m.course_id = ANY(%(ids)s)
+      AND a.search_document @@ athena_search_query(a.search_config, %(text)s)
 ),
 best AS (
     SELECT DISTINCT ON (course_id) *
@@ -179,10 +183,13 @@ best AS (
     ORDER BY course_id, priority, module_order, item_order
 )
 SELECT best.course_id, best.kind, best.module_id, best.item_id,
-       ts_headline('{SEARCH_CONFIG}', best.title, search.query, %(title_options)s),
+       ts_headline(best.search_config, best.title,
+                   athena_search_query(best.search_config, %(text)s), %(title_options)s),
        CASE WHEN best.body = '' THEN ''
-            ELSE ts_headline('{SEARCH_CONFIG}', best.body, search.query, %(body_options)s) END
-FROM best, search
+            ELSE ts_headline(best.search_config, best.body,
+                             athena_search_query(best.search_config, %(text)s),
+                             %(body_options)s) END
+FROM best
 """  # noqa: S608
 
 

@@ -7,6 +7,7 @@ of a course, which show a learner's progress, are enrollment's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -15,11 +16,20 @@ from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 from django.views.generic import ListView
 
 from athena.cachecontrol import PublicPageMixin
-from courses.models import PREFERENCE_CHOICES, Course, Duration, Focus, Level
+from courses.models import (
+    PREFERENCE_CHOICES,
+    Course,
+    Duration,
+    Focus,
+    Level,
+    language_label,
+    local_language_name,
+    published_languages,
+)
 from courses.search import parse_search, search_snippets, search_suggestions
 from courses.vocabulary import Correction, correct_search
 
@@ -27,6 +37,8 @@ CATALOG_PAGE_SIZE = 24
 # The catalog counts and pages through at most this many results: a bounded
 # COUNT and OFFSET at any catalog size. Past it, learners refine their search.
 CATALOG_RESULT_CAP = 1200
+# The catalog's filters, in the order its form (and so its addresses) gives them.
+CATALOG_FILTERS = ("level", "duration", "focus", "language")
 
 
 class CatalogForm(forms.Form):
@@ -49,7 +61,17 @@ class CatalogForm(forms.Form):
     focus = forms.ChoiceField(
         label="Focus", required=False, choices=[("", "Any focus"), *Focus.choices]
     )
+    # The languages published courses are in (given by the view), by name.
+    language = forms.ChoiceField(label="Language", required=False)
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, languages: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        named = sorted((language_label(code).casefold(), code) for code in languages)
+        self.fields["language"].choices = [
+            ("", "Any language"),
+            *((code, language_label(code)) for _, code in named),
+        ]
 
     def cleaned(self) -> dict[str, str]:
         """The valid values; invalid fields count as not given."""
@@ -99,7 +121,8 @@ class CatalogView(PublicPageMixin, ListView):
     paginate_by = CATALOG_PAGE_SIZE
 
     def get_queryset(self) -> QuerySet[Course]:
-        self.form = CatalogForm(self.request.GET)
+        self.languages = published_languages()  # the language filter's choices
+        self.form = CatalogForm(self.request.GET, languages=self.languages)
         self.wanted = self.form.cleaned()
         query = self.wanted["q"]
         # Words naming a preference ("python beginner") filter instead of
@@ -120,6 +143,8 @@ class CatalogView(PublicPageMixin, ListView):
         """The published courses matching `text` and the filters, in the sort
         order (kept as `self.matching` unordered, for counting)."""
         self.matching = Course.objects.published().for_cards().with_preference(**self.preferences)
+        if self.wanted["language"]:
+            self.matching = self.matching.filter(language=self.wanted["language"])
         if text:
             self.matching = self.matching.search(text)
         # Without search words there is no relevance: newest first.
@@ -177,13 +202,15 @@ class CatalogView(PublicPageMixin, ListView):
             "form": self.form,
             "query": query,
             "sort": self.sort,
-            "filtered": any(self.wanted[name] for name in ("q", "level", "duration", "focus")),
+            "filtered": any(self.wanted[name] for name in ("q", *CATALOG_FILTERS)),
             "heading": catalog_heading(
                 total=paginator.count,
                 capped=paginator.capped,
                 preferences=self.preferences,
                 text=self.search_text,
+                language=self.wanted["language"],
             ),
+            "language_suggestion": self._language_suggestion(),
             # The search as typed with its misspelt words corrected, as the
             # "Did you mean" link sends it (preference words kept) and shows it.
             "correction": self.correction.pieces(query) if self.correction else [],
@@ -201,19 +228,38 @@ class CatalogView(PublicPageMixin, ListView):
         }
 
     def active_filters(self) -> list[str]:
-        """The chosen level, duration and focus, as their selects name them:
-        the closed "Filters" button on a phone says how many and which."""
+        """The chosen level, duration, focus and language, as their selects
+        name them: the closed "Filters" button on a phone says how many and which."""
         return [
             str(dict(self.form.fields[name].choices)[self.wanted[name]])
-            for name in ("level", "duration", "focus")
+            for name in CATALOG_FILTERS
             if self.wanted[name]
         ]
+
+    def _language_suggestion(self) -> dict[str, str] | None:
+        """The learner's language offered as a filter, never applied: a link
+        to the same search in that language only, when no language is
+        chosen and the catalog has courses in it and in others. (The
+        learner's language is the active one, `get_language()`.)"""
+        if self.wanted["language"] or len(self.languages) < 2:
+            return None
+        code = suggested_language(get_language() or "", self.languages)
+        if code is None:
+            return None
+        wanted = {**self.wanted, "language": code}
+        # The form's order, so the address is the canonical one.
+        query = [(name, wanted[name]) for name in ("q", *CATALOG_FILTERS, "sort") if wanted[name]]
+        return {
+            "code": code,
+            "name": local_language_name(code),
+            "url": f"{self.request.path}?{urlencode(query)}",
+        }
 
     def is_public(self, context: dict[str, Any]) -> bool:
         # Enrollment counts (the popular order) change with every enrollment.
         if self.wanted["q"] or self.sort == "popular" or not super().is_public(context):
             return False
-        wanted = [(name, self.wanted[name]) for name in ("level", "duration", "focus", "sort")]
+        wanted = [(name, self.wanted[name]) for name in (*CATALOG_FILTERS, "sort")]
         page: Page = context["page_obj"]
         number = [("page", page.number)] if page.number > 1 else []
         canonical = urlencode([(name, value) for name, value in wanted if value] + number)
@@ -224,17 +270,34 @@ class CatalogView(PublicPageMixin, ListView):
 PREFERENCE_ADJECTIVES = {"medium": "medium-length"}
 
 
-def catalog_heading(*, total: int, capped: bool, preferences: dict[str, str], text: str) -> str:
+def suggested_language(active: str, languages: list[str]) -> str | None:
+    """Which of `languages` (course language codes) is the learner's language
+    `active` ("de", "en-us"): the same code, else the same language without
+    or with another region ("en" for "en-us"), else None."""
+    active = active.lower()
+    if active in languages:
+        return active
+    base = active.split("-", 1)[0]
+    if base in languages:
+        return base
+    return next((code for code in languages if code.split("-", 1)[0] == base), None)
+
+
+def catalog_heading(
+    *, total: int, capped: bool, preferences: dict[str, str], text: str, language: str = ""
+) -> str:
     """What the catalog shows, in words: "All courses" unfiltered, else e.g.
-    "12 short beginner courses matching “python”"."""
+    "12 short beginner courses in Deutsch matching “python”"."""
     adjectives = [
         PREFERENCE_ADJECTIVES.get(value, value)
         for value in (preferences.get(name) for name in ("duration", "focus", "level"))
         if value
     ]
-    if not adjectives and not text:
+    if not adjectives and not text and not language:
         return "All courses"
     described = " ".join([*adjectives, ngettext("course", "courses", total)])
+    if language:
+        described += f" in {local_language_name(language)}"
     if capped:
         number = f"More than {total}"
     elif total == 0:

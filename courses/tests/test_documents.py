@@ -391,6 +391,22 @@ def test_a_documents_language_is_stored_and_exported(given, stored):
     assert course_export(course)["language"] == stored
 
 
+def test_a_courses_language_survives_export_and_import_by_file(tmp_path):
+    course = course_import(spec=validate_document(course_document(language="de")))
+    exported = tmp_path / "de.json"
+    call_command("export_course", str(course.pk), "-o", str(exported), stderr=io.StringIO())
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    assert document["language"] == "de"
+    call_command("import_course", str(exported), "--on-existing=copy", stdout=io.StringIO())
+    assert Course.objects.exclude(pk=course.pk).get().language == "de"
+    # A draft replaced by a document takes the document's language.
+    Course.objects.exclude(pk=course.pk).delete()
+    changed = tmp_path / "fr.json"
+    changed.write_text(json.dumps({**document, "language": "fr"}), encoding="utf-8")
+    call_command("import_course", str(changed), "--on-existing=replace", stdout=io.StringIO())
+    assert Course.objects.get().language == "fr"
+
+
 def test_a_document_without_a_language_is_english_and_an_unknown_one_is_refused():
     document = course_document()
     del document["language"]

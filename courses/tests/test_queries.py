@@ -73,11 +73,14 @@ LEARNER_PAGES = [
     # their enrollments, the courses' rows (one query, outlines included) and
     # progress.
     ("home", 5, SESSION + BELL + 3),
-    ("catalog", 2, SESSION + BELL),  # the (capped) count, the page of courses
-    ("catalog-search", 3, SESSION + BELL),  # and the matching lesson or quiz per result
-    # A misspelt search: the empty count, the vocabulary, then the corrected
-    # search's count, page and matches (courses.vocabulary).
-    ("catalog-corrected", 5, SESSION + BELL),
+    # The catalog: the languages of published courses (the language filter's
+    # choices, courses.models.published_languages), the (capped) count, the
+    # page of courses.
+    ("catalog", 3, SESSION + BELL),
+    ("catalog-search", 4, SESSION + BELL),  # and the matching lesson or quiz per result
+    # A misspelt search: the languages, the empty count, the vocabulary, then
+    # the corrected search's count, page and matches (courses.vocabulary).
+    ("catalog-corrected", 6, SESSION + BELL),
     ("course", 1, SESSION + BELL + 1),  # the course's row
     ("module", 1, SESSION + BELL + 1),
     ("lesson", 1, SESSION + BELL + 1 + 1),

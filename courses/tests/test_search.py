@@ -189,7 +189,9 @@ def test_search_migrations_are_reversible():
     indexes = importlib.import_module("courses.migrations.0004_search_indexes")
     document = importlib.import_module("courses.migrations.0005_course_search_document")
     items = importlib.import_module("courses.migrations.0009_item_search_and_trigrams")
+    languages = importlib.import_module("courses.migrations.0021_search_per_language")
     with connection.schema_editor() as editor:
+        languages.backward(None, editor)
         items.backward(None, editor)
     assert search_index_names() == {"courses_search_document_idx", "modules_title_search_idx"}
     with connection.schema_editor() as editor:
@@ -203,6 +205,7 @@ def test_search_migrations_are_reversible():
         indexes.create_indexes(None, editor)
         document.forward(None, editor)
         items.forward(None, editor)
+        languages.forward(None, editor)
     assert "search_document" in courses_columns()
     assert search_index_names() == SEARCH_INDEXES
 
@@ -286,8 +289,8 @@ def test_a_module_title_match_is_named_on_the_result(client):
 def test_search_snippets_cost_one_query_for_the_page(client, django_assert_num_queries):
     for number in range(30):
         rename_first_lesson(make_course(topic=f"Caching {number}"), f"ETag part {number}")
-    # The count, the page, the snippets.
-    with django_assert_num_queries(3):
+    # The languages (the filter's choices), the count, the page, the snippets.
+    with django_assert_num_queries(4):
         html = catalog_html(client, q="etag")
     assert html.count("card__match-kind") == 24
 
@@ -324,7 +327,7 @@ def test_no_match_offers_similar_titles(client, django_assert_num_queries):
     make_course(topic="Statistics")
     # A wrong first letter is no typo the vocabulary corrects (test_vocabulary.py);
     # similar titles are offered instead.
-    with django_assert_num_queries(3):  # count, vocabulary, suggestions
+    with django_assert_num_queries(4):  # languages, count, vocabulary, suggestions
         html = catalog_html(client, q="fotosynthesis")
     assert "Did you mean" in html
     assert f'href="{reverse("courses:catalog")}?q=Photosynthesis%20explained"' in html
@@ -425,6 +428,12 @@ def test_postgresql_search_at_scale_uses_indexes_and_a_fixed_number_of_queries(
     ):
         assert index in plan, plan
     assert_no_seq_scan(plan)
+    # A German course's words go through the same indexes.
+    sql, params = Course.objects.published().search("Gärten").query.sql_with_params()
+    plan = plan_of(sql, params)
+    assert "courses_search_document_idx" in plan, plan
+    assert "lessons_search_document_idx" in plan, plan
+    assert_no_seq_scan(plan)
 
     # pg_trgm declares `<%` as cheap as comparing two integers, so on small
     # tables the planner would rather test every title than read a trigram
@@ -443,13 +452,13 @@ def test_postgresql_search_at_scale_uses_indexes_and_a_fixed_number_of_queries(
     )
     assert_no_seq_scan(plan)
 
-    with django_assert_num_queries(3):  # count, page, snippets
+    with django_assert_num_queries(4):  # languages, count, page, snippets
         html = catalog_html(client, q="etag")
     assert "<mark>ETag</mark>" in html
-    # Count (nothing), the vocabulary's candidates for "validaters" (the
-    # lesson was renamed round the services: its words are not in it), then
-    # the similar titles.
-    with django_assert_num_queries(3):
+    # The languages, the count (nothing), the vocabulary's candidates for
+    # "validaters" (the lesson was renamed round the services: its words are
+    # not in it), then the similar titles.
+    with django_assert_num_queries(4):
         html = catalog_html(client, q="validaters")
     assert "Validators: ETag" in html
 
@@ -466,13 +475,16 @@ def test_item_search_documents_follow_edits():
 @on_postgresql
 def test_item_search_migration_is_reversible():
     migration = importlib.import_module("courses.migrations.0009_item_search_and_trigrams")
+    languages = importlib.import_module("courses.migrations.0021_search_per_language")
     with connection.schema_editor() as editor:
+        languages.backward(None, editor)
         migration.backward(None, editor)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%%trgm%%'")
         assert cursor.fetchone()[0] == 0
     with connection.schema_editor() as editor:
         migration.forward(None, editor)
+        languages.forward(None, editor)
     rename_first_lesson(make_course(topic="Web"), "Validators: ETag")
     assert Course.objects.search("etag").count() == 1
 
@@ -505,11 +517,12 @@ def test_a_search_among_hostile_punctuation_finds_its_words(client, query):
 
 @pytest.mark.parametrize("query", ["-" * 40, "- " * 40, '"!&|()<>"', "—…«»", "😀", "___"])
 def test_punctuation_alone_is_answered_without_searching(client, query, django_assert_num_queries):
-    """No letter or digit, no query: neither the search (which would find
+    """No letter or digit, no search: neither the search (which would find
     nothing) nor the trigram suggestions (which would read every entry of their
-    indexes to find nothing)."""
+    indexes to find nothing). The page's one query is the language filter's
+    choices."""
     make_course(topic="Python loops")
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         html = catalog_html(client, q=query)
     assert "No courses found" in html
     assert "Did you mean" not in html
@@ -567,3 +580,104 @@ def test_postgresql_reads_any_search_text(text):
     the search sends it (no "tsquery stack too small", no syntax error)."""
     list(Course.objects.search(text * 4)[:1])
     search_snippets(text=text * 4, course_ids=[1])
+
+
+# Each course searched in its own language (migration 0021).
+
+
+@on_postgresql
+def test_postgresql_searches_a_german_course_with_german_stemming(client):
+    german = describe(make_course(topic="Gärten im Winter", language="de"), "Beete abdecken.")
+    rename_first_lesson(german, "Schnitt", "Die Bäume werden im Februar geschnitten.")
+    make_course(topic="Gardens in winter")
+    # "Garten" and "Gärten", "Baum" and "Bäume" share their German stems.
+    assert catalog_topics(client, q="Garten") == ["Gärten im Winter"]
+    assert catalog_topics(client, q="garden") == ["Gardens in winter"]
+    assert catalog_topics(client, q="Baum") == ["Gärten im Winter"]
+    html = catalog_html(client, q="Baum")
+    assert "<mark>Bäume</mark>" in html  # the lesson's text, highlighted in German
+
+
+@on_postgresql
+def test_postgresql_english_courses_match_and_rank_as_before(client):
+    """An English course's documents and rank are what the English-only
+    search of migrations 0005 and 0009 gave; negation still excludes."""
+    describe(make_course(topic="Running code"), "Loops run code again and again.")
+    make_course(topic="Python loops")
+    assert catalog_topics(client, q="runs") == ["Running code"]
+    assert catalog_topics(client, q="loops -python") == ["Running code"]
+    ranked = {course.topic: course.search_rank for course in Course.objects.search("loop code")}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT topic, ts_rank(search_document, websearch_to_tsquery('english', %s)),
+                      search_document = setweight(to_tsvector('english', topic), 'A')
+                          || setweight(to_tsvector('english', description), 'B'),
+                      search_config::text
+               FROM courses""",
+            ["loop code"],
+        )
+        rows = cursor.fetchall()
+    assert {topic: (configured, same) for topic, _, same, configured in rows} == {
+        "Running code": ("english", True),
+        "Python loops": ("english", True),
+    }
+    assert list(ranked) == ["Running code"]  # every word must match
+    assert ranked == {topic: pytest.approx(rank) for topic, rank, _, _ in rows if topic in ranked}
+
+
+@on_postgresql
+def test_postgresql_a_language_without_a_configuration_is_searched_simply(client):
+    make_course(topic="Ogrody zimą", language="pl")  # no Polish configuration
+    assert catalog_topics(client, q="ogrody") == ["Ogrody zimą"]
+    assert not Course.objects.search("ogród").exists()  # no stemming
+
+
+@on_postgresql
+def test_postgresql_changing_a_courses_language_rebuilds_its_documents(client):
+    course = make_course(topic="Gärten im Winter")  # written in German, marked English
+    rename_first_lesson(course, "Schnitt", "Die Bäume werden im Februar geschnitten.")
+    # (The catalog would correct "Garten" to "Gärten": the search itself is asked.)
+    assert not Course.objects.search("Garten").exists()
+    assert not Course.objects.search("Baum").exists()
+    course.language = "de"
+    course.save()
+    assert catalog_topics(client, q="Garten") == ["Gärten im Winter"]
+    assert catalog_topics(client, q="Baum") == ["Gärten im Winter"]
+    Course.objects.filter(pk=course.pk).update(language="en-gb")
+    assert not Course.objects.search("Baum").exists()
+
+
+@on_postgresql
+def test_postgresql_knows_the_configuration_of_every_language():
+    from courses.models import LANGUAGE_NAMES, search_config
+
+    codes = sorted(LANGUAGE_NAMES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT code, athena_search_config(code)::text FROM unnest(%s::text[]) AS code",
+            [codes],
+        )
+        assert dict(cursor.fetchall()) == {code: search_config(code) for code in codes}
+    assert search_config("de") == "german"
+    assert search_config("pt-br") == "portuguese"
+    assert search_config("ja") == "simple"
+
+
+@on_postgresql
+def test_postgresql_per_language_migration_rebuilds_and_is_reversible():
+    make_course(topic="Gärten im Winter", language="de")
+    migration = importlib.import_module("courses.migrations.0021_search_per_language")
+    with connection.cursor() as cursor:  # the course's foreign keys checked before ALTER TABLE
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:
+        migration.backward(None, editor)
+    assert "search_config" not in courses_columns()
+    with connection.cursor() as cursor:  # English documents again
+        cursor.execute(
+            "SELECT count(*) FROM courses"
+            " WHERE search_document @@ websearch_to_tsquery('german', 'Garten')"
+        )
+        assert cursor.fetchone()[0] == 0
+    with connection.schema_editor() as editor:
+        migration.forward(None, editor)  # rebuilds the existing course's documents
+    assert [course.topic for course in Course.objects.search("Garten")] == ["Gärten im Winter"]

@@ -1028,12 +1028,12 @@ def test_catalog_pagination_keeps_the_search_and_filters(client):
 
 def test_catalog_query_budget_with_500_courses(client, django_assert_num_queries):
     bulk_courses(500)
-    # The (capped) count and the page of courses; a search adds the matching
-    # module, lesson or quiz of each result.
+    # The languages (the filter's choices), the (capped) count and the page
+    # of courses; a search adds the matching module, lesson or quiz of each result.
     for params, queries in (
-        ({}, 2),
-        ({"q": "bulk course"}, 3),
-        ({"sort": "popular", "level": "beginner"}, 2),
+        ({}, 3),
+        ({"q": "bulk course"}, 4),
+        ({"sort": "popular", "level": "beginner", "language": "en"}, 3),
     ):
         with django_assert_num_queries(queries):
             response = client.get(reverse("courses:catalog"), {**params, "page": 3})

@@ -91,7 +91,8 @@ def test_preference_words_and_filters_stay_in_the_corrected_link(client):
 
 def test_a_correctly_spelt_search_shows_no_correction(client, django_assert_num_queries):
     make_course(topic="Python for data analysis")
-    with django_assert_num_queries(3):  # count, page, snippets: no vocabulary lookup
+    # Languages, count, page, snippets: no vocabulary lookup.
+    with django_assert_num_queries(4):
         response = catalog(client, q="python")
     assert topics(response) == ["Python for data analysis"]
     assert did_you_mean(response) == ""
@@ -118,12 +119,13 @@ def test_known_words_that_find_nothing_together_are_not_corrected(client):
 def test_corrections_cost_a_fixed_number_of_queries(client, django_assert_num_queries):
     for number in range(30):
         make_course(topic=f"Python part {number}")
-    # The empty count, the vocabulary, the corrected count, its page, the snippets.
-    with django_assert_num_queries(5):
+    # The languages (the filter's choices), the empty count, the vocabulary,
+    # the corrected count, its page, the snippets.
+    with django_assert_num_queries(6):
         response = catalog(client, q="pyhton")
     assert len(topics(response)) == 24
-    # Nothing to correct: the empty count, the vocabulary, the similar titles.
-    with django_assert_num_queries(3):
+    # Nothing to correct: languages, the empty count, the vocabulary, the similar titles.
+    with django_assert_num_queries(4):
         catalog(client, q="xqzvw")
 
 

@@ -87,7 +87,7 @@ def test_the_catalog_filter_bar_lines_up_at_every_width(open_page, viewport):
 
     labels = boxes(page, ".catalog-filters__selects label")
     selects = boxes(page, ".catalog-filters__selects select")
-    assert len(labels) == len(selects) == 4
+    assert len(labels) == len(selects) == 5  # level, duration, focus, language, sort
     for label, select in zip(labels, selects, strict=True):
         assert label["y"] + label["height"] <= select["y"] + 1  # each label above its select
     if viewport is DESKTOP:
@@ -96,7 +96,7 @@ def test_the_catalog_filter_bar_lines_up_at_every_width(open_page, viewport):
         assert len({round(box["y"]) for box in selects}) == 1
     else:
         # Wrapped: one under the other, each as wide as the bar.
-        assert len({round(box["y"]) for box in selects}) == 4
+        assert len({round(box["y"]) for box in selects}) == 5
 
 
 @pytest.mark.django_db(transaction=True)
