@@ -34,6 +34,11 @@ from courses.models import (
 OPTION_FIELDS = [f"option_{number}" for number in range(1, QUIZ_MAX_OPTIONS + 1)]
 
 
+def preview_failed() -> str:
+    """What preview.js says when a refresh fails, in the editor's language."""
+    return _("The preview could not be refreshed. Your text is not affected.")
+
+
 class CourseAdminForm(forms.ModelForm):
     """A course with its three preferences as choice fields."""
 
@@ -116,6 +121,11 @@ class LessonAdminForm(forms.ModelForm):
         attrs = self.fields["markdown"].widget.attrs
         attrs["data-preview-url"] = reverse("admin:courses_lesson_preview")
         attrs["data-preview-frame-url"] = reverse("admin:courses_lesson_preview_frame")
+        # preview.js's words, in the editor's language.
+        attrs["data-text-label"] = _("Preview, as learners will see it")
+        attrs["data-text-box"] = _("Lesson preview")
+        attrs["data-text-frame"] = _("Lesson preview, as learners will see it")
+        attrs["data-text-failed"] = preview_failed()
         if self.instance.pk:
             self.initial.setdefault("markdown", self.instance.markdown)
 
@@ -250,6 +260,15 @@ class QuizAdminForm(forms.ModelForm):
         attrs = self.fields["question"].widget.attrs
         attrs["data-quiz-preview-url"] = reverse("admin:courses_activity_preview")
         attrs["data-quiz-preview-frame-url"] = reverse("admin:courses_activity_preview_frame")
+        # preview.js's and quiz-options.js's words, in the editor's language.
+        attrs["data-text-label"] = _("Preview, as learners will see it (the answer is not shown)")
+        attrs["data-text-box"] = _("Quiz preview")
+        attrs["data-text-frame"] = _("Quiz preview, as learners will see it")
+        attrs["data-text-failed"] = preview_failed()
+        first = self.fields["option_1"].widget.attrs
+        first["data-text-add"] = _("Add option")
+        first["data-text-remove"] = _("Remove")
+        first["data-text-remove-option"] = _("Remove option {number}")
         for number, name in enumerate(OPTION_FIELDS, start=1):
             self.fields[name].widget.attrs["data-option"] = str(number)
         if self.instance.pk:

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from courses.models import Duration, minutes_label
 from courses.views import catalog_heading
-from tests.factories import course_items, make_course
+from tests.factories import course_items, make_content_editor, make_course
 
 pytestmark = [
     pytest.mark.django_db,
@@ -86,3 +86,18 @@ def test_labels_stay_english_where_no_language_is_active():
     with translation.override("de"):
         assert str(Duration.SHORT.label) == "Kurz (bis 2 Std.)"
         assert minutes_label(90) == "etwa 1 Std. 30 Min."
+
+
+def test_the_course_admin_and_its_scripts_speak_german(client):
+    """Staff pages: Athena's own additions, and the words its scripts show
+    (data-text-* attributes, read by admin-athena/*.js)."""
+    course = make_course(topic="Statistik", modules=1, lessons=1, quizzes=1)
+    client.force_login(make_content_editor())
+    module = course.modules.get()
+    quiz = course_items(course)[1]
+    html = page(client, reverse("admin:courses_module_change", args=[module.pk]), "de")
+    assert "Lektionen und Quizze in der Reihenfolge, in der Lernende sie sehen" in html
+    assert 'data-text-moved="{title} verschoben auf {position}."' in html
+    html = page(client, reverse("admin:courses_activity_change", args=[quiz.pk]), "de")
+    assert 'data-text-add="Option hinzufügen"' in html
+    assert "Richtige Antwort" in html
