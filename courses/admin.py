@@ -31,10 +31,11 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from athena.wording import counted
 from courses import admin_views
 from courses.admin_filters import (
     AutocompleteFilter,
@@ -119,7 +120,7 @@ def posted_order(request: HttpRequest, current: list[Any]) -> list[Any] | JsonRe
     form = ReorderForm(request.POST, keys=list(by_key))
     if not form.is_valid():
         return JsonResponse(
-            {"error": " ".join(form.errors.get("order", ["Unknown order."]))},
+            {"error": " ".join(form.errors.get("order", [_("Unknown order.")]))},
             status=HTTPStatus.BAD_REQUEST,
         )
     return [by_key[key] for key in form.cleaned_data["order"]]
@@ -131,7 +132,7 @@ def order_saved(message: str, objects: list[Any]) -> JsonResponse:
 
 def refused() -> JsonResponse:
     return JsonResponse(
-        {"error": "Your account may not change this order."}, status=HTTPStatus.FORBIDDEN
+        {"error": _("Your account may not change this order.")}, status=HTTPStatus.FORBIDDEN
     )
 
 
@@ -150,15 +151,18 @@ class PreferenceFilter(admin.SimpleListFilter):
 
 
 class LevelFilter(PreferenceFilter):
-    title = parameter_name = preference = "level"
+    parameter_name = preference = "level"
+    title = gettext_lazy("level")
 
 
 class DurationFilter(PreferenceFilter):
-    title = parameter_name = preference = "duration"
+    parameter_name = preference = "duration"
+    title = gettext_lazy("duration")
 
 
 class FocusFilter(PreferenceFilter):
-    title = parameter_name = preference = "focus"
+    parameter_name = preference = "focus"
+    title = gettext_lazy("focus")
 
 
 @functools.cache
@@ -342,14 +346,14 @@ class CourseAdmin(
     ]
     fieldsets = [
         (None, {"fields": ["topic", "description", "language"]}),
-        ("Built for", {"fields": ["level", "duration", "focus"]}),
-        ("Publication", {"fields": ["status", "published_at", "answer_reveal"]}),
-        ("Content", {"fields": ["content_counts", "created_at", "updated_at"]}),
+        (gettext_lazy("Built for"), {"fields": ["level", "duration", "focus"]}),
+        (gettext_lazy("Publication"), {"fields": ["status", "published_at", "answer_reveal"]}),
+        (gettext_lazy("Content"), {"fields": ["content_counts", "created_at", "updated_at"]}),
     ]
     # A generated course's page also shows what was asked and what it cost,
     # for the editor reviewing it before publishing.
     generated_fieldset = (
-        "Generated: review before publishing",
+        gettext_lazy("Generated: review before publishing"),
         {"fields": ["generation_request", "review_state"]},
     )
     actions = ["publish", "unpublish", "export_documents", "duplicate"]
@@ -434,7 +438,7 @@ class CourseAdmin(
             return modules
         course_reorder_modules(course=course, modules=modules)
         self.log_change(request, course, "Reordered modules.")
-        return order_saved("Order of modules saved.", modules)
+        return order_saved(_("Order of modules saved."), modules)
 
     def export_view(self, request: HttpRequest, course_id: int) -> HttpResponse:
         """One course's document, downloaded from its change page (a GET: it
@@ -453,22 +457,24 @@ class CourseAdmin(
         page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             **admin_views.admin_context(
-                self, request, f"History of “{course.topic}” and its content"
+                self,
+                request,
+                _("History of “%(topic)s” and its content") % {"topic": course.topic},
             ),
             "original": course,
             "page": page,
         }
         return TemplateResponse(request, "admin/courses/course/content_history.html", context)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def state(self, course: Course) -> str:
         """Draft or published, and "generated" for a course the pipeline built
         (one column: the list fits a 1366 px screen)."""
         if course.origin == Course.Origin.GENERATED:
-            return f"{course.get_status_display()} · generated"
+            return _("%(status)s · generated") % {"status": course.get_status_display()}
         return course.get_status_display()
 
-    @admin.display(description="built for", ordering="preferences__level")
+    @admin.display(description=gettext_lazy("built for"), ordering="preferences__level")
     def built_for(self, course: Course) -> str:
         """The preferences' labels, the duration with the course's estimate."""
         labels = [
@@ -479,23 +485,26 @@ class CourseAdmin(
         ]
         return ", ".join(labels) or "-"
 
-    @admin.display(description="modules · lessons · quizzes")
+    @admin.display(description=gettext_lazy("modules · lessons · quizzes"))
     def content(self, course: Course) -> str:
         counts = course.counts
         return f"{counts['modules']} · {counts['lessons']} · {counts['activities']}"
 
-    @admin.display(description="enrollments", ordering="enrollment_count")
+    @admin.display(description=gettext_lazy("enrollments"), ordering="enrollment_count")
     def enrollment_count(self, course: Course) -> int:
         return course.enrollment_count
 
-    @admin.display(description="modules, lessons, quizzes")
+    @admin.display(description=gettext_lazy("modules, lessons, quizzes"))
     def content_counts(self, course: Course) -> str:
         counts = course.counts
         return ", ".join(
             [
-                counted(counts["modules"], "module", "modules"),
-                counted(counts["lessons"], "lesson", "lessons"),
-                counted(counts["activities"], "quiz", "quizzes"),
+                ngettext("%(count)s module", "%(count)s modules", counts["modules"])
+                % {"count": counts["modules"]},
+                ngettext("%(count)s lesson", "%(count)s lessons", counts["lessons"])
+                % {"count": counts["lessons"]},
+                ngettext("%(count)s quiz", "%(count)s quizzes", counts["activities"])
+                % {"count": counts["activities"]},
             ]
         )
 
@@ -542,25 +551,38 @@ class CourseAdmin(
             fieldsets.insert(1, self.generated_fieldset)
         return fieldsets
 
-    @admin.display(description="Request")
+    @admin.display(description=gettext_lazy("Request"))
     def generation_request(self, obj: Course) -> str:
         """Who asked, what they typed, for which preferences, the model and what
         each stage cost (the newest generation job that built it)."""
         job = obj.generation_jobs.select_related("requester").order_by("-created_at").first()
         if job is None:
-            return "No generation job is on record for this course."
+            return _("No generation job is on record for this course.")
         rows = [
-            ("Requested by", job.requester.get_username()),
-            ("Topic as typed", job.topic),
-            ("Preferences", f"{job.level} · {job.duration} · {job.focus}"),
-            ("Language asked for", job.language or f"the topic's (written in {obj.language_name})"),
-            ("Model", job.model_name or "unknown"),
-            ("Tokens", f"{job.prompt_tokens} prompt + {job.completion_tokens} completion"),
+            (_("Requested by"), job.requester.get_username()),
+            (_("Topic as typed"), job.topic),
+            (_("Preferences"), f"{job.level} · {job.duration} · {job.focus}"),
+            (
+                _("Language asked for"),
+                job.language
+                or _("the topic's (written in %(language)s)") % {"language": obj.language_name},
+            ),
+            (_("Model"), job.model_name or _("unknown")),
+            (
+                _("Tokens"),
+                _("%(prompt)s prompt + %(completion)s completion")
+                % {"prompt": job.prompt_tokens, "completion": job.completion_tokens},
+            ),
             *(
                 (
                     f"· {row.get('stage', '')}",
-                    f"{row.get('prompt_tokens', 0)} + {row.get('completion_tokens', 0)} "
-                    f"tokens, {row.get('attempts', 0)} calls, {row.get('seconds', 0)} s",
+                    _("%(prompt)s + %(completion)s tokens, %(calls)s calls, %(seconds)s s")
+                    % {
+                        "prompt": row.get("prompt_tokens", 0),
+                        "completion": row.get("completion_tokens", 0),
+                        "calls": row.get("attempts", 0),
+                        "seconds": row.get("seconds", 0),
+                    },
                 )
                 for row in job.usage
             ),
@@ -570,12 +592,15 @@ class CourseAdmin(
             format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
 
-    @admin.display(description="Reviewed")
+    @admin.display(description=gettext_lazy("Reviewed"))
     def review_state(self, obj: Course) -> str:
         if obj.reviewed_at is None:
-            return "Not reviewed: publishing it records you as its reviewer."
-        reviewer = obj.reviewed_by.get_username() if obj.reviewed_by else "a former staff member"
-        return f"Reviewed and published by {reviewer} on {obj.reviewed_at:%Y-%m-%d %H:%M}."
+            return _("Not reviewed: publishing it records you as its reviewer.")
+        reviewer = obj.reviewed_by.get_username() if obj.reviewed_by else _("a former staff member")
+        return _("Reviewed and published by %(reviewer)s on %(when)s.") % {
+            "reviewer": reviewer,
+            "when": f"{obj.reviewed_at:%Y-%m-%d %H:%M}",
+        }
 
     def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
         if "status" in form.changed_data and obj.status == Course.Status.PUBLISHED:
@@ -597,19 +622,25 @@ class CourseAdmin(
     def delete_child(self, obj: Module) -> None:
         module_delete(module=obj)
 
-    @admin.action(description="Publish the selected courses after review", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Publish the selected courses after review"),
+        permissions=["change"],
+    )
     def publish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         self._change_status(
             request,
             queryset,
             status=Course.Status.PUBLISHED,
             service=functools.partial(course_publish, reviewed_by=request.user),
-            verb="Published",
+            done=lambda count: ngettext(
+                "Published %(count)s course.", "Published %(count)s courses.", count
+            ),
             log_message="Published.",
         )
 
     @admin.action(
-        description="Unpublish the selected courses (back to draft)", permissions=["change"]
+        description=gettext_lazy("Unpublish the selected courses (back to draft)"),
+        permissions=["change"],
     )
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         self._change_status(
@@ -617,7 +648,9 @@ class CourseAdmin(
             queryset,
             status=Course.Status.DRAFT,
             service=course_unpublish,
-            verb="Unpublished",
+            done=lambda count: ngettext(
+                "Unpublished %(count)s course.", "Unpublished %(count)s courses.", count
+            ),
             log_message="Unpublished (back to draft).",
         )
 
@@ -628,7 +661,7 @@ class CourseAdmin(
         *,
         status: str,
         service: Callable[..., int],
-        verb: str,
+        done: Callable[[int], str],
         log_message: str,
     ) -> None:
         """Move the selected courses not yet in `status` there, logging each one."""
@@ -636,17 +669,19 @@ class CourseAdmin(
         service(course_ids=[course.pk for course in courses])
         for course in courses:
             self.log_change(request, course, log_message)
-        self.message_user(
-            request, f"{verb} {counted(len(courses), 'course', 'courses')}.", messages.SUCCESS
-        )
+        self.message_user(request, done(len(courses)) % {"count": len(courses)}, messages.SUCCESS)
 
     @admin.action(
-        description="Export the selected courses as course documents", permissions=["view"]
+        description=gettext_lazy("Export the selected courses as course documents"),
+        permissions=["view"],
     )
     def export_documents(self, request: HttpRequest, queryset: QuerySet[Course]) -> HttpResponse:
         return admin_views.export_response(list(queryset))
 
-    @admin.action(description="Duplicate the selected courses (new drafts)", permissions=["add"])
+    @admin.action(
+        description=gettext_lazy("Duplicate the selected courses (new drafts)"),
+        permissions=["add"],
+    )
     def duplicate(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         copies = []
         for course in queryset:
@@ -656,8 +691,20 @@ class CourseAdmin(
                 # A draft still being written (a module without lessons yet).
                 self.message_user(
                     request,
-                    f"Could not copy “{course.topic}”: {error.problems[0]}"
-                    + (f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else ""),
+                    (
+                        _("Could not copy “%(topic)s”: %(problem)s")
+                        if len(error.problems) == 1
+                        else ngettext(
+                            "Could not copy “%(topic)s”: %(problem)s (and %(more)s more)",
+                            "Could not copy “%(topic)s”: %(problem)s (and %(more)s more)",
+                            len(error.problems) - 1,
+                        )
+                    )
+                    % {
+                        "topic": course.topic,
+                        "problem": error.problems[0],
+                        "more": len(error.problems) - 1,
+                    },
                     messages.ERROR,
                 )
                 continue
@@ -668,9 +715,13 @@ class CourseAdmin(
         self.message_user(
             request,
             format_html(
-                "Created {}: {}",
-                counted(len(copies), "draft copy", "draft copies"),
-                admin_views.course_change_links(copies),
+                ngettext(
+                    "Created {count} draft copy: {links}",
+                    "Created {count} draft copies: {links}",
+                    len(copies),
+                ),
+                count=len(copies),
+                links=admin_views.course_change_links(copies),
             ),
             messages.SUCCESS,
         )
@@ -727,7 +778,7 @@ class ModuleAdmin(
             return items
         module_reorder_items(module=module, items=items)
         self.log_change(request, module, "Reordered lessons and quizzes.")
-        return order_saved("Order of lessons and quizzes saved.", items)
+        return order_saved(_("Order of lessons and quizzes saved."), items)
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
@@ -782,7 +833,7 @@ class ModuleAdmin(
                         "item": item,
                         "title": item.title,
                         "key": item.key,
-                        "label": "Lesson" if item.kind == "lesson" else "Quiz",
+                        "label": _("Lesson") if item.kind == "lesson" else _("Quiz"),
                         "change_url": reverse(
                             f"admin:courses_{type(item)._meta.model_name}_change", args=[item.pk]
                         ),
@@ -821,7 +872,7 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
         css = PREVIEW_CSS
         js = PREVIEW_JS
 
-    @admin.display(description="course", ordering="module__course__topic")
+    @admin.display(description=gettext_lazy("course"), ordering="module__course__topic")
     def course(self, item: Lesson | Activity) -> str:
         return item.module.course.topic
 
@@ -885,9 +936,14 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
         item_move(item=item, to_module=target)
         message = f"Moved from module “{source.title}” to the end of “{target.title}”."
         self.log_change(request, item, message)
+        shown = _("“%(item)s”: Moved from module “%(source)s” to the end of “%(target)s”.") % {
+            "item": item.title,
+            "source": source.title,
+            "target": target.title,
+        }
         self.log_change(request, source, f"Moved “{item.title}” to module “{target.title}”.")
         self.log_change(request, target, f"Received “{item.title}” from “{source.title}”.")
-        self.message_user(request, f"“{item.title}”: {message}", messages.SUCCESS)
+        self.message_user(request, shown, messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
     def render_change_form(
@@ -929,7 +985,7 @@ class ModuleItemAdmin(AutocompleteFilterMediaMixin, ProgressFollowsContentMixin,
 @admin.register(Lesson)
 class LessonAdmin(ModuleItemAdmin):
     form = LessonAdminForm
-    preview_frame_title = "Lesson preview"
+    preview_frame_title = gettext_lazy("Lesson preview")
     preview_body_class = "prose"
     fields = ["module", "title", "markdown", "display_order"]
 
@@ -951,7 +1007,7 @@ class LessonAdmin(ModuleItemAdmin):
 @admin.register(Activity)
 class ActivityAdmin(ModuleItemAdmin):
     form = QuizAdminForm
-    preview_frame_title = "Quiz preview"
+    preview_frame_title = gettext_lazy("Quiz preview")
 
     @method_decorator(require_POST)
     def preview_view(self, request: HttpRequest) -> HttpResponse:
@@ -990,7 +1046,7 @@ class LogEntryAdmin(admin.ModelAdmin):
     list_select_related = ["user", "content_type"]
     date_hierarchy = "action_time"
 
-    @admin.display(description="change")
+    @admin.display(description=gettext_lazy("change"))
     def change_message_text(self, entry: LogEntry) -> str:
         return entry.get_change_message()
 

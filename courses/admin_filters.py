@@ -15,6 +15,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import Field, Max, Min, Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.models import Module
 
@@ -90,13 +92,14 @@ class AutocompleteFilter(admin.FieldListFilter):
         yield {
             "selected": selected is None,
             "query_string": changelist.get_query_string(remove=[self.lookup_kwarg]),
-            "display": "All",
+            "display": _("All"),
             "object": selected,
             "parameter": self.lookup_kwarg,
             "app_label": self.field.model._meta.app_label,
             "model_name": self.field.model._meta.model_name,
             "field_name": self.field.name,
-            "placeholder": f"Search {self.remote_model._meta.verbose_name_plural}",
+            "placeholder": _("Search %(things)s")
+            % {"things": self.remote_model._meta.verbose_name_plural},
         }
 
 
@@ -104,7 +107,7 @@ class CourseModuleFilter(admin.SimpleListFilter):
     """A lesson's or quiz's module, among the modules of the course chosen in
     the course filter (a course has a handful; the site has many)."""
 
-    title = "module"
+    title = gettext_lazy("module")
     parameter_name = "module__module_id__exact"
     course_parameter = "module__course__course_id__exact"
 

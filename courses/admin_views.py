@@ -22,9 +22,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import FormView
 
-from athena.wording import counted
 from courses.documents import course_export_json
 from courses.forms import DocumentUploadForm, UploadedDocument
 from courses.models import Activity, Course, Lesson, Module
@@ -75,7 +76,7 @@ class CourseImportView(FormView):
         context = super().get_context_data(**kwargs)
         errors = context["form"].errors
         return {
-            **admin_context(self.model_admin, self.request, "Import course documents"),
+            **admin_context(self.model_admin, self.request, _("Import course documents")),
             **context,
             "problem_count": sum(len(problems) for problems in errors.values()),
         }
@@ -89,7 +90,8 @@ class CourseImportView(FormView):
             on_existing=form.cleaned_data["on_existing"] or None,
         )
         problems += [
-            f"“{plan.replace.topic}”: your account may not change this course; add a copy."
+            _("“%(topic)s”: your account may not change this course; add a copy.")
+            % {"topic": plan.replace.topic}
             for plan in plans
             if plan.replace is not None
             and not self.model_admin.has_change_permission(self.request, plan.replace)
@@ -121,19 +123,30 @@ class CourseImportView(FormView):
             messages.success(
                 self.request,
                 format_html(
-                    "Imported {}: {}",
-                    counted(len(added), "draft course", "draft courses"),
-                    course_change_links(added),
+                    ngettext(
+                        "Imported {count} draft course: {links}",
+                        "Imported {count} draft courses: {links}",
+                        len(added),
+                    ),
+                    count=len(added),
+                    links=course_change_links(added),
                 ),
             )
         for course, enrollments in replaced:
             messages.success(
                 self.request,
                 format_html(
-                    "Replaced the content of the draft {}: {} kept; learners' progress on "
-                    "its former lessons and quizzes was deleted with them.",
-                    course_change_links([course]),
-                    counted(enrollments, "enrollment", "enrollments"),
+                    ngettext(
+                        "Replaced the content of the draft {course}: {count} enrollment kept; "
+                        "learners' progress on its former lessons and quizzes was deleted "
+                        "with them.",
+                        "Replaced the content of the draft {course}: {count} enrollments kept; "
+                        "learners' progress on its former lessons and quizzes was deleted "
+                        "with them.",
+                        enrollments,
+                    ),
+                    course=course_change_links([course]),
+                    count=enrollments,
                 ),
             )
         return HttpResponseRedirect(reverse("admin:courses_course_changelist"))

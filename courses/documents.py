@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from courses.models import (
     DEFAULT_PREFERENCES,
@@ -118,26 +120,29 @@ _NUMBERED = re.compile(r"(options|feedback)\[(\d+)\]")
 # What an item's or a module's fields are called in words.
 _ITEM_FIELDS = {
     "": "",
-    ".lesson_title": "title",
-    ".quiz_title": "title",
-    ".type": "type",
-    ".content": "content",
-    ".content.type": "content type",
-    ".content.value": "text",
-    ".content.question": "question",
-    ".content.options": "options",
-    ".content.answer": "answer",
-    ".content.explanation": "explanation",
-    ".content.hint": "hint",
-    ".content.feedback": "feedback",
+    ".lesson_title": pgettext_lazy("document field", "title"),
+    ".quiz_title": pgettext_lazy("document field", "title"),
+    ".type": pgettext_lazy("document field", "type"),
+    ".content": pgettext_lazy("document field", "content"),
+    ".content.type": pgettext_lazy("document field", "content type"),
+    ".content.value": pgettext_lazy("document field", "text"),
+    ".content.question": pgettext_lazy("document field", "question"),
+    ".content.options": pgettext_lazy("document field", "options"),
+    ".content.answer": pgettext_lazy("document field", "answer"),
+    ".content.explanation": pgettext_lazy("document field", "explanation"),
+    ".content.hint": pgettext_lazy("document field", "hint"),
+    ".content.feedback": pgettext_lazy("document field", "feedback"),
 }
 _MODULE_FIELDS = {
     "": "",
-    ".title": "title",
-    ".description": "description",
-    ".content": "lessons and quizzes",
+    ".title": pgettext_lazy("document field", "title"),
+    ".description": pgettext_lazy("document field", "description"),
+    ".content": pgettext_lazy("document field", "lessons and quizzes"),
 }
-_PLACES_OUTSIDE_JSON = {"(document)": "The document", "(file)": "The file"}
+_PLACES_OUTSIDE_JSON = {
+    "(document)": gettext_lazy("The document"),
+    "(file)": gettext_lazy("The file"),
+}
 
 
 def _at(value: Any, *steps: str | int) -> Any:
@@ -160,21 +165,27 @@ def _quoted_title(value: Any) -> str:
 def _item_words(document: Any, module: int, item: int, rest: str) -> tuple[str, str]:
     """("item 2 (quiz “X”)", "option 3") for an item of a module and the rest of a path."""
     value = _at(document, "modules", module, "content", item)
-    kind, title = "", ""
+    where = _("item %(number)s") % {"number": item + 1}
     if isinstance(value, dict):
-        for key, name in (("quiz_title", "quiz"), ("lesson_title", "lesson")):
-            if key in value:
-                kind, title = name, _quoted_title(value[key])
-                break
-    label = f"{kind} {title}".strip()
-    where = f"item {item + 1}" + (f" ({label})" if label else "")
+        if "quiz_title" in value:
+            title = _quoted_title(value["quiz_title"])
+            where = _("item %(number)s (quiz %(title)s)") if title else _("item %(number)s (quiz)")
+            where = where % {"number": item + 1, "title": title}
+        elif "lesson_title" in value:
+            title = _quoted_title(value["lesson_title"])
+            where = (
+                _("item %(number)s (lesson %(title)s)") if title else _("item %(number)s (lesson)")
+            )
+            where = where % {"number": item + 1, "title": title}
     if rest in _ITEM_FIELDS:
-        return where, _ITEM_FIELDS[rest]
+        return where, str(_ITEM_FIELDS[rest])
     if (match := _NUMBERED.fullmatch(rest.removeprefix(".content."))) is not None:
         number = int(match.group(2)) + 1
         field = (
-            f"option {number}" if match.group(1) == "options" else f"feedback for option {number}"
-        )
+            _("option %(number)s")
+            if match.group(1) == "options"
+            else _("feedback for option %(number)s")
+        ) % {"number": number}
         return where, field
     return where, rest.lstrip(".")
 
@@ -189,22 +200,27 @@ def problem_in_words(problem: str, document: Any = None) -> str:
     if path in _PLACES_OUTSIDE_JSON:
         return f"{_PLACES_OUTSIDE_JSON[path]}: {message}"
     if path.startswith("--"):
-        return f"The {path} option: {message}"
+        return _("The %(option)s option: %(problem)s") % {"option": path, "problem": message}
     if (module_match := _MODULE_PLACE.fullmatch(path)) is not None:
         module, rest = int(module_match.group(1)), module_match.group(2)
-        where = f"Module {module + 1}"
         if (item_match := _ITEM_PLACE.fullmatch(rest)) is not None:
             item_where, field = _item_words(
                 document, module, int(item_match.group(1)), item_match.group(2)
             )
-            where = f"{where}, {item_where}"
+            where = _("Module %(number)s, %(item)s") % {"number": module + 1, "item": item_where}
         else:
-            field = _MODULE_FIELDS.get(rest, rest.lstrip("."))
+            where = _("Module %(number)s") % {"number": module + 1}
+            field = str(_MODULE_FIELDS.get(rest, rest.lstrip(".")))
     else:
-        where = "Course"
+        where = _("Course")
         preference = path.removeprefix("preferences.")
-        field = f"preference “{preference}”" if preference != path else path
-    return f"{where}: {f'{field} ' if field else ''}{message} ({path})"
+        field = _("preference “%(name)s”") % {"name": preference} if preference != path else path
+    values = {"place": where, "field": field, "problem": message, "path": path}
+    if field:
+        # Translators: a problem of an imported course document: "Module 1, item 2
+        # (quiz “X”): answer 7 is not an option number (1-3) (modules[0]...)".
+        return _("%(place)s: %(field)s %(problem)s (%(path)s)") % values
+    return _("%(place)s: %(problem)s (%(path)s)") % values
 
 
 @dataclass(frozen=True)
@@ -218,12 +234,22 @@ class _Unreadable:
 def _parse_int(text: str) -> int | _Unreadable:
     digits = len(text.lstrip("-"))
     if digits > MAX_NUMBER_DIGITS:
-        return _Unreadable(f"is a number with {digits} digits; the most is {MAX_NUMBER_DIGITS}")
+        return _Unreadable(
+            _("is a number with %(digits)s digits; the most is %(most)s")
+            % {"digits": digits, "most": MAX_NUMBER_DIGITS}
+        )
     return int(text)
 
 
 def _parse_constant(name: str) -> _Unreadable:
-    return _Unreadable(f"{name} is not a number (JSON has no NaN or Infinity)")
+    return _Unreadable(_("%(name)s is not a number (JSON has no NaN or Infinity)") % {"name": name})
+
+
+def _too_long(length: int, most: int) -> str:
+    return _("is %(length)s characters long; the most is %(most)s") % {
+        "length": length,
+        "most": most,
+    }
 
 
 def _place(path: str) -> str:
@@ -238,9 +264,9 @@ def _shown(value: Any, limit: int = 60) -> str:
 
 def _string_problem(text: str) -> str | None:
     if "\x00" in text:
-        return "contains a NUL character, which text cannot hold"
+        return _("contains a NUL character, which text cannot hold")
     if _SURROGATE.search(text):
-        return "contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+        return _("contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
     return None
 
 
@@ -260,7 +286,10 @@ def _hostile_problems(document: Any) -> list[str]:
             problems.append(f"{_place(path)}: {value.message}")
         elif isinstance(value, dict | list):
             if depth >= MAX_DEPTH:
-                problems.append(f"{_place(path)}: nested more than {MAX_DEPTH} levels deep")
+                problems.append(
+                    f"{_place(path)}: "
+                    + _("nested more than %(most)s levels deep") % {"most": MAX_DEPTH}
+                )
                 continue
             if isinstance(value, list):
                 children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
@@ -268,12 +297,14 @@ def _hostile_problems(document: Any) -> list[str]:
                 children = []
                 for key, item in value.items():
                     if isinstance(key, str) and (problem := _string_problem(key)) is not None:
-                        problems.append(f"{_place(path)}: a key {problem}")
+                        problems.append(
+                            f"{_place(path)}: " + _("a key %(problem)s") % {"problem": problem}
+                        )
                         continue
                     children.append((f"{path}.{key}" if path else str(key), item))
             stack.extend((child, item, depth + 1) for child, item in reversed(children))
     if len(problems) > MAX_PROBLEMS:
-        problems[MAX_PROBLEMS:] = ["(document): more problems not listed"]
+        problems[MAX_PROBLEMS:] = ["(document): " + _("more problems not listed")]
     return problems
 
 
@@ -287,22 +318,22 @@ def _too_deep_at(text: str) -> str:
             if depth > MAX_DEPTH:
                 line = text.count("\n", 0, match.start()) + 1
                 column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-                return f"line {line}, column {column}"
+                return _("line %(line)s, column %(column)s") % {"line": line, "column": column}
         elif symbol in ("]", "}"):
             depth -= 1
-    return "somewhere"
+    return _("somewhere")
 
 
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
     return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "an array",
-        dict: "an object",
+        bool: _("a boolean"),
+        int: _("a number"),
+        float: _("a number"),
+        str: _("a string"),
+        list: _("an array"),
+        dict: _("an object"),
     }.get(type(value), type(value).__name__)
 
 
@@ -320,12 +351,12 @@ class _Reader:
         for key in sorted(set(value) - known):
             key = key if len(key) <= 60 else key[:59] + "…"
             place = f"{path}.{key}" if path else key
-            self.warnings.append(f"{place}: unknown key, ignored")
+            self.warnings.append(f"{place}: " + _("unknown key, ignored"))
 
     def obj(self, path: str, value: Any) -> dict[str, Any] | None:
         if isinstance(value, dict):
             return value
-        self.problem(path, f"must be an object, not {_type_name(value)}")
+        self.problem(path, _("must be an object, not %(type)s") % {"type": _type_name(value)})
         return None
 
     def text(
@@ -340,16 +371,16 @@ class _Reader:
         place = f"{path}.{key}" if path else key
         if key not in parent:
             if required:
-                self.problem(place, "is required")
+                self.problem(place, _("is required"))
             return ""
         value = parent[key]
         if not isinstance(value, str):
-            self.problem(place, f"must be a string, not {_type_name(value)}")
+            self.problem(place, _("must be a string, not %(type)s") % {"type": _type_name(value)})
             return ""
         if required and not value.strip():
-            self.problem(place, "must not be empty")
+            self.problem(place, _("must not be empty"))
         if max_length is not None and len(value) > max_length:
-            self.problem(place, f"is {len(value)} characters long; the most is {max_length}")
+            self.problem(place, _too_long(len(value), max_length))
         return value.strip() if max_length is not None else value
 
     def language(self, document: dict[str, Any]) -> str:
@@ -360,8 +391,8 @@ class _Reader:
         if code is None:
             self.problem(
                 "language",
-                f"{_shown(document['language'])} is not a language code Athena knows "
-                "(such as en, de, ar)",
+                _("%(value)s is not a language code Athena knows (such as en, de, ar)")
+                % {"value": _shown(document["language"])},
             )
             return "en"
         return code
@@ -381,7 +412,8 @@ class _Reader:
                 value, place = given[key], f"preferences.{key}"
             else:
                 self.warnings.append(
-                    f"preferences.{key}: not given, using {DEFAULT_PREFERENCES[key]!r}"
+                    f"preferences.{key}: "
+                    + _("not given, using %(value)s") % {"value": repr(DEFAULT_PREFERENCES[key])}
                 )
                 continue
             # Generators write BEGINNER or In-Depth: any case is accepted.
@@ -404,14 +436,19 @@ class _Reader:
         items: list[LessonSpec | QuizSpec] = []
         content = module.get("content")
         if "content" not in module:
-            self.problem(f"{path}.content", "is required")
+            self.problem(f"{path}.content", _("is required"))
         elif not isinstance(content, list):
-            self.problem(f"{path}.content", f"must be an array, not {_type_name(content)}")
+            self.problem(
+                f"{path}.content",
+                _("must be an array, not %(type)s") % {"type": _type_name(content)},
+            )
         elif not content:
-            self.problem(f"{path}.content", "must hold at least one lesson or quiz")
+            self.problem(f"{path}.content", _("must hold at least one lesson or quiz"))
         elif len(content) > (most := settings.ATHENA_IMPORT_MAX_ITEMS_PER_MODULE):
             self.problem(
-                f"{path}.content", f"has {len(content)} lessons and quizzes; the most is {most}"
+                f"{path}.content",
+                _("has %(count)s lessons and quizzes; the most is %(most)s")
+                % {"count": len(content), "most": most},
             )
         else:
             for index, item in enumerate(content):
@@ -426,13 +463,15 @@ class _Reader:
             return None
         is_lesson, is_quiz = "lesson_title" in item, "quiz_title" in item
         if is_lesson and is_quiz:
-            self.problem(path, "has both lesson_title and quiz_title; an item is one or the other")
+            self.problem(
+                path, _("has both lesson_title and quiz_title; an item is one or the other")
+            )
             return None
         if is_lesson:
             return self.lesson(path, item)
         if is_quiz:
             return self.quiz(path, item)
-        self.problem(path, "needs lesson_title (a lesson) or quiz_title (a quiz)")
+        self.problem(path, _("needs lesson_title (a lesson) or quiz_title (a quiz)"))
         return None
 
     def lesson(self, path: str, item: dict[str, Any]) -> LessonSpec:
@@ -441,17 +480,17 @@ class _Reader:
         markdown = ""
         place = f"{path}.content"
         if "content" not in item:
-            self.problem(place, "is required")
+            self.problem(place, _("is required"))
         elif (content := self.obj(place, item["content"])) is not None:
             self.warn_unknown(place, content, LESSON_CONTENT_KEYS)
             kind = content.get("type", "MARKDOWN")
             if not isinstance(kind, str) or kind.upper() != "MARKDOWN":
-                self.problem(f"{place}.type", f"{_shown(kind)} is not MARKDOWN")
+                self.problem(
+                    f"{place}.type", _("%(value)s is not MARKDOWN") % {"value": _shown(kind)}
+                )
             markdown = self.text(content, "value", place)
             if len(markdown) > (most := settings.ATHENA_IMPORT_MAX_LESSON_CHARS):
-                self.problem(
-                    f"{place}.value", f"is {len(markdown)} characters long; the most is {most}"
-                )
+                self.problem(f"{place}.value", _too_long(len(markdown), most))
         return LessonSpec(title=title, markdown=markdown)
 
     def quiz(self, path: str, item: dict[str, Any]) -> QuizSpec:
@@ -461,13 +500,14 @@ class _Reader:
         if not isinstance(kind, str) or kind.lower() not in Activity.Type.values:
             self.problem(
                 f"{path}.type",
-                f"{_shown(kind)} is not an activity type ({', '.join(Activity.Type.values)})",
+                _("%(value)s is not an activity type (%(types)s)")
+                % {"value": _shown(kind), "types": ", ".join(Activity.Type.values)},
             )
             kind = Activity.Type.QUIZ.value
         question, options, answer, explanation, hint, feedback = "", [], 0, "", "", []
         place = f"{path}.content"
         if "content" not in item:
-            self.problem(place, "is required")
+            self.problem(place, _("is required"))
         elif (content := self.obj(place, item["content"])) is not None:
             self.warn_unknown(place, content, QUIZ_CONTENT_KEYS)
             question = self.text(content, "question", place)
@@ -503,7 +543,9 @@ class _Reader:
             return []
         if not isinstance(value, list):
             self.problem(
-                path, f"must be an array of texts, one per option, not {_type_name(value)}"
+                path,
+                _("must be an array of texts, one per option, not %(type)s")
+                % {"type": _type_name(value)},
             )
             return []
         texts = []
@@ -511,7 +553,10 @@ class _Reader:
             if text is None:
                 text = ""
             if not isinstance(text, str):
-                self.problem(f"{path}[{index}]", f"must be a string, not {_type_name(text)}")
+                self.problem(
+                    f"{path}[{index}]",
+                    _("must be a string, not %(type)s") % {"type": _type_name(text)},
+                )
                 text = ""
             texts.append(text.strip())
         return texts
@@ -529,11 +574,11 @@ class _Reader:
         """The options as text: true/false quizzes arrive as JSON booleans and
         some generators write numbers. The quiz rules check the rest."""
         if "options" not in content:
-            self.problem(path, "is required")
+            self.problem(path, _("is required"))
             return []
         value = content["options"]
         if not isinstance(value, list):
-            self.problem(path, f"must be an array, not {_type_name(value)}")
+            self.problem(path, _("must be an array, not %(type)s") % {"type": _type_name(value)})
             return []
         options = []
         for index, option in enumerate(value):
@@ -545,7 +590,8 @@ class _Reader:
                 options.append(option.strip())
             else:
                 self.problem(
-                    f"{path}[{index}]", f"must be a string or boolean, not {_type_name(option)}"
+                    f"{path}[{index}]",
+                    _("must be a string or boolean, not %(type)s") % {"type": _type_name(option)},
                 )
                 options.append("")
         return options
@@ -554,7 +600,7 @@ class _Reader:
         """The answer as a number (generators write `2` or `"2"`); 0 when it is
         missing or not a whole number, which is reported here."""
         if "answer" not in content:
-            self.problem(path, "is required")
+            self.problem(path, _("is required"))
             return 0
         value = content["answer"]
         if isinstance(value, int) and not isinstance(value, bool):
@@ -566,7 +612,8 @@ class _Reader:
             return int(text)
         self.problem(
             path,
-            f"{_shown(value)} is not an option number (a whole number, as a string or a number)",
+            _("%(value)s is not an option number (a whole number, as a string or a number)")
+            % {"value": _shown(value)},
         )
         return 0
 
@@ -595,13 +642,16 @@ def validate_document(
     modules: list[ModuleSpec] = []
     value = root.get("modules")
     if "modules" not in root:
-        reader.problem("modules", "is required")
+        reader.problem("modules", _("is required"))
     elif not isinstance(value, list):
-        reader.problem("modules", f"must be an array, not {_type_name(value)}")
+        reader.problem("modules", _("must be an array, not %(type)s") % {"type": _type_name(value)})
     elif not value:
-        reader.problem("modules", "must hold at least one module")
+        reader.problem("modules", _("must hold at least one module"))
     elif len(value) > (most := settings.ATHENA_IMPORT_MAX_MODULES):
-        reader.problem("modules", f"has {len(value)} modules; the most is {most}")
+        reader.problem(
+            "modules",
+            _("has %(count)s modules; the most is %(most)s") % {"count": len(value), "most": most},
+        )
     else:
         for index, module in enumerate(value):
             spec = reader.module(f"modules[{index}]", module)
@@ -627,20 +677,34 @@ def parse_document(text: str | bytes, **preferences: str | None) -> CourseSpec:
     most = settings.ATHENA_IMPORT_MAX_BYTES
     size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
     if size > most:
-        raise DocumentError([f"(document): is {size} bytes; the most is {most}"])
+        raise DocumentError(
+            [
+                "(document): "
+                + _("is %(size)s bytes; the most is %(most)s") % {"size": size, "most": most}
+            ]
+        )
     try:
         if isinstance(text, bytes):
             text = text.decode(json.detect_encoding(text))
         document = json.loads(text, parse_int=_parse_int, parse_constant=_parse_constant)
     except json.JSONDecodeError as error:
         raise DocumentError(
-            [f"(document): invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
+            [
+                "(document): "
+                + _("invalid JSON at line %(line)s, column %(column)s: %(error)s")
+                % {"line": error.lineno, "column": error.colno, "error": error.msg}
+            ]
         ) from error
     except UnicodeDecodeError as error:
-        raise DocumentError([f"(document): not UTF-8 text ({error.reason})"]) from error
+        raise DocumentError(
+            ["(document): " + _("not UTF-8 text (%(reason)s)") % {"reason": error.reason}]
+        ) from error
     except RecursionError as error:
         raise DocumentError(
-            [f"(document): {_too_deep_at(text)}: nested more than {MAX_DEPTH} levels deep"]
+            [
+                f"(document): {_too_deep_at(text)}: "
+                + _("nested more than %(most)s levels deep") % {"most": MAX_DEPTH}
+            ]
         ) from error
     return validate_document(document, **preferences)
 

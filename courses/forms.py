@@ -12,6 +12,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.documents import CourseSpec, DocumentError, parse_document
 from courses.models import (
@@ -31,16 +34,29 @@ from courses.models import (
 OPTION_FIELDS = [f"option_{number}" for number in range(1, QUIZ_MAX_OPTIONS + 1)]
 
 
+def preview_failed() -> str:
+    """What preview.js says when a refresh fails, in the editor's language."""
+    return _("The preview could not be refreshed. Your text is not affected.")
+
+
 class CourseAdminForm(forms.ModelForm):
     """A course with its three preferences as choice fields."""
 
-    level = forms.ChoiceField(choices=PREFERENCE_CHOICES["level"].choices)
-    duration = forms.ChoiceField(choices=PREFERENCE_CHOICES["duration"].choices)
-    focus = forms.ChoiceField(choices=PREFERENCE_CHOICES["focus"].choices)
+    level = forms.ChoiceField(
+        label=gettext_lazy("Level"), choices=PREFERENCE_CHOICES["level"].choices
+    )
+    duration = forms.ChoiceField(
+        label=gettext_lazy("Duration"), choices=PREFERENCE_CHOICES["duration"].choices
+    )
+    focus = forms.ChoiceField(
+        label=gettext_lazy("Focus"), choices=PREFERENCE_CHOICES["focus"].choices
+    )
     language = forms.ChoiceField(
-        choices=LANGUAGE_CHOICES,
+        label=gettext_lazy("Language"),
+        # Each name in the editor's language (Django's catalogs translate them).
+        choices=[(code, gettext_lazy(name)) for code, name in LANGUAGE_CHOICES],
         initial="en",
-        help_text="What the course is written in; its pages mark its text so.",
+        help_text=gettext_lazy("What the course is written in; its pages mark its text so."),
     )
 
     class Meta:
@@ -76,7 +92,7 @@ def _module_field(form: forms.ModelForm) -> None:
                 "course__topic", "course_id", "module_order"
             ),
             label=field.label,
-            help_text="Where the new item goes; it is added after the module's last item.",
+            help_text=_("Where the new item goes; it is added after the module's last item."),
         )
 
 
@@ -84,11 +100,13 @@ class LessonAdminForm(forms.ModelForm):
     """A lesson: a title and a Markdown body, stored as the document's MARKDOWN content."""
 
     markdown = forms.CharField(
-        label="Body (Markdown)",
+        label=gettext_lazy("Body (Markdown)"),
         strip=False,
         widget=forms.Textarea(attrs={"class": "athena-markdown", "rows": 24, "cols": 100}),
-        help_text="Markdown, shown to learners exactly as the Preview shows it. "
-        "Raw HTML is shown as text.",
+        help_text=gettext_lazy(
+            "Markdown, shown to learners exactly as the Preview shows it. "
+            "Raw HTML is shown as text."
+        ),
     )
 
     class Meta:
@@ -103,13 +121,18 @@ class LessonAdminForm(forms.ModelForm):
         attrs = self.fields["markdown"].widget.attrs
         attrs["data-preview-url"] = reverse("admin:courses_lesson_preview")
         attrs["data-preview-frame-url"] = reverse("admin:courses_lesson_preview_frame")
+        # preview.js's words, in the editor's language.
+        attrs["data-text-label"] = _("Preview, as learners will see it")
+        attrs["data-text-box"] = _("Lesson preview")
+        attrs["data-text-frame"] = _("Lesson preview, as learners will see it")
+        attrs["data-text-failed"] = preview_failed()
         if self.instance.pk:
             self.initial.setdefault("markdown", self.instance.markdown)
 
     def clean_markdown(self) -> str:
         value = self.cleaned_data["markdown"]
         if not value.strip():
-            raise forms.ValidationError("A lesson needs a body.", code="required")
+            raise forms.ValidationError(_("A lesson needs a body."), code="required")
         return value
 
     def save(self, commit: bool = True) -> Lesson:
@@ -142,26 +165,29 @@ class OptionInput(forms.TextInput):
         radio_id = f"{(attrs or {}).get('id') or self.attrs.get('id') or name}_answer"
         return format_html(
             '{}<label class="athena-answer" for="{}">'
-            '<input type="radio" name="{}" value="{}" id="{}"{}> Right answer'
-            '<span class="athena-sr-only"> for option {}</span></label>',
+            '<input type="radio" name="{}" value="{}" id="{}"{}> {}'
+            '<span class="athena-sr-only"> {}</span></label>',
             box,
             radio_id,
             name.removesuffix(f"option_{self.number}") + "correct_option",
             self.number,
             radio_id,
             mark_safe(" checked") if self.answer == str(self.number) else "",
-            self.number,
+            _("Right answer"),
+            _("for option %(number)s") % {"number": self.number},
         )
 
 
 def option_field(number: int) -> forms.CharField:
     return forms.CharField(
-        label=f"Option {number}",
+        label=format_lazy(gettext_lazy("Option {number}"), number=number),
         max_length=OPTION_MAX_LENGTH,
         required=number <= QUIZ_MIN_OPTIONS,
         widget=OptionInput(number=number),
         help_text=(
-            "Mark the right answer with the radio button beside its option." if number == 1 else ""
+            gettext_lazy("Mark the right answer with the radio button beside its option.")
+            if number == 1
+            else ""
         ),
     )
 
@@ -173,7 +199,9 @@ class QuizAdminForm(forms.ModelForm):
     to QUIZ_MAX_OPTIONS; the quiz rules themselves are `quiz_problems`, the same
     the importer and the model apply."""
 
-    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    question = forms.CharField(
+        label=gettext_lazy("Question"), widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
+    )
     option_1 = option_field(1)
     option_2 = option_field(2)
     option_3 = option_field(3)
@@ -185,25 +213,38 @@ class QuizAdminForm(forms.ModelForm):
     # are shown on the option or the form.
     correct_option = forms.TypedChoiceField(
         coerce=int,
-        choices=[(number, f"Option {number}") for number in range(1, QUIZ_MAX_OPTIONS + 1)],
+        choices=[
+            (number, format_lazy(gettext_lazy("Option {number}"), number=number))
+            for number in range(1, QUIZ_MAX_OPTIONS + 1)
+        ],
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Mark the right answer: choose “Right answer” beside one option.",
-            "invalid_choice": "Mark the right answer beside one of the options; "
-            "%(value)s is not an option number.",
+            "required": gettext_lazy(
+                "Mark the right answer: choose “Right answer” beside one option."
+            ),
+            "invalid_choice": gettext_lazy(
+                "Mark the right answer beside one of the options; "
+                "%(value)s is not an option number."
+            ),
         },
     )
     explanation = forms.CharField(
+        label=gettext_lazy("Explanation"),
         required=False,
         max_length=EXPLANATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
-        help_text="Optional: why the answer is right (Markdown), shown once it is revealed.",
+        help_text=gettext_lazy(
+            "Optional: why the answer is right (Markdown), shown once it is revealed."
+        ),
     )
     hint = forms.CharField(
+        label=gettext_lazy("Hint"),
         required=False,
         max_length=EXPLANATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
-        help_text="Optional: a nudge shown after a wrong answer (Markdown), never the answer.",
+        help_text=gettext_lazy(
+            "Optional: a nudge shown after a wrong answer (Markdown), never the answer."
+        ),
     )
 
     class Meta:
@@ -219,6 +260,15 @@ class QuizAdminForm(forms.ModelForm):
         attrs = self.fields["question"].widget.attrs
         attrs["data-quiz-preview-url"] = reverse("admin:courses_activity_preview")
         attrs["data-quiz-preview-frame-url"] = reverse("admin:courses_activity_preview_frame")
+        # preview.js's and quiz-options.js's words, in the editor's language.
+        attrs["data-text-label"] = _("Preview, as learners will see it (the answer is not shown)")
+        attrs["data-text-box"] = _("Quiz preview")
+        attrs["data-text-frame"] = _("Quiz preview, as learners will see it")
+        attrs["data-text-failed"] = preview_failed()
+        first = self.fields["option_1"].widget.attrs
+        first["data-text-add"] = _("Add option")
+        first["data-text-remove"] = _("Remove")
+        first["data-text-remove-option"] = _("Remove option {number}")
         for number, name in enumerate(OPTION_FIELDS, start=1):
             self.fields[name].widget.attrs["data-option"] = str(number)
         if self.instance.pk:
@@ -245,8 +295,11 @@ class QuizAdminForm(forms.ModelForm):
         if correct and options and correct > len(options):
             self.add_error(
                 f"option_{correct}",
-                f"The right answer must be one of the quiz's options (1-{len(options)}); "
-                f"option {correct} is empty.",
+                _(
+                    "The right answer must be one of the quiz's options (1-%(count)s); "
+                    "option %(number)s is empty."
+                )
+                % {"count": len(options), "number": correct},
             )
         elif correct and options and "question" in cleaned:
             self._add_quiz_problems(cleaned["question"], options, correct)
@@ -262,7 +315,8 @@ class QuizAdminForm(forms.ModelForm):
                 if len(options) != number - 1:
                     self.add_error(
                         f"option_{number}",
-                        f"Fill the options in order: option {len(options) + 1} is empty.",
+                        _("Fill the options in order: option %(number)s is empty.")
+                        % {"number": len(options) + 1},
                     )
                     break
                 options.append(value)
@@ -328,26 +382,35 @@ class DocumentUploadForm(forms.Form):
     """Course documents to import, checked with the one validator of the format."""
 
     documents = MultipleFileField(
-        label="Course documents",
-        help_text="One or more JSON course documents. They are imported as drafts, "
-        "all together or, if any has a problem, not at all.",
+        label=gettext_lazy("Course documents"),
+        help_text=gettext_lazy(
+            "One or more JSON course documents. They are imported as drafts, "
+            "all together or, if any has a problem, not at all."
+        ),
     )
 
     on_existing = forms.ChoiceField(
-        label="If a course with the same topic exists already",
+        label=gettext_lazy("If a course with the same topic exists already"),
         required=False,
         widget=forms.RadioSelect,
         choices=[
-            ("copy", "Add a copy: import it as another draft beside the existing course."),
+            (
+                "copy",
+                gettext_lazy("Add a copy: import it as another draft beside the existing course."),
+            ),
             (
                 "replace",
-                "Replace the draft: the existing draft gets the document's content. It keeps "
-                "its address and its enrollments; learners' progress on its old lessons and "
-                "quizzes is deleted with them. A published course is never replaced.",
+                gettext_lazy(
+                    "Replace the draft: the existing draft gets the document's content. It "
+                    "keeps its address and its enrollments; learners' progress on its old "
+                    "lessons and quizzes is deleted with them. A published course is never "
+                    "replaced."
+                ),
             ),
         ],
-        help_text="Needed only when a document's topic is taken; the import stops and asks "
-        "otherwise.",
+        help_text=gettext_lazy(
+            "Needed only when a document's topic is taken; the import stops and asks otherwise."
+        ),
     )
 
     def clean_documents(self) -> list[UploadedDocument]:
@@ -355,13 +418,16 @@ class DocumentUploadForm(forms.Form):
         problems: list[str] = []
         documents: list[UploadedDocument] = []
         for upload in files:
-            name = upload.name or "(unnamed file)"
+            name = upload.name or _("(unnamed file)")
             # Checked before reading: parse_document would refuse it too, in memory.
             most = settings.ATHENA_IMPORT_MAX_BYTES
             if upload.size is not None and upload.size > most:
                 problems.append(
-                    f"{name}: the file is {upload.size} bytes; "
-                    f"a course document is at most {most} bytes"
+                    _(
+                        "%(name)s: the file is %(size)s bytes; "
+                        "a course document is at most %(most)s bytes"
+                    )
+                    % {"name": name, "size": upload.size, "most": most}
                 )
                 continue
             try:
@@ -389,13 +455,15 @@ class ReorderForm(forms.Form):
     """A whole new order from a drag and drop: each of `keys` ("lesson:12",
     "module:3") exactly once, nothing else."""
 
-    order = forms.MultipleChoiceField(error_messages={"required": "The new order lists no rows."})
+    order = forms.MultipleChoiceField(
+        error_messages={"required": gettext_lazy("The new order lists no rows.")}
+    )
 
     def __init__(self, *args: Any, keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.keys = keys
         self.fields["order"].choices = [(key, key) for key in keys]
-        self.fields["order"].error_messages["invalid_choice"] = (
+        self.fields["order"].error_messages["invalid_choice"] = _(
             "“%(value)s” is not one of the rows being ordered; reload the page."
         )
 
@@ -403,7 +471,7 @@ class ReorderForm(forms.Form):
         order: list[str] = self.cleaned_data["order"]
         if len(order) != len(set(order)) or set(order) != set(self.keys):
             raise forms.ValidationError(
-                "The new order must list every row once; reload the page and try again."
+                _("The new order must list every row once; reload the page and try again.")
             )
         return order
 
@@ -413,9 +481,9 @@ class MoveToModuleForm(forms.Form):
 
     to_module = forms.ModelChoiceField(
         queryset=Module.objects.none(),
-        label="Move to module",
+        label=gettext_lazy("Move to module"),
         empty_label=None,
-        error_messages={"invalid_choice": "Choose another module of this course."},
+        error_messages={"invalid_choice": gettext_lazy("Choose another module of this course.")},
     )
 
     def __init__(self, *args: Any, item: Lesson | Activity, **kwargs: Any) -> None:

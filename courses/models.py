@@ -36,6 +36,8 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from athena.links import page_url
 from courses.rendering import RENDERER_VERSION, render_markdown, render_markdown_uncached
@@ -138,17 +140,17 @@ QUIZ_MATCH_RANK = 0.005
 
 
 class Level(models.TextChoices):
-    BEGINNER = "beginner", "Beginner"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    ADVANCED = "advanced", "Advanced"
+    BEGINNER = "beginner", gettext_lazy("Beginner")
+    INTERMEDIATE = "intermediate", gettext_lazy("Intermediate")
+    ADVANCED = "advanced", gettext_lazy("Advanced")
 
 
 class Duration(models.TextChoices):
     """What a course takes, by its estimate (`DURATION_MINUTES`)."""
 
-    SHORT = "short", "Short (up to 2 h)"
-    MEDIUM = "medium", "Medium (2-5 h)"
-    LONG = "long", "Long (5 h or more)"
+    SHORT = "short", gettext_lazy("Short (up to 2 h)")
+    MEDIUM = "medium", gettext_lazy("Medium (2-5 h)")
+    LONG = "long", gettext_lazy("Long (5 h or more)")
 
 
 # The languages a course may be written in: Django's list of language codes
@@ -159,7 +161,10 @@ LANGUAGE_CHOICES = sorted(LANGUAGE_NAMES.items(), key=lambda choice: choice[1])
 
 def validate_language(value: str) -> None:
     if value not in LANGUAGE_NAMES:
-        raise ValidationError(f"{value!r} is not a language code Athena knows (such as en, de).")
+        raise ValidationError(
+            _("%(value)s is not a language code Athena knows (such as en, de).")
+            % {"value": repr(value)}
+        )
 
 
 def language_code(value: Any) -> str | None:
@@ -222,17 +227,19 @@ def minutes_label(minutes: int) -> str:
     """ "about 15 min", "about 1 h 30 min", "about 2 h" (to the nearest 5 minutes
     past the first half hour)."""
     if minutes < 30:
-        return f"about {max(minutes, 1)} min"
+        return _("about %(minutes)s min") % {"minutes": max(minutes, 1)}
     minutes = 5 * round(minutes / 5)
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"about {rest} min"
-    return f"about {hours} h {rest} min" if rest else f"about {hours} h"
+        return _("about %(minutes)s min") % {"minutes": rest}
+    if rest:
+        return _("about %(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
+    return _("about %(hours)s h") % {"hours": hours}
 
 
 class Focus(models.TextChoices):
-    BROAD = "broad", "Broad"
-    IN_DEPTH = "in-depth", "In-depth"
+    BROAD = "broad", gettext_lazy("Broad")
+    IN_DEPTH = "in-depth", gettext_lazy("In-depth")
 
 
 # The three preferences a course is built for, each with its allowed values.
@@ -262,7 +269,10 @@ def title_length_check(value: str, *, field: str) -> None:
     column holds 255 characters, the operator may allow fewer."""
     if len(value) > TITLE_MAX_LENGTH:
         raise ValidationError(
-            {field: f"is {len(value)} characters long; the most is {TITLE_MAX_LENGTH}"}
+            {
+                field: _("is %(length)s characters long; the most is %(most)s")
+                % {"length": len(value), "most": TITLE_MAX_LENGTH}
+            }
         )
 
 
@@ -276,13 +286,16 @@ def preference_problem(key: str, value: Any) -> str | None:
     choices = PREFERENCE_CHOICES[key]
     if value in choices.values:
         return None
-    return f"{json.dumps(value)} is not one of {', '.join(choices.values)}"
+    return _("%(value)s is not one of %(choices)s") % {
+        "value": json.dumps(value),
+        "choices": ", ".join(choices.values),
+    }
 
 
 def validate_preferences(value: Any) -> None:
     """A course's preferences hold exactly level, duration and focus, each valid."""
     if not isinstance(value, dict):
-        raise ValidationError("Preferences must be an object.", code="invalid")
+        raise ValidationError(_("Preferences must be an object."), code="invalid")
     errors = [
         ValidationError(
             "%(key)s: %(problem)s", code="invalid_choice", params={"key": key, "problem": problem}
@@ -294,7 +307,7 @@ def validate_preferences(value: Any) -> None:
     if unknown:
         errors.append(
             ValidationError(
-                "Unknown preferences: %(keys)s.",
+                _("Unknown preferences: %(keys)s."),
                 code="unknown",
                 params={"keys": ", ".join(unknown)},
             )
@@ -306,7 +319,7 @@ def validate_preferences(value: Any) -> None:
 def validate_quiz_content(value: Any) -> None:
     """A quiz's stored content follows the quiz rules (`quiz_problems`)."""
     if not isinstance(value, dict):
-        raise ValidationError("A quiz's content must be an object.", code="invalid")
+        raise ValidationError(_("A quiz's content must be an object."), code="invalid")
     try:
         answer = int(value.get("answer", 0))
     except (TypeError, ValueError):
@@ -318,10 +331,10 @@ def validate_quiz_content(value: Any) -> None:
     if feedback is not None and not (
         isinstance(feedback, list) and all(isinstance(t, str | None) for t in feedback)
     ):
-        typed.append("feedback: must be a list of texts, one per option")
+        typed.append("feedback: " + _("must be a list of texts, one per option"))
         feedback = None
     if not isinstance(hint, str):
-        typed.append("hint: must be a text")
+        typed.append("hint: " + _("must be a text"))
         hint = ""
     problems = quiz_problems(
         question=str(value.get("question", "")),
@@ -681,38 +694,42 @@ class CourseQuerySet(models.QuerySet["Course"]):
 
 class Course(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", gettext_lazy("Draft")
+        PUBLISHED = "published", gettext_lazy("Published")
 
     class Origin(models.TextChoices):
         """Where a course came from: written in the admin, imported from a
         document, or built by the generation pipeline for a learner."""
 
-        AUTHORED = "authored", "Authored"
-        IMPORTED = "imported", "Imported"
-        GENERATED = "generated", "Generated"
+        AUTHORED = "authored", gettext_lazy("Authored")
+        IMPORTED = "imported", gettext_lazy("Imported")
+        GENERATED = "generated", gettext_lazy("Generated")
 
     class AnswerReveal(models.TextChoices):
         """When a quiz shows its correct option to a learner."""
 
-        AFTER_CORRECT = "after_correct", "Only after a correct answer"
-        AFTER_ATTEMPT = "after_attempt", "After any attempt"
+        AFTER_CORRECT = "after_correct", gettext_lazy("Only after a correct answer")
+        AFTER_ATTEMPT = "after_attempt", gettext_lazy("After any attempt")
 
     course_id = models.BigAutoField(primary_key=True)
-    topic = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
+    topic = models.CharField(gettext_lazy("topic"), max_length=255)
+    description = models.TextField(gettext_lazy("description"), blank=True)
     preferences = models.JSONField(default=default_preferences, validators=[validate_preferences])
     metadata = models.JSONField(default=dict, blank=True, editable=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        gettext_lazy("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(gettext_lazy("published at"), null=True, blank=True)
     answer_reveal = models.CharField(
         max_length=16,
         choices=AnswerReveal.choices,
         default=AnswerReveal.AFTER_CORRECT,
-        help_text="When learners see a quiz's correct option.",
+        verbose_name=gettext_lazy("answer reveal"),
+        help_text=gettext_lazy("When learners see a quiz's correct option."),
     )
     # A database default too: bulk loaders (COPY, raw SQL) write authored courses.
     origin = models.CharField(
+        gettext_lazy("origin"),
         max_length=16,
         choices=Origin.choices,
         default=Origin.AUTHORED,
@@ -744,10 +761,16 @@ class Course(models.Model):
     # (No `choices`: Django's list changes between versions, and with it every
     # migration would; the validator checks the code.)
     language = models.CharField(
-        max_length=16, default="en", db_default="en", validators=[validate_language]
+        gettext_lazy("language"),
+        max_length=16,
+        default="en",
+        db_default="en",
+        validators=[validate_language],
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        gettext_lazy("created at"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
     # Moved on by every write to the course or anything in it, in the writing
     # transaction (courses.services.course_content_changed): what a process
     # keeps of the course (its outline) is filed under it, and read back only
@@ -775,6 +798,8 @@ class Course(models.Model):
 
     class Meta:
         db_table = "courses"
+        verbose_name = gettext_lazy("course")
+        verbose_name_plural = gettext_lazy("courses")
         ordering = ["-created_at", "-course_id"]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="courses_status_created_idx"),
@@ -854,8 +879,10 @@ class Course(models.Model):
 
     @property
     def language_name(self) -> str:
-        """ "German" for "de"."""
-        return LANGUAGE_NAMES.get(self.language, self.language)
+        """ "German" for "de", in the interface's language ("Deutsch" in German:
+        Django's own catalogs translate its language names)."""
+        name = LANGUAGE_NAMES.get(self.language)
+        return _(name) if name else self.language
 
     @property
     def language_dir(self) -> str:
@@ -1050,14 +1077,20 @@ class Module(models.Model):
     module_id = models.BigAutoField(primary_key=True)
     # Leads the (course, module_order) unique constraint's index: none of its own.
     course = models.ForeignKey(
-        Course, on_delete=models.CASCADE, related_name="modules", db_index=False
+        Course,
+        on_delete=models.CASCADE,
+        related_name="modules",
+        db_index=False,
+        verbose_name=gettext_lazy("course"),
     )
-    title = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
+    title = models.CharField(gettext_lazy("title"), max_length=255)
+    description = models.TextField(gettext_lazy("description"), blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    module_order = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    module_order = models.PositiveIntegerField(gettext_lazy("module order"), default=0)
+    created_at = models.DateTimeField(
+        gettext_lazy("created at"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
 
     objects = ModuleQuerySet.as_manager()
 
@@ -1065,6 +1098,8 @@ class Module(models.Model):
 
     class Meta:
         db_table = "modules"
+        verbose_name = gettext_lazy("module")
+        verbose_name_plural = gettext_lazy("modules")
         ordering = ["module_order", "module_id"]
         constraints = [
             models.UniqueConstraint(
@@ -1149,10 +1184,12 @@ class ModuleItem(models.Model):
     """What lessons and activities share: a title and a place in their module's
     one sequence. Subclasses add the `module` foreign key."""
 
-    title = models.CharField(max_length=255)
-    display_order = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    title = models.CharField(gettext_lazy("title"), max_length=255)
+    display_order = models.PositiveIntegerField(gettext_lazy("display order"), default=0)
+    created_at = models.DateTimeField(
+        gettext_lazy("created at"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
 
     kind: str = ""
 
@@ -1176,7 +1213,11 @@ class Lesson(ModuleItem):
     lesson_id = models.BigAutoField(primary_key=True)
     # Leads the (module, display_order) unique constraint's index: none of its own.
     module = models.ForeignKey(
-        Module, on_delete=models.CASCADE, related_name="lessons", db_index=False
+        Module,
+        on_delete=models.CASCADE,
+        related_name="lessons",
+        db_index=False,
+        verbose_name=gettext_lazy("module"),
     )
     content = models.JSONField(default=dict)
     # The content as safe HTML, rendered when the content is written, and the
@@ -1194,6 +1235,8 @@ class Lesson(ModuleItem):
 
     class Meta:
         db_table = "lessons"
+        verbose_name = gettext_lazy("lesson")
+        verbose_name_plural = gettext_lazy("lessons")
         ordering = ["display_order", "lesson_id"]
         constraints = [
             models.UniqueConstraint(
@@ -1251,12 +1294,16 @@ class Lesson(ModuleItem):
 
 class Activity(ModuleItem):
     class Type(models.TextChoices):
-        QUIZ = "quiz", "Quiz"
+        QUIZ = "quiz", gettext_lazy("Quiz")
 
     activity_id = models.BigAutoField(primary_key=True)
     # Leads the (module, display_order) unique constraint's index: none of its own.
     module = models.ForeignKey(
-        Module, on_delete=models.CASCADE, related_name="activities", db_index=False
+        Module,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        db_index=False,
+        verbose_name=gettext_lazy("module"),
     )
     type = models.CharField(max_length=32, choices=Type.choices, default=Type.QUIZ)
     content = models.JSONField(default=dict, validators=[validate_quiz_content])
@@ -1267,8 +1314,8 @@ class Activity(ModuleItem):
     class Meta:
         db_table = "activities"
         ordering = ["display_order", "activity_id"]
-        verbose_name = "quiz"
-        verbose_name_plural = "quizzes"
+        verbose_name = gettext_lazy("quiz")
+        verbose_name_plural = gettext_lazy("quizzes")
         constraints = [
             models.UniqueConstraint(
                 fields=["module", "display_order"], name="activities_unique_module_order"
@@ -1373,12 +1420,13 @@ def quiz_problems(
     ignoring case."""
     problems = []
     if not question.strip():
-        problems.append(QuizProblem("question", "must not be empty"))
+        problems.append(QuizProblem("question", _("must not be empty")))
     if not QUIZ_MIN_OPTIONS <= len(options) <= QUIZ_MAX_OPTIONS:
         problems.append(
             QuizProblem(
                 "options",
-                f"has {len(options)} options; a quiz has {QUIZ_MIN_OPTIONS} to {QUIZ_MAX_OPTIONS}",
+                _("has %(count)s options; a quiz has %(least)s to %(most)s")
+                % {"count": len(options), "least": QUIZ_MIN_OPTIONS, "most": QUIZ_MAX_OPTIONS},
             )
         )
     seen: set[str] = set()
@@ -1386,19 +1434,25 @@ def quiz_problems(
         text = option.strip()
         place = f"options[{index}]"
         if not text:
-            problems.append(QuizProblem(place, "must not be empty"))
+            problems.append(QuizProblem(place, _("must not be empty")))
         elif len(text) > OPTION_MAX_LENGTH:
             problems.append(
                 QuizProblem(
-                    place, f"is {len(text)} characters long; the most is {OPTION_MAX_LENGTH}"
+                    place,
+                    _("is %(length)s characters long; the most is %(most)s")
+                    % {"length": len(text), "most": OPTION_MAX_LENGTH},
                 )
             )
         elif text.casefold() in seen:
-            problems.append(QuizProblem(place, "Two options say the same thing."))
+            problems.append(QuizProblem(place, _("Two options say the same thing.")))
         seen.add(text.casefold())
     if options and not 1 <= answer <= len(options):
         problems.append(
-            QuizProblem("answer", f"{answer} is not an option number (1-{len(options)})")
+            QuizProblem(
+                "answer",
+                _("%(answer)s is not an option number (1-%(count)s)")
+                % {"answer": answer, "count": len(options)},
+            )
         )
     texts = [("explanation", explanation), ("hint", hint)]
     if feedback:
@@ -1406,8 +1460,11 @@ def quiz_problems(
             problems.append(
                 QuizProblem(
                     "feedback",
-                    f"has {len(feedback)} texts for {len(options)} options; give one per option "
-                    "(an empty one where there is nothing to say)",
+                    _(
+                        "has %(texts)s texts for %(count)s options; give one per option "
+                        "(an empty one where there is nothing to say)"
+                    )
+                    % {"texts": len(feedback), "count": len(options)},
                 )
             )
         texts += [(f"feedback[{index}]", text) for index, text in enumerate(feedback)]
@@ -1415,7 +1472,9 @@ def quiz_problems(
         if len(text) > EXPLANATION_MAX_LENGTH:
             problems.append(
                 QuizProblem(
-                    place, f"is {len(text)} characters long; the most is {EXPLANATION_MAX_LENGTH}"
+                    place,
+                    _("is %(length)s characters long; the most is %(most)s")
+                    % {"length": len(text), "most": EXPLANATION_MAX_LENGTH},
                 )
             )
     return problems

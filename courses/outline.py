@@ -22,16 +22,24 @@ from html import escape
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from athena.links import page_url_format
 from athena.memo import LocalLRU
 from courses.models import Activity, Course, Lesson, Module, page_rows
 
 _MARKER = re.compile(r"<!--outline:([a-z-]+):([a-z0-9:]+)-->")
-_DONE = (
-    ' <span class="outline__done" title="Completed"><span aria-hidden="true">✓</span>'
-    '<span class="visually-hidden">(completed)</span></span>'
-)
+
+
+def _done() -> str:
+    """The tick on a completed item, in the active language."""
+    title, hidden = escape(_("Completed")), escape(_("(completed)"))
+    return (
+        f' <span class="outline__done" title="{title}">'
+        '<span aria-hidden="true">✓</span>'
+        f'<span class="visually-hidden">{hidden}</span></span>'
+    )
 
 
 def outline_documents(
@@ -65,7 +73,7 @@ def outline_documents(
         )
         items += [(module_id, order, kind, pk, title) for module_id, order, pk, title in rows]
     # Module.ordered_items's order: display order, then kind and id.
-    for module_id, _, kind, pk, title in sorted(items, key=lambda row: row[:4]):
+    for module_id, _order, kind, pk, title in sorted(items, key=lambda row: row[:4]):
         modules[module_id]["items"].append([kind, pk, title])
     return documents
 
@@ -172,15 +180,14 @@ def outline_tree(course: Course, *, compact: bool) -> str:
     `course` comes with its outline (`course_outlines`); the tree is made
     once per course object, so once per outline this process keeps. Made in
     Python, not by a template: some sixty links, each an include and a dozen
-    lookups there, were most of the cost of a page."""
+    lookups there, were most of the cost of a page. Kept per interface
+    language: its labels ("Lesson", "About this module") are translated."""
     trees = course.__dict__.setdefault("_outline_trees", {})
-    tree = trees.get(compact)
+    key = (compact, get_language())
+    tree = trees.get(key)
     if tree is None:
-        tree = trees[compact] = _tree(course, compact=compact)
+        tree = trees[key] = _tree(course, compact=compact)
     return tree
-
-
-_KIND_LABELS = {"lesson": "Lesson", "activity": "Quiz"}
 
 
 def _tree(course: Course, *, compact: bool) -> str:
@@ -199,6 +206,8 @@ def _tree(course: Course, *, compact: bool) -> str:
         )
         for model in (Lesson, Activity)
     }
+    kinds = {"lesson": escape(_("Lesson")), "activity": escape(_("Quiz"))}
+    about, no_items = escape(_("About this module")), escape(_("No lessons yet."))
     parts = ['<ol class="outline__modules">']
     for number, entry in enumerate(stored, start=1):
         pk, title = entry["id"], escape(entry["title"])
@@ -208,14 +217,14 @@ def _tree(course: Course, *, compact: bool) -> str:
         for kind, item_id, item_title in entry["items"]:
             pattern, id_name = item_urls[kind]
             link = pattern.format_map({"course_id": course.pk, "module_id": pk, id_name: item_id})
-            items.append(_item(kind, item_id, item_title, link))
+            items.append(_item(kind, item_id, item_title, link, kinds[kind]))
         if compact:
             parts += [
                 f"<details<!--outline:module-open:{pk}-->>",
                 f'<summary><span class="outline__number">{number}</span> {title}</summary>',
                 '<ol class="outline__items">',
                 '<li class="outline__item outline__item--module">'
-                f'<a href="{url}"<!--outline:module-page:{pk}-->>About this module</a></li>',
+                f'<a href="{url}"<!--outline:module-page:{pk}-->>{about}</a></li>',
                 *items,
                 "</ol></details>",
             ]
@@ -224,7 +233,7 @@ def _tree(course: Course, *, compact: bool) -> str:
                 f'<h3 class="outline__module-title"><span class="outline__number">{number}</span>'
                 f' <a href="{url}">{title}</a></h3>',
                 '<ol class="outline__items">',
-                *(items or ['<li class="outline__item outline__item--empty">No lessons yet.</li>']),
+                *(items or [f'<li class="outline__item outline__item--empty">{no_items}</li>']),
                 "</ol>",
             ]
         parts.append("</li>")
@@ -232,12 +241,12 @@ def _tree(course: Course, *, compact: bool) -> str:
     return "\n".join(parts)
 
 
-def _item(kind: str, pk: int, title: str, url: str) -> str:
+def _item(kind: str, pk: int, title: str, url: str, label: str) -> str:
     key = f"{kind}:{pk}"
     return (
         f'<li class="outline__item outline__item--{kind}<!--outline:done-class:{key}-->">'
         f'<a href="{escape(url)}"<!--outline:item-current:{key}-->>'
-        f'<span class="outline__kind">{_KIND_LABELS[kind]}</span> '
+        f'<span class="outline__kind">{label}</span> '
         f'<span class="outline__title">{escape(title)}</span>'
         f"<!--outline:done-mark:{key}--></a></li>"
     )
@@ -270,12 +279,14 @@ def stamp_outline(
             tree = tree.replace(f"<!--outline:{marker}-->", value, 1)
         return mark_safe(_MARKER.sub("", tree))  # noqa: S308 - made of escaped parts (_tree)
 
+    done = _done()
+
     def mark(match: re.Match[str]) -> str:
         what, key = match.groups()
         if what == "done-class":
             return " is-complete" if key in completed_keys else ""
         if what == "done-mark":
-            return _DONE if key in completed_keys else ""
+            return done if key in completed_keys else ""
         if what == "item-current":
             return ' aria-current="page"' if key == current_key else ""
         if what == "module-current":

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from athena.wording import counted
 from courses.documents import (
     CourseSpec,
     LessonSpec,
@@ -167,7 +168,8 @@ def course_replace_draft(*, course: Course, spec: CourseSpec, publish: bool = Fa
     locked = Course.objects.select_for_update().get(pk=course.pk)
     if locked.is_published:
         raise PublishedCourseError(
-            f"“{locked.topic}” (course {locked.pk}) is published; an import never replaces it."
+            _("“%(topic)s” (course %(id)s) is published; an import never replaces it.")
+            % {"topic": locked.topic, "id": locked.pk}
         )
     Module.objects.filter(course=locked).delete()
     locked.topic = spec.topic
@@ -197,9 +199,24 @@ class ImportPlan:
 
 
 def _course_label(course: Course) -> str:
-    state = "published" if course.is_published else "draft"
-    enrollments = counted(course.enrollment_count, "enrollment", "enrollments")
-    return f"course {course.pk}, {state}, {enrollments}"
+    values = {"id": course.pk, "count": course.enrollment_count}
+    if course.is_published:
+        return (
+            ngettext(
+                "course %(id)s, published, %(count)s enrollment",
+                "course %(id)s, published, %(count)s enrollments",
+                course.enrollment_count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "course %(id)s, draft, %(count)s enrollment",
+            "course %(id)s, draft, %(count)s enrollments",
+            course.enrollment_count,
+        )
+        % values
+    )
 
 
 def course_import_plans(
@@ -228,23 +245,35 @@ def course_import_plans(
         found = "; ".join(_course_label(course) for course in courses)
         if on_existing != ON_EXISTING_REPLACE:
             problems.append(
-                f"“{spec.topic}” exists already ({found}): choose to add a copy or to "
-                "replace the draft."
+                _(
+                    "“%(topic)s” exists already (%(found)s): choose to add a copy or to "
+                    "replace the draft."
+                )
+                % {"topic": spec.topic, "found": found}
             )
             continue
         drafts = [course for course in courses if not course.is_published]
         if not drafts:
             problems.append(
-                f"“{spec.topic}” exists only as a published course ({found}): a published "
-                "course is never replaced. Add a copy, or unpublish it first."
+                _(
+                    "“%(topic)s” exists only as a published course (%(found)s): a published "
+                    "course is never replaced. Add a copy, or unpublish it first."
+                )
+                % {"topic": spec.topic, "found": found}
             )
         elif len(drafts) > 1:
             problems.append(
-                f"“{spec.topic}” has {len(drafts)} drafts ({found}): which to replace is "
-                "unclear. Delete or rename the others, or add a copy."
+                _(
+                    "“%(topic)s” has %(count)s drafts (%(found)s): which to replace is "
+                    "unclear. Delete or rename the others, or add a copy."
+                )
+                % {"topic": spec.topic, "count": len(drafts), "found": found}
             )
         elif drafts[0].pk in replaced:
-            problems.append(f"“{spec.topic}”: two documents would replace the same draft.")
+            problems.append(
+                _("“%(topic)s”: two documents would replace the same draft.")
+                % {"topic": spec.topic}
+            )
         else:
             replaced.add(drafts[0].pk)
             plans.append(ImportPlan(spec=spec, existing=courses, replace=drafts[0]))

@@ -16,7 +16,8 @@ from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
 from athena.cachecontrol import PublicPageMixin
@@ -46,31 +47,39 @@ class CatalogForm(forms.Form):
     Anything invalid is ignored (and said so), never an error page."""
 
     SORT_CHOICES = [
-        ("relevance", "Best match"),
-        ("newest", "Newest"),
-        ("popular", "Most popular"),
+        ("relevance", gettext_lazy("Best match")),
+        ("newest", gettext_lazy("Newest")),
+        ("popular", gettext_lazy("Most popular")),
     ]
 
-    q = forms.CharField(label="Search courses", required=False, max_length=200, strip=True)
+    q = forms.CharField(
+        label=gettext_lazy("Search courses"), required=False, max_length=200, strip=True
+    )
     level = forms.ChoiceField(
-        label="Level", required=False, choices=[("", "Any level"), *Level.choices]
+        label=gettext_lazy("Level"),
+        required=False,
+        choices=[("", gettext_lazy("Any level")), *Level.choices],
     )
     duration = forms.ChoiceField(
-        label="Duration", required=False, choices=[("", "Any duration"), *Duration.choices]
+        label=gettext_lazy("Duration"),
+        required=False,
+        choices=[("", gettext_lazy("Any duration")), *Duration.choices],
     )
     focus = forms.ChoiceField(
-        label="Focus", required=False, choices=[("", "Any focus"), *Focus.choices]
+        label=gettext_lazy("Focus"),
+        required=False,
+        choices=[("", gettext_lazy("Any focus")), *Focus.choices],
     )
     # The languages published courses are in (given by the view), by name.
-    language = forms.ChoiceField(label="Language", required=False)
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, languages: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         named = sorted((language_label(code).casefold(), code) for code in languages)
         self.fields["language"].choices = [
-            ("", "Any language"),
-            *((code, language_label(code)) for _, code in named),
+            ("", _("Any language")),
+            *((code, language_label(code)) for _key, code in named),
         ]
 
     def cleaned(self) -> dict[str, str]:
@@ -267,7 +276,16 @@ class CatalogView(PublicPageMixin, ListView):
 
 
 # How the catalog's heading names each preference value, as an adjective.
-PREFERENCE_ADJECTIVES = {"medium": "medium-length"}
+PREFERENCE_ADJECTIVES = {
+    "beginner": pgettext_lazy("catalog heading: a course's level", "beginner"),
+    "intermediate": pgettext_lazy("catalog heading: a course's level", "intermediate"),
+    "advanced": pgettext_lazy("catalog heading: a course's level", "advanced"),
+    "short": pgettext_lazy("catalog heading: a course's duration", "short"),
+    "medium": pgettext_lazy("catalog heading: a course's duration", "medium-length"),
+    "long": pgettext_lazy("catalog heading: a course's duration", "long"),
+    "broad": pgettext_lazy("catalog heading: a course's focus", "broad"),
+    "in-depth": pgettext_lazy("catalog heading: a course's focus", "in-depth"),
+}
 
 
 def suggested_language(active: str, languages: list[str]) -> str | None:
@@ -287,25 +305,70 @@ def catalog_heading(
     *, total: int, capped: bool, preferences: dict[str, str], text: str, language: str = ""
 ) -> str:
     """What the catalog shows, in words: "All courses" unfiltered, else e.g.
-    "12 short beginner courses in Deutsch matching “python”"."""
+    "12 short beginner courses matching “python”", with ", in Deutsch" after
+    it when one language is chosen. Each form is one whole sentence to
+    translate; the preference words (`kinds`) are a list."""
     adjectives = [
-        PREFERENCE_ADJECTIVES.get(value, value)
+        str(PREFERENCE_ADJECTIVES.get(value, value))
         for value in (preferences.get(name) for name in ("duration", "focus", "level"))
         if value
     ]
-    if not adjectives and not text and not language:
-        return "All courses"
-    described = " ".join([*adjectives, ngettext("course", "courses", total)])
-    if language:
-        described += f" in {local_language_name(language)}"
-    if capped:
-        number = f"More than {total}"
+    if not adjectives and not text:
+        if not language:
+            return _("All courses")
+        return ngettext(
+            "%(count)s course in %(language)s", "%(count)s courses in %(language)s", total
+        ) % {"count": total, "language": local_language_name(language)}
+    # Translators: joins the preference words of the catalog heading ("short
+    # beginner"); a language that cannot stack adjectives may use ", ".
+    kinds = pgettext("catalog heading: between preference words", " ").join(adjectives)
+    values = {"count": total, "kinds": kinds, "text": text}
+    if not adjectives:
+        if capped:
+            message = ngettext(
+                "More than %(count)s course matching “%(text)s”",
+                "More than %(count)s courses matching “%(text)s”",
+                total,
+            )
+        elif total == 0:
+            message = _("No courses matching “%(text)s”")
+        else:
+            message = ngettext(
+                "%(count)s course matching “%(text)s”",
+                "%(count)s courses matching “%(text)s”",
+                total,
+            )
+    elif text:
+        if capped:
+            message = ngettext(
+                "More than %(count)s %(kinds)s course matching “%(text)s”",
+                "More than %(count)s %(kinds)s courses matching “%(text)s”",
+                total,
+            )
+        elif total == 0:
+            message = _("No %(kinds)s courses matching “%(text)s”")
+        else:
+            message = ngettext(
+                "%(count)s %(kinds)s course matching “%(text)s”",
+                "%(count)s %(kinds)s courses matching “%(text)s”",
+                total,
+            )
+    elif capped:
+        message = ngettext(
+            "More than %(count)s %(kinds)s course",
+            "More than %(count)s %(kinds)s courses",
+            total,
+        )
     elif total == 0:
-        number = "No"
+        message = _("No %(kinds)s courses")
     else:
-        number = str(total)
-    matching = f" matching “{text}”" if text else ""
-    return f"{number} {described}{matching}"
+        message = ngettext("%(count)s %(kinds)s course", "%(count)s %(kinds)s courses", total)
+    if language:
+        return _("%(heading)s, in %(language)s") % {
+            "heading": message % values,
+            "language": local_language_name(language),
+        }
+    return message % values
 
 
 def _catalog_order(courses: QuerySet[Course], *, sort: str) -> QuerySet[Course]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from django import template
-from django.utils.html import strip_tags
+from django.template.defaultfilters import urlencode
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from athena.memo import LocalLRU
 from courses.models import PREFERENCE_CHOICES, Course, Lesson
@@ -54,7 +58,48 @@ def preference_label(course: Course, key: str) -> str:
 @register.filter
 def item_kind_label(item: object) -> str:
     """ "Lesson" or "Quiz", for an outline or navigation entry."""
-    return "Lesson" if isinstance(item, Lesson) else "Quiz"
+    return _("Lesson") if isinstance(item, Lesson) else _("Quiz")
+
+
+@register.filter
+def item_nav_label(item: object, direction: str) -> str:
+    """ "Previous lesson", "Next quiz": the label of a link to the item before
+    or after the page's (`direction` "previous" or "next")."""
+    if direction == "previous":
+        return _("Previous lesson") if isinstance(item, Lesson) else _("Previous quiz")
+    return _("Next lesson") if isinstance(item, Lesson) else _("Next quiz")
+
+
+@register.filter
+def suggestion_links(suggestions: Iterable[str]) -> SafeString:
+    """Links to the catalog's search for each suggested word, listed as the
+    language lists alternatives: "<a>python</a>, <a>pandas</a> or <a>numpy</a>"."""
+    catalog = reverse("courses:catalog")
+    links = [
+        format_html('<a href="{}?q={}">{}</a>', catalog, urlencode(word), word)
+        for word in suggestions
+    ]
+    if len(links) < 2:
+        return SafeString("".join(links))
+    # Translators: lists search suggestions: "a, b or c".
+    return format_html(
+        pgettext("list of alternatives", "{items} or {last}"),
+        items=SafeString(pgettext("list separator", ", ").join(links[:-1])),
+        last=links[-1],
+    )
+
+
+@register.filter
+def corrected_words(pieces: Iterable[tuple[str, bool]]) -> SafeString:
+    """A corrected search, its corrected words in bold (`Correction.pieces`)."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html("<strong>{}</strong>", piece) if corrected else piece,)
+            for piece, corrected in pieces
+        ),
+    )
 
 
 @register.simple_tag

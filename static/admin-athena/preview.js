@@ -86,7 +86,11 @@
     return box;
   }
 
-  const FAILED = 'The preview could not be refreshed. Your text is not affected.';
+  // The words come from the editor's data-text-* attributes, in the editor's
+  // language (courses.forms); English when they are missing.
+  function words(element, name, fallback) {
+    return element.dataset[name] || fallback;
+  }
 
   // The frame's document, once it has loaded (a promise: the first refresh
   // may come before it).
@@ -108,11 +112,11 @@
 
   // A preview writes into its frame, and sizes the frame to the text (up to
   // a screenful; longer text scrolls inside it).
-  function showInFrame(frame, message) {
+  function showInFrame(frame, message, failed) {
     const ready = frameReady(frame);
     return async (html) => {
       if (html === null) {
-        message.textContent = FAILED;
+        message.textContent = failed;
         return;
       }
       message.textContent = '';
@@ -125,12 +129,12 @@
   }
 
   // A preview box holding its frame: answers { box, show }.
-  function framedPreview(label, frameUrl) {
+  function framedPreview(label, frameTitle, frameUrl, failed) {
     const box = previewBox(label);
     box.classList.add('athena-preview--framed');
     const frame = document.createElement('iframe');
     frame.className = 'athena-preview-frame';
-    frame.title = `${label}, as learners will see it`;
+    frame.title = frameTitle;
     // A module page holds many editors: each frame loads once it comes into view.
     frame.loading = 'lazy';
     frame.src = frameUrl;
@@ -138,7 +142,7 @@
     message.className = 'athena-preview-message';
     message.setAttribute('role', 'status');
     box.append(frame, message);
-    return { box, show: showInFrame(frame, message) };
+    return { box, show: showInFrame(frame, message, failed) };
   }
 
   function setUpLesson(textarea) {
@@ -152,10 +156,15 @@
     editor.appendChild(textarea);
     const label = document.createElement('p');
     label.className = 'athena-preview-label';
-    label.textContent = 'Preview, as learners will see it';
+    label.textContent = words(textarea, 'textLabel', 'Preview, as learners will see it');
     const column = document.createElement('div');
     column.className = 'athena-preview-column';
-    const { box, show } = framedPreview('Lesson preview', textarea.dataset.previewFrameUrl);
+    const { box, show } = framedPreview(
+      words(textarea, 'textBox', 'Lesson preview'),
+      words(textarea, 'textFrame', 'Lesson preview, as learners will see it'),
+      textarea.dataset.previewFrameUrl,
+      words(textarea, 'textFailed', 'The preview could not be refreshed. Your text is not affected.'),
+    );
     column.append(label, box);
     editor.appendChild(column);
     const schedule = livePreview(box, textarea.dataset.previewUrl, () => [
@@ -182,8 +191,14 @@
     section.className = 'form-row athena-quiz-preview-row';
     const label = document.createElement('p');
     label.className = 'athena-preview-label';
-    label.textContent = 'Preview, as learners will see it (the answer is not shown)';
-    const { box, show } = framedPreview('Quiz preview', question.dataset.quizPreviewFrameUrl);
+    label.textContent = words(
+      question, 'textLabel', 'Preview, as learners will see it (the answer is not shown)');
+    const { box, show } = framedPreview(
+      words(question, 'textBox', 'Quiz preview'),
+      words(question, 'textFrame', 'Quiz preview, as learners will see it'),
+      question.dataset.quizPreviewFrameUrl,
+      words(question, 'textFailed', 'The preview could not be refreshed. Your text is not affected.'),
+    );
     section.append(label, box);
     row.parentNode.insertBefore(section, explanation ? row : row.nextSibling);
     const schedule = livePreview(box, question.dataset.quizPreviewUrl, () =>

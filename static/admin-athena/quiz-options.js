@@ -38,7 +38,9 @@
     const add = document.createElement('button');
     add.type = 'button';
     add.className = 'button';
-    add.textContent = 'Add option';
+    // The words, in the editor's language, from the first option's
+    // data-text-* attributes (courses.forms.QuizAdminForm); English without them.
+    add.textContent = first.dataset.textAdd || 'Add option';
     tools.appendChild(add);
     rows[rows.length - 1].after(tools);
 
@@ -49,8 +51,9 @@
       const remove = document.createElement('button');
       remove.type = 'button';
       remove.className = 'button athena-option-remove';
-      remove.textContent = 'Remove';
-      remove.setAttribute('aria-label', `Remove option ${index + 1}`);
+      remove.textContent = first.dataset.textRemove || 'Remove';
+      remove.setAttribute('aria-label',
+        (first.dataset.textRemoveOption || 'Remove option {number}').replace('{number}', String(index + 1)));
       remove.addEventListener('click', () => removeOption(index));
       // After the option's "Right answer" radio, if it has one.
       const answer = input.parentNode.querySelector('.athena-answer');

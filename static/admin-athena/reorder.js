@@ -35,8 +35,27 @@
       status.textContent = text;
     }
 
+    // What is announced, in the editor's language: the table's data-text-*
+    // attributes (admin/courses/_order_table.html) with {placeholders}.
+    const TEXTS = {
+      position: 'position {number} of {count}',
+      pickedUp: '{title} picked up, {position}. Use the arrow keys to move it, Space to drop it, Escape to cancel.',
+      putBack: '{title} put back, {position}.',
+      dropped: '{title} dropped, {position}. Saving…',
+      movedSaving: '{title} moved to {position}. Saving…',
+      moved: '{title} moved to {position}.',
+      failed: 'The new order could not be saved.',
+      restored: '{error} The previous order is back.',
+    };
+    function words(name, values) {
+      const key = `text${name[0].toUpperCase()}${name.slice(1)}`;
+      return Object.entries(values || {}).reduce(
+        (text, [placeholder, value]) => text.split(`{${placeholder}}`).join(value),
+        table.dataset[key] || TEXTS[name]);
+    }
+
     function position(row) {
-      return `position ${rows().indexOf(row) + 1} of ${rows().length}`;
+      return words('position', { number: String(rows().indexOf(row) + 1), count: String(rows().length) });
     }
 
     function renumber() {
@@ -88,13 +107,13 @@
         });
         const answer = await response.json().catch(() => ({}));
         if (!response.ok) {
-          throw new Error(answer.error || 'The new order could not be saved.');
+          throw new Error(answer.error || words('failed'));
         }
         saved = answer.order;
         announce(answer.message);
       } catch (error) {
         arrange(saved);
-        announce(`${error.message} The previous order is back.`);
+        announce(words('restored', { error: error.message }));
       } finally {
         table.removeAttribute('aria-busy');
       }
@@ -105,8 +124,7 @@
       grabbedFrom = rows().map((other) => other.dataset.key);
       row.classList.add('athena-dragging');
       row.querySelector('.athena-handle').setAttribute('aria-pressed', 'true');
-      announce(`${row.dataset.title} picked up, ${position(row)}. ` +
-        'Use the arrow keys to move it, Space to drop it, Escape to cancel.');
+      announce(words('pickedUp', { title: row.dataset.title, position: position(row) }));
     }
 
     function drop(cancel) {
@@ -116,10 +134,10 @@
       row.querySelector('.athena-handle').setAttribute('aria-pressed', 'false');
       if (cancel) {
         arrange(grabbedFrom);
-        announce(`${row.dataset.title} put back, ${position(row)}.`);
+        announce(words('putBack', { title: row.dataset.title, position: position(row) }));
         return;
       }
-      announce(`${row.dataset.title} dropped, ${position(row)}. Saving…`);
+      announce(words('dropped', { title: row.dataset.title, position: position(row) }));
       save();
     }
 
@@ -129,7 +147,7 @@
       if (arrow && event.altKey && grabbed === null) {
         event.preventDefault();
         step(row, arrow);
-        announce(`${row.dataset.title} moved to ${position(row)}. Saving…`);
+        announce(words('movedSaving', { title: row.dataset.title, position: position(row) }));
         save();
       } else if (event.key === ' ' || event.key === 'Enter') {
         event.preventDefault();
@@ -141,7 +159,7 @@
       } else if (arrow && grabbed === row) {
         event.preventDefault();
         step(row, arrow);
-        announce(`${row.dataset.title} moved to ${position(row)}.`);
+        announce(words('moved', { title: row.dataset.title, position: position(row) }));
       } else if (event.key === 'Escape' && grabbed === row) {
         event.preventDefault();
         drop(true);
@@ -197,7 +215,7 @@
           return;
         }
         if (rows().map((other) => other.dataset.key).join() !== before.join()) {
-          announce(`${row.dataset.title} dropped, ${position(row)}. Saving…`);
+          announce(words('dropped', { title: row.dataset.title, position: position(row) }));
           save();
         }
       }
