@@ -179,7 +179,7 @@ def test_the_preview_renders_tables_lists_and_code_as_the_lesson_page_does(
     assert '<pre tabindex="0"><code class="language-python">' in body
     assert '<span class="nb">print</span>' in body  # highlighted by Pygments
     learner_page = client_for_editor.get(lesson.get_absolute_url()).content.decode()
-    assert f'<div class="prose" lang="en">{body}</div>' in learner_page
+    assert f'<div class="prose" lang="en" dir="ltr">{body}</div>' in learner_page
 
 
 def test_the_preview_frame_costs_the_session_user_and_permission_queries_only(

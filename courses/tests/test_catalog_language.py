@@ -71,7 +71,7 @@ def test_the_filter_combines_with_the_others_and_search(client, catalog):
     assert topics(get(client, language="en", level="advanced")) == []
     assert topics(get(client, q="winter", language="de")) == ["Gärten im Winter"]
     assert get(client, q="winter", language="de").context["heading"] == (
-        "1 course in Deutsch matching “winter”"
+        "1 course matching “winter”, in Deutsch"
     )
 
 
@@ -94,26 +94,28 @@ def test_the_learners_language_is_offered_never_applied(client, catalog):
     assert len(topics(response)) == 3
     assert (
         f'<a href="{reverse("courses:catalog")}?language=de">'
-        'Show only courses in <span lang="de">Deutsch</span></a>'
+        'Nur Kurse auf <span lang="de">Deutsch</span> zeigen</a>'
     ) in html
     # A search and the other filters are kept by the link.
     html = get(client, "de", q="winter", level="beginner").content.decode()
     link = f"{reverse('courses:catalog')}?q=winter&amp;level=beginner&amp;language=de"
     assert f'href="{link}"' in html
     # Once a language is chosen, no suggestion.
-    assert "Show only courses in" not in get(client, "de", language="en").content.decode()
+    assert "catalog-suggestion" not in get(client, "de", language="en").content.decode()
     # English for an English interface; nothing for Arabic, no course is in it.
     english = 'Show only courses in <span lang="en">English</span>'
     assert english in get(client, "en-US").content.decode()
-    assert "Show only courses in" not in get(client, "ar").content.decode()
+    assert "catalog-suggestion" not in get(client, "ar").content.decode()
 
 
 def test_the_suggestion_follows_the_learners_profile_language(client, catalog):
     learner = make_user()
     LearnerProfile.objects.update_or_create(user=learner, defaults={"language": "de"})
     client.force_login(learner)
-    assert "Show only courses in <span" in get(client, "en").content.decode()
-    assert 'lang="de">Deutsch</span>' in get(client, "en").content.decode()
+    # The page is in German (the profile's language), and so is the offer.
+    assert (
+        'Nur Kurse auf <span lang="de">Deutsch</span> zeigen' in get(client, "en").content.decode()
+    )
 
 
 def test_no_suggestion_when_every_course_is_in_one_language(client):

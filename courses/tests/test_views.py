@@ -1106,11 +1106,22 @@ def test_a_courses_language_marks_its_text_and_shows_on_its_card(client):
     course = make_course(topic="Gärten anlegen", language="de")
     lesson = Lesson.objects.filter(module__course=course).first()
     page = html_of(client.get(course.get_absolute_url()))
-    assert '<h1 lang="de">Gärten anlegen</h1>' in page
+    assert '<h1 lang="de" dir="ltr">Gärten anlegen</h1>' in page
     assert '<li class="badge badge--language">German</li>' in page
     lesson_page = html_of(client.get(lesson.get_absolute_url()))
-    assert f'<h1 lang="de">{lesson.title}</h1>' in lesson_page
-    assert '<div class="prose" lang="de">' in lesson_page
-    assert '<html lang="en">' in lesson_page  # the page around it stays English
+    assert f'<h1 lang="de" dir="ltr">{lesson.title}</h1>' in lesson_page
+    assert '<div class="prose" lang="de" dir="ltr">' in lesson_page
+    assert '<html lang="en" dir="ltr">' in lesson_page  # the page around it stays English
     catalog = html_of(client.get(reverse("courses:catalog")))
-    assert '<h3 class="card__title" lang="de">' in catalog
+    assert '<h3 class="card__title" lang="de" dir="ltr">' in catalog
+
+
+def test_a_course_written_right_to_left_keeps_its_direction_in_any_interface(client):
+    course = make_course(topic="مقدمة في الإحصاء", language="ar")
+    english = html_of(client.get(course.get_absolute_url()))
+    assert '<html lang="en" dir="ltr">' in english
+    assert '<h1 lang="ar" dir="rtl">مقدمة في الإحصاء</h1>' in english
+    english_course = make_course(topic="Statistics", language="en")
+    arabic = html_of(client.get(english_course.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ar"))
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert '<h1 lang="en" dir="ltr">Statistics</h1>' in arabic
