@@ -258,7 +258,8 @@ def generation_job_await_review(*, job_id: int, result: PlanResult) -> bool:
     job.save()
     notification_create(
         user=job.requester,
-        message=f"The plan for “{job.topic}” is ready for your review.",
+        template=gettext_noop("The plan for “%(topic)s” is ready for your review."),
+        params={"topic": job.topic},
         url=job.get_absolute_url(),
     )
     return True
@@ -394,7 +395,8 @@ def generation_job_succeed(*, job_id: int, result: GenerationResult) -> Generati
     enrollment_create(user=job.requester, course=course)
     notification_create(
         user=job.requester,
-        message=f"Your course “{course.topic}” is ready.",
+        template=gettext_noop("Your course “%(topic)s” is ready."),
+        params={"topic": course.topic},
         url=course.get_absolute_url(),
     )
     return job
@@ -432,7 +434,8 @@ def _fail(
         job.save()
         notification_create(
             user=job.requester,
-            message=f"We could not build your course “{job.topic}”.",
+            template=gettext_noop("We could not build your course “%(topic)s”."),
+            params={"topic": job.topic},
             url=reverse("generation:job-detail", kwargs={"job_id": job.pk}),
         )
     return True
@@ -477,6 +480,25 @@ def generation_job_fail_if_stale(
 # Changing one part of a generated course (generation.rewrite).
 
 REWRITE_FAILED_REASON = gettext_noop("We could not make this change.")
+
+# What the requester is told of a change, a whole sentence per kind (each
+# reader sees it in their language: notifications.models.Notification.text).
+REWRITE_DONE_NOTICES = {
+    Rewrite.Kind.LESSON: gettext_noop("Done: the lesson is rewritten in “%(topic)s”."),
+    Rewrite.Kind.QUIZ: gettext_noop("Done: the quiz is rewritten in “%(topic)s”."),
+    Rewrite.Kind.MODULE: gettext_noop("Done: the module is rewritten in “%(topic)s”."),
+    Rewrite.Kind.ADD_LESSON: gettext_noop("Done: a lesson is added to “%(topic)s”."),
+    Rewrite.Kind.ADD_MODULE: gettext_noop("Done: a module is added to “%(topic)s”."),
+    Rewrite.Kind.RESTORE: gettext_noop("Done: the earlier version is back in “%(topic)s”."),
+}
+REWRITE_FAILED_NOTICES = {
+    Rewrite.Kind.LESSON: gettext_noop("We could not rewrite the lesson in “%(topic)s”."),
+    Rewrite.Kind.QUIZ: gettext_noop("We could not rewrite the quiz in “%(topic)s”."),
+    Rewrite.Kind.MODULE: gettext_noop("We could not rewrite the module in “%(topic)s”."),
+    Rewrite.Kind.ADD_LESSON: gettext_noop("We could not add the lesson to “%(topic)s”."),
+    Rewrite.Kind.ADD_MODULE: gettext_noop("We could not add the module to “%(topic)s”."),
+    Rewrite.Kind.RESTORE: gettext_noop("We could not restore the earlier version in “%(topic)s”."),
+}
 
 
 @transaction.atomic
@@ -600,7 +622,8 @@ def rewrite_fail(
         if rewrite.requester is not None:
             notification_create(
                 user=rewrite.requester,
-                message=f"{REWRITE_FAILED_REASON} ({rewrite.get_kind_display().lower()})",
+                template=REWRITE_FAILED_NOTICES[rewrite.kind],
+                params={"topic": rewrite.course.topic},
                 url=rewrite.course.get_absolute_url(),
             )
 
@@ -609,6 +632,7 @@ def rewrite_notify_done(*, rewrite: Rewrite, url: str) -> None:
     if rewrite.requester is not None:
         notification_create(
             user=rewrite.requester,
-            message=f"Done: {rewrite.get_kind_display().lower()} in “{rewrite.course.topic}”.",
+            template=REWRITE_DONE_NOTICES[rewrite.kind],
+            params={"topic": rewrite.course.topic},
             url=url,
         )

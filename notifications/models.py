@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -24,6 +25,12 @@ class Notification(models.Model):
         db_index=False,
     )
     message = models.CharField(max_length=300)
+    # What `message` says as a sentence to translate (marked with gettext_noop
+    # where it is written) and its values: shown in the reader's language
+    # (`text`), whoever's language the worker that wrote it spoke. Empty for
+    # a message written as it is.
+    template = models.CharField(max_length=300, blank=True, default="", db_default="")
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -46,6 +53,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The message in the active language, when it was written as a
+        sentence to translate; else as it was written."""
+        if not self.template:
+            return self.message
+        try:
+            return gettext(self.template) % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.message
 
     @property
     def is_read(self) -> bool:

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from notifications.models import Notification
 
 
-def notification_create(*, user: AbstractBaseUser, message: str, url: str = "") -> Notification:
-    return Notification.objects.create(user=user, message=message[:300], url=url)
+def notification_create(
+    *,
+    user: AbstractBaseUser,
+    message: str = "",
+    url: str = "",
+    template: str = "",
+    params: dict[str, Any] | None = None,
+) -> Notification:
+    """Tell `user` something: a `message` as it is, or a `template` (an
+    English sentence marked with gettext_noop) with its `params`, which each
+    reader sees in their own language (Notification.text)."""
+    params = params or {}
+    if template:
+        message = template % params
+    return Notification.objects.create(
+        user=user, message=message[:300], template=template[:300], params=params, url=url
+    )
 
 
 def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> bool:

@@ -275,7 +275,7 @@ def test_the_requester_changes_a_lesson_from_its_page_and_undoes_it(
     assert "Rewrite a lesson" in page
     assert reverse("generation:rewrite-undo", args=[rewrite.pk]) in page
     assert Notification.objects.filter(
-        user=owner, message__startswith="Done: rewrite a lesson"
+        user=owner, message__startswith="Done: the lesson is rewritten"
     ).exists()
 
     response = client.post(reverse("generation:rewrite-undo", args=[rewrite.pk]))

@@ -234,3 +234,19 @@ def test_the_phone_menu_button_says_when_notifications_wait_behind_it(learner, l
         f'{menu_button}<span class="site-menu__dot" aria-hidden="true"></span>'
         '<span class="visually-hidden"> (unread notifications)</span></summary>'
     ) in html
+
+
+def test_a_notification_written_by_the_worker_reads_in_the_readers_language(client):
+    learner = make_user()
+    notification_create(
+        user=learner,
+        template="Your course “%(topic)s” is ready.",
+        params={"topic": "Rust"},
+        url="/courses/1/",
+    )
+    german = Client()
+    german.force_login(learner)
+    html = german.get(reverse("notifications:list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Dein Kurs „Rust“ ist fertig." in html
+    english = german.get(reverse("notifications:list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Your course “Rust” is ready." in english.content.decode()
