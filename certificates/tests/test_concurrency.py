@@ -11,9 +11,8 @@ from django.db import connection
 from django.urls import reverse
 
 from certificates.models import Certificate
-from courses.models import Lesson
-from enrollment.services import enrollment_create, lesson_complete, quiz_answer
-from tests.factories import course_items, make_course, make_user
+from tests.factories import make_course, make_user
+from tests.helpers import finish_course
 
 PARALLEL_REQUESTS = 16
 
@@ -25,12 +24,7 @@ PARALLEL_REQUESTS = 16
 @pytest.mark.django_db(transaction=True)
 def test_parallel_first_visits_issue_one_certificate(live_server, client):
     user, course = make_user(), make_course(modules=1, lessons=1, quizzes=1)
-    enrollment_create(user=user, course=course)
-    for item in course_items(course):
-        if isinstance(item, Lesson):
-            lesson_complete(user=user, lesson=item)
-        else:
-            quiz_answer(user=user, activity=item, option_number=item.answer)
+    finish_course(user, course)
     client.force_login(user)
     session = client.cookies["sessionid"].value
     url = live_server.url + reverse("certificates:certificate-detail", args=[course.pk])
