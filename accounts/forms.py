@@ -22,6 +22,7 @@ class SignupForm(forms.ModelForm):
     confirmation page, by whoever reads that address's mail."""
 
     email = forms.EmailField(
+        label=_("E-mail address"),
         help_text=_(
             "We send a link there to confirm it; you choose your password then. "
             "You can also log in with it."
@@ -96,6 +97,7 @@ class LearnerProfileForm(forms.ModelForm):
     class Meta:
         model = LearnerProfile
         fields = ("level", "duration", "focus", "language")
+        labels = {"level": _("Level"), "duration": _("Duration"), "focus": _("Focus")}
         help_texts = {
             "level": _("The level you want courses pitched at."),
             "duration": _("How much time you want a course to take."),

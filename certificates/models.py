@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from courses.models import Course
+from courses.models import Course, minutes_label
 
 # Bytes of randomness in a public code: 192 bits, 32 URL-safe characters.
 # Nobody can guess one, so the public page needs no other secret.
@@ -88,6 +88,14 @@ class Certificate(models.Model):
     def get_absolute_url(self) -> str:
         """The public verification page."""
         return reverse("certificates:verify", kwargs={"code": self.code})
+
+    @property
+    def estimated_time(self) -> str:
+        """The course's estimated time when issued, in the reader's language
+        (the stored label is the issuing request's words)."""
+        if self.minutes is None:
+            return self.minutes_label
+        return minutes_label(self.minutes)
 
     @property
     def is_revoked(self) -> bool:

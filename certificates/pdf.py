@@ -80,8 +80,8 @@ def certificate_pdf(*, certificate: Certificate, verify_url: str) -> bytes:
     line(
         certificate.course_title, size=_fitted(pdf, certificate.course_title, 20), bold=True, gap=6
     )
-    if certificate.minutes_label:
-        line(_("Estimated time: %(time)s") % {"time": certificate.minutes_label}, size=12, gap=2)
+    if certificate.estimated_time:
+        line(_("Estimated time: %(time)s") % {"time": certificate.estimated_time}, size=12, gap=2)
     line(_("Issued %(date)s") % {"date": _date(certificate.issued_at)}, size=12, gap=2)
     if certificate.is_revoked:
         pdf.set_text_color(160, 20, 20)

@@ -166,20 +166,26 @@ class FocusFilter(PreferenceFilter):
 
 
 @functools.cache
-def item_progress_names() -> set[str]:
-    """The verbose names of other apps' rows that deleting a lesson or quiz
-    deletes with it (CASCADE): learners' progress on it (completions,
-    attempts), found through the models' relations, so courses needs not
-    import the app that keeps them."""
-    return {
-        str(relation.related_model._meta.verbose_name)
+def item_progress_models() -> tuple[type[models.Model], ...]:
+    """Other apps' models whose rows deleting a lesson or quiz deletes with
+    it (CASCADE): learners' progress on it (completions, attempts), found
+    through the models' relations, so courses needs not import the app that
+    keeps them."""
+    return tuple(
+        relation.related_model
         for model in (Lesson, Activity)
         for relation in model._meta.get_fields()
         if relation.one_to_many
         and relation.auto_created
         and relation.on_delete is models.CASCADE
         and relation.related_model._meta.app_label != model._meta.app_label
-    }
+    )
+
+
+def item_progress_names() -> set[str]:
+    """Their names as Django's deletion check gives them: in the editor's
+    language, so worked out per request (the models are kept, not the words)."""
+    return {str(model._meta.verbose_name) for model in item_progress_models()}
 
 
 def deletion_perms_needed(objs: list[Any], request: HttpRequest, admin_site: Any) -> set[str]:
@@ -215,8 +221,10 @@ class GuardedDeletionFormSet(BaseInlineFormSet):
             perms_needed = deletion_perms_needed([form.instance], self.request, self.admin_site)
             if perms_needed:
                 raise ValidationError(
-                    "“%(name)s” cannot be deleted: it would also delete %(what)s, which your "
-                    "account may not delete.",
+                    _(
+                        "“%(name)s” cannot be deleted: it would also delete %(what)s, which "
+                        "your account may not delete."
+                    ),
                     params={"name": form.instance, "what": ", ".join(sorted(perms_needed))},
                 )
 

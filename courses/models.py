@@ -176,16 +176,18 @@ def language_code(value: Any) -> str | None:
 
 
 def language_label(code: str) -> str:
-    """How the catalog names a language: its own name, with the English one
-    where they differ ("Deutsch (German)", "English")."""
+    """How the catalog names a language: its own name, with its name in the
+    page's language where they differ ("Deutsch (German)", "English")."""
     from django.utils.translation import get_language_info
 
     try:
         info = get_language_info(code)
     except KeyError:
         return LANGUAGE_NAMES.get(code, code)
-    local, english = info["name_local"], info["name"]
-    return local if local == english else f"{local} ({english})"
+    # The name in the page's language beside the language's own ("Deutsch
+    # (German)" in English, "English (Englisch)" in German).
+    local, named = info["name_local"], str(info["name_translated"])
+    return local if local == named else f"{local} ({named})"
 
 
 def local_language_name(code: str) -> str:

@@ -54,3 +54,21 @@ def test_the_pdf_is_in_the_learners_language(certificate):
     arabic = client.get(url, HTTP_ACCEPT_LANGUAGE="ar")
     assert arabic.status_code == 200
     assert arabic["Content-Type"] == "application/pdf"
+
+
+def test_the_estimated_time_reads_in_the_verifiers_language_whoever_issued_it(client):
+    from django.utils import translation
+
+    from certificates.services import certificate_issue
+    from courses.models import minutes_label
+    from tests.factories import make_course, make_user
+
+    with translation.override("de"):
+        certificate, _ = certificate_issue(user=make_user(), course=make_course())
+    english = client.get(certificate.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert minutes_label(certificate.minutes) in english.content.decode()
+    with translation.override("de"):
+        german_label = minutes_label(certificate.minutes)
+    assert german_label != minutes_label(certificate.minutes)
+    german = client.get(certificate.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de")
+    assert german_label in german.content.decode()

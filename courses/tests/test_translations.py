@@ -101,3 +101,15 @@ def test_the_course_admin_and_its_scripts_speak_german(client):
     html = page(client, reverse("admin:courses_activity_change", args=[quiz.pk]), "de")
     assert 'data-text-add="Option hinzufügen"' in html
     assert "Richtige Antwort" in html
+
+
+def test_the_deletion_check_names_progress_in_each_editors_language():
+    from django.utils import translation
+
+    from courses.admin import item_progress_names
+
+    with translation.override("de"):
+        german = item_progress_names()
+    english = item_progress_names()
+    assert "lesson completion" in english
+    assert german.isdisjoint(english)

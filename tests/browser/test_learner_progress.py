@@ -32,7 +32,7 @@ def test_learner_signs_up_learns_and_resumes(live_server, page: Page):
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("Username").fill("ada")
-    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_role("button", name="Sign up").click()
 
     # They confirm the address from the e-mail, choosing their password there.
