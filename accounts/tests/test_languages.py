@@ -1,28 +1,15 @@
 """The account pages, their e-mails and the error pages in German and Arabic,
-as Accept-Language asks for them (the catalogs are compiled by the lead:
-until then these tests skip)."""
+as Accept-Language asks for them."""
 
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
 from tests.factories import make_user
 
-CATALOGS = [
-    Path(settings.BASE_DIR, "locale", lang, "LC_MESSAGES", "django.mo") for lang in ("de", "ar")
-]
-
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not all(catalog.exists() for catalog in CATALOGS),
-        reason="the German and Arabic catalogs are not compiled",
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(

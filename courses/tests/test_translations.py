@@ -3,10 +3,7 @@ shipped catalogs, English where none is asked for."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
@@ -15,13 +12,7 @@ from courses.models import Duration, minutes_label
 from courses.views import catalog_heading
 from tests.factories import course_items, make_content_editor, make_course
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not (Path(settings.BASE_DIR) / "locale/de/LC_MESSAGES/django.mo").exists(),
-        reason="the compiled catalogs (locale/*/LC_MESSAGES/django.mo) are not in place",
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,6 @@ label, why it failed) shown translated."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
@@ -22,12 +20,6 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-CATALOGS = Path(django_settings.BASE_DIR) / "locale"
-compiled = pytest.mark.skipif(
-    not (CATALOGS / "de" / "LC_MESSAGES" / "django.mo").exists()
-    or not (CATALOGS / "ar" / "LC_MESSAGES" / "django.mo").exists(),
-    reason="the German and Arabic catalogs are not compiled",
-)
 
 WRITING = wording.WRITING_LESSON % {"module": 2, "modules": 5, "number": 3, "count": 4}
 
@@ -65,7 +57,6 @@ def test_stored_english_texts_are_shown_as_they_are_in_english():
         assert shown("") == ""
 
 
-@compiled
 @pytest.mark.parametrize(
     ("language", "words"),
     [
@@ -97,7 +88,6 @@ def test_a_running_request_speaks_the_learners_language(client, language, words)
     assert status["label"] == words[0]
 
 
-@compiled
 def test_the_form_and_a_failed_request_in_german_and_arabic(learner_client):
     learner = make_user()
     learner_client.force_login(learner)
@@ -111,7 +101,6 @@ def test_the_form_and_a_failed_request_in_german_and_arabic(learner_client):
     assert "Try again" not in html
 
 
-@compiled
 def test_the_change_panel_and_its_undo_in_german_and_arabic(llm_server, client):
     owner = make_user()
     request = CourseRequest(
