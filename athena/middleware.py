@@ -131,10 +131,11 @@ class LearnerLanguageMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.languages = frozenset(code for code, _ in settings.LANGUAGES)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = getattr(request.user, "interface_language", "")
-        if language and language in dict(settings.LANGUAGES):
+        if language in self.languages:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         response = self.get_response(request)
