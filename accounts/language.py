@@ -8,20 +8,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from accounts.models import LearnerProfile
-
-
-def _next_url(request: HttpRequest, value: str | None) -> str:
-    """Where to go back to: a page of this site, else the home page."""
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return "/"
+from accounts.views import safe_next
 
 
 @require_GET
@@ -34,7 +25,7 @@ def language_choose(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/language.html",
-        {"languages": settings.LANGUAGES, "next": _next_url(request, request.GET.get("next"))},
+        {"languages": settings.LANGUAGES, "next": safe_next(request) or "/"},
     )
 
 

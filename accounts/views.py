@@ -4,6 +4,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -38,7 +39,8 @@ from courses.models import Course
 from enrollment.pending import enrollment_defer, enrollment_wished
 
 
-def _safe_next(request: HttpRequest) -> str | None:
+def safe_next(request: HttpRequest) -> str | None:
+    """The `next` the request carries when it is a page of this site, else None."""
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -78,7 +80,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     """Sign up; every valid form ends on "check your e-mail", whether or not
     the address already has an account (accounts.services.account_signup)."""
     if request.user.is_authenticated:
-        return redirect(_safe_next(request) or "enrollment:dashboard")
+        return redirect(safe_next(request) or "enrollment:dashboard")
     form = SignupForm(request.POST or None)
     enroll_course = enrollment_wished(request)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +90,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 client=client_address(request),
                 site_url=site_url(request),
-                next_url=_safe_next(request),
+                next_url=safe_next(request),
             )
         except UsernameTaken:
             form.add_error(
@@ -102,7 +104,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/signup.html",
-        {"form": form, "next": _safe_next(request)} | _carried(_safe_next(request), enroll_course),
+        {"form": form, "next": safe_next(request)} | _carried(safe_next(request), enroll_course),
     )
 
 
@@ -118,7 +120,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = _user_from_uidb64(uidb64)
     if user is not None and user.pk == request.user.pk:
         # A second click from the browser the first one logged in: it is done.
-        return redirect(_safe_next(request) or "enrollment:dashboard")
+        return redirect(safe_next(request) or "enrollment:dashboard")
     validlink = (
         user is not None
         and account_is_unconfirmed(user)
@@ -136,7 +138,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         messages.success(
             request, _("Welcome to Athena, %(username)s!") % {"username": user.get_username()}
         )
-        return redirect(_safe_next(request) or "enrollment:dashboard")
+        return redirect(safe_next(request) or "enrollment:dashboard")
     return render(
         request,
         "accounts/activate.html",
@@ -144,7 +146,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
             "validlink": validlink,
             "form": form,
             "account_user": user,
-            "next": _safe_next(request),
+            "next": safe_next(request),
         },
         status=HTTPStatus.OK if validlink else HTTPStatus.NOT_FOUND,
     )
@@ -197,7 +199,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if posted is not None and not saving_name and form.is_valid():
         form.save()
         messages.success(request, _("Your preferences are saved."))
-        return redirect("accounts:profile")
+        return language_cookie_follow(redirect("accounts:profile"), form.instance.language)
     matching_url = matching = None
     if instance.preferences:
         matching = Course.objects.published().with_preference(**instance.preferences)[:6]
@@ -213,3 +215,28 @@ def profile(request: HttpRequest) -> HttpResponse:
             "password_change_url": reverse("password_change"),
         },
     )
+
+
+def language_cookie_follow(response: HttpResponse, language: str) -> HttpResponse:
+    """The switcher's cookie says what the profile now says: a language, or
+    none ("as my browser asks"), so the browser's choice is not hidden behind
+    an old switch, and the pages stay in the chosen language after logging out."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

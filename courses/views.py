@@ -316,9 +316,19 @@ def catalog_heading(
     if not adjectives and not text:
         if not language:
             return _("All courses")
-        return ngettext(
-            "%(count)s course in %(language)s", "%(count)s courses in %(language)s", total
-        ) % {"count": total, "language": local_language_name(language)}
+        if capped:
+            message = ngettext(
+                "More than %(count)s course in %(language)s",
+                "More than %(count)s courses in %(language)s",
+                total,
+            )
+        elif total == 0:
+            message = _("No courses in %(language)s")
+        else:
+            message = ngettext(
+                "%(count)s course in %(language)s", "%(count)s courses in %(language)s", total
+            )
+        return message % {"count": total, "language": local_language_name(language)}
     # Translators: joins the preference words of the catalog heading ("short
     # beginner"); a language that cannot stack adjectives may use ", ".
     kinds = pgettext("catalog heading: between preference words", " ").join(adjectives)

@@ -40,14 +40,21 @@ CANDIDATE_LIMIT = 2000
 WORD_LIMIT = 10
 
 
+def is_vocabulary_word(word: str) -> bool:
+    """Whether a (lower-case) word is one the vocabulary keeps, and so one a
+    search may correct: MIN_WORD_LENGTH to SEARCH_WORD_MAX_LENGTH characters,
+    not all digits."""
+    return MIN_WORD_LENGTH <= len(word) <= SEARCH_WORD_MAX_LENGTH and not word.isdigit()
+
+
 def vocabulary_words(texts: Iterable[str]) -> set[str]:
     """The vocabulary's words in `texts`: runs of letters and digits, lower
-    case, with a letter, of MIN_WORD_LENGTH to SEARCH_WORD_MAX_LENGTH characters."""
+    case, kept by `is_vocabulary_word`."""
     return {
         word
         for text in texts
         for word in (found.lower() for found in search_words(text or ""))
-        if MIN_WORD_LENGTH <= len(word) <= SEARCH_WORD_MAX_LENGTH and not word.isdigit()
+        if is_vocabulary_word(word)
     }
 
 
@@ -229,7 +236,7 @@ def correct_search(text: str) -> Correction | None:
     wanted = [
         word
         for word in dict.fromkeys(match.group(0).lower() for match in spans)
-        if MIN_WORD_LENGTH <= len(word) <= SEARCH_WORD_MAX_LENGTH and not word.isdigit()
+        if is_vocabulary_word(word)
     ]
     if not wanted:
         return None

@@ -88,6 +88,20 @@ def test_a_learner_chooses_on_the_profile_page_and_may_go_back_to_the_browsers()
     assert page_language(client.get("/", HTTP_ACCEPT_LANGUAGE="de")) == ("de", "ltr")
 
 
+def test_the_profile_and_the_switchers_cookie_never_disagree():
+    learner = make_user()
+    client = signed_in(learner)
+    choose(client, "ar")
+    data = {"level": "", "duration": "", "focus": "", "language": ""}
+    # "As my browser asks" means the browser, not the switch made before it.
+    client.post(reverse("accounts:profile"), data)
+    assert page_language(client.get("/", HTTP_ACCEPT_LANGUAGE="de")) == ("de", "ltr")
+    # A language chosen on the profile stays after logging out.
+    client.post(reverse("accounts:profile"), {**data, "language": "de"})
+    client.post(reverse("logout"))
+    assert page_language(client.get("/", HTTP_ACCEPT_LANGUAGE="ar")) == ("de", "ltr")
+
+
 def test_an_unknown_language_is_refused_on_the_profile_and_ignored_by_the_switcher(client):
     learner = make_user()
     profile_client = signed_in(learner)

@@ -142,3 +142,12 @@ def test_postgresql_answers_the_languages_and_the_filter_from_the_index(catalog)
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "courses_status_language_idx" in plan, plan
+
+
+def test_a_heading_for_one_language_says_when_there_are_more_than_it_counts():
+    from courses.views import catalog_heading
+
+    heading = catalog_heading(total=1200, capped=True, preferences={}, text="", language="de")
+    assert heading == "More than 1200 courses in Deutsch"
+    nothing = catalog_heading(total=0, capped=False, preferences={}, text="", language="de")
+    assert nothing == "No courses in Deutsch"
