@@ -174,8 +174,9 @@ class CatalogView(PublicPageMixin, ListView):
         try:
             found = super().paginate_queryset(queryset, page_size)
         except Http404:
-            # Page 2 of a misspelt search is page 2 of its correction.
-            if not self.parsed.text:
+            # Page 2 of a misspelt search is page 2 of its correction; past
+            # the end of a search that finds courses is simply past the end.
+            if not self.parsed.text or self.matching.exists():
                 raise
             found = None
         if (found is None or found[0].count == 0) and self.parsed.text:

@@ -241,3 +241,11 @@ def test_the_next_page_of_a_corrected_search_is_the_corrections(client):
     assert did_you_mean(second).startswith("Did you mean python?")
     assert client.get(reverse("courses:catalog"), {"q": "pyhton", "page": 3}).status_code == 404
     assert client.get(reverse("courses:catalog"), {"q": "zzqx", "page": 2}).status_code == 404
+
+
+def test_past_the_last_page_of_a_search_that_finds_courses_is_not_corrected(client):
+    make_course(topic="Gardening for everyone")
+    make_course(topic="Python basics")
+    # "gardening" is found (by its stem where there is one); there is no page 2.
+    response = client.get(reverse("courses:catalog"), {"q": "gardening", "page": 2})
+    assert response.status_code == 404
