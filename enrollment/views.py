@@ -298,12 +298,16 @@ def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswere
         )
         response["Retry-After"] = str(WINDOW_SECONDS)
         return response
+    option_number = posted_option(activity, request.user, request.POST.get("option"))
+    # Whether the quiz was done before, read before a right answer records it:
+    # only the answer that completes it may finish the course.
+    state = (
+        learner_state(user=request.user, course_id=activity.module.course_id)
+        if option_number == activity.answer
+        else None
+    )
     try:
-        reviewed = review_answer(
-            user=request.user,
-            item=item,
-            option_number=posted_option(activity, request.user, request.POST.get("option")),
-        )
+        reviewed = review_answer(user=request.user, item=item, option_number=option_number)
     except NotAnOption:
         raise BadRequest("That is not one of the quiz's options.") from None
     except NotDueForReview:
@@ -311,13 +315,12 @@ def _review_post(request: HttpRequest, items: list[ReviewItem]) -> ReviewAnswere
         return redirect(request.path)
     outcome = reviewed.outcome
     course = activity.module.course
-    if outcome.correct:
+    if outcome.correct and state is not None and activity.key not in state.completed_keys:
         # A missed quiz answered right at last may be the course's last item.
+        state.completed_keys.add(activity.key)
         outlined = course_outline(course_id=course.pk, user=request.user)
         if outlined is not None and course_finish_check(
-            user=request.user,
-            course=outlined,
-            state=learner_state(user=request.user, course_id=course.pk),
+            user=request.user, course=outlined, state=state
         ):
             messages.success(request, _finished_message(course))
     revealed = answer_revealed(course=course, correct=bool(outcome.correct))

@@ -402,3 +402,23 @@ def test_misses_from_before_reviews_existed_come_back(learner, course):
     assert set(items) == {first.pk, third.pk}
     assert items[third.pk].due_at == a_week_ago + DAY
     assert items[third.pk].is_due(timezone.now())
+
+
+def test_a_review_in_a_course_finished_already_does_not_finish_it_again(client, learner):
+    from courses.models import Lesson
+    from enrollment.services import lesson_complete
+
+    course = make_course(topic="Done before", modules=1, lessons=1, quizzes=1)
+    enrollment_create(user=learner, course=course)
+    lesson_complete(user=learner, lesson=Lesson.objects.get(module__course=course))
+    quiz = _quizzes(course)[0]
+    item = _missed(learner, quiz)
+    quiz_answer(user=learner, activity=quiz, option_number=RIGHT)  # passed on the quiz page
+    _make_due(item)
+    url = reverse("enrollment:course-review", args=[course.pk])
+    response = client.post(
+        url, {"activity": quiz.pk, "option": option_position(quiz, learner, RIGHT)}
+    )
+    html = response.content.decode()
+    assert "Correct!" in html
+    assert "You finished" not in html
