@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -346,9 +346,10 @@ def _new_module(run: _Run, current: _Course, after: Module, instruction: str) ->
 # Running a change.
 
 
-def rewrite_run(rewrite: Rewrite, *, time_budget: float | None = None) -> Rewrite:
+def rewrite_run(rewrite: Rewrite, *, time_budget: float | None = None) -> Rewrite | None:
     """Write and save the change `rewrite` asks for; raises GenerationFailed
-    (then nothing changed). Answers the rewrite, done."""
+    (then nothing changed). Answers the rewrite, done; None when it was marked
+    failed while the model wrote (nothing changed then either)."""
     course = rewrite.course
     current = _current(course)
     run = _Run(current.draft.request, None, time_budget)
@@ -380,6 +381,14 @@ def rewrite_run(rewrite: Rewrite, *, time_budget: float | None = None) -> Rewrit
         # read again under the course's lock (an editor may have changed,
         # moved or deleted it meanwhile; what is gone is left gone).
         list(Course.objects.select_for_update().filter(pk=course.pk).values_list("pk"))
+        if not (
+            Rewrite.objects.select_for_update()
+            .filter(pk=rewrite.pk, state__in=[Rewrite.State.QUEUED, Rewrite.State.RUNNING])
+            .exists()
+        ):
+            # Marked failed meanwhile (taken for stale): its learner was told
+            # nothing changed and may have asked again, so nothing changes.
+            return None
         if rewrite.kind in (Rewrite.Kind.LESSON, Rewrite.Kind.QUIZ, Rewrite.Kind.MODULE):
             fresh = {item.key: item for item in _items([item_snapshot(i) for i, _ in changes])}
             changes = [(fresh[item.key], spec) for item, spec in changes if item.key in fresh]
@@ -460,6 +469,12 @@ def rewrite_restore(*, rewrite: Rewrite, user: Any) -> Rewrite:
     list(Course.objects.select_for_update().filter(pk=rewrite.course_id).values_list("pk"))
     if rewrite.restored_by.exists():
         raise NotRestorable(_("This change is undone already."))
+    # Stored in English, whoever asks (the panel words it in its reader's).
+    with translation.override("en"):
+        instruction = (
+            f"Undo: {rewrite.get_kind_display().lower()} "
+            f"of {timezone.localtime(rewrite.created_at):%d %b %H:%M}"
+        )
     restore = Rewrite(
         course=rewrite.course,
         requester=user,
@@ -468,8 +483,7 @@ def rewrite_restore(*, rewrite: Rewrite, user: Any) -> Rewrite:
         module=rewrite.module,
         lesson=rewrite.lesson,
         activity=rewrite.activity,
-        instruction=f"Undo: {rewrite.get_kind_display().lower()} "
-        f"of {timezone.localtime(rewrite.created_at):%d %b %H:%M}",
+        instruction=instruction,
     )
     if rewrite.kind == Rewrite.Kind.ADD_MODULE:
         module = Module.objects.with_items().filter(pk=rewrite.module_id).first()

@@ -22,11 +22,18 @@ SUGGESTION_COUNT = 3
 
 
 def similar_published_courses(
-    *, topic: str, level: str, duration: str, focus: str, limit: int = SUGGESTION_COUNT
+    *,
+    topic: str,
+    level: str,
+    duration: str,
+    focus: str,
+    language: str = "",
+    limit: int = SUGGESTION_COUNT,
 ) -> list[Course]:
-    """Published courses that already match the topic (the catalog's search) and
-    at least two of the three preferences, the closest first: what a learner may
-    take at once instead of waiting for a new course."""
+    """Published courses that already match the topic (the catalog's search),
+    in the `language` asked for if one was, and at least two of the three
+    preferences, the closest first: what a learner may take at once instead of
+    waiting for a new course."""
     wanted = {"level": level, "duration": duration, "focus": focus}
     matches = sum(
         (
@@ -40,9 +47,11 @@ def similar_published_courses(
         ),
         Value(0),
     )
+    courses = Course.objects.published()
+    if language:
+        courses = courses.filter(language=language)
     return list(
-        Course.objects.published()
-        .for_cards()
+        courses.for_cards()
         .search(topic)
         .annotate(preference_matches=matches)
         .filter(preference_matches__gte=2)

@@ -479,8 +479,6 @@ def generation_job_fail_if_stale(
 
 # Changing one part of a generated course (generation.rewrite).
 
-REWRITE_FAILED_REASON = gettext_noop("We could not make this change.")
-
 # What the requester is told of a change, a whole sentence per kind (each
 # reader sees it in their language: notifications.models.Notification.text).
 REWRITE_DONE_NOTICES = {

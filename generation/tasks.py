@@ -153,7 +153,7 @@ def run_rewrite(rewrite_id: int) -> str:
         return "skipped"
     rewrite = Rewrite.objects.select_related("course").get(pk=rewrite_id)
     try:
-        rewrite_run(rewrite, time_budget=settings.ATHENA_GENERATION_TIME_BUDGET)
+        made = rewrite_run(rewrite, time_budget=settings.ATHENA_GENERATION_TIME_BUDGET)
     except GenerationFailed as failure:
         logger.warning("Rewrite %s failed: %s", rewrite_id, failure)
         rewrite_fail(
@@ -163,6 +163,9 @@ def run_rewrite(rewrite_id: int) -> str:
     except Exception:
         logger.exception("Rewrite %s crashed", rewrite_id)
         rewrite_fail(rewrite_id=rewrite_id, reason=UNEXPECTED_REASON, detail=traceback.format_exc())
+        return Rewrite.State.FAILED
+    if made is None:
+        logger.info("Rewrite %s was marked failed while it was made; nothing changed", rewrite_id)
         return Rewrite.State.FAILED
     rewrite_notify_done(rewrite=rewrite, url=rewrite_target_url(rewrite))
     return Rewrite.State.SUCCEEDED

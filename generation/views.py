@@ -101,7 +101,9 @@ def generation_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             fields = form.request_fields
             if "confirm" not in request.POST:
-                suggestions = similar_published_courses(**fields)
+                suggestions = similar_published_courses(
+                    **fields, language=form.cleaned_data["language"]
+                )
             if not suggestions:
                 try:
                     job = generation_request(

@@ -72,7 +72,16 @@ def rewrite_panel(context: template.Context, course: Course, part: Any) -> dict[
     history = list(
         Rewrite.objects.filter(course=course, **{type(part).__name__.lower(): part})
         .select_related("restores")
-        .defer("restores__before", "restores__after")
+        # The panel lists changes: their snapshots (a module's holds every
+        # lesson's Markdown) and stories stay in the database.
+        .defer(
+            "before",
+            "after",
+            "error_detail",
+            "restores__before",
+            "restores__after",
+            "restores__error_detail",
+        )
         .annotate(undone=Exists(Rewrite.objects.filter(restores=OuterRef("pk"))))
         .order_by("-created_at", "-id")[:HISTORY_SIZE]
     )

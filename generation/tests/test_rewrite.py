@@ -113,6 +113,24 @@ def test_a_rewritten_lesson_changes_alone_keeps_its_completions_and_can_be_undon
         rewrite_restore(rewrite=restore, user=owner)
 
 
+def test_a_change_marked_failed_while_the_model_wrote_changes_nothing(llm_server, course, owner):
+    lesson = items_of(course, 1)[0]
+    before = contents(course)
+    # Taken for stale (its learner told nothing changed) before the worker saves.
+    rewrite = Rewrite.objects.create(
+        course=course,
+        requester=owner,
+        kind=Rewrite.Kind.LESSON,
+        instruction="More on camels, please",
+        lesson=lesson,
+        state=Rewrite.State.FAILED,
+    )
+    assert rewrite_run(rewrite) is None
+    assert contents(course) == before
+    rewrite.refresh_from_db()
+    assert rewrite.state == Rewrite.State.FAILED
+
+
 def test_a_rewritten_quiz_keeps_answers_to_the_same_options_and_clears_the_others(
     llm_server, course, owner
 ):

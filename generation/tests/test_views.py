@@ -180,6 +180,17 @@ def test_matching_published_courses_are_offered_first(learner_client):
     assert response["Location"] == GenerationJob.objects.get().get_absolute_url()
 
 
+def test_suggestions_are_in_the_language_asked_for(learner_client):
+    english = make_course(topic="Python loops", preferences={**FORM_PREFERENCES})
+    german = make_course(topic="Python loops", preferences={**FORM_PREFERENCES}, language="de")
+    form = {**FORM, "topic": "Python loops"}
+    response = learner_client.post(NEW, {**form, "language": "de"})
+    assert [course.pk for course in response.context["suggestions"]] == [german.pk]
+    # Without a language asked for, any language will do.
+    response = learner_client.post(NEW, form)
+    assert {course.pk for course in response.context["suggestions"]} == {english.pk, german.pk}
+
+
 @pytest.mark.parametrize("topic", HOSTILE_SEARCHES)
 def test_a_hostile_topic_answers_the_form_or_its_job(learner_client, topic):
     """The catalog's search runs on the topic first: whatever its punctuation,

@@ -82,7 +82,7 @@ class Command(BaseCommand):
         rewrite.state = Rewrite.State.RUNNING
         rewrite.save()
         try:
-            rewrite_run(rewrite)
+            made = rewrite_run(rewrite)
         except GenerationFailed as failure:
             rewrite_fail(rewrite_id=rewrite.pk, reason=failure.reason, detail=failure.detail)
             raise CommandError(f"{failure.reason} Nothing in the course changed.") from failure
@@ -90,6 +90,10 @@ class Command(BaseCommand):
             # Never left "running": it would hold the user's one change on its way.
             rewrite_fail(rewrite_id=rewrite.pk, reason=UNEXPECTED_REASON)
             raise
+        if made is None:
+            raise CommandError(
+                "The change was marked failed meanwhile: nothing in the course changed."
+            )
         self.stdout.write(
             f"Done (change {rewrite.pk}): {rewrite.get_kind_display().lower()}; "
             f"{rewrite.prompt_tokens + rewrite.completion_tokens} tokens. "
