@@ -14,7 +14,7 @@ from certificates.pdf import certificate_pdf
 from certificates.services import certificate_issue
 from courses.models import MAX_ID
 from courses.outline import course_outline
-from enrollment.progress import course_progress, learner_state
+from enrollment.progress import learner_progress
 
 # Search engines keep none of these pages: a certificate is shown to whom the
 # learner chooses.
@@ -44,9 +44,7 @@ def certificate_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         course = course_outline(course_id=course_id, user=request.user)
         if course is None:
             raise Http404("No such course.")
-        progress = course_progress(
-            course=course, state=learner_state(user=request.user, course_id=course.pk)
-        )
+        progress = learner_progress(user=request.user, course=course)
         if progress.is_enrolled and progress.finished:
             certificate, _ = certificate_issue(user=request.user, course=course)
     response = render(

@@ -247,6 +247,11 @@ def percent(completed: int, total: int) -> int:
     return completed * 100 // total if total else 0
 
 
+def learner_progress(*, user: Any, course: Course) -> CourseProgress:
+    """`user`'s progress in `course` (with its outline), their state read in one query."""
+    return course_progress(course=course, state=learner_state(user=user, course_id=course.pk))
+
+
 def course_progress(*, course: Course, state: LearnerState) -> CourseProgress:
     """Progress over the course's item sequence (`Course.item_keys`).
 

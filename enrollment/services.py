@@ -24,7 +24,13 @@ from enrollment.models import (
     ResumePoint,
     ReviewItem,
 )
-from enrollment.progress import CourseProgress, LearnerState, course_progress, learner_state
+from enrollment.progress import (
+    CourseProgress,
+    LearnerState,
+    course_progress,
+    learner_progress,
+    learner_state,
+)
 
 # last_accessed_at is written at most this often per enrollment.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -416,7 +422,7 @@ def course_rate(*, user: AbstractBaseUser, course: Course, stars: int, comment: 
     Ratings of one course are written one at a time (the course row is
     locked first), so the totals are recounted from what is committed and
     two learners rating at once both count."""
-    progress = course_progress(course=course, state=learner_state(user=user, course_id=course.pk))
+    progress = learner_progress(user=user, course=course)
     if not progress.may_rate:
         raise NotRatable(NOT_RATABLE)
     now = timezone.now()

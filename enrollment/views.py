@@ -30,7 +30,7 @@ from enrollment.pages import (
     quiz_options,
 )
 from enrollment.pending import enroll_and_announce, enrollment_defer
-from enrollment.progress import CourseProgress, course_progress, learner_state
+from enrollment.progress import CourseProgress, learner_progress, learner_state
 from enrollment.ratelimit import WINDOW_SECONDS, quiz_submission_allowed
 from enrollment.services import (
     NOT_RATABLE,
@@ -160,9 +160,7 @@ def _course_with_outline(request: HttpRequest, course_id: int) -> Course:
 
 
 def _progress(request: HttpRequest, course_id: int) -> CourseProgress:
-    course = _course_with_outline(request, course_id)
-    state = learner_state(user=request.user, course_id=course.pk)
-    return course_progress(course=course, state=state)
+    return learner_progress(user=request.user, course=_course_with_outline(request, course_id))
 
 
 @login_required
@@ -171,9 +169,7 @@ def course_results(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _visible_course(request, course_id)
     results = selectors.quiz_results(user=request.user, course=course)
     # Whether the course is finished: the way to its certificate.
-    progress = course_progress(
-        course=course, state=learner_state(user=request.user, course_id=course.pk)
-    )
+    progress = learner_progress(user=request.user, course=course)
     return render(
         request,
         "enrollment/course_results.html",
@@ -392,9 +388,7 @@ def rate(request: HttpRequest, course_id: int) -> HttpResponse:
             {"course": course, "form": form},
             status=HTTPStatus.BAD_REQUEST,
         )
-    progress = course_progress(
-        course=course, state=learner_state(user=request.user, course_id=course.pk)
-    )
+    progress = learner_progress(user=request.user, course=course)
     if not progress.may_rate:
         return _not_ratable(request, course, NotRatable(NOT_RATABLE))
     rating = CourseRating.objects.filter(user=request.user, course=course).first()
