@@ -155,6 +155,18 @@ def test_the_dashboard_lists_the_learners_certificates(certificate, learner):
     assert reverse("certificates:certificate-detail", args=[certificate.course_id]) in page
 
 
+def test_a_certificate_outlives_its_course(client, certificate, learner, course):
+    course.delete()
+    certificate.refresh_from_db()
+    assert certificate.course_id is None
+    page = logged_in(learner).get(reverse("enrollment:dashboard")).content.decode()
+    # The dashboard links to the public page, which still vouches for it.
+    assert f'href="{certificate.get_absolute_url()}">Statistik für Anfänger</a>' in page
+    public = client.get(certificate.get_absolute_url())
+    assert public.status_code == HTTPStatus.OK
+    assert "Zoë Ğürbüz" in public.content.decode()
+
+
 def test_the_longest_name_and_title_still_fit_on_one_page(course):
     user = make_user(first_name="Maximiliane " * 12, last_name="Ğürbüz-" * 18)
     course.topic = "Statistik " * 25
