@@ -577,18 +577,35 @@ def rewrites_fail_stale(
     a job's time budget and heartbeat timeout (their worker died, or none
     ran): they would hold their learner's one change on its way for ever.
     Answers how many."""
-    cutoff = (now or timezone.now()) - timedelta(
-        seconds=settings.ATHENA_GENERATION_TIME_BUDGET
-        + settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
-    )
     return rewrites.filter(
-        state__in=[Rewrite.State.QUEUED, Rewrite.State.RUNNING], created_at__lt=cutoff
+        state__in=[Rewrite.State.QUEUED, Rewrite.State.RUNNING],
+        created_at__lt=_rewrite_stale_cutoff(now),
     ).update(
         state=Rewrite.State.FAILED,
         error_reason=REWRITE_STALE_REASON,
         error_detail=REWRITE_STALE_REASON,
         finished_at=now or timezone.now(),
     )
+
+
+def _rewrite_stale_cutoff(now: timezone.datetime | None = None) -> timezone.datetime:
+    """Changes asked for before this are taken for stale while not finished."""
+    return (now or timezone.now()) - timedelta(
+        seconds=settings.ATHENA_GENERATION_TIME_BUDGET
+        + settings.ATHENA_GENERATION_HEARTBEAT_TIMEOUT
+    )
+
+
+def rewrite_fail_if_stale(*, rewrite: Rewrite) -> bool:
+    """`rewrites_fail_stale` for the one change a page polls, with no query
+    unless it is overdue (a poll comes twice a second); updates `rewrite`'s
+    state. Answers whether it was failed now."""
+    if rewrite.is_finished or rewrite.created_at >= _rewrite_stale_cutoff():
+        return False
+    if not rewrites_fail_stale(rewrites=Rewrite.objects.filter(pk=rewrite.pk)):
+        return False
+    rewrite.state = Rewrite.State.FAILED
+    return True
 
 
 def rewrite_claim(*, rewrite_id: int) -> bool:

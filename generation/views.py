@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -50,8 +51,8 @@ from generation.services import (
     generation_plan_save,
     generation_request,
     generation_retry,
+    rewrite_fail_if_stale,
     rewrite_request,
-    rewrites_fail_stale,
 )
 from generation.wording import shown
 
@@ -311,10 +312,13 @@ REWRITE_DONE_LATER = {
 }
 
 
-def _rewritable_course(request: HttpRequest, course_id: int) -> Course:
+def _rewritable_course(
+    request: HttpRequest, course_id: int, courses: QuerySet[Course] | None = None
+) -> Course:
     """A course the user may change this way, or 404 (never 403: a learner's
-    draft is not known to others)."""
-    course = get_object_or_404(Course.objects.visible_to(request.user), pk=course_id)
+    draft is not known to others); read from `courses` (all of it by default)."""
+    courses = Course.objects.all() if courses is None else courses
+    course = get_object_or_404(courses.visible_to(request.user), pk=course_id)
     if not course_rewritable_by(course, request.user):
         raise Http404(_("No such course."))
     return course
@@ -381,8 +385,12 @@ def rewrite_undo(request: HttpRequest, rewrite_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def rewrite_status(request: HttpRequest, rewrite_id: int) -> JsonResponse:
-    """What a changed page's script polls until the change is made."""
-    rewrites_fail_stale(rewrites=Rewrite.objects.filter(pk=rewrite_id))
-    rewrite = get_object_or_404(Rewrite.objects.only("state", "course_id"), pk=rewrite_id)
-    _rewritable_course(request, rewrite.course_id)
+    """What a changed page's script polls until the change is made: who may
+    see it first, so nobody else's poll writes anything; the stale check
+    writes only for a change overdue."""
+    rewrite = get_object_or_404(
+        Rewrite.objects.only("state", "course_id", "created_at"), pk=rewrite_id
+    )
+    _rewritable_course(request, rewrite.course_id, courses=Course.objects.for_cards())
+    rewrite_fail_if_stale(rewrite=rewrite)
     return JsonResponse({"state": rewrite.state, "finished": rewrite.is_finished})

@@ -427,6 +427,26 @@ def test_a_changed_page_polls_its_change_until_it_is_made(course, owner, client)
     assert client.get(status_url).status_code == 404
 
 
+def test_a_poll_writes_nothing_until_its_change_is_overdue_then_says_failed(course, owner, client):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    client.force_login(owner)
+    lesson = items_of(course, 1)[0]
+    rewrite = Rewrite.objects.create(course=course, requester=owner, kind="lesson", lesson=lesson)
+    status_url = reverse("generation:rewrite-status", args=[rewrite.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(status_url).json() == {"state": "queued", "finished": False}
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    long_ago = timezone.now() - timedelta(days=1)
+    Rewrite.objects.filter(pk=rewrite.pk).update(created_at=long_ago)
+    assert client.get(status_url).json() == {"state": "failed", "finished": True}
+    assert Rewrite.objects.get(pk=rewrite.pk).state == Rewrite.State.FAILED
+
+
 # What the review of this feature found.
 
 
